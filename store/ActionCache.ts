@@ -1,0 +1,55 @@
+/**
+ * The action cache: node key → the artifacts that node produced (DESIGN.md §3).
+ *
+ * An entry is written only after its objects and manifests are durable (CAS before AC, as Bazel does).
+ * A lookup re-checks that every output's manifest and object exist and are intact; anything else is
+ * a miss with that reason, never a hit. Entries carry their key material so `explain` can diff it,
+ * and the latest key per node identity is remembered so "what changed since last time" is one read.
+ */
+import { Context, type Effect, Schema } from "effect"
+import { ArtifactId } from "./ArtifactCatalog.js"
+import { Digest } from "./Digest.js"
+import type { RecordDecodeError, StoreIOError } from "./StoreError.js"
+
+export const OutputRef = Schema.Struct({ artifactId: ArtifactId, digest: Digest })
+export type OutputRef = typeof OutputRef.Type
+
+export const ActionEntry = Schema.Struct({
+  key: Digest,
+  node: Schema.String,
+  /** The decoded key material (canonical JSON as a value). */
+  material: Schema.Unknown,
+  outputs: Schema.Record({ key: Schema.String, value: OutputRef }),
+  ranAt: Schema.String,
+  durationMs: Schema.NonNegative
+})
+export type ActionEntry = typeof ActionEntry.Type
+
+export type MissReason =
+  | { readonly _tag: "Absent" }
+  | { readonly _tag: "ArtifactMissing"; readonly output: string; readonly artifactId: string }
+  | { readonly _tag: "ObjectMissing"; readonly output: string; readonly digest: string }
+  | { readonly _tag: "ObjectCorrupt"; readonly output: string; readonly digest: string }
+  | { readonly _tag: "EntryMalformed"; readonly detail: string }
+
+export type Lookup =
+  | { readonly _tag: "Hit"; readonly entry: ActionEntry }
+  | { readonly _tag: "Miss"; readonly reason: MissReason }
+
+/** The last key computed for a node identity (e.g. "experiment ladder-baseline / simulate"). */
+export const IdentityPointer = Schema.Struct({ identity: Schema.String, key: Digest, material: Schema.Unknown })
+export type IdentityPointer = typeof IdentityPointer.Type
+
+export interface ActionCacheShape {
+  readonly lookup: (key: Digest) => Effect.Effect<Lookup, StoreIOError>
+  /** Idempotent: a second put of the same key is a no-op (first writer wins; outputs are identical). */
+  readonly put: (entry: ActionEntry) => Effect.Effect<void, StoreIOError>
+  /** The raw entry, unchecked (explain, verify, gc). */
+  readonly get: (key: Digest) => Effect.Effect<ActionEntry | undefined, StoreIOError | RecordDecodeError>
+  readonly list: () => Effect.Effect<ReadonlyArray<ActionEntry>, StoreIOError | RecordDecodeError>
+  readonly remove: (key: Digest) => Effect.Effect<void, StoreIOError>
+  readonly lastForIdentity: (identity: string) => Effect.Effect<IdentityPointer | undefined, StoreIOError>
+  readonly rememberIdentity: (pointer: IdentityPointer) => Effect.Effect<void, StoreIOError>
+}
+
+export class ActionCache extends Context.Tag("pipeline/store/ActionCache")<ActionCache, ActionCacheShape>() {}

@@ -1,0 +1,123 @@
+/**
+ * The artifact catalog: manifests (`artifacts/<id>.json`, write-once) over content-addressed objects.
+ *
+ * artifactId = "art_" + hex(blake3(canonical({digest, type, schemaVersion, logicalKey,
+ * inputs: sorted ids}))) (DESIGN.md §3): two experiments that both produce an empty trades file get
+ * distinct artifacts, and publishing the same thing twice yields the same id (idempotent).
+ * Status (active | superseded | tombstoned) is the only mutable part and lives beside the manifest.
+ */
+import { Context, type Effect, Schema } from "effect"
+import { Digest } from "./Digest.js"
+import type { ArtifactNotFound, ObjectCorrupt, ObjectNotFound, RecordDecodeError, StoreIOError } from "./StoreError.js"
+import type { CanonicalEncodingError } from "./Canonical.js"
+
+export const ArtifactId = Schema.String.pipe(
+  Schema.pattern(/^art_[0-9a-f]{64}$/, { message: () => "expected an artifact id of the form art_<64 hex>" }),
+  Schema.brand("ArtifactId")
+)
+export type ArtifactId = typeof ArtifactId.Type
+
+export const ArtifactStatus = Schema.Literal("active", "superseded", "tombstoned")
+export type ArtifactStatus = typeof ArtifactStatus.Type
+
+export const GitInfo = Schema.Struct({ commit: Schema.NullOr(Schema.String), dirty: Schema.Boolean })
+export type GitInfo = typeof GitInfo.Type
+
+export const Provenance = Schema.Struct({
+  engineVersion: Schema.String,
+  duckdbVersion: Schema.String,
+  git: GitInfo
+})
+export type Provenance = typeof Provenance.Type
+
+export const ProducedBy = Schema.Struct({ node: Schema.String, key: Schema.String })
+
+export const ArtifactManifest = Schema.Struct({
+  artifactId: ArtifactId,
+  type: Schema.String,
+  schemaVersion: Schema.Int,
+  logicalKey: Schema.String,
+  digest: Digest,
+  bytes: Schema.NonNegativeInt,
+  rowCount: Schema.NonNegativeInt,
+  /** ISO-8601 UTC, µs precision; null for artifacts without a time column or with no rows. */
+  minTs: Schema.NullOr(Schema.String),
+  maxTs: Schema.NullOr(Schema.String),
+  inputs: Schema.Array(ArtifactId),
+  producedBy: ProducedBy,
+  provenance: Provenance,
+  status: ArtifactStatus,
+  tags: Schema.Array(Schema.String),
+  createdAt: Schema.String,
+  /** Free-form, schema-described by the artifact type (e.g. an import's quality summary). */
+  metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
+export type ArtifactManifest = typeof ArtifactManifest.Type
+
+export interface PublishRequest {
+  /** A staged file (usually a scratch path); its bytes are moved or copied into the object store. */
+  readonly file: string
+  readonly type: string
+  readonly schemaVersion: number
+  readonly logicalKey: string
+  readonly rowCount: number
+  readonly minTs: string | null
+  readonly maxTs: string | null
+  readonly inputs: ReadonlyArray<ArtifactId>
+  readonly producedBy: typeof ProducedBy.Type
+  readonly provenance: Provenance
+  readonly tags?: ReadonlyArray<string>
+  readonly metadata?: Record<string, unknown>
+}
+
+export interface ArtifactFilter {
+  readonly type?: string
+  readonly logicalKeyPrefix?: string
+  readonly status?: ArtifactStatus
+  readonly tag?: string
+}
+
+export interface LineageGraph {
+  readonly root: ArtifactId
+  readonly nodes: ReadonlyArray<ArtifactManifest>
+  /** `from` consumed `to` for lineage (output → input); for downstream, `from` is the input. */
+  readonly edges: ReadonlyArray<{ readonly from: ArtifactId; readonly to: ArtifactId }>
+}
+
+export type CatalogError = StoreIOError | RecordDecodeError
+
+export interface ArtifactCatalogShape {
+  /** Puts the file into the object store, then writes the manifest (object before manifest). */
+  readonly publish: (
+    request: PublishRequest
+  ) => Effect.Effect<ArtifactManifest, CatalogError | ArtifactNotFound | CanonicalEncodingError>
+  readonly get: (id: ArtifactId) => Effect.Effect<ArtifactManifest, ArtifactNotFound | CatalogError>
+  /** Resolves a full id or a unique prefix (at least 8 hex characters after `art_`). */
+  readonly resolve: (idOrPrefix: string) => Effect.Effect<ArtifactManifest, ArtifactNotFound | CatalogError>
+  /** Sorted by (type, logicalKey, createdAt, artifactId): a stable order for display and selectors. */
+  readonly list: (filter?: ArtifactFilter) => Effect.Effect<ReadonlyArray<ArtifactManifest>, CatalogError>
+  /** Marks `id` superseded (by `by`, when given). */
+  readonly supersede: (id: ArtifactId, by?: ArtifactId) => Effect.Effect<void, ArtifactNotFound | CatalogError>
+  readonly tombstone: (id: ArtifactId) => Effect.Effect<void, ArtifactNotFound | CatalogError>
+  /** Inputs, recursively, `depth` levels deep (default: all). */
+  readonly lineage: (
+    id: ArtifactId,
+    options?: { readonly depth?: number }
+  ) => Effect.Effect<LineageGraph, ArtifactNotFound | CatalogError>
+  /** Consumers, recursively. */
+  readonly downstream: (
+    id: ArtifactId,
+    options?: { readonly depth?: number }
+  ) => Effect.Effect<LineageGraph, ArtifactNotFound | CatalogError>
+  /** Path of the artifact's data file, after checking the object is present and intact. */
+  readonly dataPath: (
+    id: ArtifactId
+  ) => Effect.Effect<string, ArtifactNotFound | ObjectNotFound | ObjectCorrupt | CatalogError>
+  /** Removes a manifest (gc only). */
+  readonly remove: (id: ArtifactId) => Effect.Effect<void, StoreIOError>
+}
+
+export class ArtifactCatalog extends Context.Tag("pipeline/store/ArtifactCatalog")<
+  ArtifactCatalog,
+  ArtifactCatalogShape
+>() {}

@@ -1,0 +1,48 @@
+/**
+ * Content-addressed blobs: `objects/ab/<hex>`, immutable, deduplicated by digest.
+ *
+ * Writes are atomic (temp file in tmp/ → fsync → rename → fsync dir) and idempotent: putting bytes
+ * that are already stored is a no-op. Nodes stage their outputs in scratch space from `scratchPath`,
+ * which is removed when the scope closes, so an interrupted node leaves nothing behind.
+ */
+import { Context, type Effect, type Scope } from "effect"
+import type { Digest } from "./Digest.js"
+import type { ObjectCorrupt, ObjectNotFound, StoreIOError } from "./StoreError.js"
+
+export interface StoredObject {
+  readonly digest: Digest
+  readonly bytes: number
+}
+
+export type VerifyResult =
+  | { readonly _tag: "Intact"; readonly digest: Digest }
+  | { readonly _tag: "Missing"; readonly digest: Digest }
+  | { readonly _tag: "Corrupt"; readonly digest: Digest; readonly actual: Digest }
+
+export interface ObjectStoreShape {
+  /** Hashes the file while copying it into the store; `move: true` renames instead when it can. */
+  readonly putFile: (path: string, options?: { readonly move?: boolean }) => Effect.Effect<StoredObject, StoreIOError>
+  readonly putBytes: (bytes: Uint8Array) => Effect.Effect<StoredObject, StoreIOError>
+  readonly has: (digest: Digest) => Effect.Effect<boolean, StoreIOError>
+  readonly read: (digest: Digest) => Effect.Effect<Uint8Array, ObjectNotFound | StoreIOError>
+  /** A path a reader (DuckDB, any Parquet reader) can open; fails if the object is absent. */
+  readonly path: (digest: Digest) => Effect.Effect<string, ObjectNotFound | StoreIOError>
+  /**
+   * Re-hashes the object. `trustStatCache: true` accepts a digest cached for an unchanged
+   * (device, inode, size, mtime) — what cache lookups use; fsck and verify pass false.
+   */
+  readonly verify: (
+    digest: Digest,
+    options?: { readonly trustStatCache?: boolean }
+  ) => Effect.Effect<VerifyResult, StoreIOError>
+  /** Like `verify` but fails unless intact: what readers call before serving an object. */
+  readonly ensureIntact: (digest: Digest) => Effect.Effect<void, ObjectNotFound | ObjectCorrupt | StoreIOError>
+  readonly list: () => Effect.Effect<ReadonlyArray<StoredObject>, StoreIOError>
+  readonly remove: (digest: Digest) => Effect.Effect<void, StoreIOError>
+  /** A fresh path under the store's tmp/ (same filesystem as objects/), deleted when the scope closes. */
+  readonly scratchPath: (suffix: string) => Effect.Effect<string, StoreIOError, Scope.Scope>
+  /** The store's root directory, for display only. */
+  readonly root: string
+}
+
+export class ObjectStore extends Context.Tag("pipeline/store/ObjectStore")<ObjectStore, ObjectStoreShape>() {}

@@ -1,0 +1,80 @@
+/**
+ * The closed set of store failures. Every one names the thing it is about (digest, artifact id,
+ * path, experiment id) so the CLI can print it without parsing messages.
+ */
+import { Schema } from "effect"
+
+/** Filesystem failure at the store's boundary; `reason` is the errno code (ENOSPC, EACCES, …). */
+export class StoreIOError extends Schema.TaggedError<StoreIOError>()("StoreIOError", {
+  operation: Schema.String,
+  path: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `store ${this.operation} failed on ${this.path}: ${this.reason}`
+  }
+}
+
+export class ObjectNotFound extends Schema.TaggedError<ObjectNotFound>()("ObjectNotFound", {
+  digest: Schema.String
+}) {
+  override get message() {
+    return `object ${this.digest} is not in the store`
+  }
+}
+
+/** The bytes stored under `digest` no longer hash to it. */
+export class ObjectCorrupt extends Schema.TaggedError<ObjectCorrupt>()("ObjectCorrupt", {
+  digest: Schema.String,
+  actual: Schema.String
+}) {
+  override get message() {
+    return `object ${this.digest} is corrupt: its bytes hash to ${this.actual}`
+  }
+}
+
+export class ArtifactNotFound extends Schema.TaggedError<ArtifactNotFound>()("ArtifactNotFound", {
+  artifactId: Schema.String
+}) {
+  override get message() {
+    return `unknown artifact ${this.artifactId}`
+  }
+}
+
+/** A JSON record in the store (manifest, action entry, experiment record) failed to decode. */
+export class RecordDecodeError extends Schema.TaggedError<RecordDecodeError>()("RecordDecodeError", {
+  path: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `store record ${this.path} is malformed: ${this.detail}`
+  }
+}
+
+export class ExperimentNotFound extends Schema.TaggedError<ExperimentNotFound>()("ExperimentNotFound", {
+  experimentId: Schema.String
+}) {
+  override get message() {
+    return `unknown experiment ${this.experimentId}`
+  }
+}
+
+export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("IllegalTransition", {
+  experimentId: Schema.String,
+  runId: Schema.String,
+  from: Schema.String,
+  to: Schema.String
+}) {
+  override get message() {
+    return `run ${this.runId} of experiment ${this.experimentId} cannot go from ${this.from} to ${this.to}`
+  }
+}
+
+export type StoreError =
+  | StoreIOError
+  | ObjectNotFound
+  | ObjectCorrupt
+  | ArtifactNotFound
+  | RecordDecodeError
+  | ExperimentNotFound
+  | IllegalTransition
