@@ -1,0 +1,368 @@
+/**
+ * The DAG executor (DESIGN.md §3).
+ *
+ * Keys are computed bottom-up as upstream results become known; each artifact node is looked up in
+ * the action cache and runs only on a miss. Node bodies run under a semaphore (bounded concurrency);
+ * nodes whose keys are identical run once. Resource nodes are acquired lazily — only when a
+ * consumer actually runs — into the run's scope, so they are released exactly once when `execute`
+ * ends, whatever the exit (success, failure, interruption).
+ *
+ * Modes: `normal` (cache, run misses, record); `dryRun` (plan only: nothing runs, nothing is
+ * acquired or written); `force` (re-execute every artifact node bypassing the cache and compare
+ * output digests with the recorded entry — what `pipeline verify` builds on; records nothing).
+ */
+import { Clock, Deferred, Effect, Exit, Scope } from "effect"
+import type { ActionEntry, MissReason, OutputRef } from "../store/ActionCache.js"
+import { ActionCache } from "../store/ActionCache.js"
+import type { CanonicalEncodingError } from "../store/Canonical.js"
+import type { Digest } from "../store/Digest.js"
+import type { StoreIOError } from "../store/StoreError.js"
+import type { ExecutorEvent, NodeRef } from "./ExecutorEvent.js"
+import { type InputMaterial, type KeyMaterial, keyOf, makeMaterial } from "./KeyMaterial.js"
+import type {
+  AnyNode,
+  ArtifactNode,
+  InputSpec,
+  NodeContext,
+  ResolvedArtifact,
+  ResourceNode
+} from "./Node.js"
+import { upstreamOf } from "./Node.js"
+import { CycleDetected, type NodeConfigInvalid, NodeOutputMismatch } from "./PipelineError.js"
+
+export type ExecutionMode = "normal" | "dryRun" | "force"
+
+export interface ExecuteOptions {
+  /** Versions of the computing code; enters every key. */
+  readonly engine: { readonly [component: string]: string }
+  /** Run seed for nodes declared `seeded`. */
+  readonly seed?: number
+  /** Node bodies running at once (default 2). Lookups and key computation are not limited. */
+  readonly concurrency?: number
+  readonly mode?: ExecutionMode
+  readonly onEvent?: (event: ExecutorEvent) => Effect.Effect<void>
+}
+
+export type CacheStatus = "hit" | "miss" | "resource"
+
+export interface NodeReport {
+  readonly node: NodeRef & { readonly kind: "artifact" | "resource" }
+  readonly key: Digest
+  readonly material: KeyMaterial
+  /** `hit`/`miss` for artifact nodes; `resource` for resource nodes. */
+  readonly cache: CacheStatus
+  readonly reason?: MissReason | { readonly _tag: "Forced" }
+  /** Body time for a run, 0 for a hit. */
+  readonly durationMs: number
+  /** Undefined for a miss in a dry run (nothing ran) and for resource nodes. */
+  readonly outputs?: { readonly [name: string]: ResolvedArtifact }
+  /** Force mode: what the action cache had recorded for the same key, if anything. */
+  readonly recorded?: { readonly [name: string]: OutputRef }
+  /** Resource nodes: whether this run acquired it. */
+  readonly acquired?: boolean
+  /** Another node of the run had the identical key; this one reused its result. */
+  readonly dedupedWith?: string
+}
+
+export interface ExecutionReport {
+  /** Every node of the DAG, in topological order. */
+  readonly nodes: ReadonlyArray<NodeReport>
+  /** The report of one node of the DAG (by identity of the node value). */
+  readonly of: (node: AnyNode) => NodeReport
+}
+
+/** Topological order of everything reachable from `targets`, inputs first; fails on a cycle. */
+export const topologicalOrder = (targets: ReadonlyArray<AnyNode>): Effect.Effect<ReadonlyArray<AnyNode>, CycleDetected> =>
+  Effect.suspend(() => {
+    const order: Array<AnyNode> = []
+    const done = new Set<AnyNode>()
+    const onPath: Array<AnyNode> = []
+    const visit = (node: AnyNode): CycleDetected | undefined => {
+      if (done.has(node)) return undefined
+      const at = onPath.indexOf(node)
+      if (at >= 0) return new CycleDetected({ path: [...onPath.slice(at), node].map((n) => n.identity) })
+      onPath.push(node)
+      for (const upstream of upstreamOf(node)) {
+        const cycle = visit(upstream)
+        if (cycle) return cycle
+      }
+      onPath.pop()
+      done.add(node)
+      order.push(node)
+      return undefined
+    }
+    for (const target of targets) {
+      const cycle = visit(target)
+      if (cycle) return Effect.fail(cycle)
+    }
+    return Effect.succeed(order)
+  })
+
+/** Internal result of one node, shared with its consumers. */
+type Outcome =
+  | {
+    readonly kind: "artifact"
+    readonly report: NodeReport
+  }
+  | {
+    readonly kind: "resource"
+    readonly report: NodeReport
+    /** Acquires on first call (into the run scope); later calls share the value. */
+    readonly get: Effect.Effect<unknown, unknown, any>
+    readonly wasAcquired: () => boolean
+  }
+
+const refOf = (node: AnyNode): NodeRef => ({ name: node.name, identity: node.identity })
+
+const inputMaterialOf = (outcome: Outcome): InputMaterial => {
+  if (outcome.kind === "resource") return { resource: outcome.report.key }
+  const outputs = outcome.report.outputs
+  if (outputs === undefined) return { pending: outcome.report.key }
+  const digests: Record<string, Digest> = {}
+  for (const name of Object.keys(outputs).sort()) digests[name] = outputs[name]!.digest
+  return { outputs: digests }
+}
+
+export type ExecuteError<E> = E | CycleDetected | NodeConfigInvalid | NodeOutputMismatch | CanonicalEncodingError | StoreIOError
+
+/**
+ * Runs the DAG that ends in `targets`. Resources acquired during the run are released before the
+ * returned effect completes.
+ */
+export const execute = <N extends AnyNode>(
+  targets: ReadonlyArray<N>,
+  options: ExecuteOptions
+): Effect.Effect<ExecutionReport, ExecuteError<NodeErrorOf<N>>, ActionCache | NodeRequirementsOf<N>> =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const cache = yield* ActionCache
+      const runScope = yield* Effect.scope
+      const mode = options.mode ?? "normal"
+      const emit = options.onEvent ?? (() => Effect.void)
+      const order = yield* topologicalOrder(targets)
+      const permits = yield* Effect.makeSemaphore(Math.max(1, options.concurrency ?? 2))
+
+      const outcomes = new Map<AnyNode, Deferred.Deferred<Outcome, unknown>>()
+      for (const node of order) outcomes.set(node, yield* Deferred.make<Outcome, unknown>())
+      const byKey = new Map<Digest, { identity: string; result: Deferred.Deferred<Outcome, unknown> }>()
+
+      yield* emit({
+        _tag: "Planned",
+        nodes: order.map((node) => ({ ...refOf(node), kind: node._tag === "ArtifactNode" ? "artifact" : "resource" }))
+      })
+
+      const outcomeOf = (node: AnyNode) => Deferred.await(outcomes.get(node)!)
+
+      /** Resolved inputs for a body: artifact outputs as they are, resources acquired now. */
+      const resolveInputs = (node: AnyNode) =>
+        Effect.gen(function*() {
+          const resolved: Record<string, unknown> = {}
+          for (const name of Object.keys(node.inputs)) {
+            const input = node.inputs[name]!
+            const one = (upstream: AnyNode) =>
+              Effect.flatMap(outcomeOf(upstream), (outcome) =>
+                outcome.kind === "resource" ? outcome.get : Effect.succeed(outcome.report.outputs))
+            resolved[name] = Array.isArray(input)
+              ? yield* Effect.forEach(input as ReadonlyArray<AnyNode>, one)
+              : yield* one(input as AnyNode)
+          }
+          return resolved
+        })
+
+      const contextFor = (node: AnyNode, key: Digest, inputs: Record<string, unknown>): NodeContext<unknown, any> => ({
+        config: node.config,
+        inputs,
+        seed: node.seeded ? options.seed : undefined,
+        key,
+        name: node.name,
+        progress: (done, total, unit = "items") => emit({ _tag: "Progress", node: refOf(node), done, total, unit })
+      })
+
+      const materialFor = (node: AnyNode) =>
+        Effect.gen(function*() {
+          const upstream = new Map<AnyNode, Outcome>()
+          for (const input of upstreamOf(node)) upstream.set(input, yield* outcomeOf(input))
+          const material = yield* makeMaterial(node, {
+            engine: options.engine,
+            seed: options.seed,
+            inputOf: (input) => inputMaterialOf(upstream.get(input)!)
+          })
+          return { material, key: yield* keyOf(material) }
+        })
+
+      const evaluateResource = (node: ResourceNode<unknown, InputSpec, unknown, unknown>) =>
+        Effect.gen(function*() {
+          const { key, material } = yield* materialFor(node)
+          let acquired = false
+          const acquire = Effect.gen(function*() {
+            const start = yield* Clock.currentTimeMillis
+            const inputs = yield* resolveInputs(node)
+            const value = yield* Scope.extend(
+              Effect.zipRight(
+                // Registered first, so it runs after the resource's own release.
+                Effect.addFinalizer(() =>
+                  acquired ? emit({ _tag: "ResourceReleased", node: refOf(node), key }) : Effect.void
+                ),
+                node.acquire(contextFor(node, key, inputs))
+              ),
+              runScope
+            )
+            acquired = true
+            const end = yield* Clock.currentTimeMillis
+            yield* emit({ _tag: "ResourceAcquired", node: refOf(node), key, durationMs: end - start })
+            return value
+          })
+          const get = yield* Effect.cached(acquire)
+          const outcome: Outcome = {
+            kind: "resource",
+            get,
+            wasAcquired: () => acquired,
+            report: {
+              node: { ...refOf(node), kind: "resource" },
+              key,
+              material,
+              cache: "resource",
+              durationMs: 0
+            }
+          }
+          return outcome
+        })
+
+      const runBody = (node: ArtifactNode<string, InputSpec, unknown, unknown>, key: Digest) =>
+        permits.withPermits(1)(
+          Effect.gen(function*() {
+            yield* emit({ _tag: "Started", node: refOf(node), key })
+            const start = yield* Clock.currentTimeMillis
+            const inputs = yield* resolveInputs(node)
+            const manifests = yield* node.run(contextFor(node, key, inputs))
+            const end = yield* Clock.currentTimeMillis
+            const actual = Object.keys(manifests).sort()
+            const expected = [...node.outputs].sort()
+            if (actual.join("\u0000") !== expected.join("\u0000")) {
+              return yield* new NodeOutputMismatch({ node: node.name, expected, actual })
+            }
+            const outputs: Record<string, ResolvedArtifact> = {}
+            for (const name of expected) {
+              const manifest = (manifests as Record<string, { artifactId: any; digest: Digest }>)[name]!
+              outputs[name] = { artifactId: manifest.artifactId, digest: manifest.digest }
+            }
+            return { outputs, durationMs: end - start }
+          }).pipe(
+            Effect.tapError((error) => emit({ _tag: "Failed", node: refOf(node), key, error }))
+          )
+        )
+
+      const evaluateArtifact = (node: ArtifactNode<string, InputSpec, unknown, unknown>) =>
+        Effect.gen(function*() {
+          const { key, material } = yield* materialFor(node)
+          const base = { node: { ...refOf(node), kind: "artifact" as const }, key, material }
+
+          const twin = byKey.get(key)
+          if (twin !== undefined) {
+            const shared = yield* Deferred.await(twin.result)
+            const report: NodeReport = { ...shared.report, ...base, cache: "hit", durationMs: 0, dedupedWith: twin.identity }
+            return { kind: "artifact", report } satisfies Outcome
+          }
+          const mine = yield* Deferred.make<Outcome, unknown>()
+          byKey.set(key, { identity: node.identity, result: mine })
+
+          const evaluate = Effect.gen(function*() {
+            if (mode === "force") {
+              yield* emit({ _tag: "Miss", node: refOf(node), key, reason: { _tag: "Forced" } })
+              const recordedEntry = yield* cache.get(key).pipe(Effect.orElseSucceed(() => undefined))
+              const { outputs, durationMs } = yield* runBody(node, key)
+              yield* emit({ _tag: "Finished", node: refOf(node), key, durationMs, outputs })
+              yield* emit({
+                _tag: "Verified",
+                node: refOf(node),
+                key,
+                outputs: Object.keys(outputs).sort().map((output) => ({
+                  output,
+                  recorded: recordedEntry?.outputs[output]?.digest,
+                  recomputed: outputs[output]!.digest
+                }))
+              })
+              const report: NodeReport = {
+                ...base,
+                cache: "miss",
+                reason: { _tag: "Forced" },
+                durationMs,
+                outputs,
+                ...(recordedEntry ? { recorded: recordedEntry.outputs } : {})
+              }
+              return { kind: "artifact", report } satisfies Outcome
+            }
+
+            const lookup = yield* cache.lookup(key)
+            if (lookup._tag === "Hit") {
+              yield* emit({ _tag: "Hit", node: refOf(node), key })
+              if (mode === "normal") yield* cache.rememberIdentity({ identity: node.identity, key, material })
+              const outputs: Record<string, ResolvedArtifact> = {}
+              for (const name of Object.keys(lookup.entry.outputs).sort()) {
+                const ref = lookup.entry.outputs[name]!
+                outputs[name] = { artifactId: ref.artifactId, digest: ref.digest }
+              }
+              const report: NodeReport = { ...base, cache: "hit", durationMs: 0, outputs }
+              return { kind: "artifact", report } satisfies Outcome
+            }
+
+            yield* emit({ _tag: "Miss", node: refOf(node), key, reason: lookup.reason })
+            if (mode === "dryRun") {
+              const report: NodeReport = { ...base, cache: "miss", reason: lookup.reason, durationMs: 0 }
+              return { kind: "artifact", report } satisfies Outcome
+            }
+
+            const { outputs, durationMs } = yield* runBody(node, key)
+            const ranAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+            const entry: ActionEntry = { key, node: node.name, material, outputs, ranAt, durationMs }
+            // CAS before AC: the body has published (durably) every output before this entry exists.
+            yield* cache.put(entry)
+            yield* cache.rememberIdentity({ identity: node.identity, key, material })
+            yield* emit({ _tag: "Finished", node: refOf(node), key, durationMs, outputs })
+            const report: NodeReport = { ...base, cache: "miss", reason: lookup.reason, durationMs, outputs }
+            return { kind: "artifact", report } satisfies Outcome
+          })
+          return yield* evaluate.pipe(Effect.onExit((exit) => Deferred.done(mine, exit)))
+        })
+
+      const evaluate = (node: AnyNode): Effect.Effect<Outcome, unknown, any> =>
+        node._tag === "ResourceNode" ? evaluateResource(node) : evaluateArtifact(node)
+
+      yield* Effect.forEach(
+        order,
+        (node) =>
+          evaluate(node).pipe(Effect.onExit((exit) => Deferred.done(outcomes.get(node)!, exit))),
+        { concurrency: "unbounded", discard: true }
+      )
+
+      const reports = new Map<AnyNode, NodeReport>()
+      for (const node of order) {
+        const outcome = yield* outcomeOf(node)
+        const report = outcome.kind === "resource"
+          ? { ...outcome.report, acquired: outcome.wasAcquired() }
+          : outcome.report
+        reports.set(node, report)
+      }
+      const report: ExecutionReport = {
+        nodes: order.map((node) => reports.get(node)!),
+        of: (node) => {
+          const found = reports.get(node)
+          if (found === undefined) throw new Error(`node ${node.identity} is not part of this execution`)
+          return found
+        }
+      }
+      return report
+    })
+  ) as any
+
+/** Error and requirement types of a node and everything upstream (carried on the node's type). */
+export type NodeErrorOf<N> = N extends ArtifactNode<any, any, infer E, any, any> ? E
+  : N extends ResourceNode<any, any, infer E, any> ? E
+  : never
+export type NodeRequirementsOf<N> = N extends ArtifactNode<any, any, any, infer R, any> ? R
+  : N extends ResourceNode<any, any, any, infer R> ? R
+  : never
+
+/** True when the exit is an interruption only (used by callers to record `cancelled`). */
+export const isInterruptOnly = <A, E>(exit: Exit.Exit<A, E>): boolean =>
+  Exit.isFailure(exit) && exit.cause._tag === "Interrupt"

@@ -1,0 +1,64 @@
+/**
+ * Key material: everything that can change a node's output, in one explicit structure
+ * (DESIGN.md §3; DVC's and Turborepo's single hashable struct). The key is
+ * `blake3(canonical(material))`.
+ *
+ * Inputs enter by *output digest* when the upstream result is known, so an upstream rerun that
+ * reproduces the same bytes leaves this key unchanged (early cutoff). A resource enters by its key
+ * (it has no bytes). In a dry run an upstream that would run has no digests yet: it enters as
+ * `{ pending: <upstream key> }`, which can never equal a real material.
+ */
+import { Effect, Schema } from "effect"
+import { canonicalDigest, type CanonicalEncodingError } from "../store/Canonical.js"
+import type { Digest } from "../store/Digest.js"
+import type { AnyNode } from "./Node.js"
+import { NodeConfigInvalid } from "./PipelineError.js"
+
+/** What one upstream node contributes to a downstream key. */
+export type InputMaterial =
+  | { readonly outputs: { readonly [output: string]: Digest } }
+  | { readonly resource: Digest }
+  | { readonly pending: Digest }
+
+export interface KeyMaterial {
+  readonly node: string
+  readonly nodeVersion: string
+  /** Versions of the code that computes outputs (package, DuckDB, …): supplied by the caller. */
+  readonly engine: { readonly [component: string]: string }
+  readonly config: unknown
+  readonly seed: number | null
+  readonly inputs: { readonly [name: string]: InputMaterial | ReadonlyArray<InputMaterial> }
+}
+
+export const encodeConfig = (node: AnyNode): Effect.Effect<unknown, NodeConfigInvalid> =>
+  Schema.encode(node.configSchema)(node.config).pipe(
+    Effect.mapError((error) => new NodeConfigInvalid({ node: node.name, detail: error.message }))
+  )
+
+export const makeMaterial = (
+  node: AnyNode,
+  options: {
+    readonly engine: KeyMaterial["engine"]
+    readonly seed: number | undefined
+    readonly inputOf: (upstream: AnyNode) => InputMaterial
+  }
+): Effect.Effect<KeyMaterial, NodeConfigInvalid> =>
+  Effect.map(encodeConfig(node), (config) => {
+    const inputs: Record<string, InputMaterial | ReadonlyArray<InputMaterial>> = {}
+    for (const name of Object.keys(node.inputs).sort()) {
+      const input = node.inputs[name]!
+      inputs[name] = Array.isArray(input)
+        ? (input as ReadonlyArray<AnyNode>).map(options.inputOf)
+        : options.inputOf(input as AnyNode)
+    }
+    return {
+      node: node.name,
+      nodeVersion: node.version,
+      engine: options.engine,
+      config,
+      seed: node.seeded ? (options.seed ?? null) : null,
+      inputs
+    }
+  })
+
+export const keyOf = (material: KeyMaterial): Effect.Effect<Digest, CanonicalEncodingError> => canonicalDigest(material)
