@@ -52,7 +52,7 @@ interface NodeCommon<Config, ConfigEncoded> {
   readonly identity: string
 }
 
-export type AnyNode = ArtifactNode<string, any, any, any, any> | ResourceNode<any, any, any, any>
+export type AnyNode = ArtifactNode<string, any, any, any, any> | ResourceNode<any, any, any, any, any>
 export type InputSpec = { readonly [name: string]: AnyNode | ReadonlyArray<AnyNode> }
 
 type ResolvedNode<N> =

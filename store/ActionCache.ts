@@ -6,10 +6,13 @@
  * a miss with that reason, never a hit. Entries carry their key material so `explain` can diff it,
  * and the latest key per node identity is remembered so "what changed since last time" is one read.
  */
-import { Context, type Effect, Schema } from "effect"
-import { ArtifactId } from "./ArtifactCatalog.js"
+import { Context, Effect, Layer, Schema } from "effect"
+import { ArtifactCatalog, ArtifactId } from "./ArtifactCatalog.js"
 import { Digest } from "./Digest.js"
+import { ObjectStore } from "./ObjectStore.js"
 import type { RecordDecodeError, StoreIOError } from "./StoreError.js"
+import { layoutOf, type StoreRoot } from "./StoreLayout.js"
+import * as actions from "./internal/actionCache.js"
 
 export const OutputRef = Schema.Struct({ artifactId: ArtifactId, digest: Digest })
 export type OutputRef = typeof OutputRef.Type
@@ -52,4 +55,23 @@ export interface ActionCacheShape {
   readonly rememberIdentity: (pointer: IdentityPointer) => Effect.Effect<void, StoreIOError>
 }
 
-export class ActionCache extends Context.Tag("pipeline/store/ActionCache")<ActionCache, ActionCacheShape>() {}
+export class ActionCache extends Context.Tag("pipeline/store/ActionCache")<ActionCache, ActionCacheShape>() {
+  /** Entries under `actions/` of the `StoreRoot`; lookups check outputs in the given catalog and objects. */
+  static layerFileSystem: Layer.Layer<ActionCache, StoreIOError, StoreRoot | ArtifactCatalog | ObjectStore> =
+    Layer.effect(
+      ActionCache,
+      Effect.suspend(() =>
+        Effect.map(Effect.all([layoutOf, ArtifactCatalog, ObjectStore]), ([layout, catalog, objects]) =>
+          actions.make(actions.fileSystemBackend(layout), catalog, objects)
+        )
+      )
+    )
+  static layerMemory: Layer.Layer<ActionCache, never, ArtifactCatalog | ObjectStore> = Layer.effect(
+    ActionCache,
+    Effect.suspend(() =>
+      Effect.map(Effect.all([ArtifactCatalog, ObjectStore]), ([catalog, objects]) =>
+        actions.make(actions.memoryBackend(), catalog, objects)
+      )
+    )
+  )
+}

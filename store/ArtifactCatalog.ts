@@ -6,10 +6,13 @@
  * distinct artifacts, and publishing the same thing twice yields the same id (idempotent).
  * Status (active | superseded | tombstoned) is the only mutable part and lives beside the manifest.
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import { Digest } from "./Digest.js"
+import { ObjectStore } from "./ObjectStore.js"
 import type { ArtifactNotFound, ObjectCorrupt, ObjectNotFound, RecordDecodeError, StoreIOError } from "./StoreError.js"
 import type { CanonicalEncodingError } from "./Canonical.js"
+import { layoutOf, type StoreRoot } from "./StoreLayout.js"
+import * as catalog from "./internal/artifactCatalog.js"
 
 export const ArtifactId = Schema.String.pipe(
   Schema.pattern(/^art_[0-9a-f]{64}$/, { message: () => "expected an artifact id of the form art_<64 hex>" }),
@@ -49,6 +52,8 @@ export const ArtifactManifest = Schema.Struct({
   status: ArtifactStatus,
   tags: Schema.Array(Schema.String),
   createdAt: Schema.String,
+  /** Set with status "superseded" when `supersede(id, by)` named a successor (from the status overlay). */
+  supersededBy: Schema.optionalWith(ArtifactId, { exact: true }),
   /** Free-form, schema-described by the artifact type (e.g. an import's quality summary). */
   metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })
@@ -57,6 +62,8 @@ export type ArtifactManifest = typeof ArtifactManifest.Type
 export interface PublishRequest {
   /** A staged file (usually a scratch path); its bytes are moved or copied into the object store. */
   readonly file: string
+  /** Rename `file` into the store instead of copying it when on the same filesystem (default false). */
+  readonly move?: boolean
   readonly type: string
   readonly schemaVersion: number
   readonly logicalKey: string
@@ -86,6 +93,16 @@ export interface LineageGraph {
 
 export type CatalogError = StoreIOError | RecordDecodeError
 
+/** A prefix given to `resolve` matches more than one artifact. */
+export class AmbiguousArtifactId extends Schema.TaggedError<AmbiguousArtifactId>()("AmbiguousArtifactId", {
+  prefix: Schema.String,
+  candidates: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `artifact prefix ${this.prefix} is ambiguous: ${this.candidates.join(", ")}`
+  }
+}
+
 export interface ArtifactCatalogShape {
   /** Puts the file into the object store, then writes the manifest (object before manifest). */
   readonly publish: (
@@ -93,7 +110,9 @@ export interface ArtifactCatalogShape {
   ) => Effect.Effect<ArtifactManifest, CatalogError | ArtifactNotFound | CanonicalEncodingError>
   readonly get: (id: ArtifactId) => Effect.Effect<ArtifactManifest, ArtifactNotFound | CatalogError>
   /** Resolves a full id or a unique prefix (at least 8 hex characters after `art_`). */
-  readonly resolve: (idOrPrefix: string) => Effect.Effect<ArtifactManifest, ArtifactNotFound | CatalogError>
+  readonly resolve: (
+    idOrPrefix: string
+  ) => Effect.Effect<ArtifactManifest, ArtifactNotFound | AmbiguousArtifactId | CatalogError>
   /** Sorted by (type, logicalKey, createdAt, artifactId): a stable order for display and selectors. */
   readonly list: (filter?: ArtifactFilter) => Effect.Effect<ReadonlyArray<ArtifactManifest>, CatalogError>
   /** Marks `id` superseded (by `by`, when given). */
@@ -120,4 +139,19 @@ export interface ArtifactCatalogShape {
 export class ArtifactCatalog extends Context.Tag("pipeline/store/ArtifactCatalog")<
   ArtifactCatalog,
   ArtifactCatalogShape
->() {}
+>() {
+  /** Manifests under `artifacts/` of the `StoreRoot`, objects in the given `ObjectStore`. */
+  static layerFileSystem: Layer.Layer<ArtifactCatalog, StoreIOError, StoreRoot | ObjectStore> = Layer.effect(
+    ArtifactCatalog,
+    Effect.suspend(() =>
+      Effect.map(Effect.zip(layoutOf, ObjectStore), ([layout, objects]) =>
+        catalog.make(catalog.fileSystemBackend(layout), objects)
+      )
+    )
+  )
+  /** Manifests in memory, objects in the given `ObjectStore`. */
+  static layerMemory: Layer.Layer<ArtifactCatalog, never, ObjectStore> = Layer.effect(
+    ArtifactCatalog,
+    Effect.suspend(() => Effect.map(ObjectStore, (objects) => catalog.make(catalog.memoryBackend(), objects)))
+  )
+}

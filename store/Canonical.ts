@@ -8,7 +8,8 @@
  * - numbers must be finite; -0 is normalised to 0; integers print without exponent up to 2^53;
  * - `bigint` and `Date` are tagged objects (`{"$bigint":"…"}`, `{"$date":"…"}`), so they never
  *   collide with a number or a string; a plain object key starting with `$` is escaped as `$$…`;
- * - `undefined`, functions, symbols, NaN and ±Infinity are rejected with the path that holds them.
+ * - `undefined` (also array holes), functions, symbols, NaN, ±Infinity, Map, Set and raw bytes are
+ *   rejected with the path that holds them.
  * JSON's own grammar makes the whole encoding injective: distinct values give distinct texts.
  */
 import { Effect, Schema } from "effect"
@@ -47,9 +48,18 @@ const encodeValue = (value: unknown, path: string): string => {
         return `{"$date":${JSON.stringify(value.toISOString())}}`
       }
       if (Array.isArray(value)) {
-        return `[${value.map((item, i) => encodeValue(item, `${path}[${i}]`)).join(",")}]`
+        // An index loop, not `map`: `map` skips holes, and `[1,,2]` would encode as invalid JSON.
+        const items: Array<string> = []
+        for (let i = 0; i < value.length; i++) items.push(encodeValue(value[i], `${path}[${i}]`))
+        return `[${items.join(",")}]`
       }
-      if (value instanceof Uint8Array) return fail(path, "raw bytes are not key material; hash them first")
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+        return fail(path, "raw bytes are not key material; hash them first")
+      }
+      // Object.keys of a Map or Set is empty: they would all encode as `{}`.
+      if (value instanceof Map || value instanceof Set) {
+        return fail(path, `${value instanceof Map ? "Map" : "Set"} is not allowed (use a plain object or an array)`)
+      }
       const keys = Object.keys(value).sort()
       const fields = keys.map((key) => {
         const escaped = key.startsWith("$") ? `$${key}` : key

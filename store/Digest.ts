@@ -6,7 +6,7 @@
  * single update larger than 1 MiB (STACK.md), so no other module may call blake3-wasm directly.
  */
 import { createHash, load } from "blake3-wasm"
-import { Effect, Schema } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import { createReadStream } from "node:fs"
 
 export const DIGEST_PREFIX = "blake3:"
@@ -30,10 +30,18 @@ export const digestFromHex = (hex: string): Digest => `${DIGEST_PREFIX}${hex}` a
 export const hexOf = (digest: Digest): string => digest.slice(DIGEST_PREFIX.length)
 export const isDigest = Schema.is(Digest)
 
-/** An incremental hasher that never hands blake3-wasm more than 1 MiB at once. */
+/**
+ * An incremental hasher that never hands blake3-wasm more than 1 MiB at once. Single use: `digest`
+ * frees the hasher's wasm memory, so `update`/`digest` after it throw. blake3-wasm frees a hasher
+ * only when V8 collects it, and its wasm heap cannot grow: without explicit freeing, a few thousand
+ * hashes in a tight loop abort the process with "Aborted(OOM)" (measured: ~6,000).
+ */
 export interface DigestHasher {
   readonly update: (bytes: Uint8Array) => void
+  /** Finishes the hash and frees the hasher. */
   readonly digest: () => Digest
+  /** Frees the hasher without a digest (on failure or interruption); idempotent. */
+  readonly dispose: () => void
 }
 
 /** Requires `ensureBlake3` to have run (every Effect below does it). */
@@ -45,12 +53,23 @@ export const unsafeMakeHasher = (): DigestHasher => {
         hasher.update(bytes.subarray(offset, Math.min(offset + MAX_UPDATE_BYTES, bytes.byteLength)))
       }
     },
-    // digest("hex") returns a string although it is typed as Buffer (STACK.md).
-    digest: () => digestFromHex(String(hasher.digest("hex")))
+    digest: () => {
+      // digest("hex") returns a string although it is typed as Buffer (STACK.md).
+      const hex = String(hasher.digest("hex"))
+      hasher.dispose()
+      return digestFromHex(hex)
+    },
+    dispose: () => hasher.dispose()
   }
 }
 
 export const makeHasher: Effect.Effect<DigestHasher> = Effect.map(ensureBlake3, unsafeMakeHasher)
+
+/** A hasher freed when the scope closes, whatever the exit (digest or not). */
+export const makeScopedHasher: Effect.Effect<DigestHasher, never, Scope.Scope> = Effect.acquireRelease(
+  makeHasher,
+  (hasher) => Effect.sync(() => hasher.dispose())
+)
 
 export const hashBytes = (bytes: Uint8Array): Effect.Effect<Digest> =>
   Effect.map(makeHasher, (hasher) => {
@@ -79,10 +98,14 @@ export const hashFile = (path: string): Effect.Effect<Digest, FileReadError> =>
     Effect.async<Digest, FileReadError>((resume) => {
       const stream = createReadStream(path, { highWaterMark: MAX_UPDATE_BYTES })
       stream.on("data", (chunk) => hasher.update(chunk as Buffer))
-      stream.on("error", (error: NodeJS.ErrnoException) =>
+      stream.on("error", (error: NodeJS.ErrnoException) => {
+        hasher.dispose()
         resume(Effect.fail(new FileReadError({ path, reason: error.code ?? error.message })))
-      )
+      })
       stream.on("end", () => resume(Effect.succeed(hasher.digest())))
-      return Effect.sync(() => stream.destroy())
+      return Effect.sync(() => {
+        stream.destroy()
+        hasher.dispose()
+      })
     })
   )

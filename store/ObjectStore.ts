@@ -5,9 +5,13 @@
  * that are already stored is a no-op. Nodes stage their outputs in scratch space from `scratchPath`,
  * which is removed when the scope closes, so an interrupted node leaves nothing behind.
  */
-import { Context, type Effect, type Scope } from "effect"
+import { Context, Effect, Layer, type Scope } from "effect"
 import type { Digest } from "./Digest.js"
+import { FileDigestCache } from "./FileDigestCache.js"
 import type { ObjectCorrupt, ObjectNotFound, StoreIOError } from "./StoreError.js"
+import { layoutOf, type StoreRoot } from "./StoreLayout.js"
+import * as fileSystem from "./internal/objectStoreFileSystem.js"
+import * as memory from "./internal/objectStoreMemory.js"
 
 export interface StoredObject {
   readonly digest: Digest
@@ -45,4 +49,20 @@ export interface ObjectStoreShape {
   readonly root: string
 }
 
-export class ObjectStore extends Context.Tag("pipeline/store/ObjectStore")<ObjectStore, ObjectStoreShape>() {}
+export class ObjectStore extends Context.Tag("pipeline/store/ObjectStore")<ObjectStore, ObjectStoreShape>() {
+  /**
+   * `objects/ab/<hex>` under the `StoreRoot`; file digests go through `FileDigestCache` (provide
+   * `FileDigestCache.layerFileSystem` on the same root, as `StoreLive.layer` does).
+   */
+  static layerFileSystem: Layer.Layer<ObjectStore, StoreIOError, StoreRoot | FileDigestCache> = Layer.effect(
+    ObjectStore,
+    Effect.suspend(() =>
+      Effect.flatMap(Effect.zip(layoutOf, FileDigestCache), ([layout, digests]) => fileSystem.make(layout, digests))
+    )
+  )
+  /** A Map of digest → bytes; `path` and `scratchPath` use a private temp directory removed with the layer. */
+  static layerMemory: Layer.Layer<ObjectStore, StoreIOError> = Layer.scoped(
+    ObjectStore,
+    Effect.suspend(() => memory.make)
+  )
+}

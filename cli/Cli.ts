@@ -1,0 +1,31 @@
+/**
+ * The command tree of `pipeline` (DESIGN.md §9). Adding a subcommand: one file in `commands/`
+ * that reads the global options with `yield* globalConfig`, plus one entry in the list below.
+ */
+import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import packageJson from "../package.json" with { type: "json" }
+import { UsageError } from "./CliError.js"
+import { hash } from "./commands/Hash.js"
+import { hoistGlobalOptions, root } from "./GlobalOptions.js"
+
+export const command = root.pipe(
+  // `pipeline` alone: a usage line and a usage error (exit 2); `pipeline --help` shows the help.
+  Command.withHandler(() =>
+    Effect.zipRight(
+      Console.error(`usage: pipeline [--store DIR] [--json] [--quiet] <command> …   (pipeline --help)`),
+      new UsageError({ reason: "missing command" })
+    )
+  ),
+  Command.withSubcommands([
+    hash
+  ])
+)
+
+const run = Command.run(command, {
+  name: "pipeline",
+  version: packageJson.version
+})
+
+/** Parses `process.argv` (node, script, args…) and runs the chosen command. */
+export const cli = (argv: ReadonlyArray<string>) => run([...argv.slice(0, 2), ...hoistGlobalOptions(argv.slice(2))])

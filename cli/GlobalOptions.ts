@@ -1,0 +1,81 @@
+/**
+ * The root command `pipeline` and its global options (DESIGN.md §9), resolved into one
+ * `GlobalConfig` value that subcommands read and hand to the library as plain values.
+ *
+ * @effect/cli only accepts a parent's options before the subcommand; `hoistGlobalOptions` moves
+ * them there, so `pipeline run def.json --json` and `pipeline --json run def.json` are the same.
+ */
+import { Command, Options } from "@effect/cli"
+import { Config, Effect } from "effect"
+import * as NodePath from "node:path"
+
+export const DEFAULT_STORE_DIR = ".pipeline"
+export const STORE_ENV_VAR = "PIPELINE_STORE"
+
+export const globalOptions = {
+  store: Options.directory("store").pipe(
+    Options.withDescription(`The store directory (default: $${STORE_ENV_VAR}, else ./${DEFAULT_STORE_DIR})`),
+    Options.withFallbackConfig(Config.string(STORE_ENV_VAR)),
+    Options.withDefault(DEFAULT_STORE_DIR)
+  ),
+  json: Options.boolean("json").pipe(
+    Options.withDescription("Print one JSON document on stdout and nothing else there")
+  ),
+  quiet: Options.boolean("quiet").pipe(Options.withDescription("No progress output on stderr"))
+}
+
+/**
+ * The root command without subcommands. A subcommand's handler reads the parsed global options
+ * through `globalConfig` (the root command is itself the Context tag of its parsed config).
+ */
+export const root = Command.make("pipeline", globalOptions).pipe(
+  Command.withDescription("Content-addressed backtest experiments: run, verify, explain, inspect the store")
+)
+
+export interface GlobalConfig {
+  /** Absolute path of the store directory (not necessarily existing yet). */
+  readonly storeDir: string
+  /** Print one JSON document on stdout. */
+  readonly json: boolean
+  /** `--quiet` was given. */
+  readonly quiet: boolean
+  /** Render progress on stderr: stderr is a TTY and neither `--quiet` nor `--json` was given. */
+  readonly progress: boolean
+}
+
+/** The resolved global options, for use inside a subcommand's handler. */
+export const globalConfig: Effect.Effect<GlobalConfig, never, Command.Command.Context<"pipeline">> = Effect.map(
+  root,
+  ({ json, quiet, store }) => ({
+    storeDir: NodePath.resolve(store),
+    json,
+    quiet,
+    progress: !quiet && !json && process.stderr.isTTY === true
+  })
+)
+
+/**
+ * Moves the global options (`--json`, `--quiet`, `--store DIR`, `--store=DIR`) found anywhere
+ * before a `--` to the front of the arguments, where @effect/cli's parser expects a parent's
+ * options. Subcommands must not define options of these names. `args` excludes node and script.
+ */
+export const hoistGlobalOptions = (args: ReadonlyArray<string>): Array<string> => {
+  const global: Array<string> = []
+  const rest: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (arg === "--") {
+      rest.push(...args.slice(i))
+      break
+    }
+    if (arg === "--json" || arg === "--quiet" || arg.startsWith("--store=")) {
+      global.push(arg)
+    } else if (arg === "--store") {
+      global.push(arg, ...args.slice(i + 1, i + 2))
+      i++
+    } else {
+      rest.push(arg)
+    }
+  }
+  return [...global, ...rest]
+}

@@ -1,0 +1,93 @@
+/**
+ * The one place where failures become text on stderr and an exit code (DESIGN.md §8, §9).
+ *
+ * Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C / SIGTERM) only.
+ * Expected failures (tagged errors) print `pipeline: <message>` lines, never a stack trace;
+ * defects (bugs) print the full cause so they can be reported.
+ */
+import { ValidationError } from "@effect/cli"
+import type { Teardown } from "@effect/platform/Runtime"
+import { Cause, Exit, Predicate } from "effect"
+import * as NodeUtil from "node:util"
+
+export const EXIT_SUCCESS = 0
+export const EXIT_FAILURE = 1
+export const EXIT_USAGE = 2
+export const EXIT_INTERRUPTED = 130
+
+const PREFIX = "pipeline: "
+
+/**
+ * Error tags that mean "the command line or the definition file is wrong" (exit 2), besides
+ * @effect/cli's own ValidationError. Add the tag of a definition-decode error here.
+ */
+export const usageErrorTags: ReadonlySet<string> = new Set(["UsageError", "DefinitionDecodeError"])
+
+const tagOf = (error: unknown): string | undefined =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : undefined
+
+export const isUsageError = (error: unknown): boolean =>
+  ValidationError.isValidationError(error) || usageErrorTags.has(tagOf(error) ?? "")
+
+// errno code → "no such file or directory"; from libuv's table, so it matches the platform.
+const errnoDescriptions: ReadonlyMap<string, string> = new Map(
+  [...NodeUtil.getSystemErrorMap().values()].map(([code, description]) => [code, description])
+)
+
+/** `ENOENT` → `ENOENT (no such file or directory)`; anything else unchanged. */
+export const describeReason = (reason: string): string => {
+  const description = errnoDescriptions.get(reason)
+  return description === undefined ? reason : `${reason} (${description})`
+}
+
+const messageOf = (error: unknown): string => {
+  if (Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== "") {
+    return error.message
+  }
+  return String(error)
+}
+
+/** Tags whose line(s) are not just their message. Everything else prints `error.message`. */
+const renderers: Record<string, (error: any) => ReadonlyArray<string>> = {
+  FileReadError: (e: { path: string; reason: string }) => [`cannot read ${e.path}: ${describeReason(e.reason)}`],
+  StoreIOError: (e: { operation: string; path: string; reason: string }) => [
+    `store ${e.operation} failed on ${e.path}: ${describeReason(e.reason)}`
+  ],
+  // b3sum-like: one line per unreadable file.
+  HashIncomplete: (e: { failed: ReadonlyArray<{ path: string; reason: string }> }) =>
+    e.failed.map((f) => `cannot read ${f.path}: ${describeReason(f.reason)}`)
+}
+
+/** The stderr lines for one expected failure (each prefixed with `pipeline: `). */
+export const renderFailure = (error: unknown): ReadonlyArray<string> => {
+  // @effect/cli has already printed its own usage errors, with the help text.
+  if (ValidationError.isValidationError(error)) return []
+  const tag = tagOf(error)
+  const render = tag === undefined ? undefined : renderers[tag]
+  const lines = render ? render(error) : [messageOf(error)]
+  return lines.map((line) => PREFIX + line)
+}
+
+/** The stderr lines for a whole cause: expected failures, then defects with their stack. */
+export const renderCause = (cause: Cause.Cause<unknown>): ReadonlyArray<string> => {
+  if (Cause.isInterruptedOnly(cause)) return [`${PREFIX}interrupted`]
+  const lines = [...Cause.failures(cause)].flatMap(renderFailure)
+  for (const defect of Cause.defects(cause)) {
+    lines.push(`${PREFIX}internal error (a bug, please report it):`)
+    lines.push(defect instanceof Error && defect.stack ? defect.stack : String(defect))
+  }
+  return lines
+}
+
+/** 0 success · 130 interrupted only · 2 usage errors only · 1 anything else. */
+export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit)) return EXIT_SUCCESS
+  const cause = exit.cause
+  if (Cause.isInterruptedOnly(cause)) return EXIT_INTERRUPTED
+  if (Cause.isDie(cause)) return EXIT_FAILURE
+  const failures = [...Cause.failures(cause)]
+  return failures.length > 0 && failures.every(isUsageError) ? EXIT_USAGE : EXIT_FAILURE
+}
+
+/** For `NodeRuntime.runMain(program, { teardown })`: its default exits 0 on Ctrl-C. */
+export const teardown: Teardown = (exit, onExit) => onExit(exitCodeOf(exit))

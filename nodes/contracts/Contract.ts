@@ -1,0 +1,178 @@
+/**
+ * A data contract (DESIGN.md §6): one artifact type's columns with exact DuckDB types and
+ * nullability, its canonical sort order, uniqueness, row-level checks, and an Effect Schema for one
+ * row. Every artifact type — inputs and experiment outputs alike — is built with `defineContract`
+ * from a column list, so DDL, canonical SELECT, Parquet layout and Schema never drift apart.
+ */
+import { Schema } from "effect"
+
+/** The DuckDB types contracts use. TIMESTAMP is µs, no time zone, always meant as UTC. */
+export type DuckDBColumnType = "VARCHAR" | "TIMESTAMP" | "DOUBLE" | "INTEGER" | "BIGINT" | "BOOLEAN"
+
+export interface ColumnDef {
+  readonly name: string
+  readonly duckdbType: DuckDBColumnType
+  readonly nullable: boolean
+  readonly description: string
+}
+
+/** A row-level invariant as SQL: `condition` is true for a valid row (NULLs count as valid). */
+export interface SqlCheck {
+  readonly name: string
+  /** The column a violation is reported against. */
+  readonly column: string
+  readonly condition: string
+  readonly message: string
+}
+
+/** Schema of one value, as `getRowObjectsJS()` returns it (TIMESTAMP → Date: ms precision). */
+const valueSchemas = {
+  VARCHAR: Schema.String,
+  TIMESTAMP: Schema.ValidDateFromSelf,
+  DOUBLE: Schema.Number.pipe(Schema.finite()),
+  INTEGER: Schema.Number.pipe(Schema.int(), Schema.between(-2147483648, 2147483647)),
+  BIGINT: Schema.BigIntFromSelf,
+  BOOLEAN: Schema.Boolean
+} as const
+
+type ValueType<T extends DuckDBColumnType> = Schema.Schema.Type<(typeof valueSchemas)[T]>
+type FieldType<C extends ColumnDef> = C["nullable"] extends true ? ValueType<C["duckdbType"]> | null
+  : ValueType<C["duckdbType"]>
+
+/** The TypeScript type of one row of a contract with columns `Cols`. */
+export type RowOf<Cols extends ReadonlyArray<ColumnDef>> = {
+  readonly [C in Cols[number] as C["name"]]: FieldType<C>
+}
+
+export interface ContractSpec<Cols extends ReadonlyArray<ColumnDef>> {
+  readonly type: string
+  readonly schemaVersion: number
+  readonly description: string
+  readonly columns: Cols
+  /** Canonical order; must be a total order over valid data (include a unique key). */
+  readonly sortKeys: ReadonlyArray<Cols[number]["name"]>
+  /** Column sets whose values are unique across the artifact. */
+  readonly uniqueKeys?: ReadonlyArray<ReadonlyArray<Cols[number]["name"]>>
+  readonly checks?: ReadonlyArray<SqlCheck>
+  /** Extra TypeScript check on a decoded row; returns a message when the row is invalid. */
+  readonly refineRow?: (row: RowOf<Cols>) => string | undefined
+}
+
+export interface Contract<Cols extends ReadonlyArray<ColumnDef> = ReadonlyArray<ColumnDef>> {
+  readonly type: string
+  readonly schemaVersion: number
+  readonly description: string
+  readonly columns: Cols
+  readonly sortKeys: ReadonlyArray<string>
+  readonly uniqueKeys: ReadonlyArray<ReadonlyArray<string>>
+  readonly checks: ReadonlyArray<SqlCheck>
+  /** Decodes one row (JS values); NOT NULL, finiteness, INTEGER range and `refineRow` enforced. */
+  readonly rowSchema: Schema.Schema<RowOf<Cols>>
+  /** `"chain", "mint", "ts"`: the body of the canonical ORDER BY. */
+  readonly orderBy: string
+  /** `CREATE [TEMP] TABLE "<table>" (… exact types, NOT NULL …)`. */
+  readonly ddl: (table: string, options?: { readonly temporary?: boolean }) => string
+  /**
+   * `SELECT <every column cast to its exact type> FROM (<source>) ORDER BY <sort keys>`; a NULL in a
+   * NOT NULL column aborts the statement with an error naming the column.
+   */
+  readonly canonicalSelect: (source: string) => string
+  /** What other code (CLI, README, validate) needs to know, as plain data. */
+  readonly describe: () => ContractDescription
+}
+
+export interface ContractDescription {
+  readonly type: string
+  readonly schemaVersion: number
+  readonly description: string
+  readonly columns: ReadonlyArray<{
+    readonly name: string
+    readonly duckdbType: DuckDBColumnType
+    readonly nullable: boolean
+    readonly description: string
+  }>
+  readonly sortKeys: ReadonlyArray<string>
+  readonly uniqueKeys: ReadonlyArray<ReadonlyArray<string>>
+}
+
+const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/
+
+const assertName = (what: string, name: string): string => {
+  if (!PLAIN_NAME.test(name)) throw new Error(`contract ${what} ${JSON.stringify(name)} is not a plain lowercase identifier`)
+  return name
+}
+
+const quote = (name: string) => `"${name}"`
+
+/** Builds a contract; throws (at module load, a programming error) on an inconsistent spec. */
+export const defineContract = <const Cols extends ReadonlyArray<ColumnDef>>(
+  spec: ContractSpec<Cols>
+): Contract<Cols> => {
+  assertName("type", spec.type)
+  const names = spec.columns.map((column) => assertName("column", column.name))
+  if (new Set(names).size !== names.length) throw new Error(`contract ${spec.type} has duplicate columns`)
+  const known = (name: string) => {
+    if (!names.includes(name)) throw new Error(`contract ${spec.type}: unknown column ${name}`)
+    return name
+  }
+  if (spec.sortKeys.length === 0) throw new Error(`contract ${spec.type} needs sort keys`)
+  spec.sortKeys.forEach(known)
+  const uniqueKeys = (spec.uniqueKeys ?? []).map((key) => key.map(known))
+  const checks = spec.checks ?? []
+  checks.forEach((check) => known(check.column))
+
+  const fields: Record<string, Schema.Schema.Any> = {}
+  for (const column of spec.columns) {
+    const value = valueSchemas[column.duckdbType]
+    fields[column.name] = column.nullable ? Schema.NullOr(value) : value
+  }
+  const struct = Schema.Struct(fields) as unknown as Schema.Schema<RowOf<Cols>>
+  const refine = spec.refineRow
+  const rowSchema = refine === undefined
+    ? struct
+    : struct.pipe(Schema.filter((row) => refine(row) ?? true))
+
+  const orderBy = spec.sortKeys.map(quote).join(", ")
+  const selectList = spec.columns
+    .map((column) => {
+      const cast = `CAST(${quote(column.name)} AS ${column.duckdbType})`
+      const guarded = column.nullable
+        ? cast
+        : `CASE WHEN ${quote(column.name)} IS NULL THEN error('${spec.type}: NULL in NOT NULL column ${column.name}') ELSE ${cast} END`
+      return `${guarded} AS ${quote(column.name)}`
+    })
+    .join(", ")
+
+  const description: ContractDescription = {
+    type: spec.type,
+    schemaVersion: spec.schemaVersion,
+    description: spec.description,
+    columns: spec.columns.map(({ description, duckdbType, name, nullable }) => ({ name, duckdbType, nullable, description })),
+    sortKeys: [...spec.sortKeys],
+    uniqueKeys
+  }
+
+  return {
+    type: spec.type,
+    schemaVersion: spec.schemaVersion,
+    description: spec.description,
+    columns: spec.columns,
+    sortKeys: [...spec.sortKeys],
+    uniqueKeys,
+    checks,
+    rowSchema,
+    orderBy,
+    ddl: (table, options) =>
+      `CREATE ${options?.temporary === true ? "TEMP " : ""}TABLE ${quote(assertName("table", table))} (${
+        spec.columns
+          .map((column) => `${quote(column.name)} ${column.duckdbType}${column.nullable ? "" : " NOT NULL"}`)
+          .join(", ")
+      })`,
+    canonicalSelect: (source) => `SELECT ${selectList} FROM (${source}) AS canonical_source ORDER BY ${orderBy}`,
+    describe: () => description
+  }
+}
+
+/** Any contract, whatever its columns. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rowSchema is invariant in its row type
+export type AnyContract = Contract<any>

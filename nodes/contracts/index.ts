@@ -1,0 +1,11 @@
+/**
+ * Data contracts (DESIGN.md §6): row Schemas, exact DuckDB DDL, canonical sort orders, the
+ * artifact type registry and the canonical Parquet writer.
+ */
+export * from "./AlertsV1.js"
+export * from "./ArtifactType.js"
+export * from "./CanonicalParquet.js"
+export * from "./Contract.js"
+export * from "./ExperimentOutputs.js"
+export * from "./RowsParquet.js"
+export * from "./OhlcvSliceV2.js"

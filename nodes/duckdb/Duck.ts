@@ -1,0 +1,240 @@
+/**
+ * DuckDB as an Effect resource (STACK.md, @duckdb/node-api 1.5.6).
+ *
+ * - `openDatabase` acquires an instance and one connection in a `Scope`; releasing closes the
+ *   connection, then the instance, then (with `deleteOnClose`) removes the database file and its
+ *   `.wal`. Every connection runs with `TimeZone = 'UTC'`, so TIMESTAMPTZ ⇄ TIMESTAMP casts never
+ *   depend on the machine.
+ * - `run` / `readAll` / `readRows` / `stream` wrap one statement each. Interrupting the fiber calls
+ *   `conn.interrupt()` *and waits for the pending promise to settle*, so the scope can never close a
+ *   connection under a running query.
+ * - Values always travel as prepared parameters (`$1`, `$name`); `identifier` is the only way a
+ *   name enters SQL text, and it accepts plain identifiers written by this code, never user strings.
+ */
+import {
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  DuckDBInstance,
+  type DuckDBMaterializedResult,
+  type DuckDBResultReader,
+  type DuckDBValue,
+  type JS,
+  type Json
+} from "@duckdb/node-api"
+import { Effect, Option, type Scope, Stream } from "effect"
+import { rm } from "node:fs/promises"
+import { type DuckDBError, toDuckDBError } from "./DuckDBError.js"
+
+export const MEMORY = ":memory:"
+
+/** Prepared-statement values: positional (`$1`, `?`) or named (`$name`). */
+export type Params = ReadonlyArray<DuckDBValue> | Readonly<Record<string, DuckDBValue>>
+
+export interface DatabaseOptions {
+  /** DuckDB worker threads (default: DuckDB's, the number of cores). */
+  readonly threads?: number
+  /** e.g. `"4GB"`. */
+  readonly memoryLimit?: string
+  /** Where DuckDB spills; for `:memory:` databases DuckDB's default is `.tmp` in the cwd. */
+  readonly tempDirectory?: string
+  /** For a file database: delete the file and its `.wal` after closing (projections use this). */
+  readonly deleteOnClose?: boolean
+}
+
+export interface Database {
+  readonly path: string
+  readonly instance: DuckDBInstance
+  /** The connection opened with the database; more with `connect`. */
+  readonly connection: DuckDBConnection
+}
+
+/** A statement that cannot be interrupted half-way by `closeSync`: see `interruptible`. */
+const interruptible = <A>(
+  conn: DuckDBConnection,
+  sql: string,
+  start: () => Promise<A>
+): Effect.Effect<A, DuckDBError> =>
+  Effect.async<A, DuckDBError>((resume) => {
+    let settled = false
+    let pending: Promise<A>
+    try {
+      pending = start()
+    } catch (cause) {
+      resume(Effect.fail(toDuckDBError(sql, cause)))
+      return
+    }
+    const t0 = performance.now()
+    pending.then(
+      (value) => {
+        console.error(`[${(performance.now() - t0).toFixed(0)}ms] ${sql.replace(/\s+/g, " ").slice(0, 150)}`)
+        settled = true
+        resume(Effect.succeed(value))
+      },
+      (cause) => {
+        settled = true
+        resume(Effect.fail(toDuckDBError(sql, cause)))
+      }
+    )
+    // On interruption: ask DuckDB to stop, then wait until the promise has settled, so that
+    // whatever runs next (the scope closing the connection) never races the running query.
+    return Effect.suspend(() => {
+      if (!settled) conn.interrupt()
+      return Effect.promise(() => pending.then(() => undefined, () => undefined))
+    })
+  })
+
+const toConfig = (options: DatabaseOptions): Record<string, string> => {
+  const config: Record<string, string> = {}
+  if (options.threads !== undefined) config.threads = String(options.threads)
+  if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit
+  if (options.tempDirectory !== undefined) config.temp_directory = options.tempDirectory
+  return config
+}
+
+const removeDatabaseFiles = (path: string): Effect.Effect<void> =>
+  Effect.promise(() =>
+    Promise.all([rm(path, { force: true }), rm(`${path}.wal`, { force: true })]).then(
+      () => undefined,
+      () => undefined // best effort: a leftover file under tmp/ is swept by gc
+    )
+  )
+
+/** Opens a connection on `instance`, closed when the scope closes; session time zone UTC. */
+const connectInstance = (instance: DuckDBInstance): Effect.Effect<DuckDBConnection, DuckDBError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => instance.connect(),
+      catch: (cause) => toDuckDBError("connect", cause)
+    }),
+    (conn) => Effect.sync(() => conn.closeSync())
+  ).pipe(Effect.tap((conn) => run(conn, "SET TimeZone = 'UTC'")))
+
+/**
+ * Opens `path` (a file, or `":memory:"`) with one connection, both released with the scope:
+ * connection first, then the instance, then the files when `deleteOnClose` is set.
+ */
+export const openDatabase = (
+  path: string,
+  options: DatabaseOptions = {}
+): Effect.Effect<Database, DuckDBError, Scope.Scope> =>
+  Effect.gen(function* () {
+    if (options.deleteOnClose === true && path !== MEMORY) {
+      // Registered first, so it runs last: after the connection and the instance are closed.
+      yield* Effect.addFinalizer(() => removeDatabaseFiles(path))
+    }
+    const instance = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => DuckDBInstance.create(path, toConfig(options)),
+        catch: (cause) => toDuckDBError(`open ${path}`, cause)
+      }),
+      (db) => Effect.sync(() => db.closeSync())
+    )
+    const connection = yield* connectInstance(instance)
+    return { path, instance, connection }
+  })
+
+/** Another connection to an open database, closed when the (inner) scope closes. */
+export const connect = (database: Database): Effect.Effect<DuckDBConnection, DuckDBError, Scope.Scope> =>
+  connectInstance(database.instance)
+
+const values = (params: Params | undefined) =>
+  params as DuckDBValue[] | Record<string, DuckDBValue> | undefined
+
+/** Runs one statement; the result is materialized (use for DDL, INSERT, COPY). */
+export const run = (
+  conn: DuckDBConnection,
+  sql: string,
+  params?: Params
+): Effect.Effect<DuckDBMaterializedResult, DuckDBError> =>
+  interruptible(conn, sql, () => conn.run(sql, values(params)))
+
+/** Runs one query and reads every row into a reader (`getRowObjects()`, `getColumns()`, …). */
+export const readAll = (
+  conn: DuckDBConnection,
+  sql: string,
+  params?: Params
+): Effect.Effect<DuckDBResultReader, DuckDBError> =>
+  interruptible(conn, sql, () => conn.runAndReadAll(sql, values(params)))
+
+/** Rows as objects with JS values (BIGINT → bigint, TIMESTAMP → Date: ms precision). */
+export const readRowsJS = (
+  conn: DuckDBConnection,
+  sql: string,
+  params?: Params
+): Effect.Effect<ReadonlyArray<Record<string, JS>>, DuckDBError> =>
+  Effect.map(readAll(conn, sql, params), (reader) => reader.getRowObjectsJS())
+
+/** Rows as objects with JSON values (BIGINT and TIMESTAMP as exact strings). */
+export const readRowsJson = (
+  conn: DuckDBConnection,
+  sql: string,
+  params?: Params
+): Effect.Effect<ReadonlyArray<Record<string, Json>>, DuckDBError> =>
+  Effect.map(readAll(conn, sql, params), (reader) => reader.getRowObjectsJson())
+
+/**
+ * Streams a query's result chunk by chunk (`fetchChunk`); each fetch is interruptible like `run`.
+ * Chunks stay valid after the next one is fetched (they are copies owned by JS).
+ */
+export const stream = (
+  conn: DuckDBConnection,
+  sql: string,
+  params?: Params
+): Stream.Stream<DuckDBDataChunk, DuckDBError> =>
+  Stream.unwrap(
+    Effect.map(
+      interruptible(conn, sql, () => conn.stream(sql, values(params))),
+      (result) =>
+        Stream.repeatEffectOption(
+          interruptible(conn, sql, () => result.fetchChunk()).pipe(
+            Effect.mapError(Option.some),
+            Effect.flatMap((chunk) =>
+              chunk === null || chunk.rowCount === 0 ? Effect.fail(Option.none()) : Effect.succeed(chunk)
+            )
+          )
+        )
+    )
+  )
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/**
+ * Quotes a table or column name written by this code base. Anything but a plain identifier is a
+ * programming error (a defect), never user input: user-supplied values go through parameters.
+ */
+export const identifier = (name: string): string => {
+  if (!IDENTIFIER.test(name)) throw new Error(`not a plain SQL identifier: ${JSON.stringify(name)}`)
+  return `"${name}"`
+}
+
+export interface DuckDBBuild {
+  /** `SELECT version()`, e.g. `v1.5.6`. */
+  readonly version: string
+  /** The build's source id (git short hash); Parquet footers record it. */
+  readonly sourceId: string
+}
+
+let cachedBuild: DuckDBBuild | undefined
+
+/** The linked DuckDB library's version and build, queried once per process. */
+export const duckdbBuild: Effect.Effect<DuckDBBuild, DuckDBError> = Effect.suspend(() =>
+  cachedBuild !== undefined
+    ? Effect.succeed(cachedBuild)
+    : Effect.scoped(
+        Effect.flatMap(openDatabase(MEMORY, { threads: 1 }), (db) =>
+          readRowsJson(
+            db.connection,
+            "SELECT version() AS version, (SELECT source_id FROM pragma_version()) AS source_id"
+          )
+        )
+      ).pipe(
+        Effect.map((rows) => {
+          const build = { version: String(rows[0]?.version), sourceId: String(rows[0]?.source_id) }
+          cachedBuild = build
+          return build
+        })
+      )
+)
+
+/** `SELECT version()` of the linked library (e.g. `v1.5.6`), cached: the engine version's DuckDB part. */
+export const duckdbVersion: Effect.Effect<string, DuckDBError> = Effect.map(duckdbBuild, (build) => build.version)

@@ -1,0 +1,3 @@
+/** Engine identity (versions, provenance) and the shared publish path of experiment nodes. */
+export * from "./Engine.js"
+export * from "./publishStaged.js"

@@ -1,0 +1,91 @@
+/**
+ * The one way experiment nodes publish a table: canonical Parquet written into the store's scratch
+ * space → catalog. The scratch file is removed when the scope closes, so an interrupted node
+ * leaves no partial artifact; the catalog writes the object before the manifest.
+ */
+import { Effect } from "effect"
+import { type ArtifactId, ArtifactCatalog, ObjectStore } from "../../store/index.js"
+import type { AnyContract } from "../contracts/index.js"
+import { writeRowsParquet } from "../contracts/index.js"
+import { currentProvenance } from "./Engine.js"
+
+interface PublishCommon {
+  readonly contract: AnyContract
+  readonly logicalKey: string
+  readonly inputs: ReadonlyArray<ArtifactId>
+  readonly producedBy: { readonly node: string; readonly key: string }
+  readonly metadata?: Record<string, unknown>
+}
+
+export interface PublishFile extends PublishCommon {
+  /** A canonical Parquet file in the store's scratch space; moved into the object store. */
+  readonly file: string
+  readonly rowCount: number
+  readonly minTs: string | null
+  readonly maxTs: string | null
+}
+
+/** Publishes a canonical Parquet file already written in scratch space. */
+export const publishFile = (table: PublishFile) =>
+  Effect.gen(function*() {
+    const catalog = yield* ArtifactCatalog
+    const provenance = yield* currentProvenance
+    return yield* catalog.publish({
+      file: table.file,
+      type: table.contract.type,
+      schemaVersion: table.contract.schemaVersion,
+      logicalKey: table.logicalKey,
+      rowCount: table.rowCount,
+      minTs: table.minTs,
+      maxTs: table.maxTs,
+      inputs: [...new Set(table.inputs)].sort(),
+      producedBy: table.producedBy,
+      provenance,
+      ...(table.metadata ? { metadata: table.metadata } : {})
+    })
+  })
+
+export interface PublishWritten<E, R> extends PublishCommon {
+  /** Writes the canonical Parquet file at `path`. */
+  readonly write: (path: string) => Effect.Effect<{ readonly rowCount: number }, E, R>
+  readonly minTs: string | null
+  readonly maxTs: string | null
+}
+
+/** Publishes a Parquet file that `write` produces in scratch space (removed afterwards). */
+export const publishWritten = <E, R>(table: PublishWritten<E, R>) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const objects = yield* ObjectStore
+      const file = yield* objects.scratchPath(".parquet")
+      const { rowCount } = yield* table.write(file)
+      return yield* publishFile({ ...table, file, rowCount })
+    })
+  )
+
+export interface PublishRows extends PublishCommon {
+  readonly rows: ReadonlyArray<object>
+  /** Name of the epoch-ms time column for the manifest's minTs/maxTs, if any. */
+  readonly timeColumn?: string
+}
+
+const isoOrNull = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null)
+
+/** Publishes JS rows as canonical Parquet of `contract`. */
+export const publishRows = (table: PublishRows) => {
+  let minTs = Number.POSITIVE_INFINITY
+  let maxTs = Number.NEGATIVE_INFINITY
+  if (table.timeColumn !== undefined) {
+    for (const row of table.rows) {
+      const t = (row as Record<string, unknown>)[table.timeColumn] as number
+      if (t < minTs) minTs = t
+      if (t > maxTs) maxTs = t
+    }
+  }
+  return publishWritten({
+    ...table,
+    minTs: isoOrNull(minTs),
+    maxTs: isoOrNull(maxTs),
+    write: (path) => writeRowsParquet(table.contract, table.rows as ReadonlyArray<Record<string, unknown>>, path)
+  })
+}

@@ -1,0 +1,139 @@
+/**
+ * Import of alerts into alerts_v1: load, validate every row in SQL (alert_id unique, timestamps
+ * valid, chain/mint present), summarize, write. Alerts need not be sorted in the source.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api"
+import { Effect } from "effect"
+import { AlertsV1, writeCanonicalParquet } from "../../contracts/index.js"
+import { Duck } from "../../duckdb/index.js"
+import { type ImportError, ImportOptionsError, ImportValidationError } from "../ImportError.js"
+import type { AlertsQuality, ImportAlertsOptions, ImportResult } from "../ImportOptions.js"
+import { ISO_MICROS, keySegment, queryProblems, resolveTsUnit, tsExpression, tsProblemMessage } from "./checks.js"
+import {
+  failMissingColumns,
+  failOnProblems,
+  type FieldSpec,
+  fileStem,
+  LineMap,
+  loadSource,
+  mapFields,
+  readRejects,
+  type SourceInfo
+} from "./source.js"
+
+export const ALERT_FIELDS: ReadonlyArray<FieldSpec> = [
+  { name: "alert_id", aliases: ["alert_id", "id"], kind: "varchar" },
+  { name: "alert_ts", aliases: ["alert_ts", "ts", "timestamp", "time"], kind: "ts" },
+  { name: "chain", aliases: ["chain"], kind: "varchar" },
+  { name: "mint", aliases: ["mint", "token", "address", "symbol"], kind: "varchar" },
+  { name: "caller", aliases: ["caller", "source"], kind: "varchar" }
+]
+
+const K = { alert_id: 0, alert_ts: 1, chain: 2, mint: 3, caller: 4 } as const
+
+export const importAlerts = (
+  conn: DuckDBConnection,
+  source: SourceInfo,
+  options: ImportAlertsOptions & { readonly output: string }
+): Effect.Effect<ImportResult, ImportError> =>
+  Effect.gen(function* () {
+    const file = source.file
+    const { mapped, missing } = mapFields(source, ALERT_FIELDS)
+    const required = missing.filter(
+      (spec) => spec.name !== "caller" && !(spec.name === "chain" && options.chain !== undefined)
+    )
+    if (required.some((spec) => spec.name !== "chain")) {
+      return yield* failMissingColumns(source, required.filter((spec) => spec.name !== "chain"))
+    }
+    if (required.length > 0) {
+      return yield* Effect.fail(
+        new ImportOptionsError({ file, option: "chain", reason: "the file has no chain column; pass chain" })
+      )
+    }
+    const fromFile = (name: string) => mapped.has(name)
+    const display = (k: number): string => {
+      const spec = ALERT_FIELDS[k]!
+      return mapped.get(spec.name)?.sourceName ?? spec.name
+    }
+
+    yield* loadSource(conn, source, [...mapped.values()], options.tsUnit)
+    const rejects = yield* readRejects(conn, source)
+    const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines])
+    const lineProblems = [
+      ...source.blankLines.map((row) => ({ row, column: null, message: "empty line" })),
+      ...rejects.problems
+    ]
+    const counted = yield* Duck.readRowsJson(conn, "SELECT count(*) AS n FROM src")
+    if (Number(counted[0]?.n) === 0 && lineProblems.length === 0) {
+      return yield* Effect.fail(
+        new ImportValidationError({ file, problems: [{ row: null, column: null, message: "the file holds no rows" }], totalProblems: 1 })
+      )
+    }
+
+    yield* Duck.run(conn, "CREATE TEMP TABLE opts AS SELECT $1::VARCHAR AS chain", [options.chain ?? null])
+    const unit = yield* resolveTsUnit(conn, file, mapped.get("alert_ts")!, options.tsUnit)
+    yield* Duck.run(
+      conn,
+      `CREATE TEMP VIEW v AS SELECT s.rowid AS rid, s.f_alert_id AS alert_id,
+         ${tsExpression("alert_ts", unit)} AS alert_ts, s.n_alert_ts AS alert_ts_num, s.i_alert_ts AS alert_ts_iso, s.r_alert_ts AS alert_ts_raw,
+         ${fromFile("chain") ? "s.f_chain" : "o.chain"} AS chain, o.chain AS opt_chain,
+         s.f_mint AS mint,
+         ${fromFile("caller") ? "s.f_caller" : "NULL::VARCHAR"} AS caller
+       FROM src s CROSS JOIN opts o`
+    )
+
+    const missingValue = (field: "alert_id" | "mint") =>
+      `SELECT rid, ${K[field]} AS k, 'missing value' AS message, NULL AS other_rid FROM v WHERE ${field} IS NULL`
+    const branches = [
+      missingValue("alert_id"),
+      `SELECT rid, ${K.alert_ts} AS k, ${tsProblemMessage("alert_ts", unit)} AS message, NULL AS other_rid FROM v WHERE alert_ts IS NULL`,
+      ...(fromFile("chain")
+        ? [
+          `SELECT rid, ${K.chain} AS k, CASE WHEN chain IS NULL THEN 'missing value' ` +
+          `ELSE 'chain "' || chain || '" differs from the chain option "' || opt_chain || '"' END AS message, NULL AS other_rid ` +
+          `FROM v WHERE chain IS NULL OR (opt_chain IS NOT NULL AND chain <> opt_chain)`
+        ]
+        : []),
+      missingValue("mint"),
+      `SELECT rid, ${K.alert_id} AS k, 'duplicate alert_id "' || alert_id || '" (first at line {line})' AS message, first_rid AS other_rid
+       FROM (SELECT rid, alert_id, min(rid) OVER (PARTITION BY alert_id) AS first_rid FROM v WHERE alert_id IS NOT NULL)
+       WHERE rid <> first_rid`
+    ]
+    const found = yield* queryProblems(conn, branches, [], display)
+    yield* failOnProblems(source, lineMap, lineProblems, found.problems, found.total)
+
+    const stats = yield* Duck.readRowsJson(
+      conn,
+      `SELECT count(*) AS row_count, strftime(min(alert_ts), ${ISO_MICROS}) AS min_ts, strftime(max(alert_ts), ${ISO_MICROS}) AS max_ts,
+              count(DISTINCT chain) AS chains, count(DISTINCT (chain, mint)) AS mints,
+              count(DISTINCT caller) AS callers, count(*) FILTER (WHERE caller IS NULL) AS without_caller FROM v`
+    )
+    const row = stats[0]!
+    const rowCount = Number(row.row_count)
+    const logicalKey = options.logicalKey ?? `alerts/${keySegment(options.name ?? fileStem(file))}`
+
+    yield* writeCanonicalParquet(conn, AlertsV1, "SELECT alert_id, alert_ts, chain, mint, caller FROM v", [], options.output)
+    const minTs = row.min_ts === null ? null : String(row.min_ts)
+    const maxTs = row.max_ts === null ? null : String(row.max_ts)
+    const quality: AlertsQuality = {
+      kind: "alerts",
+      rowCount,
+      minTs,
+      maxTs,
+      tsUnit: unit,
+      chains: Number(row.chains),
+      mints: Number(row.mints),
+      callers: Number(row.callers),
+      withoutCaller: Number(row.without_caller)
+    }
+    return {
+      file: options.output,
+      type: AlertsV1.type,
+      schemaVersion: AlertsV1.schemaVersion,
+      logicalKey,
+      rowCount,
+      minTs,
+      maxTs,
+      quality
+    }
+  })

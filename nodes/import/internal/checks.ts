@@ -1,0 +1,111 @@
+/**
+ * SQL shared by the ohlcv and alerts importers: timestamp unit resolution, the timestamp
+ * expression, the problem query runner and the ISO format of min/max timestamps.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api"
+import { Effect } from "effect"
+import { Duck, type DuckDBError } from "../../duckdb/index.js"
+import { ImportOptionsError, MAX_REPORTED_PROBLEMS } from "../ImportError.js"
+import type { TsUnit } from "../ImportOptions.js"
+import { isNumericType, isTemporalType, type MappedField, type RowProblem } from "./source.js"
+
+export type ResolvedTsUnit = "iso" | "s" | "ms" | "us" | "native"
+
+/** strftime format of manifest timestamps: ISO-8601, UTC, µs. */
+export const ISO_MICROS = "'%Y-%m-%dT%H:%M:%S.%fZ'"
+
+const EPOCH_MULTIPLIER: Record<"s" | "ms" | "us", string> = { s: "1000000", ms: "1000", us: "1" }
+/** |epoch| bounds per unit: about ±year 2198, far inside DuckDB's TIMESTAMP range. */
+const EPOCH_BOUND: Record<"s" | "ms" | "us", string> = { s: "7.2e9", ms: "7.2e12", us: "7.2e15" }
+
+export const EXPECTED_TS: Record<ResolvedTsUnit, string> = {
+  iso: "ISO-8601 such as 2023-03-01T00:00:00Z",
+  s: "epoch seconds",
+  ms: "epoch milliseconds",
+  us: "epoch microseconds",
+  native: "a timestamp"
+}
+
+/**
+ * Decides the timestamp unit of a `ts` field. Explicit units win; `auto` looks at the whole column
+ * once: all-numeric (or a numeric Parquet column) → epoch by the largest magnitude, otherwise ISO
+ * (values in the minority format are then reported as invalid).
+ */
+export const resolveTsUnit = (
+  conn: DuckDBConnection,
+  file: string,
+  field: MappedField,
+  unit: TsUnit | undefined
+): Effect.Effect<ResolvedTsUnit, DuckDBError | ImportOptionsError> =>
+  Effect.gen(function* () {
+    const name = field.spec.name
+    if (isTemporalType(field.sourceType)) return "native" as const
+    if (isNumericType(field.sourceType) && unit === "iso") {
+      return yield* Effect.fail(
+        new ImportOptionsError({ file, option: "tsUnit", reason: `column ${field.sourceName} is numeric, not ISO-8601 text` })
+      )
+    }
+    if (unit !== undefined && unit !== "auto") return unit
+    const rows = yield* Duck.readRowsJson(
+      conn,
+      `SELECT count(n_${name}) AS numeric, count(i_${name}) AS iso,
+              max(abs(n_${name})) FILTER (WHERE isfinite(n_${name})) AS max_abs FROM src`
+    )
+    const numeric = Number(rows[0]?.numeric ?? 0)
+    const iso = Number(rows[0]?.iso ?? 0)
+    if (numeric === 0 || iso >= numeric) return "iso" as const
+    const maxAbs = Number(rows[0]?.max_abs ?? 0)
+    return maxAbs < 1e11 ? "s" as const : maxAbs < 1e14 ? "ms" as const : "us" as const
+  })
+
+/** The TIMESTAMP expression of ts field `name` over `src` aliased `s`. */
+export const tsExpression = (name: string, unit: ResolvedTsUnit): string => {
+  if (unit === "iso" || unit === "native") return `s.i_${name}`
+  return `CASE WHEN abs(s.n_${name}) < ${EPOCH_BOUND[unit]} ` +
+    `THEN make_timestamp(CAST(round(s.n_${name} * ${EPOCH_MULTIPLIER[unit]}) AS BIGINT)) END`
+}
+
+/** Problem message of an unparseable or missing ts value (a CASE over the view's ts columns). */
+export const tsProblemMessage = (prefix: string, unit: ResolvedTsUnit): string =>
+  `CASE WHEN ${prefix}_num IS NULL AND ${prefix}_iso IS NULL AND ${prefix}_raw IS NULL THEN 'missing value' ` +
+  `ELSE 'not a valid timestamp: "' || coalesce(${prefix}_raw, CAST(${prefix}_num AS VARCHAR), CAST(${prefix}_iso AS VARCHAR)) ` +
+  `|| '" (expected ${EXPECTED_TS[unit]})' END`
+
+/**
+ * Runs `branches` (each `SELECT rid, k, message, other_rid …`, k = the column's position, used to
+ * order problems of one row) and returns the first problems plus the total count.
+ */
+export const queryProblems = (
+  conn: DuckDBConnection,
+  branches: ReadonlyArray<string>,
+  params: ReadonlyArray<number | bigint>,
+  columnName: (k: number) => string | null
+): Effect.Effect<{ readonly problems: ReadonlyArray<RowProblem>; readonly total: number }, DuckDBError> =>
+  Duck.readRowsJson(
+    conn,
+    `WITH problems AS (${branches.map((branch) => `(${branch})`).join(" UNION ALL ")})
+     SELECT rid, k, message, other_rid, count(*) OVER () AS total
+     FROM problems ORDER BY rid, k, message LIMIT ${MAX_REPORTED_PROBLEMS}`,
+    params
+  ).pipe(
+    Effect.map((rows) => ({
+      total: rows.length === 0 ? 0 : Number(rows[0]!.total),
+      problems: rows.map((row) => ({
+        rid: Number(row.rid),
+        column: columnName(Number(row.k)),
+        message: String(row.message),
+        otherRid: row.other_rid === null ? null : Number(row.other_rid)
+      }))
+    }))
+  )
+
+/** Numeric checks of a DOUBLE field `f` of the view: missing, not a number, NaN, ±Infinity, then `extra`. */
+export const numberProblem = (f: string, extra: string): string =>
+  `CASE WHEN ${f} IS NULL AND ${f}_raw IS NULL THEN 'missing value' ` +
+  `WHEN ${f}_raw IS NOT NULL THEN 'not a number: "' || ${f}_raw || '"' ` +
+  `WHEN isnan(${f}) THEN 'NaN is not allowed' ` +
+  `WHEN isinf(${f}) THEN 'Infinity is not allowed' ` +
+  `${extra} END`
+
+/** A logical-key segment: the value with `%` and `/` percent-encoded (so `/` stays a separator). */
+export const keySegment = (value: string): string => value.replaceAll("%", "%25").replaceAll("/", "%2F")

@@ -1,0 +1,412 @@
+/**
+ * Reading a source file into DuckDB: format detection, the header (read here, so that DuckDB never
+ * guesses the dialect), blank lines (DuckDB skips them silently, which would shift line numbers),
+ * header-name mapping, and the load itself into a typed temp table `src`.
+ *
+ * `src` keeps rows in file order (insertion order is preserved), so `src.rowid` is the record's
+ * index; `LineMap` turns it back into a line number using the lines DuckDB did not turn into rows
+ * (blank lines, rejected lines).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api"
+import { Effect } from "effect"
+import { open, stat } from "node:fs/promises"
+import { basename } from "node:path"
+import { Duck } from "../../duckdb/index.js"
+import { ImportProblem, ImportSourceError, ImportValidationError, MAX_REPORTED_PROBLEMS } from "../ImportError.js"
+import type { Delimiter, SourceFormat, TsUnit } from "../ImportOptions.js"
+
+export type FieldKind = "ts" | "double" | "varchar"
+
+/** A value the importer looks for in the file. */
+export interface FieldSpec {
+  /** Contract column name (a plain identifier). */
+  readonly name: string
+  /** Accepted header names, lowercase, in priority order. */
+  readonly aliases: ReadonlyArray<string>
+  readonly kind: FieldKind
+}
+
+export interface MappedField {
+  readonly spec: FieldSpec
+  readonly index: number
+  /** The column's name as the file (or the `columns` option) spells it. */
+  readonly sourceName: string
+  /** The DuckDB type of the source column (CSV: always VARCHAR). */
+  readonly sourceType: string
+}
+
+export interface SourceInfo {
+  readonly file: string
+  readonly format: "csv" | "parquet"
+  readonly names: ReadonlyArray<string>
+  readonly types: ReadonlyArray<string>
+  /** Line of the header, or null. */
+  readonly headerLine: number | null
+  /** Line (CSV) or row (Parquet) number of the first record. */
+  readonly firstRecordLine: number
+  /** CSV lines that are empty and have records after them (DuckDB skips them). */
+  readonly blankLines: ReadonlyArray<number>
+  readonly delimiter: Delimiter
+}
+
+const CHUNK_BYTES = 1024 * 1024
+const NEWLINE = 0x0a
+const CR = 0x0d
+
+const sourceError = (file: string, reason: string) => new ImportSourceError({ file, reason })
+
+const ioReason = (cause: unknown): string =>
+  typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code)
+  : cause instanceof Error ? cause.message
+  : String(cause)
+
+/** Splits one CSV line on `delimiter`, honouring double quotes ("" inside quotes is a quote). */
+export const splitCsvLine = (line: string, delimiter: string): Array<string> => {
+  const fields: Array<string> = []
+  let current = ""
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        current += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else current += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === delimiter) {
+      fields.push(current)
+      current = ""
+    } else current += ch
+  }
+  fields.push(current)
+  return fields
+}
+
+interface CsvScan {
+  readonly firstLine: string
+  readonly blankLines: ReadonlyArray<number>
+}
+
+/**
+ * One streaming pass over the file: the first line, and every empty line ("" or "\r") that is
+ * followed by a non-empty one. Memory stays flat; newlines are found with Buffer.indexOf.
+ */
+const scanCsv = (file: string): Effect.Effect<CsvScan, ImportSourceError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const handle = await open(file, "r")
+      try {
+        const buffer = Buffer.allocUnsafe(CHUNK_BYTES)
+        const firstLineParts: Array<Buffer> = []
+        let firstLineDone = false
+        const blanks: Array<number> = []
+        let pendingBlanks: Array<number> = []
+        let line = 1
+        let lineLength = 0 // bytes of the current line seen so far (across chunks)
+        let lineFirstByte = -1
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null)
+          if (bytesRead === 0) break
+          const chunk = buffer.subarray(0, bytesRead)
+          let start = 0
+          for (;;) {
+            const nl = chunk.indexOf(NEWLINE, start)
+            const end = nl === -1 ? bytesRead : nl
+            if (!firstLineDone) firstLineParts.push(Buffer.from(chunk.subarray(start, end)))
+            if (end > start && lineLength === 0) lineFirstByte = chunk[start]!
+            lineLength += end - start
+            if (nl === -1) break
+            const blank = lineLength === 0 || (lineLength === 1 && lineFirstByte === CR)
+            if (blank) pendingBlanks.push(line)
+            else if (pendingBlanks.length > 0) {
+              blanks.push(...pendingBlanks)
+              pendingBlanks = []
+            }
+            firstLineDone = true
+            line++
+            lineLength = 0
+            lineFirstByte = -1
+            start = nl + 1
+          }
+        }
+        // A last line without a newline that has content makes earlier blank lines count.
+        if (lineLength > 1 || (lineLength === 1 && lineFirstByte !== CR)) blanks.push(...pendingBlanks)
+        let firstLine = Buffer.concat(firstLineParts).toString("utf8")
+        if (firstLine.charCodeAt(0) === 0xfeff) firstLine = firstLine.slice(1)
+        if (firstLine.endsWith("\r")) firstLine = firstLine.slice(0, -1)
+        return { firstLine, blankLines: blanks }
+      } finally {
+        await handle.close()
+      }
+    },
+    catch: (cause) => sourceError(file, ioReason(cause))
+  })
+
+const TEMPORAL_TYPE = /^(TIMESTAMP|DATE)/
+const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/
+
+export const isTemporalType = (type: string) => TEMPORAL_TYPE.test(type)
+export const isNumericType = (type: string) => NUMERIC_TYPE.test(type)
+
+export interface InspectOptions {
+  readonly file: string
+  readonly format?: SourceFormat | undefined
+  readonly columns?: ReadonlyArray<string> | undefined
+  readonly header?: boolean | undefined
+  readonly delimiter?: Delimiter | undefined
+}
+
+const formatOf = (file: string, format: SourceFormat | undefined): "csv" | "parquet" | "gzip" => {
+  if (format === "csv" || format === "parquet") return format
+  const lower = file.toLowerCase()
+  if (lower.endsWith(".gz") || lower.endsWith(".zst")) return "gzip"
+  return lower.endsWith(".parquet") || lower.endsWith(".pq") ? "parquet" : "csv"
+}
+
+/** Looks at the file (never at its data rows, except for the CSV blank-line scan). */
+export const inspectSource = (
+  conn: DuckDBConnection,
+  options: InspectOptions
+): Effect.Effect<SourceInfo, ImportSourceError> =>
+  Effect.gen(function* () {
+    const file = options.file
+    if (/[*?[\]{}]/.test(file)) {
+      return yield* Effect.fail(sourceError(file, "the path contains glob characters (* ? [ ] { }), which DuckDB would expand"))
+    }
+    const info = yield* Effect.tryPromise({ try: () => stat(file), catch: (cause) => sourceError(file, ioReason(cause)) })
+    if (!info.isFile()) return yield* Effect.fail(sourceError(file, "not a regular file"))
+    const format = formatOf(file, options.format)
+    const delimiter = options.delimiter ?? ","
+    if (format === "gzip") {
+      return yield* Effect.fail(sourceError(file, "compressed files are not supported: decompress first"))
+    }
+    if (format === "parquet") {
+      const described = yield* Duck.readRowsJson(
+        conn,
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($1))",
+        [file]
+      ).pipe(Effect.mapError((error) => sourceError(file, `not a readable Parquet file: ${error.message}`)))
+      const parquetNames = described.map((row) => String(row.column_name))
+      return {
+        file,
+        format,
+        names: options.columns ?? parquetNames,
+        types: described.map((row) => String(row.column_type)),
+        headerLine: null,
+        firstRecordLine: 1,
+        blankLines: [],
+        delimiter
+      }
+    }
+    const scan = yield* scanCsv(file)
+    const header = options.header ?? options.columns === undefined
+    const names = options.columns ?? splitCsvLine(scan.firstLine, delimiter)
+    const headerFields = header ? splitCsvLine(scan.firstLine, delimiter).length : names.length
+    if (options.columns !== undefined && header && headerFields !== names.length) {
+      return yield* Effect.fail(
+        sourceError(file, `the header has ${headerFields} columns but the columns option names ${names.length}`)
+      )
+    }
+    const firstRecordLine = header ? 2 : 1
+    return {
+      file,
+      format,
+      names,
+      types: names.map(() => "VARCHAR"),
+      headerLine: header ? 1 : null,
+      firstRecordLine,
+      blankLines: scan.blankLines.filter((line) => line >= firstRecordLine),
+      delimiter
+    }
+  })
+
+const normalizeName = (name: string) => name.trim().toLowerCase()
+
+export interface FieldMapping {
+  readonly mapped: ReadonlyMap<string, MappedField>
+  readonly missing: ReadonlyArray<FieldSpec>
+}
+
+/** Maps each field to the first source column matching its aliases (case-insensitive, trimmed). */
+export const mapFields = (source: SourceInfo, specs: ReadonlyArray<FieldSpec>): FieldMapping => {
+  const normalized = source.names.map(normalizeName)
+  const mapped = new Map<string, MappedField>()
+  const missing: Array<FieldSpec> = []
+  for (const spec of specs) {
+    let found = -1
+    for (const alias of spec.aliases) {
+      found = normalized.indexOf(alias)
+      if (found !== -1) break
+    }
+    if (found === -1) missing.push(spec)
+    else {
+      mapped.set(spec.name, {
+        spec,
+        index: found,
+        sourceName: source.names[found]!.trim(),
+        sourceType: source.types[found] ?? "VARCHAR"
+      })
+    }
+  }
+  return { mapped, missing }
+}
+
+/** Fails with one problem per required field the file lacks. */
+export const failMissingColumns = (
+  source: SourceInfo,
+  missing: ReadonlyArray<FieldSpec>
+): Effect.Effect<never, ImportValidationError> => {
+  const looksLikeData = source.headerLine !== null && source.names.length > 0 &&
+    source.names.every((name) => name.trim() !== "" && !Number.isNaN(Number(name)))
+  const hint = looksLikeData ? "; the first line looks like data: pass columns for a headerless file" : ""
+  const problems = missing.map((spec, i) => ({
+    row: source.headerLine,
+    column: spec.name,
+    message: `missing column (looked for ${spec.aliases.join(", ")})${i === 0 ? hint : ""}`
+  }))
+  return Effect.fail(new ImportValidationError({ file: source.file, problems, totalProblems: problems.length }))
+}
+
+export const columnId = (index: number) => `c${index}`
+
+/** How the `ts`-kind fields are parsed at load time. */
+export type TsParse = "auto" | "iso" | "epoch"
+
+const tsParseOf = (unit: TsUnit | undefined): TsParse =>
+  unit === undefined || unit === "auto" ? "auto" : unit === "iso" ? "iso" : "epoch"
+
+/**
+ * Columns of `src` per field `f`: varchar → `f_<f>`; double → `f_<f>` (parsed) and `r_<f>` (the text,
+ * only when it did not parse); ts → `n_<f>` (as a number), `i_<f>` (as an ISO/native timestamp, UTC)
+ * and `r_<f>` (the text, only when neither parsed).
+ */
+const fieldExpressions = (field: MappedField, unit: TsUnit | undefined): string => {
+  const c = columnId(field.index)
+  const n = field.spec.name
+  const text = `CAST(${c} AS VARCHAR)`
+  switch (field.spec.kind) {
+    case "varchar":
+      return `nullif(${text}, '') AS f_${n}`
+    case "double":
+      return `TRY_CAST(${c} AS DOUBLE) AS f_${n}, CASE WHEN f_${n} IS NULL THEN ${text} END AS r_${n}`
+    case "ts": {
+      if (isTemporalType(field.sourceType)) {
+        return `NULL::DOUBLE AS n_${n}, CAST(${c} AS TIMESTAMP) AS i_${n}, NULL::VARCHAR AS r_${n}`
+      }
+      if (isNumericType(field.sourceType)) {
+        return `CAST(${c} AS DOUBLE) AS n_${n}, NULL::TIMESTAMP AS i_${n}, NULL::VARCHAR AS r_${n}`
+      }
+      const parse = tsParseOf(unit)
+      const numeric = parse === "iso" ? "NULL::DOUBLE" : `TRY_CAST(${c} AS DOUBLE)`
+      const iso = parse === "epoch" ? "NULL::TIMESTAMP"
+        : `CASE WHEN n_${n} IS NULL THEN CAST(TRY_CAST(${text} AS TIMESTAMPTZ) AS TIMESTAMP) END`
+      return `${numeric} AS n_${n}, ${iso} AS i_${n}, ` +
+        `CASE WHEN n_${n} IS NULL AND i_${n} IS NULL THEN ${text} END AS r_${n}`
+    }
+  }
+}
+
+const CSV_DELIMITER_SQL: Record<Delimiter, string> = { ",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'" }
+
+/** Loads the file into the temp table `src`, one typed row per record, in file order. */
+export const loadSource = (
+  conn: DuckDBConnection,
+  source: SourceInfo,
+  fields: ReadonlyArray<MappedField>,
+  unit: TsUnit | undefined
+): Effect.Effect<void, ImportSourceError> => {
+  const ids = source.names.map((_, i) => columnId(i))
+  const reader = source.format === "parquet"
+    ? `read_parquet($1) AS t(${ids.join(", ")})`
+    : `read_csv($1, delim=${CSV_DELIMITER_SQL[source.delimiter]}, quote='"', escape='"', header=false, ` +
+      `skip=${source.headerLine === null ? 0 : 1}, auto_detect=false, null_padding=true, store_rejects=true, ` +
+      `columns={${ids.map((id) => `'${id}': 'VARCHAR'`).join(", ")}})`
+  const select = fields.map((field) => fieldExpressions(field, unit)).join(", ")
+  return Duck.run(conn, `CREATE TEMP TABLE src AS SELECT ${select} FROM ${reader}`, [source.file]).pipe(
+    Effect.asVoid,
+    Effect.mapError((error) => sourceError(source.file, error.message))
+  )
+}
+
+/** A problem found by SQL: the record's `src.rowid`, and optionally another record it refers to. */
+export interface RowProblem {
+  readonly rid: number
+  readonly column: string | null
+  /** May contain `{line}`: replaced by the line of `otherRid`. */
+  readonly message: string
+  readonly otherRid: number | null
+}
+
+/** Record index → line number, skipping lines DuckDB did not turn into records. */
+export class LineMap {
+  private readonly skipped: ReadonlyArray<number>
+  constructor(private readonly firstRecordLine: number, skippedLines: ReadonlyArray<number>) {
+    this.skipped = [...new Set(skippedLines)].filter((line) => line >= firstRecordLine).sort((a, b) => a - b)
+  }
+  line(rid: number): number {
+    let line = this.firstRecordLine + rid
+    for (const skipped of this.skipped) {
+      if (skipped <= line) line++
+      else break
+    }
+    return line
+  }
+}
+
+/** Structural problems DuckDB reported while reading (too many fields, bad encoding, …). */
+export const readRejects = (
+  conn: DuckDBConnection,
+  source: SourceInfo
+): Effect.Effect<{ readonly lines: ReadonlyArray<number>; readonly problems: ReadonlyArray<ImportProblem> }, ImportSourceError> => {
+  if (source.format !== "csv") return Effect.succeed({ lines: [], problems: [] })
+  return Duck.readRowsJson(
+    conn,
+    `SELECT line, any_value(error_type ORDER BY column_idx) AS error_type, any_value(error_message ORDER BY column_idx) AS error_message
+     FROM reject_errors GROUP BY line ORDER BY line`
+  ).pipe(
+    Effect.map((rows) => {
+      const lines = rows.map((row) => Number(row.line))
+      const problems = rows.map((row) => ({
+        row: Number(row.line),
+        column: null,
+        message: `${String(row.error_type).toLowerCase()}: ${String(row.error_message)}`
+      }))
+      return { lines, problems }
+    }),
+    Effect.mapError((error) => sourceError(source.file, error.message))
+  )
+}
+
+/**
+ * Combines file-level problems (already with lines) and SQL row problems into one error, or
+ * succeeds when there are none. Reports the first `MAX_REPORTED_PROBLEMS` by row, then column order.
+ */
+export const failOnProblems = (
+  source: SourceInfo,
+  lineMap: LineMap,
+  lineProblems: ReadonlyArray<ImportProblem>,
+  rowProblems: ReadonlyArray<RowProblem>,
+  rowProblemsTotal: number
+): Effect.Effect<void, ImportValidationError> => {
+  const total = lineProblems.length + rowProblemsTotal
+  if (total === 0) return Effect.void
+  const mapped: Array<ImportProblem> = rowProblems.map((problem) => ({
+    row: lineMap.line(problem.rid),
+    column: problem.column,
+    message: problem.otherRid === null ? problem.message : problem.message.replace("{line}", String(lineMap.line(problem.otherRid)))
+  }))
+  const problems = [...lineProblems, ...mapped]
+    .map((problem, order) => ({ problem, order }))
+    .sort((a, b) => (a.problem.row ?? 0) - (b.problem.row ?? 0) || a.order - b.order)
+    .slice(0, MAX_REPORTED_PROBLEMS)
+    .map(({ problem }) => problem)
+  return Effect.fail(new ImportValidationError({ file: source.file, problems, totalProblems: total }))
+}
+
+/** The default artifact name of a file: its base name without extension. */
+export const fileStem = (file: string): string => {
+  const base = basename(file)
+  const dot = base.indexOf(".")
+  return dot > 0 ? base.slice(0, dot) : base
+}

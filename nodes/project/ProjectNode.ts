@@ -1,0 +1,45 @@
+/**
+ * project: the projection as a resource node. Acquired only when a consumer (simulate) misses the
+ * cache; its database lives under the store's tmp/ and is deleted when the run's scope closes.
+ */
+import { Effect } from "effect"
+import { type ArtifactNode, resourceNode } from "../../pipeline/index.js"
+import { ArtifactCatalog, ObjectStore } from "../../store/index.js"
+import { ValidateConfig } from "../validate/index.js"
+import { openProjection } from "./Projection.js"
+
+/** The projection's config: the same inputs and date range validate checked. */
+export const ProjectConfig = ValidateConfig
+export type ProjectConfig = typeof ProjectConfig.Type
+
+export const projectNode = <V extends ArtifactNode<"coverage", any, any, any, any>>(
+  config: ProjectConfig,
+  validated: V,
+  identity?: string
+) =>
+  resourceNode({
+    name: "project",
+    version: "1",
+    configSchema: ProjectConfig,
+    config,
+    ...(identity ? { identity } : {}),
+    // Depends on validate so it is never built from inputs that failed validation.
+    inputs: { validated },
+    acquire: ({ config, progress }) =>
+      Effect.gen(function*() {
+        const objects = yield* ObjectStore
+        const catalog = yield* ArtifactCatalog
+        const alertFiles = yield* Effect.forEach(config.alerts, (id) => catalog.dataPath(id))
+        const ohlcvFiles = yield* Effect.forEach(config.ohlcv, (id) => catalog.dataPath(id))
+        const databasePath = yield* objects.scratchPath("-projection.duckdb")
+        const projection = yield* openProjection({
+          databasePath,
+          alertFiles,
+          ohlcvFiles,
+          from: Date.parse(config.dateRange.from),
+          to: Date.parse(config.dateRange.to)
+        })
+        yield* progress(projection.candleCount, projection.candleCount, "candles")
+        return projection
+      })
+  })

@@ -1,0 +1,3 @@
+/** The DuckDB projection (scoped resource) and its node. */
+export * from "./Projection.js"
+export * from "./ProjectNode.js"

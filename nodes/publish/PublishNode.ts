@@ -1,0 +1,111 @@
+/**
+ * publish: the experiment's summary outputs from the simulation's tables — the metrics row
+ * (`experiment_metrics`), the equity curve (`experiment_equity`) and the diagnostics
+ * (`experiment_diagnostics`: the simulation's skips plus coverage warnings from validate).
+ * Lineage: each output lists the artifacts it was computed from, which lead back to the inputs.
+ */
+import { Effect, Schema } from "effect"
+import { type ArtifactNode, artifactNode } from "../../pipeline/index.js"
+import { ArtifactCatalog } from "../../store/index.js"
+import {
+  ExperimentCoverage,
+  ExperimentDiagnostics,
+  ExperimentEquity,
+  ExperimentFills,
+  ExperimentMetrics,
+  ExperimentTrades,
+  readRowsParquet
+} from "../contracts/index.js"
+import { publishRows } from "../engine/index.js"
+import { computeMetrics, equityCurve } from "../metrics/index.js"
+import type { DiagnosticRow, Fill, Trade, TradeRow } from "../simulate/index.js"
+import { compareDiagnostics } from "../simulate/index.js"
+
+export const PublishConfig = Schema.Struct({
+  initialCapital: Schema.Number,
+  bootstrapResamples: Schema.Int
+})
+export type PublishConfig = typeof PublishConfig.Type
+
+/** A coverage row below half the expected candles in the hour after the alert is worth a note. */
+const SPARSE_FRACTION = 0.5
+
+const sparseCoverage = (rows: ReadonlyArray<Record<string, unknown>>): Array<DiagnosticRow> =>
+  rows.flatMap((row) => {
+    const total = row.candles_total as number
+    const after = row.candles_hour_after as number
+    const expected = row.expected_per_hour as number
+    if (total === 0 || expected === 0 || after >= expected * SPARSE_FRACTION) return []
+    return [{
+      alert_id: row.alert_id as string,
+      level: "info" as const,
+      code: "sparse_coverage" as never,
+      message: `${after} of ${expected} candles present in the hour after the alert ` +
+        `(${row.candles_hour_before as number} in the hour before) for ${row.chain as string}/${row.mint as string}`
+    }]
+  })
+
+export const publishNode = <
+  S extends ArtifactNode<"trades" | "fills" | "skips", any, any, any, any>,
+  V extends ArtifactNode<"coverage", any, any, any, any>
+>(config: PublishConfig, simulated: S, validated: V, identity?: string) =>
+  artifactNode({
+    name: "publish",
+    version: "1",
+    configSchema: PublishConfig,
+    config,
+    seeded: true,
+    ...(identity ? { identity } : {}),
+    inputs: { simulated, validated },
+    outputs: ["metrics", "equity", "diagnostics"],
+    run: ({ config, inputs, seed, key, name }) =>
+      Effect.gen(function*() {
+        const catalog = yield* ArtifactCatalog
+        const simulated = inputs.simulated as unknown as Record<"trades" | "fills" | "skips", { artifactId: any }>
+        const validated = inputs.validated as unknown as Record<"coverage", { artifactId: any }>
+        const read = (id: any, contract: Parameters<typeof readRowsParquet>[0]) =>
+          Effect.flatMap(catalog.dataPath(id), (path) => readRowsParquet(contract, path))
+        const [tradeRows, fillRows, skipRows, coverageRows] = yield* Effect.all([
+          read(simulated.trades.artifactId, ExperimentTrades),
+          read(simulated.fills.artifactId, ExperimentFills),
+          read(simulated.skips.artifactId, ExperimentDiagnostics),
+          read(validated.coverage.artifactId, ExperimentCoverage)
+        ])
+
+        const fillsByTrade = new Map<string, Array<Fill>>()
+        for (const row of fillRows) {
+          const { trade_id, ...fill } = row as unknown as Fill & { trade_id: string }
+          const list = fillsByTrade.get(trade_id) ?? []
+          list.push(fill)
+          fillsByTrade.set(trade_id, list)
+        }
+        const trades: Array<Trade> = tradeRows.map((row) => {
+          const trade = row as unknown as TradeRow
+          return { ...trade, fills: fillsByTrade.get(trade.trade_id) ?? [] }
+        })
+
+        const equity = equityCurve(trades, config.initialCapital)
+        const metrics = computeMetrics(trades, equity, {
+          seed: seed ?? 0,
+          initialCapital: config.initialCapital,
+          bootstrapResamples: config.bootstrapResamples
+        })
+        const diagnostics = [...(skipRows as unknown as Array<DiagnosticRow>), ...sparseCoverage(coverageRows)]
+          .sort(compareDiagnostics)
+
+        const lineage = [
+          simulated.trades.artifactId,
+          simulated.fills.artifactId,
+          simulated.skips.artifactId,
+          validated.coverage.artifactId
+        ]
+        const common = { inputs: lineage, producedBy: { node: name, key } }
+        const short = key.slice(7, 23)
+        const [metricsArtifact, equityArtifact, diagnosticsArtifact] = yield* Effect.all([
+          publishRows({ ...common, contract: ExperimentMetrics, rows: [metrics], logicalKey: `metrics/${short}` }),
+          publishRows({ ...common, contract: ExperimentEquity, rows: equity, logicalKey: `equity/${short}`, timeColumn: "ts" }),
+          publishRows({ ...common, contract: ExperimentDiagnostics, rows: diagnostics, logicalKey: `diagnostics/${short}` })
+        ])
+        return { metrics: metricsArtifact, equity: equityArtifact, diagnostics: diagnosticsArtifact }
+      })
+  })

@@ -1,0 +1,2 @@
+/** The publish node: metrics, equity curve and diagnostics. */
+export * from "./PublishNode.js"

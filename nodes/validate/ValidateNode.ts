@@ -1,0 +1,134 @@
+/**
+ * validate: every input artifact exists, is active, has the expected type and schema version, and
+ * its object still matches its digest — all problems reported together in one error. Then the
+ * coverage check: for each in-range alert, how many candles of its (chain, mint) exist in the hour
+ * around it (the `experiment_coverage` artifact, summarised later in the diagnostics).
+ */
+import { listValue } from "@duckdb/node-api"
+import { Effect, Schema } from "effect"
+import { artifactNode } from "../../pipeline/index.js"
+import { ArtifactCatalog, ArtifactId, type ArtifactManifest, ObjectStore } from "../../store/index.js"
+import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2, writeCanonicalParquet } from "../contracts/index.js"
+import { Duck } from "../duckdb/index.js"
+import { publishWritten } from "../engine/index.js"
+
+export const ValidateConfig = Schema.Struct({
+  alerts: Schema.Array(ArtifactId),
+  ohlcv: Schema.Array(ArtifactId),
+  /** ISO instants; alerts are in range when from ≤ alert_ts < to. */
+  dateRange: Schema.Struct({ from: Schema.String, to: Schema.String })
+})
+export type ValidateConfig = typeof ValidateConfig.Type
+
+export interface InputProblem {
+  readonly artifactId: string
+  readonly role: "alerts" | "ohlcv"
+  readonly problem: string
+}
+
+export class InputArtifactsInvalid extends Schema.TaggedError<InputArtifactsInvalid>()("InputArtifactsInvalid", {
+  problems: Schema.Array(Schema.Struct({ artifactId: Schema.String, role: Schema.String, problem: Schema.String }))
+}) {
+  override get message() {
+    return `${this.problems.length} problem(s) with the input artifacts:\n${
+      this.problems.map((p) => `  ${p.role} ${p.artifactId}: ${p.problem}`).join("\n")
+    }`
+  }
+}
+
+const checkOne = (id: ArtifactId, role: "alerts" | "ohlcv", contract: AnyContract) =>
+  Effect.gen(function*() {
+    const catalog = yield* ArtifactCatalog
+    const objects = yield* ObjectStore
+    const problems: Array<InputProblem> = []
+    const found = yield* Effect.either(catalog.get(id))
+    if (found._tag === "Left") {
+      const reason = found.left._tag === "ArtifactNotFound" ? "no such artifact" : found.left.message
+      return { problems: [{ artifactId: id, role, problem: reason }], manifest: undefined }
+    }
+    const manifest: ArtifactManifest = found.right
+    if (manifest.status !== "active") problems.push({ artifactId: id, role, problem: `status is ${manifest.status}, not active` })
+    if (manifest.type !== contract.type) {
+      problems.push({ artifactId: id, role, problem: `type is ${manifest.type}, expected ${contract.type}` })
+    } else if (manifest.schemaVersion !== contract.schemaVersion) {
+      problems.push({
+        artifactId: id,
+        role,
+        problem: `schema version ${manifest.schemaVersion}, expected ${contract.schemaVersion}`
+      })
+    }
+    const verified = yield* objects.verify(manifest.digest, { trustStatCache: true })
+    if (verified._tag === "Missing") problems.push({ artifactId: id, role, problem: `object ${manifest.digest} is missing` })
+    if (verified._tag === "Corrupt") {
+      problems.push({ artifactId: id, role, problem: `object ${manifest.digest} is corrupt (hashes to ${verified.actual})` })
+    }
+    return { problems, manifest }
+  })
+
+const COVERAGE_SQL = `
+  WITH a AS (
+    SELECT alert_id, alert_ts, chain, mint FROM read_parquet($1)
+    WHERE alert_ts >= make_timestamp($3::BIGINT) AND alert_ts < make_timestamp($4::BIGINT)
+  ),
+  o AS (
+    SELECT chain, mint, ts, interval_s FROM read_parquet($2)
+    WHERE (chain, mint) IN (SELECT chain, mint FROM a)
+  ),
+  totals AS (SELECT chain, mint, count(*) AS n, min(interval_s) AS iv FROM o GROUP BY chain, mint)
+  SELECT a.alert_id, a.chain, a.mint, a.alert_ts,
+    coalesce(totals.n, 0) AS candles_total,
+    (SELECT count(*) FROM o WHERE o.chain = a.chain AND o.mint = a.mint
+       AND o.ts >= a.alert_ts - INTERVAL 1 HOUR AND o.ts < a.alert_ts) AS candles_hour_before,
+    (SELECT count(*) FROM o WHERE o.chain = a.chain AND o.mint = a.mint
+       AND o.ts >= a.alert_ts AND o.ts < a.alert_ts + INTERVAL 1 HOUR) AS candles_hour_after,
+    coalesce(3600 // totals.iv, 0) AS expected_per_hour
+  FROM a LEFT JOIN totals ON a.chain = totals.chain AND a.mint = totals.mint`
+
+const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n
+
+export const validateNode = (config: ValidateConfig, identity?: string) =>
+  artifactNode({
+    name: "validate",
+    version: "1",
+    configSchema: ValidateConfig,
+    config,
+    ...(identity ? { identity } : {}),
+    inputs: {},
+    outputs: ["coverage"],
+    run: ({ config, key, name }) =>
+      Effect.gen(function*() {
+        const checks = yield* Effect.forEach(
+          [
+            ...config.alerts.map((id) => checkOne(id, "alerts", AlertsV1)),
+            ...config.ohlcv.map((id) => checkOne(id, "ohlcv", OhlcvSliceV2))
+          ],
+          (check) => check,
+          { concurrency: 4 }
+        )
+        const problems = checks.flatMap((c) => c.problems)
+        if (problems.length > 0) return yield* new InputArtifactsInvalid({ problems })
+
+        const catalog = yield* ArtifactCatalog
+        const alertFiles = yield* Effect.forEach(config.alerts, (id) => catalog.dataPath(id))
+        const ohlcvFiles = yield* Effect.forEach(config.ohlcv, (id) => catalog.dataPath(id))
+        const coverage = yield* publishWritten({
+          contract: ExperimentCoverage,
+          logicalKey: `coverage/${key.slice(7, 23)}`,
+          inputs: [...config.alerts, ...config.ohlcv],
+          producedBy: { node: name, key },
+          minTs: config.dateRange.from,
+          maxTs: config.dateRange.to,
+          write: (path) =>
+            Effect.scoped(
+              Effect.flatMap(Duck.openDatabase(Duck.MEMORY, { threads: 2 }), ({ connection }) =>
+                writeCanonicalParquet(connection, ExperimentCoverage, COVERAGE_SQL, [
+                  listValue([...alertFiles]),
+                  listValue([...ohlcvFiles]),
+                  micros(config.dateRange.from),
+                  micros(config.dateRange.to)
+                ], path))
+            )
+        })
+        return { coverage }
+      })
+  })

@@ -1,0 +1,2 @@
+/** The validate node: input artifacts checked, coverage measured. */
+export * from "./ValidateNode.js"

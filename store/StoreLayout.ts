@@ -1,0 +1,132 @@
+/**
+ * The store directory on disk (DESIGN.md §4). One root, shared by every filesystem layer through the
+ * `StoreRoot` service:
+ *
+ * ```
+ * objects/ab/<hex>                 immutable blobs (fan-out on the first two hex characters)
+ * artifacts/<id>.json              manifests, write-once
+ * artifacts/status/<id>.json       the mutable status overlay (superseded, tombstoned), replaced atomically
+ * artifacts/by-type/<type>/<id>    empty markers: an index so `list({type})` needs no full scan
+ * artifacts/by-input/<id>/<id2>    empty markers: <id2> consumed <id> (downstream without a scan)
+ * actions/<key-hex>.json           action cache entries, write-once
+ * actions/identity/<hash>.json     last key per node identity, replaced atomically
+ * experiments/                     tracker records (owned by ExperimentTracker)
+ * cache/stat/<path-hash>.json      the file digest cache: (dev, ino, size, mtime-ns) → digest
+ * tmp/                             staging, scratch and projections; same filesystem as objects/
+ * ```
+ *
+ * The index markers are written *before* the manifest, so an index is always a superset of the
+ * manifests (a crash leaves at worst a dangling marker, which readers skip and gc removes).
+ */
+import { Context, Effect, Layer } from "effect"
+import * as nodePath from "node:path"
+import { type Digest, hexOf } from "./Digest.js"
+import type { StoreIOError } from "./StoreError.js"
+import { mkdirp } from "./internal/fsOps.js"
+
+/** The store's root directory, shared by all filesystem layers. */
+export class StoreRoot extends Context.Tag("pipeline/store/StoreRoot")<StoreRoot, { readonly root: string }>() {
+  /** `dir` is resolved to an absolute path once, here. */
+  static layer = (dir: string): Layer.Layer<StoreRoot> => Layer.succeed(StoreRoot, { root: nodePath.resolve(dir) })
+}
+
+export interface StoreLayout {
+  readonly root: string
+  readonly objects: string
+  readonly artifacts: string
+  readonly artifactStatus: string
+  readonly artifactsByType: string
+  readonly artifactsByInput: string
+  readonly actions: string
+  readonly actionIdentities: string
+  readonly experiments: string
+  readonly tmp: string
+  readonly cache: string
+  readonly statCache: string
+  readonly objectDir: (digest: Digest) => string
+  readonly objectPath: (digest: Digest) => string
+  readonly manifestPath: (id: string) => string
+  readonly statusPath: (id: string) => string
+  readonly typeIndexDir: (type: string) => string
+  readonly inputIndexDir: (inputId: string) => string
+  readonly actionPath: (key: Digest) => string
+  /** `identityHex` is the hex of a hash of the identity string (names may hold any character). */
+  readonly identityPath: (identityHex: string) => string
+  readonly statCachePath: (pathHex: string) => string
+  readonly tmpPath: (name: string) => string
+}
+
+/**
+ * A type name as one safe path segment: `[A-Za-z0-9_-]` kept, every other UTF-8 byte as `%XX`
+ * (so "." and "/" can never make `..` or a subdirectory). Injective and reversible.
+ */
+export const encodeSegment = (text: string): string =>
+  Array.from(new TextEncoder().encode(text), (byte) => {
+    const char = String.fromCharCode(byte)
+    return /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+  }).join("") || "%"
+
+export const decodeSegment = (segment: string): string =>
+  segment === "%" ? "" : decodeURIComponent(segment)
+
+export const makeLayout = (root: string): StoreLayout => {
+  const join = nodePath.join
+  const objects = join(root, "objects")
+  const artifacts = join(root, "artifacts")
+  const artifactStatus = join(artifacts, "status")
+  const artifactsByType = join(artifacts, "by-type")
+  const artifactsByInput = join(artifacts, "by-input")
+  const actions = join(root, "actions")
+  const actionIdentities = join(actions, "identity")
+  const cache = join(root, "cache")
+  const statCache = join(cache, "stat")
+  const tmp = join(root, "tmp")
+  const objectDir = (digest: Digest) => join(objects, hexOf(digest).slice(0, 2))
+  return {
+    root,
+    objects,
+    artifacts,
+    artifactStatus,
+    artifactsByType,
+    artifactsByInput,
+    actions,
+    actionIdentities,
+    experiments: join(root, "experiments"),
+    tmp,
+    cache,
+    statCache,
+    objectDir,
+    objectPath: (digest) => join(objectDir(digest), hexOf(digest)),
+    manifestPath: (id) => join(artifacts, `${id}.json`),
+    statusPath: (id) => join(artifactStatus, `${id}.json`),
+    typeIndexDir: (type) => join(artifactsByType, encodeSegment(type)),
+    inputIndexDir: (inputId) => join(artifactsByInput, inputId),
+    actionPath: (key) => join(actions, `${hexOf(key)}.json`),
+    identityPath: (identityHex) => join(actionIdentities, `${identityHex}.json`),
+    statCachePath: (pathHex) => join(statCache, `${pathHex}.json`),
+    tmpPath: (name) => join(tmp, name)
+  }
+}
+
+/** Creates every top-level directory (idempotent; each filesystem layer calls it when built). */
+export const ensureLayout = (layout: StoreLayout): Effect.Effect<void, StoreIOError> =>
+  Effect.forEach(
+    [
+      layout.objects,
+      layout.artifactStatus,
+      layout.artifactsByType,
+      layout.artifactsByInput,
+      layout.actionIdentities,
+      layout.experiments,
+      layout.statCache,
+      layout.tmp
+    ],
+    mkdirp,
+    { discard: true }
+  )
+
+/** The layout of the `StoreRoot` in context, with its directories created. */
+export const layoutOf: Effect.Effect<StoreLayout, StoreIOError, StoreRoot> = Effect.flatMap(StoreRoot, ({ root }) => {
+  const layout = makeLayout(root)
+  return Effect.as(ensureLayout(layout), layout)
+})

@@ -1,0 +1,14 @@
+/**
+ * The store's public face: persistence behind Effect services (DESIGN.md §3–4).
+ */
+export * from "./Digest.js"
+export * from "./Canonical.js"
+export * from "./StoreError.js"
+export * from "./StoreLayout.js"
+export * from "./FileDigestCache.js"
+export * from "./ObjectStore.js"
+export * from "./ArtifactCatalog.js"
+export * from "./ActionCache.js"
+export * from "./StoreLive.js"
+// ExperimentTracker (written by another helper):
+export * from "./ExperimentTracker.js"

@@ -1,0 +1,174 @@
+/**
+ * The action cache, derived once from a small backend core (raw entry text write-once, identity
+ * pointers replaced atomically), so the filesystem and memory layers share the lookup rules.
+ *
+ * Imported by ../ActionCache.ts, which it imports back: no use of that module's values at load time.
+ */
+import { Effect, Schema } from "effect"
+import { ActionEntry, type ActionCacheShape, IdentityPointer, type Lookup, type MissReason } from "../ActionCache.js"
+import type { ArtifactCatalogShape } from "../ArtifactCatalog.js"
+import { type Digest, digestFromHex, hashString, hexOf } from "../Digest.js"
+import type { ObjectStoreShape } from "../ObjectStore.js"
+import { RecordDecodeError, StoreIOError } from "../StoreError.js"
+import type { StoreLayout } from "../StoreLayout.js"
+import { writeAtomic, writeOnce } from "./atomicWrite.js"
+import { parseDetail } from "./parseDetail.js"
+import { readDir, readText, unlinkIfExists } from "./fsOps.js"
+
+/** A stored record as text, with where it lives (for error messages). */
+export interface RawRecord {
+  readonly text: string
+  readonly location: string
+}
+
+export interface ActionBackend {
+  readonly read: (key: Digest) => Effect.Effect<RawRecord | undefined, StoreIOError>
+  /** First writer wins. */
+  readonly writeOnce: (key: Digest, text: string) => Effect.Effect<void, StoreIOError>
+  readonly keys: Effect.Effect<ReadonlyArray<Digest>, StoreIOError>
+  readonly remove: (key: Digest) => Effect.Effect<void, StoreIOError>
+  readonly readIdentity: (identityHex: string) => Effect.Effect<RawRecord | undefined, StoreIOError>
+  /** Atomic replace. */
+  readonly writeIdentity: (identityHex: string, text: string) => Effect.Effect<void, StoreIOError>
+}
+
+export const fileSystemBackend = (layout: StoreLayout): ActionBackend => {
+  const readAt = (location: string) =>
+    Effect.map(readText(location), (text) => (text === undefined ? undefined : { text, location }))
+  return {
+    read: (key) => readAt(layout.actionPath(key)),
+    writeOnce: (key, text) => Effect.asVoid(writeOnce(layout, layout.actionPath(key), text)),
+    keys: Effect.map(readDir(layout.actions), (names) =>
+      names.filter((name) => /^[0-9a-f]{64}\.json$/.test(name)).map((name) => digestFromHex(name.slice(0, 64)))
+    ),
+    remove: (key) => unlinkIfExists(layout.actionPath(key)),
+    readIdentity: (identityHex) => readAt(layout.identityPath(identityHex)),
+    writeIdentity: (identityHex, text) => writeAtomic(layout, layout.identityPath(identityHex), text)
+  }
+}
+
+export const memoryBackend = (): ActionBackend => {
+  const entries = new Map<Digest, string>()
+  const identities = new Map<string, string>()
+  return {
+    read: (key) =>
+      Effect.sync(() => {
+        const text = entries.get(key)
+        return text === undefined ? undefined : { text, location: `memory:actions/${hexOf(key)}` }
+      }),
+    writeOnce: (key, text) =>
+      Effect.sync(() => {
+        if (!entries.has(key)) entries.set(key, text)
+      }),
+    keys: Effect.sync(() => [...entries.keys()].sort()),
+    remove: (key) => Effect.sync(() => void entries.delete(key)),
+    readIdentity: (identityHex) =>
+      Effect.sync(() => {
+        const text = identities.get(identityHex)
+        return text === undefined ? undefined : { text, location: `memory:actions/identity/${identityHex}` }
+      }),
+    writeIdentity: (identityHex, text) => Effect.sync(() => void identities.set(identityHex, text))
+  }
+}
+
+export const make = (
+  backend: ActionBackend,
+  catalog: ArtifactCatalogShape,
+  objects: ObjectStoreShape
+): ActionCacheShape => {
+  const entryJson = Schema.parseJson(ActionEntry, { space: 2 })
+  const pointerJson = Schema.parseJson(IdentityPointer, { space: 2 })
+
+  const decodeEntry = (raw: RawRecord) =>
+    Effect.mapError(
+      Schema.decode(entryJson)(raw.text),
+      (error) => new RecordDecodeError({ path: raw.location, detail: parseDetail(error) })
+    )
+
+  const get: ActionCacheShape["get"] = (key) =>
+    Effect.flatMap(backend.read(key), (raw) => (raw === undefined ? Effect.succeed(undefined) : decodeEntry(raw)))
+
+  const miss = (reason: MissReason): Lookup => ({ _tag: "Miss", reason })
+
+  /** Why an output cannot be served, or undefined when its manifest and object are sound. */
+  const checkOutput = (output: string, ref: ActionEntry["outputs"][string]) =>
+    Effect.gen(function* () {
+      const manifest = yield* catalog.get(ref.artifactId).pipe(
+        Effect.map((manifest) => ({ _tag: "Found" as const, manifest })),
+        Effect.catchTags({
+          ArtifactNotFound: () => Effect.succeed({ _tag: "NotFound" as const }),
+          RecordDecodeError: (error) => Effect.succeed({ _tag: "Malformed" as const, detail: error.message })
+        })
+      )
+      if (manifest._tag === "NotFound") {
+        return { _tag: "ArtifactMissing", output, artifactId: ref.artifactId } satisfies MissReason
+      }
+      if (manifest._tag === "Malformed") return { _tag: "EntryMalformed", detail: manifest.detail } satisfies MissReason
+      if (manifest.manifest.digest !== ref.digest) {
+        return {
+          _tag: "EntryMalformed",
+          detail: `output ${output} records digest ${ref.digest} but ${ref.artifactId} has ${manifest.manifest.digest}`
+        } satisfies MissReason
+      }
+      const verified = yield* objects.verify(ref.digest, { trustStatCache: true })
+      if (verified._tag === "Missing") return { _tag: "ObjectMissing", output, digest: ref.digest } satisfies MissReason
+      if (verified._tag === "Corrupt") return { _tag: "ObjectCorrupt", output, digest: ref.digest } satisfies MissReason
+      return undefined
+    })
+
+  const lookup: ActionCacheShape["lookup"] = Effect.fn("ActionCache.lookup")(function* (key) {
+    const raw = yield* backend.read(key)
+    if (raw === undefined) return miss({ _tag: "Absent" })
+    const decoded = yield* Effect.either(decodeEntry(raw))
+    if (decoded._tag === "Left") return miss({ _tag: "EntryMalformed", detail: decoded.left.message })
+    const entry = decoded.right
+    if (entry.key !== key) {
+      return miss({ _tag: "EntryMalformed", detail: `${raw.location} records key ${entry.key}, not ${key}` })
+    }
+    for (const output of Object.keys(entry.outputs).sort()) {
+      const reason = yield* checkOutput(output, entry.outputs[output])
+      if (reason !== undefined) return miss(reason)
+    }
+    return { _tag: "Hit", entry } satisfies Lookup
+  })
+
+  const put: ActionCacheShape["put"] = (entry) =>
+    Effect.flatMap(
+      Effect.mapError(
+        Schema.encode(entryJson)(entry),
+        (error) => new StoreIOError({ operation: "encode", path: `actions/${hexOf(entry.key)}`, reason: parseDetail(error) })
+      ),
+      (text) => backend.writeOnce(entry.key, `${text}\n`)
+    )
+
+  const list: ActionCacheShape["list"] = () =>
+    Effect.flatMap(backend.keys, (keys) =>
+      Effect.map(
+        Effect.forEach(keys, get, { concurrency: 16 }),
+        (entries) => entries.filter((entry): entry is ActionEntry => entry !== undefined)
+      )
+    )
+
+  const identityHex = (identity: string) => Effect.map(hashString(identity), hexOf)
+
+  const lastForIdentity: ActionCacheShape["lastForIdentity"] = (identity) =>
+    Effect.gen(function* () {
+      const raw = yield* backend.readIdentity(yield* identityHex(identity))
+      if (raw === undefined) return undefined
+      // A pointer is only a hint for `explain`: a malformed one reads as absent.
+      const pointer = yield* Effect.option(Schema.decode(pointerJson)(raw.text))
+      return pointer._tag === "Some" && pointer.value.identity === identity ? pointer.value : undefined
+    })
+
+  const rememberIdentity: ActionCacheShape["rememberIdentity"] = (pointer) =>
+    Effect.gen(function* () {
+      const hex = yield* identityHex(pointer.identity)
+      const text = yield* Effect.mapError(
+        Schema.encode(pointerJson)(pointer),
+        (error) => new StoreIOError({ operation: "encode", path: `actions/identity/${hex}`, reason: parseDetail(error) })
+      )
+      yield* backend.writeIdentity(hex, `${text}\n`)
+    })
+
+  return { lookup, put, get, list, remove: backend.remove, lastForIdentity, rememberIdentity }
+}

@@ -1,0 +1,389 @@
+/**
+ * The artifact catalog, derived once from a small backend core (manifests write-once, a status
+ * overlay replaced atomically, two marker indexes) so that the filesystem and memory layers share
+ * every rule: id derivation, publish order, filters, ordering, lineage.
+ *
+ * Note: this module is imported by ../ArtifactCatalog.ts, which it imports back; it must not touch
+ * that module's values at load time (schemas are built lazily in `schemas()`).
+ */
+import { DateTime, Effect, Schema } from "effect"
+import {
+  AmbiguousArtifactId,
+  ArtifactId,
+  type ArtifactCatalogShape,
+  ArtifactManifest,
+  ArtifactStatus,
+  type LineageGraph
+} from "../ArtifactCatalog.js"
+import { canonicalDigest, CanonicalEncodingError } from "../Canonical.js"
+import { type Digest, hexOf } from "../Digest.js"
+import type { ObjectStoreShape } from "../ObjectStore.js"
+import { ArtifactNotFound, RecordDecodeError, type StoreIOError } from "../StoreError.js"
+import type { StoreLayout } from "../StoreLayout.js"
+import { touchOnce, writeAtomic, writeOnce } from "./atomicWrite.js"
+import { parseDetail } from "./parseDetail.js"
+import { readDir, readText, unlinkIfExists } from "./fsOps.js"
+
+type Manifest = typeof ArtifactManifest.Type
+type Id = typeof ArtifactId.Type
+type Status = typeof ArtifactStatus.Type
+
+export interface StatusOverlay {
+  readonly status: Status
+  readonly supersededBy?: Id
+  readonly changedAt: string
+}
+
+export type IndexName = "type" | "input"
+
+/** The primitives a catalog backend implements; everything else is derived in `make`. */
+export interface CatalogBackend {
+  readonly readManifest: (id: Id) => Effect.Effect<Manifest | undefined, StoreIOError | RecordDecodeError>
+  /** First writer wins; a later write of the same id is a no-op. */
+  readonly writeManifestOnce: (manifest: Manifest) => Effect.Effect<void, StoreIOError | RecordDecodeError>
+  readonly readStatus: (id: Id) => Effect.Effect<StatusOverlay | undefined, StoreIOError | RecordDecodeError>
+  readonly writeStatus: (id: Id, overlay: StatusOverlay) => Effect.Effect<void, StoreIOError | RecordDecodeError>
+  /** Ids with a manifest, sorted. */
+  readonly listIds: Effect.Effect<ReadonlyArray<Id>, StoreIOError>
+  /** A superset of the ids filed under `key` (markers are written before manifests). */
+  readonly listIndex: (index: IndexName, key: string) => Effect.Effect<ReadonlyArray<Id>, StoreIOError>
+  readonly addToIndex: (index: IndexName, key: string, id: Id) => Effect.Effect<void, StoreIOError>
+  /** Manifest, status overlay and the index markers that name `id` as the filed artifact. */
+  readonly remove: (id: Id) => Effect.Effect<void, StoreIOError>
+}
+
+const ID_PATTERN = /^art_[0-9a-f]{64}$/
+const MIN_PREFIX_HEX = 8
+
+let cachedSchemas:
+  | {
+      readonly manifestJson: Schema.Schema<Manifest, string>
+      readonly overlayJson: Schema.Schema<StatusOverlay, string>
+    }
+  | undefined
+const schemas = () =>
+  (cachedSchemas ??= {
+    manifestJson: Schema.parseJson(ArtifactManifest, { space: 2 }),
+    overlayJson: Schema.parseJson(
+      Schema.Struct({
+        status: ArtifactStatus,
+        supersededBy: Schema.optionalWith(ArtifactId, { exact: true }),
+        changedAt: Schema.String
+      }),
+      { space: 2 }
+    )
+  })
+
+const decodeAt = <A>(schema: Schema.Schema<A, string>, path: string, text: string) =>
+  Effect.mapError(Schema.decode(schema)(text), (error) => new RecordDecodeError({ path, detail: parseDetail(error) }))
+
+const encodeAt = <A>(schema: Schema.Schema<A, string>, path: string, value: A) =>
+  Effect.mapError(Schema.encode(schema)(value), (error) => new RecordDecodeError({ path, detail: parseDetail(error) }))
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+const compareManifests = (a: Manifest, b: Manifest) =>
+  compareText(a.type, b.type) ||
+  compareText(a.logicalKey, b.logicalKey) ||
+  compareText(a.createdAt, b.createdAt) ||
+  compareText(a.artifactId, b.artifactId)
+
+/** "art_" + hex(blake3(canonical({digest, type, schemaVersion, logicalKey, inputs: sorted ids}))). */
+export const artifactIdOf = (fields: {
+  readonly digest: Digest
+  readonly type: string
+  readonly schemaVersion: number
+  readonly logicalKey: string
+  readonly inputs: ReadonlyArray<string>
+}): Effect.Effect<Id, CanonicalEncodingError> =>
+  Effect.map(
+    canonicalDigest({
+      digest: fields.digest,
+      type: fields.type,
+      schemaVersion: fields.schemaVersion,
+      logicalKey: fields.logicalKey,
+      inputs: [...new Set(fields.inputs)].sort(compareText)
+    }),
+    (digest) => `art_${hexOf(digest)}` as Id
+  )
+
+export const fileSystemBackend = (layout: StoreLayout): CatalogBackend => {
+  const { manifestJson, overlayJson } = schemas()
+  const indexDir = (index: IndexName, key: string) =>
+    index === "type" ? layout.typeIndexDir(key) : layout.inputIndexDir(key)
+  const idsIn = (dir: string) =>
+    Effect.map(readDir(dir), (names) => names.filter((name) => ID_PATTERN.test(name)) as Array<Id>)
+
+  const readManifest = (id: Id) => {
+    const path = layout.manifestPath(id)
+    return Effect.flatMap(readText(path), (text) =>
+      text === undefined ? Effect.succeed(undefined) : decodeAt(manifestJson, path, text)
+    )
+  }
+
+  return {
+    readManifest,
+    writeManifestOnce: (manifest) => {
+      const path = layout.manifestPath(manifest.artifactId)
+      return Effect.flatMap(encodeAt(manifestJson, path, manifest), (text) => writeOnce(layout, path, `${text}\n`))
+    },
+    readStatus: (id) => {
+      const path = layout.statusPath(id)
+      return Effect.flatMap(readText(path), (text) =>
+        text === undefined ? Effect.succeed(undefined) : decodeAt(overlayJson, path, text)
+      )
+    },
+    writeStatus: (id, overlay) => {
+      const path = layout.statusPath(id)
+      return Effect.flatMap(encodeAt(overlayJson, path, overlay), (text) => writeAtomic(layout, path, `${text}\n`))
+    },
+    listIds: Effect.map(readDir(layout.artifacts), (names) =>
+      names.filter((name) => name.endsWith(".json") && ID_PATTERN.test(name.slice(0, -5))).map((name) => name.slice(0, -5) as Id)
+    ),
+    listIndex: (index, key) => idsIn(indexDir(index, key)),
+    addToIndex: (index, key, id) => touchOnce(layout, `${indexDir(index, key)}/${id}`),
+    remove: (id) =>
+      Effect.gen(function* () {
+        const manifest = yield* Effect.orElseSucceed(readManifest(id), () => undefined)
+        if (manifest !== undefined) {
+          yield* unlinkIfExists(`${layout.typeIndexDir(manifest.type)}/${id}`)
+          for (const input of manifest.inputs) yield* unlinkIfExists(`${layout.inputIndexDir(input)}/${id}`)
+        }
+        yield* unlinkIfExists(layout.statusPath(id))
+        yield* unlinkIfExists(layout.manifestPath(id))
+      })
+  }
+}
+
+export const memoryBackend = (): CatalogBackend => {
+  const manifests = new Map<Id, Manifest>()
+  const overlays = new Map<Id, StatusOverlay>()
+  const indexes = { type: new Map<string, Set<Id>>(), input: new Map<string, Set<Id>>() }
+  return {
+    readManifest: (id) => Effect.sync(() => manifests.get(id)),
+    writeManifestOnce: (manifest) =>
+      Effect.sync(() => {
+        if (!manifests.has(manifest.artifactId)) manifests.set(manifest.artifactId, manifest)
+      }),
+    readStatus: (id) => Effect.sync(() => overlays.get(id)),
+    writeStatus: (id, overlay) => Effect.sync(() => void overlays.set(id, overlay)),
+    listIds: Effect.sync(() => [...manifests.keys()].sort(compareText)),
+    listIndex: (index, key) => Effect.sync(() => [...(indexes[index].get(key) ?? [])].sort(compareText)),
+    addToIndex: (index, key, id) =>
+      Effect.sync(() => {
+        const set = indexes[index].get(key) ?? new Set<Id>()
+        set.add(id)
+        indexes[index].set(key, set)
+      }),
+    remove: (id) =>
+      Effect.sync(() => {
+        const manifest = manifests.get(id)
+        if (manifest !== undefined) {
+          indexes.type.get(manifest.type)?.delete(id)
+          for (const input of manifest.inputs) indexes.input.get(input)?.delete(id)
+        }
+        overlays.delete(id)
+        manifests.delete(id)
+      })
+  }
+}
+
+export const make = (backend: CatalogBackend, objects: ObjectStoreShape): ArtifactCatalogShape => {
+  const withStatus = (manifest: Manifest) =>
+    Effect.map(backend.readStatus(manifest.artifactId), (overlay): Manifest => {
+      if (overlay === undefined) return manifest
+      const { supersededBy: _ignored, ...rest } = manifest
+      return overlay.supersededBy === undefined
+        ? { ...rest, status: overlay.status }
+        : { ...rest, status: overlay.status, supersededBy: overlay.supersededBy }
+    })
+
+  const find = (id: Id) =>
+    Effect.flatMap(backend.readManifest(id), (manifest) =>
+      manifest === undefined ? Effect.succeed(undefined) : withStatus(manifest)
+    )
+
+  const get: ArtifactCatalogShape["get"] = (id) =>
+    Effect.flatMap(find(id), (manifest) =>
+      manifest === undefined ? Effect.fail(new ArtifactNotFound({ artifactId: id })) : Effect.succeed(manifest)
+    )
+
+  const publish: ArtifactCatalogShape["publish"] = Effect.fn("ArtifactCatalog.publish")(function* (request) {
+    const inputs = [...new Set(request.inputs)].sort(compareText)
+    // Everything that can be checked is checked before anything is written.
+    for (const input of inputs) {
+      if ((yield* backend.readManifest(input)) === undefined) return yield* new ArtifactNotFound({ artifactId: input })
+    }
+    if (request.metadata !== undefined) {
+      const metadata = request.metadata
+      yield* Effect.try({
+        try: () => JSON.stringify(metadata),
+        catch: (error) => new CanonicalEncodingError({ path: "metadata", reason: String(error) })
+      })
+    }
+    const createdAt = DateTime.formatIso(yield* DateTime.now)
+    const draft = (digest: Digest, bytes: number, artifactId: Id): Manifest => ({
+      artifactId,
+      type: request.type,
+      schemaVersion: request.schemaVersion,
+      logicalKey: request.logicalKey,
+      digest,
+      bytes,
+      rowCount: request.rowCount,
+      minTs: request.minTs,
+      maxTs: request.maxTs,
+      inputs,
+      producedBy: request.producedBy,
+      provenance: request.provenance,
+      status: "active",
+      tags: [...(request.tags ?? [])],
+      createdAt,
+      ...(request.metadata === undefined ? {} : { metadata: request.metadata })
+    })
+    const placeholder = `blake3:${"0".repeat(64)}` as Digest
+    yield* Effect.mapError(
+      Schema.validate(ArtifactManifest)(draft(placeholder, 0, `art_${"0".repeat(64)}` as Id)),
+      (error) => new RecordDecodeError({ path: `publish request for ${request.type}/${request.logicalKey}`, detail: parseDetail(error) })
+    )
+
+    // Object before manifest: a manifest never names an object that is not durable.
+    const stored = yield* objects.putFile(request.file, { move: request.move ?? false })
+    const artifactId = yield* artifactIdOf({ ...request, digest: stored.digest, inputs })
+    const existing = yield* find(artifactId)
+    if (existing !== undefined) return existing
+    // Index markers before the manifest: an index is always a superset of the manifests.
+    yield* backend.addToIndex("type", request.type, artifactId)
+    for (const input of inputs) yield* backend.addToIndex("input", input, artifactId)
+    yield* backend.writeManifestOnce(draft(stored.digest, stored.bytes, artifactId))
+    // Another process may have won the race: return whichever manifest is on record.
+    return yield* get(artifactId)
+  })
+
+  const resolve: ArtifactCatalogShape["resolve"] = (idOrPrefix) => {
+    const text = idOrPrefix.trim().toLowerCase()
+    if (ID_PATTERN.test(text)) return get(text as Id)
+    const hex = text.startsWith("art_") ? text.slice(4) : text
+    if (!/^[0-9a-f]+$/.test(hex) || hex.length < MIN_PREFIX_HEX) {
+      return Effect.fail(new ArtifactNotFound({ artifactId: idOrPrefix }))
+    }
+    return Effect.flatMap(backend.listIds, (ids): Effect.Effect<Manifest, ArtifactNotFound | AmbiguousArtifactId | StoreIOError | RecordDecodeError> => {
+      const matches = ids.filter((id) => id.startsWith(`art_${hex}`))
+      if (matches.length === 0) return Effect.fail(new ArtifactNotFound({ artifactId: idOrPrefix }))
+      if (matches.length > 1) return Effect.fail(new AmbiguousArtifactId({ prefix: idOrPrefix, candidates: matches }))
+      return get(matches[0])
+    })
+  }
+
+  const list: ArtifactCatalogShape["list"] = Effect.fn("ArtifactCatalog.list")(function* (filter) {
+    const ids = filter?.type === undefined ? yield* backend.listIds : yield* backend.listIndex("type", filter.type)
+    const found = yield* Effect.forEach(ids, find, { concurrency: 16 })
+    return found
+      .filter((manifest): manifest is Manifest => manifest !== undefined)
+      .filter(
+        (m) =>
+          (filter?.type === undefined || m.type === filter.type) &&
+          (filter?.logicalKeyPrefix === undefined || m.logicalKey.startsWith(filter.logicalKeyPrefix)) &&
+          (filter?.status === undefined || m.status === filter.status) &&
+          (filter?.tag === undefined || m.tags.includes(filter.tag))
+      )
+      .sort(compareManifests)
+  })
+
+  const setStatus = (id: Id, next: (current: Manifest) => StatusOverlay) =>
+    Effect.flatMap(get(id), (current) => backend.writeStatus(id, next(current)))
+
+  const supersede: ArtifactCatalogShape["supersede"] = Effect.fn("ArtifactCatalog.supersede")(function* (id, by) {
+    if (by !== undefined) yield* get(by)
+    const changedAt = DateTime.formatIso(yield* DateTime.now)
+    yield* setStatus(id, (current) => ({
+      // A tombstone is final: superseding a tombstoned artifact only records its successor.
+      status: current.status === "tombstoned" ? "tombstoned" : "superseded",
+      ...(by === undefined ? {} : { supersededBy: by }),
+      changedAt
+    }))
+  })
+
+  const tombstone: ArtifactCatalogShape["tombstone"] = Effect.fn("ArtifactCatalog.tombstone")(function* (id) {
+    const changedAt = DateTime.formatIso(yield* DateTime.now)
+    yield* setStatus(id, (current) => ({
+      status: "tombstoned",
+      ...(current.supersededBy === undefined ? {} : { supersededBy: current.supersededBy }),
+      changedAt
+    }))
+  })
+
+  /**
+   * Breadth-first walk from `root`, `depth` levels (default: all), each node expanded once (so cycles,
+   * impossible by construction since ids hash their inputs, still terminate). An edge to an artifact
+   * whose manifest is gone is kept; the node is absent from `nodes`.
+   */
+  const walk = (
+    rootId: Id,
+    depth: number | undefined,
+    neighbours: (manifest: Manifest) => Effect.Effect<ReadonlyArray<Id>, StoreIOError | RecordDecodeError>,
+    edge: (from: Id, to: Id) => { readonly from: Id; readonly to: Id }
+  ) =>
+    Effect.gen(function* () {
+      const root = yield* get(rootId)
+      const nodes = new Map<Id, Manifest>([[root.artifactId, root]])
+      const edges: Array<{ readonly from: Id; readonly to: Id }> = []
+      const maxDepth = depth === undefined ? Number.POSITIVE_INFINITY : Math.max(0, depth)
+      let frontier: Array<Manifest> = [root]
+      for (let level = 0; level < maxDepth && frontier.length > 0; level++) {
+        const next: Array<Manifest> = []
+        for (const manifest of frontier) {
+          for (const neighbour of yield* neighbours(manifest)) {
+            edges.push(edge(manifest.artifactId, neighbour))
+            if (nodes.has(neighbour)) continue
+            const found = yield* find(neighbour)
+            if (found === undefined) continue
+            nodes.set(neighbour, found)
+            next.push(found)
+          }
+        }
+        frontier = next
+      }
+      return { root: root.artifactId, nodes: [...nodes.values()], edges } satisfies LineageGraph
+    })
+
+  const lineage: ArtifactCatalogShape["lineage"] = (id, options) =>
+    walk(id, options?.depth, (manifest) => Effect.succeed(manifest.inputs), (from, to) => ({ from, to }))
+
+  const downstream: ArtifactCatalogShape["downstream"] = (id, options) =>
+    walk(
+      id,
+      options?.depth,
+      (manifest) =>
+        // The index is a superset: keep consumers whose manifest really lists this input.
+        Effect.flatMap(backend.listIndex("input", manifest.artifactId), (candidates) =>
+          Effect.map(
+            Effect.forEach(candidates, (candidate) => backend.readManifest(candidate), { concurrency: 16 }),
+            (found) =>
+              found
+                .filter((m): m is Manifest => m !== undefined && m.inputs.includes(manifest.artifactId))
+                .map((m) => m.artifactId)
+          )
+        ),
+      (from, to) => ({ from, to })
+    )
+
+  const dataPath: ArtifactCatalogShape["dataPath"] = Effect.fn("ArtifactCatalog.dataPath")(function* (id) {
+    const manifest = yield* get(id)
+    yield* objects.ensureIntact(manifest.digest)
+    return yield* objects.path(manifest.digest)
+  })
+
+  return {
+    publish,
+    get,
+    resolve,
+    list,
+    supersede,
+    tombstone,
+    lineage,
+    downstream,
+    dataPath,
+    remove: (id) => backend.remove(id)
+  }
+}
+

@@ -1,0 +1,129 @@
+/**
+ * The store's only contact with node:fs. Every filesystem failure becomes a `StoreIOError` here, in
+ * one place, with the errno code (ENOSPC, EACCES, EROFS, ENOENT, …) as its `reason`, so callers
+ * branch on a code and never on message text.
+ */
+import { Effect } from "effect"
+import { randomBytes } from "node:crypto"
+import type { BigIntStats } from "node:fs"
+import * as fsp from "node:fs/promises"
+import * as nodePath from "node:path"
+import { StoreIOError } from "../StoreError.js"
+
+/** The errno code of a Node error, if it has one. */
+export const errnoOf = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
+    ? cause.code
+    : undefined
+
+/** The one mapping from a thrown fs error to the store's error. */
+export const toStoreIOError =
+  (operation: string, path: string) =>
+  (cause: unknown): StoreIOError =>
+    cause instanceof StoreIOError
+      ? cause
+      : new StoreIOError({
+          operation,
+          path,
+          reason: errnoOf(cause) ?? (cause instanceof Error ? cause.message : String(cause))
+        })
+
+/** Runs a promise-returning fs call; rejections become `StoreIOError(operation, path, errno)`. */
+export const attempt = <A>(
+  operation: string,
+  path: string,
+  run: (signal: AbortSignal) => PromiseLike<A>
+): Effect.Effect<A, StoreIOError> => Effect.tryPromise({ try: run, catch: toStoreIOError(operation, path) })
+
+/** `undefined` instead of a failure when the file does not exist. */
+export const attemptOptional = <A>(
+  operation: string,
+  path: string,
+  run: () => PromiseLike<A>
+): Effect.Effect<A | undefined, StoreIOError> =>
+  attempt(operation, path, async () => {
+    try {
+      return await run()
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return undefined
+      throw error
+    }
+  })
+
+export const statBig = (path: string): Effect.Effect<BigIntStats | undefined, StoreIOError> =>
+  attemptOptional("stat", path, () => fsp.stat(path, { bigint: true }))
+
+export const exists = (path: string): Effect.Effect<boolean, StoreIOError> =>
+  Effect.map(statBig(path), (stats) => stats !== undefined)
+
+export const readText = (path: string): Effect.Effect<string | undefined, StoreIOError> =>
+  attemptOptional("read", path, () => fsp.readFile(path, "utf8"))
+
+export const readBytes = (path: string): Effect.Effect<Uint8Array | undefined, StoreIOError> =>
+  attemptOptional("read", path, () => fsp.readFile(path))
+
+/** Entry names of a directory; `[]` when it does not exist. Sorted, so listings are stable. */
+export const readDir = (path: string): Effect.Effect<ReadonlyArray<string>, StoreIOError> =>
+  Effect.map(attemptOptional("readdir", path, () => fsp.readdir(path)), (names) => (names ?? []).sort())
+
+export const mkdirp = (path: string): Effect.Effect<void, StoreIOError> =>
+  attempt("mkdir", path, () => fsp.mkdir(path, { recursive: true }))
+
+/** Removes a file; a missing file is not an error. */
+export const unlinkIfExists = (path: string): Effect.Effect<void, StoreIOError> =>
+  Effect.asVoid(attemptOptional("unlink", path, () => fsp.unlink(path)))
+
+/** Removes a file or a directory tree; a missing path is not an error. */
+export const removeRecursive = (path: string): Effect.Effect<void, StoreIOError> =>
+  attempt("remove", path, () => fsp.rm(path, { recursive: true, force: true }))
+
+/**
+ * fsync a directory so that a rename or link inside it is durable. Filesystems that cannot fsync
+ * a directory (EISDIR, EINVAL, ENOTSUP on some platforms) are tolerated: there is nothing more to do.
+ */
+export const fsyncDir = (dir: string): Effect.Effect<void, StoreIOError> =>
+  attempt("fsync", dir, async () => {
+    let handle: fsp.FileHandle | undefined
+    try {
+      handle = await fsp.open(dir, "r")
+      await handle.sync()
+    } catch (error) {
+      const code = errnoOf(error)
+      if (code !== "EISDIR" && code !== "EINVAL" && code !== "ENOTSUP" && code !== "EPERM") throw error
+    } finally {
+      await handle?.close()
+    }
+  })
+
+/**
+ * `mkdir -p` that makes the new directory entries durable: when it created directories, their
+ * parents are fsynced (a file fsynced inside a new directory is not reachable after a power loss
+ * unless the directory's own entry is).
+ */
+export const mkdirpDurable = (dir: string): Effect.Effect<void, StoreIOError> =>
+  Effect.flatMap(
+    attempt("mkdir", dir, () => fsp.mkdir(dir, { recursive: true })),
+    (created) => {
+      if (created === undefined) return Effect.void
+      const parents: Array<string> = []
+      for (let p = dir; ; p = nodePath.dirname(p)) {
+        parents.push(nodePath.dirname(p))
+        if (p === created || p === nodePath.dirname(p)) break
+      }
+      return Effect.forEach(parents, fsyncDir, { discard: true })
+    }
+  )
+
+let counter = 0
+/**
+ * A name no other writer uses, in this process or any other sharing the store:
+ * `<kind>-<pid>-<counter>-<16 random hex>`. The pid lets gc tell a live writer's file from debris.
+ */
+export const uniqueName = (kind: string): string =>
+  `${kind}-${process.pid}-${(counter++).toString(36)}-${randomBytes(8).toString("hex")}`
+
+/** Parses the pid back out of a `uniqueName` (for gc's tmp sweep). */
+export const ownerPidOf = (name: string): number | undefined => {
+  const match = /^[^-]+-(\d+)-[0-9a-z]+-[0-9a-f]{16}/.exec(name)
+  return match ? Number(match[1]) : undefined
+}

@@ -1,0 +1,227 @@
+/**
+ * The filesystem object store: `objects/ab/<hex>`, files read-only (0444) with a fixed mtime
+ * (1 s after the epoch, as in the Nix store) so that any later write to an object changes its stat
+ * key and the digest cache re-hashes it.
+ *
+ * putFile streams: one pass reads the source in 4 MiB blocks, hashes (in ≤ 1 MiB updates, through
+ * `DigestHasher`) and writes to a temp file in tmp/; the temp file is fsynced and hard-linked into
+ * objects/ (first writer wins). Memory stays flat whatever the file size, and a crash leaves at most
+ * a temp file in tmp/, never a partial object.
+ */
+import { Effect } from "effect"
+import * as fsp from "node:fs/promises"
+import { type Digest, digestFromHex, hashBytes, makeHasher } from "../Digest.js"
+import type { FileDigestCacheShape } from "../FileDigestCache.js"
+import type { ObjectStoreShape, StoredObject, VerifyResult } from "../ObjectStore.js"
+import { ObjectNotFound, StoreIOError } from "../StoreError.js"
+import type { StoreLayout } from "../StoreLayout.js"
+import { commitOnce, commitReplace, withTempPath, writeNewFile } from "./atomicWrite.js"
+import {
+  attempt,
+  errnoOf,
+  exists,
+  readBytes,
+  readDir,
+  removeRecursive,
+  statBig,
+  toStoreIOError,
+  uniqueName,
+  unlinkIfExists
+} from "./fsOps.js"
+import { requireIntact } from "./verifyResult.js"
+
+/** mtime and atime of every object, in seconds. */
+export const OBJECT_MTIME_SECONDS = 1
+export const OBJECT_MODE = 0o444
+const COPY_BLOCK_BYTES = 4 * 1024 * 1024
+
+/** Copies `src` to a new file `dst`, hashing on the way; interruption stops between blocks. */
+const copyHashing = (src: string, dst: string): Effect.Effect<StoredObject, StoreIOError> =>
+  Effect.flatMap(makeHasher, (hasher) =>
+    attempt("copy", src, async (signal) => {
+      const input = await fsp.open(src, "r")
+      try {
+        const output = await fsp.open(dst, "wx", 0o644).catch((error: unknown) => {
+          throw toStoreIOError("write", dst)(error)
+        })
+        try {
+          const buffer = Buffer.allocUnsafe(COPY_BLOCK_BYTES)
+          let bytes = 0
+          for (;;) {
+            if (signal.aborted) throw new StoreIOError({ operation: "copy", path: src, reason: "Interrupted" })
+            const { bytesRead } = await input.read(buffer, 0, buffer.length, null)
+            if (bytesRead === 0) break
+            const chunk = buffer.subarray(0, bytesRead)
+            hasher.update(chunk)
+            let written = 0
+            while (written < bytesRead) {
+              const { bytesWritten } = await output.write(chunk, written, bytesRead - written).catch((error: unknown) => {
+                throw toStoreIOError("write", dst)(error)
+              })
+              written += bytesWritten
+            }
+            bytes += bytesRead
+          }
+          return { digest: hasher.digest(), bytes }
+        } finally {
+          await output.close()
+        }
+      } finally {
+        await input.close()
+      }
+    })
+  )
+
+/** Hashes a file already in tmp/ (after a same-filesystem move). */
+const hashInPlace = (path: string): Effect.Effect<StoredObject, StoreIOError> =>
+  Effect.flatMap(makeHasher, (hasher) =>
+    attempt("hash", path, async (signal) => {
+      const handle = await fsp.open(path, "r")
+      try {
+        const buffer = Buffer.allocUnsafe(COPY_BLOCK_BYTES)
+        let bytes = 0
+        for (;;) {
+          if (signal.aborted) throw new StoreIOError({ operation: "hash", path, reason: "Interrupted" })
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, null)
+          if (bytesRead === 0) break
+          hasher.update(buffer.subarray(0, bytesRead))
+          bytes += bytesRead
+        }
+        return { digest: hasher.digest(), bytes }
+      } finally {
+        await handle.close()
+      }
+    })
+  )
+
+/** Read-only, fixed mtime, fsynced; returns the inode (so the digest cache records this very file). */
+const seal = (path: string): Effect.Effect<bigint, StoreIOError> =>
+  attempt("seal", path, async () => {
+    const handle = await fsp.open(path, "r")
+    try {
+      await handle.chmod(OBJECT_MODE)
+      await handle.utimes(OBJECT_MTIME_SECONDS, OBJECT_MTIME_SECONDS)
+      await handle.sync()
+      return (await handle.stat({ bigint: true })).ino
+    } finally {
+      await handle.close()
+    }
+  })
+
+export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
+  Effect.sync((): ObjectStoreShape => {
+    const verify: ObjectStoreShape["verify"] = Effect.fn("ObjectStore.verify")(function* (digest, options) {
+      const path = layout.objectPath(digest)
+      const actual = yield* digests.digest(path, { trust: options?.trustStatCache ?? false }).pipe(
+        Effect.map((actual) => actual as Digest | undefined),
+        Effect.catchIf(
+          (error) => error.reason === "ENOENT",
+          () => Effect.succeed(undefined)
+        )
+      )
+      if (actual === undefined) return { _tag: "Missing", digest } satisfies VerifyResult
+      if (actual !== digest) return { _tag: "Corrupt", digest, actual } satisfies VerifyResult
+      return { _tag: "Intact", digest } satisfies VerifyResult
+    })
+
+    /** Moves a sealed temp file into objects/; an existing object is kept unless it is corrupt. */
+    const commitObject = (tempPath: string, stored: StoredObject) =>
+      Effect.gen(function* () {
+        const ino = yield* seal(tempPath)
+        const dest = layout.objectPath(stored.digest)
+        for (let attemptNo = 0; attemptNo < 3; attemptNo++) {
+          const outcome = yield* commitOnce(tempPath, dest)
+          if (outcome === "written") {
+            yield* digests.record(dest, stored.digest, ino)
+            return stored
+          }
+          const existing = yield* verify(stored.digest, { trustStatCache: true })
+          if (existing._tag === "Intact") return stored
+          if (existing._tag === "Corrupt") {
+            // Self-repair: good bytes replace bad ones atomically.
+            yield* commitReplace(tempPath, dest)
+            yield* digests.record(dest, stored.digest, ino)
+            return stored
+          }
+          // Missing: removed between link and verify (gc); try again.
+        }
+        return yield* new StoreIOError({ operation: "put", path: dest, reason: "object vanished while it was stored" })
+      })
+
+    const putFile: ObjectStoreShape["putFile"] = Effect.fn("ObjectStore.putFile")(function* (path, options) {
+      return yield* withTempPath(layout, "put", (tempPath) =>
+        Effect.gen(function* () {
+          let moved = false
+          if (options?.move === true) {
+            moved = yield* attempt("move", path, async () => {
+              try {
+                await fsp.rename(path, tempPath)
+                return true
+              } catch (error) {
+                if (errnoOf(error) === "EXDEV") return false
+                throw error
+              }
+            })
+          }
+          const stored = moved ? yield* hashInPlace(tempPath) : yield* copyHashing(path, tempPath)
+          const result = yield* commitObject(tempPath, stored)
+          if (options?.move === true && !moved) yield* unlinkIfExists(path)
+          return result
+        })
+      )
+    })
+
+    const putBytes: ObjectStoreShape["putBytes"] = Effect.fn("ObjectStore.putBytes")(function* (bytes) {
+      const digest = yield* hashBytes(bytes)
+      const stored: StoredObject = { digest, bytes: bytes.byteLength }
+      if ((yield* verify(digest, { trustStatCache: true }))._tag === "Intact") return stored
+      return yield* withTempPath(layout, "put", (tempPath) =>
+        Effect.zipRight(writeNewFile(tempPath, bytes, { durable: false }), commitObject(tempPath, stored))
+      )
+    })
+
+    const has: ObjectStoreShape["has"] = (digest) => exists(layout.objectPath(digest))
+
+    const read: ObjectStoreShape["read"] = (digest) =>
+      Effect.flatMap(readBytes(layout.objectPath(digest)), (bytes) =>
+        bytes === undefined ? Effect.fail(new ObjectNotFound({ digest })) : Effect.succeed(bytes)
+      )
+
+    const path: ObjectStoreShape["path"] = (digest) => {
+      const file = layout.objectPath(digest)
+      return Effect.flatMap(exists(file), (present) =>
+        present ? Effect.succeed(file) : Effect.fail(new ObjectNotFound({ digest }))
+      )
+    }
+
+    const ensureIntact: ObjectStoreShape["ensureIntact"] = (digest) =>
+      Effect.flatMap(verify(digest, { trustStatCache: true }), requireIntact)
+
+    const list: ObjectStoreShape["list"] = Effect.fn("ObjectStore.list")(function* () {
+      const objects: Array<StoredObject> = []
+      for (const fan of yield* readDir(layout.objects)) {
+        if (!/^[0-9a-f]{2}$/.test(fan)) continue
+        for (const name of yield* readDir(`${layout.objects}/${fan}`)) {
+          if (!/^[0-9a-f]{64}$/.test(name) || !name.startsWith(fan)) continue
+          const stats = yield* statBig(`${layout.objects}/${fan}/${name}`)
+          if (stats?.isFile()) objects.push({ digest: digestFromHex(name), bytes: Number(stats.size) })
+        }
+      }
+      return objects
+    })
+
+    const remove: ObjectStoreShape["remove"] = (digest) => {
+      const file = layout.objectPath(digest)
+      return Effect.zipRight(unlinkIfExists(file), digests.forget(file))
+    }
+
+    const scratchPath: ObjectStoreShape["scratchPath"] = (suffix) =>
+      /[/\\\0]/.test(suffix)
+        ? Effect.fail(new StoreIOError({ operation: "scratchPath", path: suffix, reason: "InvalidSuffix" }))
+        : Effect.acquireRelease(
+            Effect.sync(() => layout.tmpPath(`${uniqueName("scratch")}${suffix}`)),
+            (scratch) => Effect.ignore(removeRecursive(scratch))
+          )
+
+    return { putFile, putBytes, has, read, path, verify, ensureIntact, list, remove, scratchPath, root: layout.root }
+  })

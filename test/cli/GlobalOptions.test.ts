@@ -1,0 +1,56 @@
+import { Command } from "@effect/cli"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Option, Ref } from "effect"
+import * as NodePath from "node:path"
+import { type GlobalConfig, globalConfig, hoistGlobalOptions, root } from "../../cli/GlobalOptions.js"
+
+describe("hoistGlobalOptions", () => {
+  it("moves --json, --quiet, --store DIR and --store=DIR in front of the subcommand", () => {
+    expect(hoistGlobalOptions(["run", "def.json", "--json", "--store", "/s", "--quiet"])).toEqual([
+      "--json", "--store", "/s", "--quiet", "run", "def.json"
+    ])
+    expect(hoistGlobalOptions(["hash", "--store=/s", "a"])).toEqual(["--store=/s", "hash", "a"])
+  })
+
+  it("leaves everything after -- alone, and other options in place", () => {
+    expect(hoistGlobalOptions(["hash", "--", "--json"])).toEqual(["hash", "--", "--json"])
+    expect(hoistGlobalOptions(["run", "--timeout", "10m", "x"])).toEqual(["run", "--timeout", "10m", "x"])
+    expect(hoistGlobalOptions(["--store"])).toEqual(["--store"])
+  })
+})
+
+describe("globalConfig", () => {
+  // A probe subcommand that records the resolved global options.
+  const resolve = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+    Effect.gen(function*() {
+      const seen = yield* Ref.make(Option.none<GlobalConfig>())
+      const probe = Command.make("probe", {}, () => Effect.flatMap(globalConfig, (c) => Ref.set(seen, Option.some(c))))
+      const run = Command.run(root.pipe(Command.withSubcommands([probe])), { name: "pipeline", version: "test" })
+      yield* run(["node", "pipeline", ...hoistGlobalOptions(args)]).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
+        Effect.provide(NodeContext.layer)
+      )
+      return Option.getOrThrow(yield* Ref.get(seen))
+    })
+
+  it.effect("--store wins over PIPELINE_STORE; the path is made absolute", () =>
+    Effect.gen(function*() {
+      const config = yield* resolve(["probe", "--store", "rel/store"], { PIPELINE_STORE: "/env/store" })
+      expect(config.storeDir).toBe(NodePath.resolve("rel/store"))
+    }))
+
+  it.effect("PIPELINE_STORE is used when --store is absent", () =>
+    Effect.gen(function*() {
+      const config = yield* resolve(["probe"], { PIPELINE_STORE: "/env/store" })
+      expect(config.storeDir).toBe("/env/store")
+    }))
+
+  it.effect("else ./.pipeline; --json and --quiet default to false and turn progress off", () =>
+    Effect.gen(function*() {
+      const plain = yield* resolve(["probe"])
+      expect(plain).toMatchObject({ storeDir: NodePath.resolve(".pipeline"), json: false, quiet: false })
+      const flags = yield* resolve(["probe", "--json", "--quiet"])
+      expect(flags).toMatchObject({ json: true, quiet: true, progress: false })
+    }))
+})

@@ -1,0 +1,193 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Option, Schema } from "effect"
+import { execFile } from "node:child_process"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import {
+  AlertsV1,
+  ArtifactType,
+  defineContract,
+  findArtifactType,
+  listArtifactTypes,
+  OhlcvSliceV2,
+  PARQUET_COPY_OPTIONS,
+  writeCanonicalParquet
+} from "../../nodes/contracts/index.js"
+import { Duck, DuckDBError } from "../../nodes/duckdb/index.js"
+import { hashFile } from "../../store/Digest.js"
+
+const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "contracts-test-"))),
+    use,
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  )
+
+describe("contracts", () => {
+  it("alerts_v1 and ohlcv_slice_v2 have the exact DDL, sort order and versions of DESIGN §6", () => {
+    expect(AlertsV1.type).toBe("alerts_v1")
+    expect(AlertsV1.schemaVersion).toBe(1)
+    expect(AlertsV1.ddl("alerts")).toBe(
+      'CREATE TABLE "alerts" ("alert_id" VARCHAR NOT NULL, "alert_ts" TIMESTAMP NOT NULL, "chain" VARCHAR NOT NULL, ' +
+        '"mint" VARCHAR NOT NULL, "caller" VARCHAR)'
+    )
+    expect(AlertsV1.orderBy).toBe('"alert_ts", "alert_id"')
+    expect(AlertsV1.uniqueKeys).toEqual([["alert_id"]])
+
+    expect(OhlcvSliceV2.type).toBe("ohlcv_slice_v2")
+    expect(OhlcvSliceV2.schemaVersion).toBe(2)
+    expect(OhlcvSliceV2.ddl("c", { temporary: true })).toBe(
+      'CREATE TEMP TABLE "c" ("chain" VARCHAR NOT NULL, "mint" VARCHAR NOT NULL, "ts" TIMESTAMP NOT NULL, ' +
+        '"interval_s" INTEGER NOT NULL, "open" DOUBLE NOT NULL, "high" DOUBLE NOT NULL, "low" DOUBLE NOT NULL, ' +
+        '"close" DOUBLE NOT NULL, "volume" DOUBLE NOT NULL)'
+    )
+    expect(OhlcvSliceV2.orderBy).toBe('"chain", "mint", "ts"')
+  })
+
+  it("the registry looks types up and describes them as plain data", () => {
+    expect(ArtifactType.alerts_v1).toBe(AlertsV1)
+    expect(Option.getOrThrow(findArtifactType("ohlcv_slice_v2"))).toBe(OhlcvSliceV2)
+    expect(Option.isNone(findArtifactType("nope"))).toBe(true)
+    const described = listArtifactTypes()
+    expect(described.map((d) => d.type)).toEqual(["alerts_v1", "ohlcv_slice_v2"])
+    const ohlcv = described[1]!
+    expect(ohlcv.schemaVersion).toBe(2)
+    expect(ohlcv.sortKeys).toEqual(["chain", "mint", "ts"])
+    expect(ohlcv.columns.find((c) => c.name === "interval_s")).toMatchObject({ duckdbType: "INTEGER", nullable: false })
+    expect(described[0]!.columns.find((c) => c.name === "caller")).toMatchObject({ duckdbType: "VARCHAR", nullable: true })
+    expect(JSON.parse(JSON.stringify(described))).toEqual(described)
+  })
+
+  it("defineContract rejects inconsistent specs", () => {
+    const column = { name: "a", duckdbType: "VARCHAR", nullable: false, description: "" } as const
+    expect(() => defineContract({ type: "t", schemaVersion: 1, description: "", columns: [column], sortKeys: ["b" as "a"] }))
+      .toThrow(/unknown column b/)
+    expect(() => defineContract({ type: "t", schemaVersion: 1, description: "", columns: [column, column], sortKeys: ["a"] }))
+      .toThrow(/duplicate/)
+    expect(() =>
+      defineContract({ type: "Bad-Type", schemaVersion: 1, description: "", columns: [column], sortKeys: ["a"] })
+    ).toThrow(/identifier/)
+  })
+
+  it("row Schemas enforce NOT NULL, finiteness and the OHLC invariants", () => {
+    const decode = Schema.decodeUnknownEither(OhlcvSliceV2.rowSchema)
+    const good = {
+      chain: "solana", mint: "M", ts: new Date("2024-01-01T00:00:00Z"), interval_s: 60,
+      open: 1, high: 2, low: 0.5, close: 1.5, volume: 0
+    }
+    expect(Either.isRight(decode(good))).toBe(true)
+    expect(Either.isLeft(decode({ ...good, high: 1.2 }))).toBe(true)
+    expect(Either.isLeft(decode({ ...good, low: 1.2 }))).toBe(true)
+    expect(Either.isLeft(decode({ ...good, open: -1 }))).toBe(true)
+    expect(Either.isLeft(decode({ ...good, volume: Number.NaN }))).toBe(true)
+    expect(Either.isLeft(decode({ ...good, volume: -1 }))).toBe(true)
+    expect(Either.isLeft(decode({ ...good, interval_s: 1.5 }))).toBe(true)
+    expect(Either.isLeft(decode({ ...good, chain: null }))).toBe(true)
+    const alerts = Schema.decodeUnknownEither(AlertsV1.rowSchema)
+    const alert = { alert_id: "a1", alert_ts: new Date(0), chain: "solana", mint: "M", caller: null }
+    expect(Either.isRight(alerts(alert))).toBe(true)
+    expect(Either.isLeft(alerts({ ...alert, alert_id: "" }))).toBe(true)
+    expect(Either.isLeft(alerts({ ...alert, alert_ts: new Date(Number.NaN) }))).toBe(true)
+  })
+
+  it.scoped("the DDL creates exactly the declared column types and NOT NULL constraints", () =>
+    Effect.gen(function* () {
+      const db = yield* Duck.openDatabase(Duck.MEMORY)
+      for (const contract of [AlertsV1, OhlcvSliceV2]) {
+        yield* Duck.run(db.connection, contract.ddl(contract.type))
+        const described = yield* Duck.readRowsJson(
+          db.connection,
+          "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+          [contract.type]
+        )
+        expect(described).toEqual(
+          contract.columns.map((c) => ({ column_name: c.name, data_type: c.duckdbType, is_nullable: c.nullable ? "YES" : "NO" }))
+        )
+      }
+    }))
+
+  it.live("writeCanonicalParquet sorts, casts to the contract's types and writes fixed options", () =>
+    withTempDir((dir) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const db = yield* Duck.openDatabase(Duck.MEMORY)
+          const path = join(dir, "alerts.parquet")
+          // Unsorted input with loose types (INTEGER id, TIMESTAMPTZ, an extra column).
+          const { rowCount } = yield* writeCanonicalParquet(
+            db.connection,
+            AlertsV1,
+            `SELECT id AS alert_id, ts AS alert_ts, 'solana' AS chain, mint, NULL AS caller, 'x' AS extra
+             FROM (VALUES (3, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'C'), (1, TIMESTAMPTZ '2024-01-01 00:00:00+00', $1),
+                          (2, TIMESTAMPTZ '2023-12-31 23:00:00+00', 'B')) t(id, ts, mint)`,
+            ["A"],
+            path
+          )
+          expect(rowCount).toBe(3)
+          const rows = yield* Duck.readRowsJson(db.connection, "SELECT * FROM read_parquet($1)", [path])
+          expect(rows).toEqual([
+            { alert_id: "2", alert_ts: "2023-12-31 23:00:00", chain: "solana", mint: "B", caller: null },
+            { alert_id: "1", alert_ts: "2024-01-01 00:00:00", chain: "solana", mint: "A", caller: null },
+            { alert_id: "3", alert_ts: "2024-01-01 00:00:00", chain: "solana", mint: "C", caller: null }
+          ])
+          const types = yield* Duck.readRowsJson(
+            db.connection,
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($1))",
+            [path]
+          )
+          expect(types).toEqual(AlertsV1.columns.map((c) => ({ column_name: c.name, column_type: c.duckdbType })))
+          const meta = yield* Duck.readRowsJson(
+            db.connection,
+            "SELECT DISTINCT compression, row_group_num_rows FROM parquet_metadata($1)",
+            [path]
+          )
+          expect(meta).toEqual([{ compression: "ZSTD", row_group_num_rows: "3" }])
+          expect(PARQUET_COPY_OPTIONS).toContain("ROW_GROUP_SIZE 122880")
+        })
+      )
+    ))
+
+  it.live("a NULL in a NOT NULL column fails the write and leaves no file", () =>
+    withTempDir((dir) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const db = yield* Duck.openDatabase(Duck.MEMORY)
+          const path = join(dir, "bad.parquet")
+          const error = yield* Effect.flip(
+            writeCanonicalParquet(
+              db.connection,
+              AlertsV1,
+              "SELECT 'a' AS alert_id, TIMESTAMP '2024-01-01' AS alert_ts, NULL AS chain, 'M' AS mint, NULL AS caller",
+              [],
+              path
+            )
+          )
+          expect(error).toBeInstanceOf(DuckDBError)
+          expect(error.message).toContain("NULL in NOT NULL column chain")
+          expect(existsSync(path)).toBe(false)
+        })
+      )
+    ))
+
+  it.live("the same rows written by two separate processes give identical bytes", () =>
+    withTempDir((dir) =>
+      Effect.gen(function* () {
+        const script = fileURLToPath(new URL("./fixtures/writeCanonical.ts", import.meta.url))
+        const runChild = (out: string, order: string, threads: number) =>
+          Effect.async<string, Error>((resume) => {
+            execFile(process.execPath, ["--import", "tsx", script, out, order, String(threads)], { cwd: process.cwd() }, (error, stdout, stderr) =>
+              resume(error ? Effect.fail(new Error(`${error.message}\n${stderr}`)) : Effect.succeed(stdout))
+            )
+          })
+        const a = join(dir, "a.parquet")
+        const b = join(dir, "b.parquet")
+        const [outA, outB] = yield* Effect.all([runChild(a, "asc", 1), runChild(b, "shuffled", 2)], { concurrency: 2 })
+        expect(JSON.parse(outA)).toEqual({ rowCount: 300_000 })
+        expect(JSON.parse(outB)).toEqual({ rowCount: 300_000 })
+        const [da, db] = yield* Effect.all([hashFile(a), hashFile(b)])
+        expect(da).toMatch(/^blake3:[0-9a-f]{64}$/)
+        expect(db).toBe(da)
+      })
+    ), 60_000)
+})
