@@ -7,6 +7,7 @@ import { Console, Effect } from "effect"
 import packageJson from "../package.json" with { type: "json" }
 import { UsageError } from "./CliError.js"
 import { hash } from "./commands/Hash.js"
+import { run } from "./commands/Run.js"
 import { hoistGlobalOptions, root } from "./GlobalOptions.js"
 
 export const command = root.pipe(
@@ -18,14 +19,15 @@ export const command = root.pipe(
     )
   ),
   Command.withSubcommands([
+    run,
     hash
   ])
 )
 
-const run = Command.run(command, {
+const runCli = Command.run(command, {
   name: "pipeline",
   version: packageJson.version
 })
 
 /** Parses `process.argv` (node, script, args…) and runs the chosen command. */
-export const cli = (argv: ReadonlyArray<string>) => run([...argv.slice(0, 2), ...hoistGlobalOptions(argv.slice(2))])
+export const cli = (argv: ReadonlyArray<string>) => runCli([...argv.slice(0, 2), ...hoistGlobalOptions(argv.slice(2))])

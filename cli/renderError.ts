@@ -21,7 +21,11 @@ const PREFIX = "pipeline: "
  * Error tags that mean "the command line or the definition file is wrong" (exit 2), besides
  * @effect/cli's own ValidationError. Add the tag of a definition-decode error here.
  */
-export const usageErrorTags: ReadonlySet<string> = new Set(["UsageError", "DefinitionDecodeError"])
+export const usageErrorTags: ReadonlySet<string> = new Set([
+  "UsageError",
+  "DefinitionDecodeError",
+  "InputNotResolved"
+])
 
 const tagOf = (error: unknown): string | undefined =>
   Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : undefined

@@ -1,6 +1,6 @@
 /**
  * File digests cached by stat key (DESIGN.md §3): (device, inode, size, mtime-ns) → digest, persisted
- * under `cache/stat/<blake3(path)>.json`, so an unchanged file is never re-hashed, in this process or
+ * under `cache/stat/<blake3(absolute path)>.json`, so an unchanged file is never re-hashed, in this process or
  * the next one.
  *
  * Racy writes (git's "racily clean" problem): file timestamps are coarse (a kernel tick), so a file
@@ -16,6 +16,7 @@
 import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
 import type { BigIntStats } from "node:fs"
 import * as fsp from "node:fs/promises"
+import * as nodePath from "node:path"
 import { Digest, hashFile, hashString, hexOf } from "./Digest.js"
 import { StoreIOError } from "./StoreError.js"
 import { layoutOf, type StoreLayout, type StoreRoot } from "./StoreLayout.js"
@@ -82,7 +83,7 @@ const mustStat = (path: string) =>
 
 /** Where the entry for `path` lives: `cache/stat/<blake3(path) hex>.json`. */
 export const statCacheEntryPath = (layout: StoreLayout, path: string): Effect.Effect<string> =>
-  Effect.map(hashString(path), (digest) => layout.statCachePath(hexOf(digest)))
+  Effect.map(hashString(nodePath.resolve(path)), (digest) => layout.statCachePath(hexOf(digest)))
 
 const makeFileSystem = (layout: StoreLayout) =>
   Effect.gen(function* () {
@@ -116,7 +117,7 @@ const makeFileSystem = (layout: StoreLayout) =>
         writeAtomic(
           layout,
           file,
-          encodeEntry({ path, dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs, digest }),
+          encodeEntry({ path: nodePath.resolve(path), dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs, digest }),
           { durable: false }
         )
       )

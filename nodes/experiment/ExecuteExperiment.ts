@@ -28,12 +28,19 @@ import {
   type NodeSummary,
   ProcessLiveness
 } from "../../store/index.js"
-import { currentProvenance, engineVersions } from "../engine/index.js"
+import type { ParseError } from "effect/ParseResult"
+import type { PipelineError } from "../../pipeline/index.js"
+import type { ActionCache, CanonicalEncodingError, ObjectStore, RunNotFound, StoreError } from "../../store/index.js"
+import type { DuckDBError } from "../duckdb/index.js"
+import { currentProvenance, engineVersions, type RunEnvironment } from "../engine/index.js"
+import type { DuplicateMintSeries } from "../simulate/index.js"
+import type { SyntheticError } from "../synthetic/SyntheticError.js"
+import type { InputArtifactsInvalid } from "../validate/index.js"
 import { SyntheticConfig } from "../synthetic/SyntheticConfig.js"
 import { syntheticNode } from "../synthetic/SyntheticNode.js"
 import { type Definition, isSynthetic } from "./Definition.js"
 import { experimentDag, type ResolvedInputs } from "./ExperimentDag.js"
-import { resolveCatalogInputs } from "./ResolveInputs.js"
+import { type InputNotResolved, resolveCatalogInputs } from "./ResolveInputs.js"
 
 export const OUTPUT_NAMES = ["trades", "metrics", "equity", "diagnostics"] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
@@ -254,3 +261,33 @@ export const executeExperiment = (
       cache: result.cache
     } satisfies ExperimentResult
   })
+
+/** Services the handler needs: ports only (DESIGN.md §3). */
+export type ExperimentServices =
+  | ObjectStore
+  | ArtifactCatalog
+  | ActionCache
+  | ExperimentTracker
+  | ProcessLiveness
+  | RunEnvironment
+
+/** Every failure an experiment run can end with; each is a tagged error naming what it is about. */
+export type ExperimentError =
+  | InputNotResolved
+  | InputArtifactsInvalid
+  | RunTimedOut
+  | StoreError
+  | RunNotFound
+  | CanonicalEncodingError
+  | DuckDBError
+  | ParseError
+  | PipelineError
+  | DuplicateMintSeries
+  | SyntheticError
+
+/** `executeExperiment` with its requirements and errors spelled out for callers. */
+export const runExperiment: (
+  definition: Definition,
+  definitionEncoded: unknown,
+  options?: ExperimentRunOptions
+) => Effect.Effect<ExperimentResult, ExperimentError, ExperimentServices> = executeExperiment as any

@@ -7,6 +7,7 @@
  * options are fixed. Candles stream through a DuckDB table function into `COPY … TO`: nothing is
  * staged, memory stays flat whatever the number of tokens.
  */
+import { listValue } from "@duckdb/node-api"
 import { Effect, Fiber, Schedule } from "effect"
 import { rm } from "node:fs/promises"
 import { AlertsV1, PARQUET_COPY_OPTIONS, writeCanonicalParquet } from "../contracts/index.js"
@@ -40,12 +41,14 @@ export interface SyntheticSummary {
 
 /**
  * Candles arrive from the table function already in `chain, mint, ts` order (one chain, tokens
- * in mint order, slots ascending, one scanning thread); DuckDB keeps insertion order
- * (`preserve_insertion_order` at its default), so no ORDER BY: a sort would materialize every row.
+ * in mint order, slots ascending, one scanning thread) and DuckDB keeps insertion order
+ * (`preserve_insertion_order` at its default), so there is no ORDER BY: a sort would materialize
+ * every row. The result is byte-identical to the canonical writer's (tested). `$2` is the list of
+ * mints in rank order.
  */
 const OHLCV_STREAM_COPY =
-  `COPY (SELECT chain, mint, ts, interval_s, open, high, low, close, volume FROM ${OHLCV_FUNCTION}()) ` +
-  `TO $1 (${PARQUET_COPY_OPTIONS})`
+  `COPY (SELECT chain, $2[rank + 1] AS mint, ts, interval_s, open, high, low, close, volume ` +
+  `FROM ${OHLCV_FUNCTION}()) TO $1 (${PARQUET_COPY_OPTIONS})`
 
 /** Epoch µs → `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
 export const isoMicros = (micros: number): string => {
@@ -105,14 +108,15 @@ export const generateSynthetic = (
         Effect.mapError(writeError("open", ""))
       )
       const alertSource = makeAlertSource(params, mints)
-      const ohlcvSource = makeOhlcvSource(params, mints, order)
+      const ohlcvSource = makeOhlcvSource(params, order)
+      const mintsByRank = listValue(Array.from(order, (index) => mints[index]))
       db.connection.registerTableFunction(alertSource.tableFunction)
       db.connection.registerTableFunction(ohlcvSource.tableFunction)
 
       yield* writeCanonicalParquet(db.connection, AlertsV1, `SELECT * FROM ${ALERTS_FUNCTION}()`, [], paths.alertsPath)
         .pipe(Effect.mapError(writeError("copy", paths.alertsPath)))
       yield* withProgress(
-        Duck.run(db.connection, OHLCV_STREAM_COPY, [paths.ohlcvPath]).pipe(
+        Duck.run(db.connection, OHLCV_STREAM_COPY, [paths.ohlcvPath, mintsByRank]).pipe(
           Effect.mapError(writeError("copy", paths.ohlcvPath))
         ),
         ohlcvSource.tokensDone,

@@ -2,11 +2,12 @@
  * DuckDB table functions that stream the synthetic market into a query, chunk by chunk.
  *
  * `synthetic_ohlcv()` generates one token at a time into reused typed arrays and hands DuckDB
- * 2,048-row chunks copied straight from those arrays (`copy_data_to_vector`); `chain`, `mint` and
- * `interval_s` are constant vectors per chunk (a chunk never spans two tokens), `ts` is written as
- * int64 µs without BigInt allocation. Tokens are generated in mint order, and each token's
- * candles in slot order, so rows come out in the canonical `chain, mint, ts` order. Memory stays
- * flat: one token's buffers plus what DuckDB holds.
+ * 2,048-row chunks copied straight from those arrays (`copy_data_to_vector`, no per-value calls);
+ * `chain` and `interval_s` are constant vectors, `ts` is written as int64 µs without BigInt
+ * allocation, and the mint travels as the token's rank in mint order (an INTEGER the query maps to
+ * the string: per-row string writes through N-API would cost more than everything else).
+ * Tokens are generated in mint order, each token's candles in slot order, so rows come out in the
+ * canonical `chain, mint, ts` order. Memory stays flat: one token's buffers plus what DuckDB holds.
  *
  * `synthetic_alerts()` emits every token's alerts (plans only, no candles: cheap).
  *
@@ -71,41 +72,64 @@ export interface OhlcvSource {
 
 export const OHLCV_FUNCTION = "synthetic_ohlcv"
 
+/**
+ * Columns: `rank` (the token's position in mint order; the query maps it to the mint string),
+ * `chain`, `ts`, `interval_s`, `open`, `high`, `low`, `close`, `volume`.
+ *
+ * Every chunk but the last is full (2,048 rows), spanning token boundaries: DuckDB's Parquet writer
+ * cuts row groups on chunk boundaries, so full chunks give the same row groups, hence the same
+ * bytes, as the canonical writer's sorted output of the same rows.
+ */
 export const makeOhlcvSource = (
   p: SourceParams,
-  mints: ReadonlyArray<string>,
   order: Int32Array
 ): OhlcvSource => {
   const buffers: CandleBuffers = makeCandleBuffers(p)
   const tsBuffer = new ArrayBuffer(CHUNK * 8)
   const tsWords = new Uint32Array(tsBuffer)
+  const ranks = new Int32Array(CHUNK)
   const startUs = startMsOf(p) * 1000
   const intervalUs = p.intervalS * 1_000_000
   let chainValue: duckdb.Value | undefined
   let intervalValue: duckdb.Value | undefined
-  let mintValue: duckdb.Value | undefined
-  let rank = 0
-  let length = 0
-  let pos = 0
+  let rank = 0 // tokens started
+  let length = 0 // candles of the current token
+  let pos = 0 // candles of the current token already emitted
   let done = 0
   let candles = 0
   let minSlot = Number.MAX_SAFE_INTEGER
   let maxSlot = -1
 
-  const copyColumn = (chunk: duckdb.DataChunk, column: number, values: Float64Array, n: number) =>
+  const copyDoubles = (chunk: duckdb.DataChunk, column: number, values: Float64Array, at: number, n: number) =>
     duckdb.copy_data_to_vector(
       duckdb.data_chunk_get_vector(chunk, column),
-      0,
+      at * 8,
       values.buffer as ArrayBuffer,
       values.byteOffset + pos * 8,
       n * 8
     )
 
+  /** Generates tokens until one has candles; false when all tokens are done. */
+  const nextToken = (): boolean => {
+    while (pos >= length) {
+      done = rank // the current token (if any) has been emitted in full
+      if (rank >= p.tokens) return false
+      const index = order[rank++]
+      length = generateCandles(p, planToken(p, index), buffers)
+      pos = 0
+      if (length > 0) {
+        if (buffers.slot[0] < minSlot) minSlot = buffers.slot[0]
+        if (buffers.slot[length - 1] > maxSlot) maxSlot = buffers.slot[length - 1]
+      }
+    }
+    return true
+  }
+
   const tableFunction = DuckDBTableFunction.create({
     name: OHLCV_FUNCTION,
     bindFunction: (info) => {
+      info.addResultColumn("rank", INTEGER)
       info.addResultColumn("chain", VARCHAR)
-      info.addResultColumn("mint", VARCHAR)
       info.addResultColumn("ts", TIMESTAMP)
       info.addResultColumn("interval_s", INTEGER)
       info.addResultColumn("open", DOUBLE)
@@ -120,39 +144,30 @@ export const makeOhlcvSource = (
     },
     mainFunction: (info, output) => {
       try {
-        while (pos >= length) {
-          done = rank // the current token (if any) has been emitted in full
-          if (rank >= p.tokens) {
-            output.rowCount = 0
-            return
-          }
-          const index = order[rank++]
-          length = generateCandles(p, planToken(p, index), buffers)
-          pos = 0
-          mintValue = duckdb.create_varchar(mints[index])
-          if (length > 0) {
-            if (buffers.slot[0] < minSlot) minSlot = buffers.slot[0]
-            if (buffers.slot[length - 1] > maxSlot) maxSlot = buffers.slot[length - 1]
-          }
+        const chunk = output.chunk
+        let filled = 0
+        while (filled < CHUNK && nextToken()) {
+          const n = Math.min(CHUNK - filled, length - pos)
+          ranks.fill(rank - 1, filled, filled + n)
+          const slot = buffers.slot
+          for (let j = 0; j < n; j++) putMicros(tsWords, filled + j, startUs + slot[pos + j] * intervalUs)
+          copyDoubles(chunk, 4, buffers.open, filled, n)
+          copyDoubles(chunk, 5, buffers.high, filled, n)
+          copyDoubles(chunk, 6, buffers.low, filled, n)
+          copyDoubles(chunk, 7, buffers.close, filled, n)
+          copyDoubles(chunk, 8, buffers.volume, filled, n)
+          pos += n
+          filled += n
         }
+        output.rowCount = filled
+        if (filled === 0) return
         chainValue ??= duckdb.create_varchar(p.chain)
         intervalValue ??= duckdb.create_int32(p.intervalS)
-        const n = Math.min(CHUNK, length - pos)
-        output.rowCount = n
-        const chunk = output.chunk
-        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 0), chainValue)
-        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 1), mintValue!)
-        const slot = buffers.slot
-        for (let j = 0; j < n; j++) putMicros(tsWords, j, startUs + slot[pos + j] * intervalUs)
-        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 2), 0, tsBuffer, 0, n * 8)
+        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 0), 0, ranks.buffer, 0, filled * 4)
+        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 1), chainValue)
+        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 2), 0, tsBuffer, 0, filled * 8)
         duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 3), intervalValue)
-        copyColumn(chunk, 4, buffers.open, n)
-        copyColumn(chunk, 5, buffers.high, n)
-        copyColumn(chunk, 6, buffers.low, n)
-        copyColumn(chunk, 7, buffers.close, n)
-        copyColumn(chunk, 8, buffers.volume, n)
-        pos += n
-        candles += n
+        candles += filled
       } catch (cause) {
         fail(info, output, cause)
       }

@@ -1,0 +1,58 @@
+/**
+ * Rendering the executor's events: live progress lines on stderr (only when stderr is a TTY and
+ * not --quiet/--json), and the per-node summary table printed after a run.
+ */
+import { Console, Effect } from "effect"
+import type { ExecutorEvent, NodeReport } from "../pipeline/index.js"
+
+const short = (digest: string) => digest.replace(/^blake3:/, "").slice(0, 12)
+
+const missReason = (reason: NodeReport["reason"]): string => {
+  if (reason === undefined) return ""
+  switch (reason._tag) {
+    case "Absent":
+      return "not in cache"
+    case "Forced":
+      return "forced"
+    case "ArtifactMissing":
+      return `output ${reason.output}: artifact ${reason.artifactId} missing`
+    case "ObjectMissing":
+      return `output ${reason.output}: object ${short(reason.digest)} missing`
+    case "ObjectCorrupt":
+      return `output ${reason.output}: object ${short(reason.digest)} corrupt`
+    case "EntryMalformed":
+      return `cache entry malformed: ${reason.detail}`
+  }
+}
+
+/** An onEvent handler writing progress to stderr; a no-op when `enabled` is false. */
+export const progressRenderer = (enabled: boolean) => (event: ExecutorEvent): Effect.Effect<void> => {
+  if (!enabled) return Effect.void
+  switch (event._tag) {
+    case "Started":
+      return Console.error(`  … ${event.node.name} running`)
+    case "Progress":
+      return Console.error(`  … ${event.node.name} ${event.done}/${event.total} ${event.unit}`)
+    case "ResourceAcquired":
+      return Console.error(`  … ${event.node.name} ready (${event.durationMs} ms)`)
+    case "Failed":
+      return Console.error(`  ✗ ${event.node.name} failed`)
+    default:
+      return Effect.void
+  }
+}
+
+/** One line per node: status, name, time, key, and why it missed. */
+export const nodeLines = (nodes: ReadonlyArray<NodeReport>): Array<string> => {
+  const width = Math.max(...nodes.map((n) => n.node.name.length), 4)
+  return nodes.map((node) => {
+    const status = node.cache === "resource"
+      ? (node.acquired ? "built" : "skip ")
+      : node.cache === "hit"
+      ? "hit  "
+      : "miss "
+    const reason = node.cache === "miss" ? `  (${missReason(node.reason)})` : ""
+    const time = node.cache === "hit" ? "" : `${node.durationMs} ms`
+    return `${status} ${node.node.name.padEnd(width)}  ${time.padStart(9)}  ${short(node.key)}${reason}`
+  })
+}
