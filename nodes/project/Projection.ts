@@ -17,7 +17,7 @@
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api"
 import { listValue } from "@duckdb/node-api"
 import { Effect, Stream } from "effect"
-import { Duck, type DuckDBError } from "../duckdb/index.js"
+import { type Database, Duck, type DuckDBError } from "../duckdb/index.js"
 import type { CandleSeries, MintSeries } from "../simulate/CandleSeries.js"
 import type { SimAlert } from "../simulate/SimAlert.js"
 
@@ -141,9 +141,13 @@ const makeSeries = (count: number, intervalMs: number): CandleSeries & {
   intervalMs
 })
 
-/** Cuts the physically ordered candle stream into one series per mint, following the directory. */
-const candleStream = (conn: DuckDBConnection, mints: ReadonlyArray<MintRange>): Stream.Stream<MintSeries, DuckDBError> =>
-  Stream.suspend(() => {
+/**
+ * Cuts the physically ordered candle stream into one series per mint, following the directory.
+ * Each consumption opens its own connection: several simulate nodes may read one projection at
+ * once, and two result streams on one connection would interleave.
+ */
+const candleStream = (database: Database, mints: ReadonlyArray<MintRange>): Stream.Stream<MintSeries, DuckDBError> =>
+  Stream.unwrapScoped(Effect.map(Duck.connect(database), (conn) => {
     let mintIndex = 0
     let filled = 0
     let current = mints.length > 0 ? makeSeries(mints[0]!.count, mints[0]!.intervalMs) : undefined
@@ -177,7 +181,7 @@ const candleStream = (conn: DuckDBConnection, mints: ReadonlyArray<MintRange>): 
         return out
       })
     )
-  })
+  }))
 
 /** Builds the projection database and opens it; everything is released with the scope. */
 export const openProjection = (spec: ProjectionSpec) =>
@@ -197,7 +201,7 @@ export const openProjection = (spec: ProjectionSpec) =>
       alerts,
       mints,
       candleCount,
-      candles: candleStream(conn, mints)
+      candles: candleStream(database, mints)
     }
     return projection
   })
