@@ -63,10 +63,8 @@ const interruptible = <A>(
       resume(Effect.fail(toDuckDBError(sql, cause)))
       return
     }
-    const t0 = performance.now()
     pending.then(
       (value) => {
-        console.error(`[${(performance.now() - t0).toFixed(0)}ms] ${sql.replace(/\s+/g, " ").slice(0, 150)}`)
         settled = true
         resume(Effect.succeed(value))
       },

@@ -150,6 +150,16 @@ describe("Duck", () => {
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(5000)
     }))
 
+  it.scoped("a stream abandoned after its first chunk leaves the connection usable", () =>
+    Effect.gen(function* () {
+      const db = yield* Duck.openDatabase(Duck.MEMORY)
+      const first = yield* Stream.runCollect(
+        Stream.take(Duck.stream(db.connection, "SELECT range AS i FROM range(1000000)"), 1)
+      )
+      expect(Chunk.size(first)).toBe(1)
+      expect(yield* Duck.readRowsJson(db.connection, "SELECT 5 AS n")).toEqual([{ n: 5 }])
+    }))
+
   it.scoped("an extra connection closes with its own scope", () =>
     Effect.gen(function* () {
       const db = yield* Duck.openDatabase(Duck.MEMORY)

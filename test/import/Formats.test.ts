@@ -84,6 +84,22 @@ describe("import formats", () => {
       expect((s.result.quality as OhlcvQuality).tsUnit).toBe("s")
     }))
 
+  it.live("a UTF-8 byte order mark is ignored, with or without a header", () =>
+    Effect.gen(function* () {
+      const headerless = yield* importText(
+        "bom.csv",
+        "\uFEFF1677628800,1,2,0.5,1.5,3\n1677628860,1,2,0.5,1.5,3\n",
+        { kind: "ohlcv", chain: "c", mint: "m", columns: ["ts", "open", "high", "low", "close", "volume"] }
+      )
+      expect(headerless.rows.map((r) => r.ts)).toEqual(["2023-03-01 00:00:00", "2023-03-01 00:01:00"])
+      const withHeader = yield* importText(
+        "bom2.csv",
+        "\uFEFFts,open,high,low,close,volume\n1677628800,1,2,0.5,1.5,3\n1677628860,1,2,0.5,1.5,3\n",
+        { kind: "ohlcv", chain: "c", mint: "m" }
+      )
+      expect(withHeader.result.rowCount).toBe(2)
+    }))
+
   it.live("gaps and missing candles are counted; an explicit interval is used as given", () =>
     Effect.gen(function* () {
       const { result } = yield* importText(

@@ -8,18 +8,17 @@ import { AlertsV1, writeCanonicalParquet } from "../../contracts/index.js"
 import { Duck } from "../../duckdb/index.js"
 import { type ImportError, ImportOptionsError, ImportValidationError } from "../ImportError.js"
 import type { AlertsQuality, ImportAlertsOptions, ImportResult } from "../ImportOptions.js"
-import { ISO_MICROS, keySegment, queryProblems, resolveTsUnit, tsExpression, tsProblemMessage } from "./checks.js"
+import { ISO_MICROS, keySegment, queryProblems, resolveTsUnit, type RowCheck, tsExpression, tsProblemMessage } from "./checks.js"
 import {
   failMissingColumns,
-  failOnProblems,
   type FieldSpec,
   fileStem,
-  LineMap,
   loadSource,
   mapFields,
-  readRejects,
-  type SourceInfo
+  type SourceInfo,
+  tsParseOf
 } from "./source.js"
+import { failOnProblems, LineMap, readRejects } from "./problems.js"
 
 export const ALERT_FIELDS: ReadonlyArray<FieldSpec> = [
   { name: "alert_id", aliases: ["alert_id", "id"], kind: "varchar" },
@@ -56,7 +55,8 @@ export const importAlerts = (
       return mapped.get(spec.name)?.sourceName ?? spec.name
     }
 
-    yield* loadSource(conn, source, [...mapped.values()], options.tsUnit)
+    const tsParse = tsParseOf(source, mapped.get("alert_ts")!, options.tsUnit)
+    yield* loadSource(conn, source, [...mapped.values()], tsParse)
     const rejects = yield* readRejects(conn, source)
     const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines])
     const lineProblems = [
@@ -71,7 +71,7 @@ export const importAlerts = (
     }
 
     yield* Duck.run(conn, "CREATE TEMP TABLE opts AS SELECT $1::VARCHAR AS chain", [options.chain ?? null])
-    const unit = yield* resolveTsUnit(conn, file, mapped.get("alert_ts")!, options.tsUnit)
+    const unit = yield* resolveTsUnit(conn, file, mapped.get("alert_ts")!, tsParse, options.tsUnit)
     yield* Duck.run(
       conn,
       `CREATE TEMP VIEW v AS SELECT s.rowid AS rid, s.f_alert_id AS alert_id,
@@ -82,24 +82,33 @@ export const importAlerts = (
        FROM src s CROSS JOIN opts o`
     )
 
-    const missingValue = (field: "alert_id" | "mint") =>
-      `SELECT rid, ${K[field]} AS k, 'missing value' AS message, NULL AS other_rid FROM v WHERE ${field} IS NULL`
-    const branches = [
+    const missingValue = (field: "alert_id" | "mint"): RowCheck => ({
+      k: K[field],
+      when: `${field} IS NULL`,
+      message: "'missing value'"
+    })
+    const checks: Array<RowCheck> = [
       missingValue("alert_id"),
-      `SELECT rid, ${K.alert_ts} AS k, ${tsProblemMessage("alert_ts", unit)} AS message, NULL AS other_rid FROM v WHERE alert_ts IS NULL`,
+      { k: K.alert_ts, when: "alert_ts IS NULL", message: tsProblemMessage("alert_ts", unit) },
       ...(fromFile("chain")
-        ? [
-          `SELECT rid, ${K.chain} AS k, CASE WHEN chain IS NULL THEN 'missing value' ` +
-          `ELSE 'chain "' || chain || '" differs from the chain option "' || opt_chain || '"' END AS message, NULL AS other_rid ` +
-          `FROM v WHERE chain IS NULL OR (opt_chain IS NOT NULL AND chain <> opt_chain)`
-        ]
+        ? [{
+          k: K.chain,
+          when: "chain IS NULL OR (opt_chain IS NOT NULL AND chain <> opt_chain)",
+          message: `CASE WHEN chain IS NULL THEN 'missing value' ` +
+            `ELSE 'chain "' || chain || '" differs from the chain option "' || opt_chain || '"' END`
+        }]
         : []),
-      missingValue("mint"),
+      missingValue("mint")
+    ]
+    const duplicates = yield* Duck.readRowsJson(
+      conn,
+      "SELECT count(alert_id) - count(DISTINCT alert_id) AS n FROM v"
+    )
+    const duplicateBranch =
       `SELECT rid, ${K.alert_id} AS k, 'duplicate alert_id "' || alert_id || '" (first at line {line})' AS message, first_rid AS other_rid
        FROM (SELECT rid, alert_id, min(rid) OVER (PARTITION BY alert_id) AS first_rid FROM v WHERE alert_id IS NOT NULL)
        WHERE rid <> first_rid`
-    ]
-    const found = yield* queryProblems(conn, branches, [], display)
+    const found = yield* queryProblems(conn, checks, Number(duplicates[0]?.n) > 0 ? [duplicateBranch] : [], [], display)
     yield* failOnProblems(source, lineMap, lineProblems, found.problems, found.total)
 
     const stats = yield* Duck.readRowsJson(

@@ -7,7 +7,8 @@ import { Effect } from "effect"
 import { Duck, type DuckDBError } from "../../duckdb/index.js"
 import { ImportOptionsError, MAX_REPORTED_PROBLEMS } from "../ImportError.js"
 import type { TsUnit } from "../ImportOptions.js"
-import { isNumericType, isTemporalType, type MappedField, type RowProblem } from "./source.js"
+import type { RowProblem } from "./problems.js"
+import type { MappedField, TsParse } from "./source.js"
 
 export type ResolvedTsUnit = "iso" | "s" | "ms" | "us" | "native"
 
@@ -27,24 +28,26 @@ export const EXPECTED_TS: Record<ResolvedTsUnit, string> = {
 }
 
 /**
- * Decides the timestamp unit of a `ts` field. Explicit units win; `auto` looks at the whole column
- * once: all-numeric (or a numeric Parquet column) → epoch by the largest magnitude, otherwise ISO
- * (values in the minority format are then reported as invalid).
+ * Decides the timestamp unit of a loaded `ts` field. Explicit units win; an epoch column's unit is
+ * decided by the largest magnitude in the whole file (< 1e11 → s, < 1e14 → ms, else µs); a column
+ * parsed both ways (Parquet text, `auto`) goes to whichever way parsed more values (ties: ISO).
  */
 export const resolveTsUnit = (
   conn: DuckDBConnection,
   file: string,
   field: MappedField,
+  parse: TsParse,
   unit: TsUnit | undefined
 ): Effect.Effect<ResolvedTsUnit, DuckDBError | ImportOptionsError> =>
   Effect.gen(function* () {
     const name = field.spec.name
-    if (isTemporalType(field.sourceType)) return "native" as const
-    if (isNumericType(field.sourceType) && unit === "iso") {
+    if (parse === "native-timestamp") return "native" as const
+    if (parse === "native-number" && unit === "iso") {
       return yield* Effect.fail(
         new ImportOptionsError({ file, option: "tsUnit", reason: `column ${field.sourceName} is numeric, not ISO-8601 text` })
       )
     }
+    if (parse === "iso") return "iso" as const
     if (unit !== undefined && unit !== "auto") return unit
     const rows = yield* Duck.readRowsJson(
       conn,
@@ -53,7 +56,7 @@ export const resolveTsUnit = (
     )
     const numeric = Number(rows[0]?.numeric ?? 0)
     const iso = Number(rows[0]?.iso ?? 0)
-    if (numeric === 0 || iso >= numeric) return "iso" as const
+    if (parse === "both" && (numeric === 0 || iso >= numeric)) return "iso" as const
     const maxAbs = Number(rows[0]?.max_abs ?? 0)
     return maxAbs < 1e11 ? "s" as const : maxAbs < 1e14 ? "ms" as const : "us" as const
   })
@@ -71,19 +74,37 @@ export const tsProblemMessage = (prefix: string, unit: ResolvedTsUnit): string =
   `ELSE 'not a valid timestamp: "' || coalesce(${prefix}_raw, CAST(${prefix}_num AS VARCHAR), CAST(${prefix}_iso AS VARCHAR)) ` +
   `|| '" (expected ${EXPECTED_TS[unit]})' END`
 
+/** One row-level check over the view `v`: `when` is true for a row with the problem. */
+export interface RowCheck {
+  /** The contract column's position: orders the problems of one row. */
+  readonly k: number
+  readonly when: string
+  /** SQL text of the message (may use the row's values). */
+  readonly message: string
+}
+
 /**
- * Runs `branches` (each `SELECT rid, k, message, other_rid …`, k = the column's position, used to
- * order problems of one row) and returns the first problems plus the total count.
+ * Runs the row checks in one scan of `v` (the rows failing any check are materialized, then each
+ * check runs over those few), plus `extraBranches` (`SELECT rid, k, message, other_rid …`), and
+ * returns the first problems by (row, column) and the total count.
  */
 export const queryProblems = (
   conn: DuckDBConnection,
-  branches: ReadonlyArray<string>,
+  checks: ReadonlyArray<RowCheck>,
+  extraBranches: ReadonlyArray<string>,
   params: ReadonlyArray<number | bigint>,
   columnName: (k: number) => string | null
-): Effect.Effect<{ readonly problems: ReadonlyArray<RowProblem>; readonly total: number }, DuckDBError> =>
-  Duck.readRowsJson(
+): Effect.Effect<{ readonly problems: ReadonlyArray<RowProblem>; readonly total: number }, DuckDBError> => {
+  const branches = [
+    ...checks.map((check) =>
+      `SELECT rid, ${check.k} AS k, ${check.message} AS message, NULL::BIGINT AS other_rid FROM bad WHERE ${check.when}`
+    ),
+    ...extraBranches
+  ]
+  return Duck.readRowsJson(
     conn,
-    `WITH problems AS (${branches.map((branch) => `(${branch})`).join(" UNION ALL ")})
+    `WITH bad AS MATERIALIZED (SELECT * FROM v WHERE ${checks.map((check) => `(${check.when})`).join(" OR ")}),
+     problems AS (${branches.map((branch) => `(${branch})`).join(" UNION ALL ")})
      SELECT rid, k, message, other_rid, count(*) OVER () AS total
      FROM problems ORDER BY rid, k, message LIMIT ${MAX_REPORTED_PROBLEMS}`,
     params
@@ -98,14 +119,21 @@ export const queryProblems = (
       }))
     }))
   )
+}
 
-/** Numeric checks of a DOUBLE field `f` of the view: missing, not a number, NaN, ±Infinity, then `extra`. */
-export const numberProblem = (f: string, extra: string): string =>
-  `CASE WHEN ${f} IS NULL AND ${f}_raw IS NULL THEN 'missing value' ` +
-  `WHEN ${f}_raw IS NOT NULL THEN 'not a number: "' || ${f}_raw || '"' ` +
-  `WHEN isnan(${f}) THEN 'NaN is not allowed' ` +
-  `WHEN isinf(${f}) THEN 'Infinity is not allowed' ` +
-  `${extra} END`
+/**
+ * Checks of a DOUBLE field `f` of the view: missing, not a number, NaN, ±Infinity, then the
+ * field's own rule (`invalid` true for a finite value that breaks it, `explain` its message).
+ */
+export const numberCheck = (k: number, f: string, invalid: string, explain: string): RowCheck => ({
+  k,
+  when: `${f} IS NULL OR NOT isfinite(${f}) OR ${invalid}`,
+  message: `CASE WHEN ${f} IS NULL AND ${f}_raw IS NULL THEN 'missing value' ` +
+    `WHEN ${f}_raw IS NOT NULL THEN 'not a number: "' || ${f}_raw || '"' ` +
+    `WHEN isnan(${f}) THEN 'NaN is not allowed' ` +
+    `WHEN isinf(${f}) THEN 'Infinity is not allowed' ` +
+    `ELSE ${explain} END`
+})
 
 /** A logical-key segment: the value with `%` and `/` percent-encoded (so `/` stays a separator). */
 export const keySegment = (value: string): string => value.replaceAll("%", "%25").replaceAll("/", "%2F")

@@ -16,22 +16,22 @@ import type { ImportOhlcvOptions, ImportResult, OhlcvQuality } from "../ImportOp
 import {
   ISO_MICROS,
   keySegment,
-  numberProblem,
+  numberCheck,
   queryProblems,
   resolveTsUnit,
+  type RowCheck,
   tsExpression,
   tsProblemMessage
 } from "./checks.js"
 import {
   failMissingColumns,
-  failOnProblems,
   type FieldSpec,
-  LineMap,
   loadSource,
   mapFields,
-  readRejects,
-  type SourceInfo
+  type SourceInfo,
+  tsParseOf
 } from "./source.js"
+import { failOnProblems, LineMap, readRejects } from "./problems.js"
 
 export const OHLCV_FIELDS: ReadonlyArray<FieldSpec> = [
   { name: "chain", aliases: ["chain"], kind: "varchar" },
@@ -83,7 +83,8 @@ export const importOhlcv = (
       return mapped.get(spec.name)?.sourceName ?? spec.name
     }
 
-    yield* loadSource(conn, source, [...mapped.values()], options.tsUnit)
+    const tsParse = tsParseOf(source, mapped.get("ts")!, options.tsUnit)
+    yield* loadSource(conn, source, [...mapped.values()], tsParse)
     const rejects = yield* readRejects(conn, source)
     const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines])
     const lineProblems = [
@@ -95,7 +96,7 @@ export const importOhlcv = (
       options.chain ?? null,
       options.mint ?? null
     ])
-    const unit = yield* resolveTsUnit(conn, file, mapped.get("ts")!, options.tsUnit)
+    const unit = yield* resolveTsUnit(conn, file, mapped.get("ts")!, tsParse, options.tsUnit)
     yield* Duck.run(
       conn,
       `CREATE TEMP VIEW v AS SELECT s.rowid AS rid,
@@ -127,13 +128,26 @@ export const importOhlcv = (
       `CREATE TEMP VIEW pairs AS SELECT rid, ts, lag(rid) ${window} AS prev_rid, lag(ts) ${window} AS prev_ts
        FROM (SELECT rid, chain, mint, ts FROM v WHERE ts IS NOT NULL AND chain IS NOT NULL AND mint IS NOT NULL)`
     )
-    const scrambled = yield* Duck.readRowsJson(conn, "SELECT count(*) AS n FROM pairs WHERE prev_rid >= rid")
-    if (Number(scrambled[0]?.n) !== 0) {
+    // One pass over `pairs`: a histogram of steps between consecutive timestamps. It gives the
+    // interval (when inferred), the gaps, whether any row is out of order, and a self-check that
+    // DuckDB delivered the rows in file order.
+    yield* Duck.run(
+      conn,
+      `CREATE TEMP TABLE steps AS SELECT epoch_us(ts) - epoch_us(prev_ts) AS d, count(*) AS n,
+         count(*) FILTER (WHERE prev_rid >= rid) AS scrambled
+       FROM pairs WHERE prev_ts IS NOT NULL GROUP BY 1`
+    )
+    const stepSummary = yield* Duck.readRowsJson(
+      conn,
+      "SELECT coalesce(sum(scrambled), 0) AS scrambled, coalesce(sum(n) FILTER (WHERE d <= 0), 0) AS disorder FROM steps"
+    )
+    if (Number(stepSummary[0]?.scrambled) !== 0) {
       return yield* Effect.dieMessage("import: DuckDB did not scan rows in file order")
     }
+    const disorder = Number(stepSummary[0]?.disorder) > 0
 
     // The artifact's interval: the option, else the interval_s column's most common value, else
-    // the most common positive step between consecutive timestamps.
+    // the most common positive step between consecutive timestamps (ties: the smaller).
     let intervalSource: OhlcvQuality["intervalSource"]
     let intervalS: number
     if (options.intervalS !== undefined) {
@@ -143,7 +157,7 @@ export const importOhlcv = (
       intervalSource = "column"
       const rows = yield* Duck.readRowsJson(
         conn,
-        "SELECT interval_file AS value FROM v WHERE interval_file IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        "SELECT interval_file AS value FROM v WHERE isfinite(interval_file) GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
       )
       intervalS = Number(rows[0]?.value ?? Number.NaN)
       if (!(Number.isInteger(intervalS) && intervalS > 0 && intervalS <= 2147483647)) {
@@ -153,11 +167,7 @@ export const importOhlcv = (
       }
     } else {
       intervalSource = "inferred"
-      const rows = yield* Duck.readRowsJson(
-        conn,
-        `SELECT d FROM (SELECT epoch_us(ts) - epoch_us(prev_ts) AS d FROM pairs) WHERE d > 0
-         GROUP BY d ORDER BY count(*) DESC, d LIMIT 1`
-      )
+      const rows = yield* Duck.readRowsJson(conn, "SELECT d FROM steps WHERE d > 0 ORDER BY n DESC, d LIMIT 1")
       if (rows.length === 0) {
         return yield* Effect.fail(optionsError(file, "intervalS", "cannot infer the interval (fewer than two ascending timestamps); pass intervalS"))
       }
@@ -168,37 +178,48 @@ export const importOhlcv = (
       intervalS = micros / 1_000_000
     }
 
-    const varcharProblem = (field: "chain" | "mint") =>
-      `SELECT rid, ${K[field]} AS k, CASE WHEN ${field} IS NULL THEN 'missing value' ` +
-      `ELSE '${field} "' || ${field} || '" differs from the ${field} option "' || opt_${field} || '"' END AS message, ` +
-      `NULL AS other_rid FROM v WHERE ${field} IS NULL OR (opt_${field} IS NOT NULL AND ${field} <> opt_${field})`
-    const branches = [
-      ...(fromFile("chain") ? [varcharProblem("chain")] : []),
-      ...(fromFile("mint") ? [varcharProblem("mint")] : []),
-      `SELECT rid, ${K.ts} AS k, ${tsProblemMessage("ts", unit)} AS message, NULL AS other_rid FROM v WHERE ts IS NULL`,
-      ...PRICES.map((f) =>
-        `SELECT * FROM (SELECT rid, ${K[f]} AS k, ${numberProblem(f, `WHEN ${f} <= 0 THEN 'must be > 0, got ' || ${f}`)} AS message, NULL AS other_rid FROM v) WHERE message IS NOT NULL`
-      ),
-      `SELECT * FROM (SELECT rid, ${K.volume} AS k, ${numberProblem("volume", "WHEN volume < 0 THEN 'must be >= 0, got ' || volume")} AS message, NULL AS other_rid FROM v) WHERE message IS NOT NULL`,
-      `SELECT rid, ${K.low} AS k, 'low ' || low || ' is above min(open, close) ' || least(open, close) AS message, NULL AS other_rid
-       FROM v WHERE ${allPositive("open", "close", "low")} AND low > least(open, close)`,
-      `SELECT rid, ${K.high} AS k, 'high ' || high || ' is below max(open, close) ' || greatest(open, close) AS message, NULL AS other_rid
-       FROM v WHERE ${allPositive("open", "close", "high")} AND high < greatest(open, close)`,
+    const varcharCheck = (field: "chain" | "mint"): RowCheck => ({
+      k: K[field],
+      when: `${field} IS NULL OR (opt_${field} IS NOT NULL AND ${field} <> opt_${field})`,
+      message: `CASE WHEN ${field} IS NULL THEN 'missing value' ` +
+        `ELSE '${field} "' || ${field} || '" differs from the ${field} option "' || opt_${field} || '"' END`
+    })
+    const checks: Array<RowCheck> = [
+      ...(fromFile("chain") ? [varcharCheck("chain")] : []),
+      ...(fromFile("mint") ? [varcharCheck("mint")] : []),
+      { k: K.ts, when: "ts IS NULL", message: tsProblemMessage("ts", unit) },
+      {
+        k: K.ts,
+        when: "epoch_us(ts) % ($1::BIGINT * 1000000) <> 0",
+        message: "'ts ' || ts || ' is not aligned to the ' || $1::INTEGER || ' s interval (mixed intervals?)'"
+      },
+      ...PRICES.map((f) => numberCheck(K[f], f, `${f} <= 0`, `'must be > 0, got ' || ${f}`)),
+      numberCheck(K.volume, "volume", "volume < 0", "'must be >= 0, got ' || volume"),
+      {
+        k: K.low,
+        when: `${allPositive("open", "close", "low")} AND low > least(open, close)`,
+        message: "'low ' || low || ' is above min(open, close) ' || least(open, close)"
+      },
+      {
+        k: K.high,
+        when: `${allPositive("open", "close", "high")} AND high < greatest(open, close)`,
+        message: "'high ' || high || ' is below max(open, close) ' || greatest(open, close)"
+      },
       ...(fromFile("interval_s")
-        ? [
-          `SELECT * FROM (SELECT rid, ${K.interval_s} AS k, CASE WHEN interval_file IS NULL AND interval_file_raw IS NULL THEN 'missing value' ` +
-          `WHEN interval_file_raw IS NOT NULL THEN 'not a number: "' || interval_file_raw || '"' ` +
-          `WHEN interval_file <> $1::INTEGER THEN 'interval ' || interval_file || ' differs from the artifact''s interval ' || $1::INTEGER || ' s (one interval per artifact)' END AS message, ` +
-          `NULL AS other_rid FROM v) WHERE message IS NOT NULL`
-        ]
-        : []),
-      `SELECT rid, ${K.ts} AS k, 'ts ' || ts || ' is not aligned to the ' || $1::INTEGER || ' s interval (mixed intervals?)' AS message, NULL AS other_rid
-       FROM v WHERE ts IS NOT NULL AND epoch_us(ts) % ($1::BIGINT * 1000000) <> 0`,
+        ? [{
+          k: K.interval_s,
+          when: "interval_file IS NULL OR NOT isfinite(interval_file) OR interval_file <> $1::INTEGER",
+          message: "CASE WHEN interval_file IS NULL AND interval_file_raw IS NULL THEN 'missing value' " +
+            `WHEN interval_file_raw IS NOT NULL THEN 'not a number: "' || interval_file_raw || '"' ` +
+            "ELSE 'interval ' || interval_file || ' differs from the artifact''s interval ' || $1::INTEGER || ' s (one interval per artifact)' END"
+        }]
+        : [])
+    ]
+    const orderBranch =
       `SELECT rid, ${K.ts} AS k, CASE WHEN ts = prev_ts THEN 'duplicate ts ' || ts || ' (same as line {line})' ` +
       `ELSE 'ts ' || ts || ' is before the previous row''s ' || prev_ts || ' (line {line}): rows must ascend in time' END AS message, ` +
       `prev_rid AS other_rid FROM pairs WHERE ts <= prev_ts`
-    ]
-    const found = yield* queryProblems(conn, branches, [intervalS], display)
+    const found = yield* queryProblems(conn, checks, disorder ? [orderBranch] : [], [intervalS], display)
     yield* failOnProblems(source, lineMap, lineProblems, found.problems, found.total)
 
     const stats = yield* Duck.readRowsJson(
@@ -212,8 +233,8 @@ export const importOhlcv = (
     }
     const gapRows = yield* Duck.readRowsJson(
       conn,
-      `SELECT count(*) FILTER (WHERE d > $1) AS gaps, coalesce(sum(d // $1 - 1) FILTER (WHERE d > $1), 0) AS missing
-       FROM (SELECT epoch_us(ts) - epoch_us(prev_ts) AS d FROM pairs)`,
+      `SELECT coalesce(sum(n) FILTER (WHERE d > $1), 0) AS gaps,
+              coalesce(sum(n * (d // $1 - 1)) FILTER (WHERE d > $1), 0) AS missing FROM steps`,
       [BigInt(intervalS) * 1_000_000n]
     )
     const chain = String(seriesRows[0]!.chain)

@@ -12,7 +12,7 @@ import { Effect } from "effect"
 import { open, stat } from "node:fs/promises"
 import { basename } from "node:path"
 import { Duck } from "../../duckdb/index.js"
-import { ImportProblem, ImportSourceError, ImportValidationError, MAX_REPORTED_PROBLEMS } from "../ImportError.js"
+import { ImportSourceError, ImportValidationError } from "../ImportError.js"
 import type { Delimiter, SourceFormat, TsUnit } from "../ImportOptions.js"
 
 export type FieldKind = "ts" | "double" | "varchar"
@@ -47,6 +47,8 @@ export interface SourceInfo {
   /** CSV lines that are empty and have records after them (DuckDB skips them). */
   readonly blankLines: ReadonlyArray<number>
   readonly delimiter: Delimiter
+  /** CSV only: the first records, split into fields (for the timestamp format sniff). */
+  readonly sample: ReadonlyArray<ReadonlyArray<string>>
 }
 
 const CHUNK_BYTES = 1024 * 1024
@@ -85,8 +87,13 @@ export const splitCsvLine = (line: string, delimiter: string): Array<string> => 
 
 interface CsvScan {
   readonly firstLine: string
+  /** The first `SAMPLE_LINES` lines (header included), for the timestamp format sniff. */
+  readonly sampleLines: ReadonlyArray<string>
   readonly blankLines: ReadonlyArray<number>
 }
+
+const SAMPLE_LINES = 101
+const SAMPLE_BYTES = 64 * 1024
 
 /**
  * One streaming pass over the file: the first line, and every empty line ("" or "\r") that is
@@ -135,7 +142,12 @@ const scanCsv = (file: string): Effect.Effect<CsvScan, ImportSourceError> =>
         let firstLine = Buffer.concat(firstLineParts).toString("utf8")
         if (firstLine.charCodeAt(0) === 0xfeff) firstLine = firstLine.slice(1)
         if (firstLine.endsWith("\r")) firstLine = firstLine.slice(0, -1)
-        return { firstLine, blankLines: blanks }
+        const head = Buffer.allocUnsafe(SAMPLE_BYTES)
+        const { bytesRead } = await handle.read(head, 0, SAMPLE_BYTES, 0)
+        const sampleLines = head.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "").split("\n").slice(0, SAMPLE_LINES)
+          .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
+        if (bytesRead === SAMPLE_BYTES) sampleLines.pop() // possibly cut short
+        return { firstLine, sampleLines, blankLines: blanks }
       } finally {
         await handle.close()
       }
@@ -188,6 +200,11 @@ export const inspectSource = (
         [file]
       ).pipe(Effect.mapError((error) => sourceError(file, `not a readable Parquet file: ${error.message}`)))
       const parquetNames = described.map((row) => String(row.column_name))
+      if (options.columns !== undefined && options.columns.length !== parquetNames.length) {
+        return yield* Effect.fail(
+          sourceError(file, `the file has ${parquetNames.length} columns but the columns option names ${options.columns.length}`)
+        )
+      }
       return {
         file,
         format,
@@ -196,7 +213,8 @@ export const inspectSource = (
         headerLine: null,
         firstRecordLine: 1,
         blankLines: [],
-        delimiter
+        delimiter,
+        sample: []
       }
     }
     const scan = yield* scanCsv(file)
@@ -217,7 +235,9 @@ export const inspectSource = (
       headerLine: header ? 1 : null,
       firstRecordLine,
       blankLines: scan.blankLines.filter((line) => line >= firstRecordLine),
-      delimiter
+      delimiter,
+      sample: scan.sampleLines.slice(firstRecordLine - 1).filter((line) => line !== "")
+        .map((line) => splitCsvLine(line, delimiter))
     }
   })
 
@@ -270,39 +290,61 @@ export const failMissingColumns = (
 
 export const columnId = (index: number) => `c${index}`
 
-/** How the `ts`-kind fields are parsed at load time. */
-export type TsParse = "auto" | "iso" | "epoch"
+/**
+ * How a `ts` field is parsed at load time: as ISO-8601 text, as a number (epoch), both (text
+ * columns of Parquet files with `tsUnit` auto), or natively (TIMESTAMP/DATE or numeric Parquet).
+ */
+export type TsParse = "iso" | "epoch" | "both" | "native-timestamp" | "native-number"
 
-const tsParseOf = (unit: TsUnit | undefined): TsParse =>
-  unit === undefined || unit === "auto" ? "auto" : unit === "iso" ? "iso" : "epoch"
+const EPOCH_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/
 
 /**
- * Columns of `src` per field `f`: varchar → `f_<f>`; double → `f_<f>` (parsed) and `r_<f>` (the text,
- * only when it did not parse); ts → `n_<f>` (as a number), `i_<f>` (as an ISO/native timestamp, UTC)
- * and `r_<f>` (the text, only when neither parsed).
+ * Decides the parse of a `ts` field. With `tsUnit` auto, a CSV's first records decide: all
+ * numeric → epoch, else ISO (rows in the other format are then reported as invalid). Parsing one
+ * way only matters: a failing cast costs more than a successful one.
  */
-const fieldExpressions = (field: MappedField, unit: TsUnit | undefined): string => {
+export const tsParseOf = (source: SourceInfo, field: MappedField, unit: TsUnit | undefined): TsParse => {
+  if (isTemporalType(field.sourceType)) return "native-timestamp"
+  if (isNumericType(field.sourceType)) return "native-number"
+  if (unit === "iso") return "iso"
+  if (unit === "s" || unit === "ms" || unit === "us") return "epoch"
+  const values = source.sample.map((fields) => fields[field.index] ?? "").filter((value) => value.trim() !== "")
+  if (values.length === 0) return "both"
+  return values.every((value) => EPOCH_TEXT.test(value)) ? "epoch" : "iso"
+}
+
+/** TIMESTAMP (UTC) from text with an optional offset; epoch_us avoids a per-row ICU calendar. */
+const isoToTimestamp = (text: string) => `make_timestamp(epoch_us(TRY_CAST(${text} AS TIMESTAMPTZ)))`
+
+/**
+ * Columns of `src` per field `f`: varchar → `f_<f>`; double → `f_<f>` (parsed) and `r_<f>` (the
+ * text, only when it did not parse); ts → `n_<f>` (as a number), `i_<f>` (as a timestamp, UTC) and
+ * `r_<f>` (the text, only when neither parsed). The inner SELECT parses once; the outer keeps the
+ * text only for values that failed.
+ */
+const fieldExpressions = (field: MappedField, parse: TsParse | undefined): { inner: string; outer: string } => {
   const c = columnId(field.index)
   const n = field.spec.name
   const text = `CAST(${c} AS VARCHAR)`
   switch (field.spec.kind) {
     case "varchar":
-      return `nullif(${text}, '') AS f_${n}`
+      return { inner: `nullif(${text}, '') AS f_${n}`, outer: `f_${n}` }
     case "double":
-      return `TRY_CAST(${c} AS DOUBLE) AS f_${n}, CASE WHEN f_${n} IS NULL THEN ${text} END AS r_${n}`
+      return {
+        inner: `TRY_CAST(${c} AS DOUBLE) AS f_${n}, ${text} AS t_${n}`,
+        outer: `f_${n}, CASE WHEN f_${n} IS NULL THEN t_${n} END AS r_${n}`
+      }
     case "ts": {
-      if (isTemporalType(field.sourceType)) {
-        return `NULL::DOUBLE AS n_${n}, CAST(${c} AS TIMESTAMP) AS i_${n}, NULL::VARCHAR AS r_${n}`
+      const [numeric, iso] =
+        parse === "native-timestamp" ? ["NULL::DOUBLE", `CAST(${c} AS TIMESTAMP)`]
+        : parse === "native-number" ? [`CAST(${c} AS DOUBLE)`, "NULL::TIMESTAMP"]
+        : parse === "iso" ? ["NULL::DOUBLE", isoToTimestamp(text)]
+        : parse === "epoch" ? [`TRY_CAST(${c} AS DOUBLE)`, "NULL::TIMESTAMP"]
+        : [`TRY_CAST(${c} AS DOUBLE)`, isoToTimestamp(text)]
+      return {
+        inner: `${numeric} AS n_${n}, ${iso} AS i_${n}, ${text} AS t_${n}`,
+        outer: `n_${n}, i_${n}, CASE WHEN n_${n} IS NULL AND i_${n} IS NULL THEN t_${n} END AS r_${n}`
       }
-      if (isNumericType(field.sourceType)) {
-        return `CAST(${c} AS DOUBLE) AS n_${n}, NULL::TIMESTAMP AS i_${n}, NULL::VARCHAR AS r_${n}`
-      }
-      const parse = tsParseOf(unit)
-      const numeric = parse === "iso" ? "NULL::DOUBLE" : `TRY_CAST(${c} AS DOUBLE)`
-      const iso = parse === "epoch" ? "NULL::TIMESTAMP"
-        : `CASE WHEN n_${n} IS NULL THEN CAST(TRY_CAST(${text} AS TIMESTAMPTZ) AS TIMESTAMP) END`
-      return `${numeric} AS n_${n}, ${iso} AS i_${n}, ` +
-        `CASE WHEN n_${n} IS NULL AND i_${n} IS NULL THEN ${text} END AS r_${n}`
     }
   }
 }
@@ -314,7 +356,7 @@ export const loadSource = (
   conn: DuckDBConnection,
   source: SourceInfo,
   fields: ReadonlyArray<MappedField>,
-  unit: TsUnit | undefined
+  tsParse: TsParse
 ): Effect.Effect<void, ImportSourceError> => {
   const ids = source.names.map((_, i) => columnId(i))
   const reader = source.format === "parquet"
@@ -322,86 +364,13 @@ export const loadSource = (
     : `read_csv($1, delim=${CSV_DELIMITER_SQL[source.delimiter]}, quote='"', escape='"', header=false, ` +
       `skip=${source.headerLine === null ? 0 : 1}, auto_detect=false, null_padding=true, store_rejects=true, ` +
       `columns={${ids.map((id) => `'${id}': 'VARCHAR'`).join(", ")}})`
-  const select = fields.map((field) => fieldExpressions(field, unit)).join(", ")
-  return Duck.run(conn, `CREATE TEMP TABLE src AS SELECT ${select} FROM ${reader}`, [source.file]).pipe(
+  const expressions = fields.map((field) => fieldExpressions(field, tsParse))
+  const sql = `CREATE TEMP TABLE src AS SELECT ${expressions.map((e) => e.outer).join(", ")} ` +
+    `FROM (SELECT ${expressions.map((e) => e.inner).join(", ")} FROM ${reader})`
+  return Duck.run(conn, sql, [source.file]).pipe(
     Effect.asVoid,
     Effect.mapError((error) => sourceError(source.file, error.message))
   )
-}
-
-/** A problem found by SQL: the record's `src.rowid`, and optionally another record it refers to. */
-export interface RowProblem {
-  readonly rid: number
-  readonly column: string | null
-  /** May contain `{line}`: replaced by the line of `otherRid`. */
-  readonly message: string
-  readonly otherRid: number | null
-}
-
-/** Record index → line number, skipping lines DuckDB did not turn into records. */
-export class LineMap {
-  private readonly skipped: ReadonlyArray<number>
-  constructor(private readonly firstRecordLine: number, skippedLines: ReadonlyArray<number>) {
-    this.skipped = [...new Set(skippedLines)].filter((line) => line >= firstRecordLine).sort((a, b) => a - b)
-  }
-  line(rid: number): number {
-    let line = this.firstRecordLine + rid
-    for (const skipped of this.skipped) {
-      if (skipped <= line) line++
-      else break
-    }
-    return line
-  }
-}
-
-/** Structural problems DuckDB reported while reading (too many fields, bad encoding, …). */
-export const readRejects = (
-  conn: DuckDBConnection,
-  source: SourceInfo
-): Effect.Effect<{ readonly lines: ReadonlyArray<number>; readonly problems: ReadonlyArray<ImportProblem> }, ImportSourceError> => {
-  if (source.format !== "csv") return Effect.succeed({ lines: [], problems: [] })
-  return Duck.readRowsJson(
-    conn,
-    `SELECT line, any_value(error_type ORDER BY column_idx) AS error_type, any_value(error_message ORDER BY column_idx) AS error_message
-     FROM reject_errors GROUP BY line ORDER BY line`
-  ).pipe(
-    Effect.map((rows) => {
-      const lines = rows.map((row) => Number(row.line))
-      const problems = rows.map((row) => ({
-        row: Number(row.line),
-        column: null,
-        message: `${String(row.error_type).toLowerCase()}: ${String(row.error_message)}`
-      }))
-      return { lines, problems }
-    }),
-    Effect.mapError((error) => sourceError(source.file, error.message))
-  )
-}
-
-/**
- * Combines file-level problems (already with lines) and SQL row problems into one error, or
- * succeeds when there are none. Reports the first `MAX_REPORTED_PROBLEMS` by row, then column order.
- */
-export const failOnProblems = (
-  source: SourceInfo,
-  lineMap: LineMap,
-  lineProblems: ReadonlyArray<ImportProblem>,
-  rowProblems: ReadonlyArray<RowProblem>,
-  rowProblemsTotal: number
-): Effect.Effect<void, ImportValidationError> => {
-  const total = lineProblems.length + rowProblemsTotal
-  if (total === 0) return Effect.void
-  const mapped: Array<ImportProblem> = rowProblems.map((problem) => ({
-    row: lineMap.line(problem.rid),
-    column: problem.column,
-    message: problem.otherRid === null ? problem.message : problem.message.replace("{line}", String(lineMap.line(problem.otherRid)))
-  }))
-  const problems = [...lineProblems, ...mapped]
-    .map((problem, order) => ({ problem, order }))
-    .sort((a, b) => (a.problem.row ?? 0) - (b.problem.row ?? 0) || a.order - b.order)
-    .slice(0, MAX_REPORTED_PROBLEMS)
-    .map(({ problem }) => problem)
-  return Effect.fail(new ImportValidationError({ file: source.file, problems, totalProblems: total }))
 }
 
 /** The default artifact name of a file: its base name without extension. */
