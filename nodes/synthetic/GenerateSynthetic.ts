@@ -7,8 +7,7 @@
  * options are fixed. Candles stream through a DuckDB table function into `COPY … TO`: nothing is
  * staged, memory stays flat whatever the number of tokens.
  */
-import { listValue } from "@duckdb/node-api"
-import { Effect, Fiber, Schedule } from "effect"
+import { Effect, Exit, Fiber, Schedule } from "effect"
 import { rm } from "node:fs/promises"
 import { AlertsV1, PARQUET_COPY_OPTIONS, writeCanonicalParquet } from "../contracts/index.js"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
@@ -43,11 +42,10 @@ export interface SyntheticSummary {
  * Candles arrive from the table function already in `chain, mint, ts` order (one chain, tokens
  * in mint order, slots ascending, one scanning thread) and DuckDB keeps insertion order
  * (`preserve_insertion_order` at its default), so there is no ORDER BY: a sort would materialize
- * every row. The result is byte-identical to the canonical writer's (tested). `$2` is the list of
- * mints in rank order.
+ * every row. The result is byte-identical to the canonical writer's (tested).
  */
 const OHLCV_STREAM_COPY =
-  `COPY (SELECT chain, $2[rank + 1] AS mint, ts, interval_s, open, high, low, close, volume ` +
+  `COPY (SELECT chain, CAST(mint AS VARCHAR) AS mint, ts, interval_s, open, high, low, close, volume ` +
   `FROM ${OHLCV_FUNCTION}()) TO $1 (${PARQUET_COPY_OPTIONS})`
 
 /** Epoch µs → `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
@@ -86,8 +84,9 @@ const withProgress = <A, E>(
   })
 }
 
-const removeQuietly = (path: string) =>
-  Effect.promise(() => rm(path, { force: true, recursive: true }).catch(() => undefined))
+/** Best-effort removal; `recursive` only for the spill directory this module names itself. */
+const removeQuietly = (path: string, recursive = false) =>
+  Effect.promise(() => rm(path, { force: true, recursive }).catch(() => undefined))
 
 /**
  * Generates the market described by `config` into `paths.ohlcvPath` and `paths.alertsPath`.
@@ -101,22 +100,21 @@ export const generateSynthetic = (
   Effect.scoped(
     Effect.gen(function* () {
       const { mints, order } = mintsAndOrder(config.seed, config.tokens)
-      const params = { ...config }
+      // DuckDB spills here if it must (the alerts sort); its default would be `.tmp` in the cwd.
       const spill = `${paths.ohlcvPath}.duckdb-tmp`
-      yield* Effect.addFinalizer(() => removeQuietly(spill))
+      yield* Effect.addFinalizer(() => removeQuietly(spill, true))
       const db = yield* Duck.openDatabase(Duck.MEMORY, { tempDirectory: spill }).pipe(
         Effect.mapError(writeError("open", ""))
       )
-      const alertSource = makeAlertSource(params, mints)
-      const ohlcvSource = makeOhlcvSource(params, order)
-      const mintsByRank = listValue(Array.from(order, (index) => mints[index]))
+      const alertSource = makeAlertSource(config, mints)
+      const ohlcvSource = makeOhlcvSource(config, mints, order)
       db.connection.registerTableFunction(alertSource.tableFunction)
       db.connection.registerTableFunction(ohlcvSource.tableFunction)
 
       yield* writeCanonicalParquet(db.connection, AlertsV1, `SELECT * FROM ${ALERTS_FUNCTION}()`, [], paths.alertsPath)
         .pipe(Effect.mapError(writeError("copy", paths.alertsPath)))
       yield* withProgress(
-        Duck.run(db.connection, OHLCV_STREAM_COPY, [paths.ohlcvPath, mintsByRank]).pipe(
+        Duck.run(db.connection, OHLCV_STREAM_COPY, [paths.ohlcvPath]).pipe(
           Effect.mapError(writeError("copy", paths.ohlcvPath))
         ),
         ohlcvSource.tokensDone,
@@ -137,7 +135,7 @@ export const generateSynthetic = (
     })
   ).pipe(
     Effect.onExit((exit) =>
-      exit._tag === "Success"
+      Exit.isSuccess(exit)
         ? Effect.void
         : Effect.zip(removeQuietly(paths.ohlcvPath), removeQuietly(paths.alertsPath))
     )

@@ -9,8 +9,9 @@ import { SyntheticConfigError } from "./SyntheticError.js"
 
 const MS_PER_DAY = 86_400_000
 
-/** Largest number of candle slots one token may span (one year of 1-second candles ≈ 31.5M). */
-export const MAX_SLOTS_PER_TOKEN = 2 ** 25
+/** Largest number of candle slots one token may span (~8 years of 1-minute candles; the reused
+ * per-token buffers take 48 bytes a slot). */
+export const MAX_SLOTS_PER_TOKEN = 2 ** 22
 
 /** Largest number of tokens one config may ask for. */
 export const MAX_TOKENS = 1_000_000

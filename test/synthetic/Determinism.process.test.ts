@@ -16,7 +16,7 @@ import { generateSynthetic, makeSyntheticConfig } from "../../nodes/synthetic/in
 import { hashFile } from "../../store/Digest.js"
 
 const fixture = fileURLToPath(new URL("./fixtures/generate.ts", import.meta.url))
-const configJson = { tokens: 30, days: 1.5, seed: 11 }
+const configJson = { tokens: 20, days: 1, seed: 11 }
 
 let dir: string
 beforeAll(() => {
@@ -42,7 +42,7 @@ describe("synthetic determinism", () => {
     Effect.gen(function* () {
       const [a, b] = yield* Effect.all([runChild("a", configJson), runChild("b", configJson)], { concurrency: 2 })
       expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout))
-      expect(JSON.parse(a.stdout).candles).toBeGreaterThan(30 * 1.5 * 1440 * 0.5)
+      expect(JSON.parse(a.stdout).candles).toBeGreaterThan(20 * 1440 * 0.5)
       const [ohlcvA, ohlcvB, alertsA, alertsB] = yield* Effect.all(
         [hashFile(a.ohlcv), hashFile(b.ohlcv), hashFile(a.alerts), hashFile(b.alerts)]
       )

@@ -71,7 +71,7 @@ export interface TokenPlan {
   readonly thin: number
   /** Probability that a DEAD minute shows a flat zero-volume candle instead of nothing. */
   readonly flatShare: number
-  /** Typical quote volume per candle. */
+  /** Typical traded volume per candle (arbitrary units). */
   readonly baseVolume: number
   readonly regimes: ReadonlyArray<Regime>
   readonly pumps: ReadonlyArray<Pump>
@@ -175,6 +175,7 @@ const candlesFor = (minutes: number, intervalS: number): number => Math.max(1, M
 // Mints
 
 const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+const MINT_LENGTH = 44
 
 /**
  * A deterministic base58 pseudo-address (44 characters, like a Solana mint; 60 % end in "pump"
@@ -182,9 +183,17 @@ const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
  */
 export const mintFor = (seed: number, index: number, attempt = 0): string => {
   const rng = stream(attempt === 0 ? `${seed}/mint/${index}` : `${seed}/mint/${index}/${attempt}`)
-  let out = ""
-  for (let i = 0; i < 44; i++) out += BASE58[Math.floor(rng() * 58)]
-  return rng() < 0.6 ? `${out.slice(0, 40)}pump` : out
+  const chars = new Array<string>(MINT_LENGTH)
+  for (let i = 0; i < MINT_LENGTH; i += 4) {
+    // One draw gives four base58 digits (58⁴ < 2³²; Alea draws have 32 random bits).
+    let x = Math.floor(rng() * 11_316_496) // 58⁴
+    for (let j = 0; j < 4; j++) {
+      chars[i + j] = BASE58[x % 58]
+      x = Math.floor(x / 58)
+    }
+  }
+  if (rng() < 0.6) chars.splice(MINT_LENGTH - 4, 4, "pump")
+  return chars.join("")
 }
 
 /**
@@ -201,10 +210,11 @@ export const mintsAndOrder = (seed: number, tokens: number): { mints: Array<stri
     seen.add(mint)
     mints[i] = mint
   }
-  const order = Int32Array.from({ length: tokens }, (_, i) => i)
-  // Mints are ASCII, so `<` is byte order, which is DuckDB's VARCHAR order.
-  order.sort((a, b) => (mints[a] < mints[b] ? -1 : mints[a] > mints[b] ? 1 : 0))
-  return { mints, order }
+  // Mints are ASCII, so `<` is byte order, which is DuckDB's VARCHAR order. (A plain array:
+  // TypedArray#sort with a comparator is several times slower in V8.)
+  const indices = Array.from({ length: tokens }, (_, i) => i)
+  indices.sort((a, b) => (mints[a] < mints[b] ? -1 : mints[a] > mints[b] ? 1 : 0))
+  return { mints, order: Int32Array.from(indices) }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@
  * `synthetic_ohlcv()` generates one token at a time into reused typed arrays and hands DuckDB
  * 2,048-row chunks copied straight from those arrays (`copy_data_to_vector`, no per-value calls);
  * `chain` and `interval_s` are constant vectors, `ts` is written as int64 µs without BigInt
- * allocation, and the mint travels as the token's rank in mint order (an INTEGER the query maps to
- * the string: per-row string writes through N-API would cost more than everything else).
+ * allocation, and the mint travels as an ENUM index (the token's rank in mint order) that the query
+ * casts to VARCHAR: per-row string writes through N-API would cost more than everything else.
  * Tokens are generated in mint order, each token's candles in slot order, so rows come out in the
  * canonical `chain, mint, ts` order. Memory stays flat: one token's buffers plus what DuckDB holds.
  *
@@ -16,8 +16,9 @@
 import {
   DOUBLE,
   type DuckDBDataChunk,
-  type DuckDBTableFunctionInfo,
   DuckDBTableFunction,
+  type DuckDBTableFunctionInfo,
+  ENUM,
   INTEGER,
   TIMESTAMP,
   VARCHAR
@@ -46,7 +47,7 @@ export interface SourceParams extends MarketParams {
   readonly tokens: number
 }
 
-/** Writes `count` epoch-µs values as int64 (two's complement, little-endian) into `words`. */
+/** Writes one epoch-µs value as the `j`-th int64 (two's complement, little-endian) of `words`. */
 const putMicros = (words: Uint32Array, j: number, micros: number): void => {
   const hi = Math.floor(micros / TWO_32)
   words[2 * j] = micros - hi * TWO_32
@@ -73,8 +74,8 @@ export interface OhlcvSource {
 export const OHLCV_FUNCTION = "synthetic_ohlcv"
 
 /**
- * Columns: `rank` (the token's position in mint order; the query maps it to the mint string),
- * `chain`, `ts`, `interval_s`, `open`, `high`, `low`, `close`, `volume`.
+ * Columns: `chain`, `mint` (an ENUM of the mints in rank order: the rank is written, the query
+ * casts it to VARCHAR), `ts`, `interval_s`, `open`, `high`, `low`, `close`, `volume`.
  *
  * Every chunk but the last is full (2,048 rows), spanning token boundaries: DuckDB's Parquet writer
  * cuts row groups on chunk boundaries, so full chunks give the same row groups, hence the same
@@ -82,12 +83,15 @@ export const OHLCV_FUNCTION = "synthetic_ohlcv"
  */
 export const makeOhlcvSource = (
   p: SourceParams,
+  mints: ReadonlyArray<string>,
   order: Int32Array
 ): OhlcvSource => {
   const buffers: CandleBuffers = makeCandleBuffers(p)
   const tsBuffer = new ArrayBuffer(CHUNK * 8)
   const tsWords = new Uint32Array(tsBuffer)
-  const ranks = new Int32Array(CHUNK)
+  const mintType = ENUM(Array.from(order, (index) => mints[index]))
+  // DuckDB stores an ENUM's index as uint8 / uint16 / uint32 by dictionary size (as ENUM() picks).
+  const ranks = p.tokens < 256 ? new Uint8Array(CHUNK) : p.tokens < 65536 ? new Uint16Array(CHUNK) : new Uint32Array(CHUNK)
   const startUs = startMsOf(p) * 1000
   const intervalUs = p.intervalS * 1_000_000
   let chainValue: duckdb.Value | undefined
@@ -128,8 +132,8 @@ export const makeOhlcvSource = (
   const tableFunction = DuckDBTableFunction.create({
     name: OHLCV_FUNCTION,
     bindFunction: (info) => {
-      info.addResultColumn("rank", INTEGER)
       info.addResultColumn("chain", VARCHAR)
+      info.addResultColumn("mint", mintType)
       info.addResultColumn("ts", TIMESTAMP)
       info.addResultColumn("interval_s", INTEGER)
       info.addResultColumn("open", DOUBLE)
@@ -163,8 +167,14 @@ export const makeOhlcvSource = (
         if (filled === 0) return
         chainValue ??= duckdb.create_varchar(p.chain)
         intervalValue ??= duckdb.create_int32(p.intervalS)
-        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 0), 0, ranks.buffer, 0, filled * 4)
-        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 1), chainValue)
+        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 0), chainValue)
+        duckdb.copy_data_to_vector(
+          duckdb.data_chunk_get_vector(chunk, 1),
+          0,
+          ranks.buffer as ArrayBuffer,
+          0,
+          filled * ranks.BYTES_PER_ELEMENT
+        )
         duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 2), 0, tsBuffer, 0, filled * 8)
         duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 3), intervalValue)
         candles += filled
