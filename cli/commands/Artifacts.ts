@@ -1,0 +1,207 @@
+/**
+ * `pipeline artifacts list|show|lineage`: the catalog. `list` filters manifests, `show` prints one
+ * manifest and where its data file is, `lineage` draws what an artifact was computed from (or,
+ * with `--downstream`, what was computed from it) as an indented tree; `--json` gives the graph.
+ */
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Either, Option } from "effect"
+import { formatBytes, formatInt, formatTimestamp, NO_VALUE, shortId } from "../../nodes/report/index.js"
+import {
+  ArtifactCatalog,
+  type ArtifactManifest,
+  type ArtifactStatus,
+  type LineageGraph,
+  ObjectStore
+} from "../../store/index.js"
+import { pathArg } from "../Arguments.js"
+import { UsageError } from "../CliError.js"
+import { globalConfig } from "../GlobalOptions.js"
+import { printJson } from "../Output.js"
+import { storeLayer } from "../StoreLayers.js"
+import { renderTable } from "../Table.js"
+
+const STATUSES: ReadonlyArray<ArtifactStatus> = ["active", "superseded", "tombstoned"]
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+const time = (iso: string): string => {
+  const ms = Date.parse(iso)
+  return Number.isNaN(ms) ? iso : formatTimestamp(ms)
+}
+
+// ---------------------------------------------------------------------------------------------
+// list
+
+const listOptions = {
+  type: Options.text("type").pipe(Options.withDescription("Only this artifact type, e.g. experiment_trades"), Options.optional),
+  prefix: Options.text("prefix").pipe(Options.withDescription("Only logical keys starting with this"), Options.optional),
+  status: Options.choice("status", STATUSES).pipe(Options.withDescription("Only this status"), Options.optional),
+  tag: Options.text("tag").pipe(Options.withDescription("Only artifacts with this tag"), Options.optional)
+}
+
+const list = Command.make("list", listOptions, (args) =>
+  Effect.gen(function*() {
+    const config = yield* globalConfig
+    const manifests = yield* Effect.flatMap(ArtifactCatalog, (catalog) =>
+      catalog.list({
+        ...(Option.isSome(args.type) ? { type: args.type.value } : {}),
+        ...(Option.isSome(args.prefix) ? { logicalKeyPrefix: args.prefix.value } : {}),
+        ...(Option.isSome(args.status) ? { status: args.status.value } : {}),
+        ...(Option.isSome(args.tag) ? { tag: args.tag.value } : {})
+      })).pipe(Effect.provide(storeLayer(config.storeDir)))
+    if (config.json) return yield* printJson({ artifacts: manifests })
+    if (manifests.length === 0) return yield* Console.log("no artifacts")
+    yield* Console.log(
+      renderTable(
+        [
+          { header: "ID" },
+          { header: "TYPE" },
+          { header: "LOGICAL KEY", maxWidth: 60 },
+          { header: "ROWS", align: "right" },
+          { header: "SIZE", align: "right" },
+          { header: "STATUS" },
+          { header: "CREATED (UTC)" }
+        ],
+        manifests.map((m) => [
+          shortId(m.artifactId),
+          m.type,
+          m.logicalKey,
+          formatInt(m.rowCount),
+          formatBytes(m.bytes),
+          m.status,
+          time(m.createdAt)
+        ])
+      )
+    )
+  })
+).pipe(Command.withDescription("List artifacts (filters: --type, --prefix, --status, --tag)"))
+
+// ---------------------------------------------------------------------------------------------
+// show
+
+const artifactId = pathArg("artifact-id", "An artifact id or a unique prefix (at least 8 hex digits)")
+
+const manifestLines = (m: ArtifactManifest, path: string | undefined): Array<string> => {
+  const git = m.provenance.git
+  const lines = [
+    `artifact ${m.artifactId}`,
+    `  type        ${m.type} (schema v${m.schemaVersion})`,
+    `  logical key ${m.logicalKey}`,
+    `  status      ${m.status}${m.supersededBy === undefined ? "" : ` by ${m.supersededBy}`}`,
+    `  digest      ${m.digest}`,
+    `  size        ${formatBytes(m.bytes)} (${formatInt(m.bytes)} bytes), ${formatInt(m.rowCount)} ${m.rowCount === 1 ? "row" : "rows"}`,
+    `  time range  ${m.minTs === null ? NO_VALUE : `${m.minTs} … ${m.maxTs ?? NO_VALUE}`}`,
+    `  produced by ${m.producedBy.node} (key ${m.producedBy.key})`,
+    `  engine      ${m.provenance.engineVersion}, DuckDB ${m.provenance.duckdbVersion}, git ${
+      git.commit === null ? "unknown" : git.commit
+    }${git.dirty ? " (dirty)" : ""}`,
+    `  tags        ${m.tags.length === 0 ? NO_VALUE : [...m.tags].sort(compareStrings).join(", ")}`,
+    `  created     ${time(m.createdAt)}`,
+    `  data        ${path ?? "missing from the object store"}`
+  ]
+  if (m.inputs.length === 0) lines.push(`  inputs      ${NO_VALUE}`)
+  m.inputs.forEach((id, i) => lines.push(`  ${(i === 0 ? "inputs" : "").padEnd(11)} ${id}`))
+  if (m.metadata !== undefined) {
+    lines.push("  metadata", ...JSON.stringify(m.metadata, null, 2).split("\n").map((line) => `    ${line}`))
+  }
+  return lines
+}
+
+const show = Command.make("show", { artifactId }, (args) =>
+  Effect.gen(function*() {
+    const config = yield* globalConfig
+    const { manifest, path } = yield* Effect.gen(function*() {
+      const catalog = yield* ArtifactCatalog
+      const objects = yield* ObjectStore
+      const manifest = yield* catalog.resolve(args.artifactId)
+      // The path without re-hashing the file (fsck verifies); absent when the object is gone.
+      const path = yield* Effect.either(objects.path(manifest.digest))
+      return { manifest, path: Either.isRight(path) ? path.right : undefined }
+    }).pipe(Effect.provide(storeLayer(config.storeDir)))
+    if (config.json) return yield* printJson({ artifact: manifest, path: path ?? null })
+    yield* Console.log(manifestLines(manifest, path).join("\n"))
+  })
+).pipe(Command.withDescription("Show an artifact's manifest and the path of its data file"))
+
+// ---------------------------------------------------------------------------------------------
+// lineage
+
+const lineageOptions = {
+  depth: Options.integer("depth").pipe(Options.withDescription("Levels to follow (default: all)"), Options.optional),
+  downstream: Options.boolean("downstream").pipe(
+    Options.withDescription("Follow consumers (what was computed from it) instead of inputs")
+  )
+}
+
+/**
+ * The graph as an indented tree from its root. An artifact reached a second time is printed again
+ * but not expanded (`(see above)`), so shared inputs do not repeat whole subtrees.
+ */
+export const lineageTree = (graph: LineageGraph): string => {
+  const byId = new Map(graph.nodes.map((m) => [m.artifactId as string, m]))
+  const children = new Map<string, Array<string>>()
+  for (const edge of graph.edges) {
+    const list = children.get(edge.from) ?? []
+    if (!list.includes(edge.to)) list.push(edge.to)
+    children.set(edge.from, list)
+  }
+  const order = (a: string, b: string) => {
+    const ma = byId.get(a)
+    const mb = byId.get(b)
+    if (ma === undefined || mb === undefined) return compareStrings(a, b)
+    return compareStrings(ma.type, mb.type) || compareStrings(ma.logicalKey, mb.logicalKey) || compareStrings(a, b)
+  }
+  const label = (id: string) => {
+    const m = byId.get(id)
+    return m === undefined ? `${shortId(id)}  (manifest missing)` : `${shortId(id)}  ${m.type}  ${m.logicalKey}`
+  }
+  const lines: Array<string> = []
+  const expanded = new Set<string>()
+  const visit = (id: string, prefix: string, isLast: boolean, isRoot: boolean) => {
+    const kids = [...(children.get(id) ?? [])].sort(order)
+    const repeated = expanded.has(id) && kids.length > 0
+    lines.push(
+      `${isRoot ? "" : `${prefix}${isLast ? "└── " : "├── "}`}${label(id)}${repeated ? "  (see above)" : ""}`
+    )
+    if (repeated) return
+    expanded.add(id)
+    const childPrefix = isRoot ? "" : `${prefix}${isLast ? "    " : "│   "}`
+    kids.forEach((kid, i) => visit(kid, childPrefix, i === kids.length - 1, false))
+  }
+  visit(graph.root, "", true, true)
+  return lines.join("\n")
+}
+
+const lineage = Command.make("lineage", { artifactId, ...lineageOptions }, (args) =>
+  Effect.gen(function*() {
+    const config = yield* globalConfig
+    if (Option.isSome(args.depth) && args.depth.value < 0) {
+      return yield* new UsageError({ reason: `--depth: expected a number ≥ 0, got ${args.depth.value}` })
+    }
+    const depth = Option.getOrUndefined(args.depth)
+    const graph = yield* Effect.gen(function*() {
+      const catalog = yield* ArtifactCatalog
+      const root = yield* catalog.resolve(args.artifactId)
+      const options = depth === undefined ? undefined : { depth }
+      return yield* (args.downstream
+        ? catalog.downstream(root.artifactId, options)
+        : catalog.lineage(root.artifactId, options))
+    }).pipe(Effect.provide(storeLayer(config.storeDir)))
+    if (config.json) {
+      return yield* printJson({
+        root: graph.root,
+        direction: args.downstream ? "downstream" : "upstream",
+        depth: depth ?? null,
+        nodes: [...graph.nodes].sort((a, b) => compareStrings(a.artifactId, b.artifactId)),
+        edges: [...graph.edges].sort((a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to))
+      })
+    }
+    yield* Console.log(lineageTree(graph))
+  })
+).pipe(Command.withDescription("Show what an artifact was computed from (or, with --downstream, what used it)"))
+
+export const artifacts = Command.make("artifacts").pipe(
+  Command.withHandler(() => new UsageError({ reason: "artifacts: expected a subcommand: list | show | lineage" })),
+  Command.withDescription("Inspect the artifact catalog"),
+  Command.withSubcommands([list, show, lineage])
+)

@@ -1,0 +1,149 @@
+/**
+ * `pipeline experiments list|show`: what has been run, with the latest outcome of each experiment
+ * (a run whose process died reads as `abandoned`), and one experiment in full with all its runs.
+ */
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import { formatDuration, formatTimestamp, NO_VALUE, stableJson } from "../../nodes/report/index.js"
+import { type EffectiveStatus, ExperimentTracker, type RunView } from "../../store/index.js"
+import { pathArg } from "../Arguments.js"
+import { UsageError } from "../CliError.js"
+import { globalConfig } from "../GlobalOptions.js"
+import { printJson } from "../Output.js"
+import { storeLayer } from "../StoreLayers.js"
+import { renderTable } from "../Table.js"
+
+const STATUSES: ReadonlyArray<EffectiveStatus> = ["pending", "running", "completed", "failed", "cancelled", "abandoned"]
+
+const time = (iso: string | undefined): string => (iso === undefined ? NO_VALUE : formatTimestamp(Date.parse(iso)))
+
+/** The JSON form of a run: the stored record plus the status a reader should believe. */
+const runJson = (view: RunView) => ({ ...view.run, effectiveStatus: view.effectiveStatus })
+
+const nameOption = Options.text("name").pipe(Options.withDescription("Only experiments with this exact name"), Options.optional)
+const statusOption = Options.choice("status", STATUSES).pipe(
+  Options.withDescription("Only experiments whose latest run has this status (abandoned: its process died)"),
+  Options.optional
+)
+
+const list = Command.make("list", { name: nameOption, status: statusOption }, (args) =>
+  Effect.gen(function*() {
+    const config = yield* globalConfig
+    const summaries = yield* Effect.flatMap(ExperimentTracker, (tracker) =>
+      tracker.list({
+        ...(Option.isSome(args.name) ? { name: args.name.value } : {}),
+        ...(Option.isSome(args.status) ? { status: args.status.value } : {})
+      })).pipe(Effect.provide(storeLayer(config.storeDir)))
+
+    if (config.json) {
+      return yield* printJson({
+        experiments: summaries.map((s) => ({
+          experimentId: s.experiment.experimentId,
+          name: s.experiment.name,
+          seed: s.experiment.seed,
+          createdAt: s.experiment.createdAt,
+          runs: s.runCount,
+          latestRun: s.latestRun === undefined ? null : runJson(s.latestRun)
+        }))
+      })
+    }
+    if (summaries.length === 0) return yield* Console.log("no experiments")
+    const rows = summaries.map((s) => {
+      const run = s.latestRun?.run
+      return [
+        s.experiment.experimentId,
+        s.experiment.name,
+        String(s.runCount),
+        s.latestRun?.effectiveStatus ?? "never run",
+        time(run?.startedAt ?? run?.createdAt),
+        run?.durationMs === undefined ? NO_VALUE : formatDuration(run.durationMs),
+        run === undefined ? NO_VALUE : `${run.cache.hits}/${run.cache.misses}`
+      ]
+    })
+    yield* Console.log(
+      renderTable(
+        [
+          { header: "ID" },
+          { header: "NAME", maxWidth: 32 },
+          { header: "RUNS", align: "right" },
+          { header: "LATEST" },
+          { header: "STARTED (UTC)" },
+          { header: "DURATION", align: "right" },
+          { header: "HIT/MISS", align: "right" }
+        ],
+        rows
+      )
+    )
+  })
+).pipe(Command.withDescription("List experiments with the status of their latest run"))
+
+const experimentId = pathArg("experiment-id", "An experiment id or a unique prefix (at least 4 hex digits)")
+
+const indent = (text: string, spaces: number): string =>
+  text.split("\n").map((line) => " ".repeat(spaces) + line).join("\n")
+
+const runLines = (view: RunView): Array<string> => {
+  const run = view.run
+  const status = view.effectiveStatus === run.status ? run.status : `${view.effectiveStatus} (recorded ${run.status})`
+  const lines = [
+    `run ${run.runId}  ${status}`,
+    `  created   ${time(run.createdAt)}`,
+    `  started   ${time(run.startedAt)}`,
+    `  ended     ${time(run.endedAt)}${run.durationMs === undefined ? "" : `  (${formatDuration(run.durationMs)})`}`,
+    `  cache     ${run.cache.hits} hit, ${run.cache.misses} miss`
+  ]
+  if (run.error !== undefined) lines.push(`  error     ${run.error.tag}: ${run.error.message}`)
+  if (run.nodes.length > 0) {
+    lines.push("  nodes")
+    for (const node of run.nodes) {
+      lines.push(`    ${node.name.padEnd(10)} ${node.cache.padEnd(4)} ${formatDuration(node.durationMs).padStart(7)}  ${node.key}`)
+    }
+  }
+  const outputNames = Object.keys(run.outputs).sort()
+  if (outputNames.length > 0) {
+    lines.push("  outputs")
+    for (const name of outputNames) lines.push(`    ${name.padEnd(11)} ${run.outputs[name].artifactId}`)
+  }
+  const { git } = run.provenance
+  lines.push(
+    `  engine    ${run.provenance.engineVersion}, DuckDB ${run.provenance.duckdbVersion}, git ${
+      git.commit === null ? "unknown" : git.commit
+    }${git.dirty ? " (dirty)" : ""}`
+  )
+  lines.push(`  owner     pid ${run.owner.pid} on ${run.owner.host}, last heartbeat ${time(run.heartbeatAt)}`)
+  return lines
+}
+
+const show = Command.make("show", { experimentId }, (args) =>
+  Effect.gen(function*() {
+    const config = yield* globalConfig
+    const detail = yield* Effect.flatMap(ExperimentTracker, (tracker) =>
+      Effect.flatMap(tracker.resolve(args.experimentId), (record) => tracker.get(record.experimentId))).pipe(
+        Effect.provide(storeLayer(config.storeDir))
+      )
+    const { experiment, runs } = detail
+    if (config.json) return yield* printJson({ experiment, runs: runs.map(runJson) })
+    const lines = [
+      `experiment ${experiment.experimentId}`,
+      `  name      ${experiment.name}`,
+      `  seed      ${experiment.seed}`,
+      `  created   ${time(experiment.createdAt)}`,
+      "  inputs"
+    ]
+    for (const group of Object.keys(experiment.inputs).sort()) {
+      const ids = experiment.inputs[group]
+      if (ids.length === 0) lines.push(`    ${group.padEnd(10)} ${NO_VALUE}`)
+      ids.forEach((id, i) => lines.push(`    ${(i === 0 ? group : "").padEnd(10)} ${id}`))
+    }
+    lines.push("  definition", indent(stableJson(experiment.definition), 4), "")
+    lines.push(runs.length === 0 ? "no runs" : `runs (${runs.length})`)
+    for (const view of runs) lines.push(...runLines(view))
+    yield* Console.log(lines.join("\n"))
+  })
+).pipe(Command.withDescription("Show an experiment: definition, frozen inputs and every run"))
+
+export const experiments = Command.make("experiments").pipe(
+  Command.withHandler(() => new UsageError({ reason: "experiments: expected a subcommand: list | show" })),
+  Command.withDescription("Inspect experiments and their runs"),
+  Command.withSubcommands([list, show])
+)

@@ -1,0 +1,118 @@
+/**
+ * What a report is built from: the experiment record and the rows of its latest completed run's
+ * outputs, plus the lineage of those outputs. The row Schemas decode what `readRowsParquet` returns
+ * (timestamps as epoch ms), keeping only the columns the report shows.
+ */
+import { Schema } from "effect"
+
+const Finite = Schema.Number.pipe(Schema.finite())
+const NullableFinite = Schema.NullOr(Finite)
+
+/** The columns of `experiment_trades` the report uses. */
+export const ReportTrade = Schema.Struct({
+  trade_id: Schema.String,
+  alert_id: Schema.String,
+  chain: Schema.String,
+  mint: Schema.String,
+  caller: Schema.NullOr(Schema.String),
+  entry_ts: Finite,
+  exit_ts: Finite,
+  entry_price: Finite,
+  exit_price: Finite,
+  exit_reason: Schema.String,
+  net_pnl: Finite,
+  return: Finite,
+  peak_multiple: Finite,
+  hold_candles: Finite
+})
+export type ReportTrade = typeof ReportTrade.Type
+
+/** The columns of `experiment_equity` the report uses. */
+export const ReportEquityPoint = Schema.Struct({
+  seq: Finite,
+  ts: Finite,
+  equity: Finite,
+  drawdown: Finite,
+  open_positions: Finite
+})
+export type ReportEquityPoint = typeof ReportEquityPoint.Type
+
+/** One row of `experiment_diagnostics`. */
+export const ReportDiagnostic = Schema.Struct({
+  alert_id: Schema.String,
+  level: Schema.String,
+  code: Schema.String,
+  message: Schema.String
+})
+export type ReportDiagnostic = typeof ReportDiagnostic.Type
+
+/** The row of `experiment_metrics`. */
+export const ReportMetrics = Schema.Struct({
+  trades: Finite,
+  wins: Finite,
+  losses: Finite,
+  win_rate: NullableFinite,
+  mean_return: NullableFinite,
+  median_return: NullableFinite,
+  total_net_pnl: Finite,
+  profit_factor: NullableFinite,
+  expectancy: NullableFinite,
+  max_drawdown: Finite,
+  sharpe: NullableFinite,
+  sortino: NullableFinite,
+  mean_hold_candles: NullableFinite,
+  mean_return_ci_low: NullableFinite,
+  mean_return_ci_high: NullableFinite,
+  sharpe_ci_low: NullableFinite,
+  sharpe_ci_high: NullableFinite,
+  bootstrap_resamples: Finite,
+  initial_capital: Finite,
+  final_equity: Finite
+})
+export type ReportMetrics = typeof ReportMetrics.Type
+
+/** An artifact in the report's lineage section. */
+export interface ReportArtifact {
+  readonly artifactId: string
+  readonly type: string
+  readonly logicalKey: string
+  readonly rowCount: number
+  readonly bytes: number
+}
+
+export interface ReportLineage {
+  /** Every artifact reachable from the outputs through their inputs (outputs included). */
+  readonly nodes: ReadonlyArray<ReportArtifact>
+  /** `from` consumed `to`. */
+  readonly edges: ReadonlyArray<{ readonly from: string; readonly to: string }>
+}
+
+export interface ReportProvenance {
+  readonly engineVersion: string
+  readonly duckdbVersion: string
+  readonly gitCommit: string | null
+  readonly gitDirty: boolean
+}
+
+export interface ReportInput {
+  readonly experiment: {
+    readonly experimentId: string
+    readonly name: string
+    readonly seed: number
+    /** The definition as recorded (a JSON value). */
+    readonly definition: unknown
+    /** Input group → artifact ids. */
+    readonly inputs: Readonly<Record<string, ReadonlyArray<string>>>
+  }
+  /** Output name (trades, metrics, equity, diagnostics) → artifact id. */
+  readonly outputs: Readonly<Record<string, string>>
+  /** Of the metrics artifact, when known. */
+  readonly provenance?: ReportProvenance
+  readonly metrics: ReportMetrics | undefined
+  /** In output order (entry_ts, trade_id). */
+  readonly trades: ReadonlyArray<ReportTrade>
+  /** In curve order (ts, seq). */
+  readonly equity: ReadonlyArray<ReportEquityPoint>
+  readonly diagnostics: ReadonlyArray<ReportDiagnostic>
+  readonly lineage: ReportLineage
+}

@@ -1,0 +1,249 @@
+/**
+ * The report's inline SVG charts: the equity curve over its drawdown (one shared time axis), and
+ * the histogram of trade returns. Strings in, strings out; every coordinate printed with fixed
+ * decimals so the bytes depend only on the data.
+ */
+import { downsample } from "../Downsample.js"
+import { coord, escapeHtml, formatFixed, formatSignedPercent } from "../Format.js"
+import type { ReportEquityPoint } from "../ReportData.js"
+import { linearScale, niceStep, niceTicks, paddedTicks, timeTicks } from "./axes.js"
+
+/** The equity curve is plotted from at most this many points (extremes kept). */
+export const MAX_PLOT_POINTS = 2000
+
+const WIDTH = 1040
+const FONT = `font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"`
+
+const text = (
+  x: number,
+  y: number,
+  content: string,
+  attributes: string = ""
+): string => `<text x="${coord(x)}" y="${coord(y)}"${attributes === "" ? "" : ` ${attributes}`}>${escapeHtml(content)}</text>`
+
+const line = (x1: number, y1: number, x2: number, y2: number, cls: string): string =>
+  `<line class="${cls}" x1="${coord(x1)}" y1="${coord(y1)}" x2="${coord(x2)}" y2="${coord(y2)}"/>`
+
+const svgOpen = (height: number, label: string): string =>
+  `<svg class="chart" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${
+    escapeHtml(label)
+  }" ${FONT} font-size="12">`
+
+/** Shared by every chart: class names used inside the SVGs (styled by the page's CSS). */
+export const CHART_CSS = `
+svg.chart { max-width: 100%; height: auto; display: block; }
+svg.chart .grid { stroke: #e3e6ea; stroke-width: 1; }
+svg.chart .axis { stroke: #8a929b; stroke-width: 1; }
+svg.chart .baseline { stroke: #8a929b; stroke-width: 1; stroke-dasharray: 4 3; }
+svg.chart .tick { fill: #4a5561; }
+svg.chart .title { fill: #1f2933; font-weight: 600; }
+svg.chart .equity { fill: none; stroke: #1f6feb; stroke-width: 1.6; }
+svg.chart .dd { fill: rgba(207, 34, 46, 0.22); stroke: #cf222e; stroke-width: 1; }
+svg.chart .bar-pos { fill: #2da44e; }
+svg.chart .bar-neg { fill: #cf222e; }
+svg.chart .mean { stroke: #1f2933; stroke-width: 1.2; stroke-dasharray: 5 3; }
+svg.chart .note { fill: #6b7682; font-style: italic; }
+`
+
+const placeholder = (height: number, label: string, message: string): string =>
+  `${svgOpen(height, label)}${text(WIDTH / 2, height / 2, message, `class="note" text-anchor="middle"`)}</svg>`
+
+/** Anchor for an x-axis label, so the first and last labels stay inside the chart. */
+const anchorFor = (x: number, left: number, right: number): string =>
+  x - left < 40 ? "start" : right - x < 40 ? "end" : "middle"
+
+/**
+ * The equity curve (step line: equity changes only at fills) with the drawdown underneath, on one
+ * time axis. `initialCapital` draws a dashed baseline. Curves longer than `MAX_PLOT_POINTS` are
+ * downsampled, keeping the extremes of equity and drawdown.
+ */
+export const equityChart = (points: ReadonlyArray<ReportEquityPoint>, initialCapital: number | undefined): string => {
+  const label = "Equity curve and drawdown"
+  if (points.length === 0) return placeholder(120, label, "No fills: the equity curve is empty.")
+  const plotted = downsample(points, MAX_PLOT_POINTS, [(p) => p.equity, (p) => p.drawdown])
+
+  const left = 84
+  const right = WIDTH - 24
+  const equityTop = 30
+  const equityBottom = 300
+  const ddTop = 336
+  const ddBottom = 466
+  const height = 512
+
+  // Time axis, shared by both panels.
+  let t0 = points[0].ts
+  let t1 = points[points.length - 1].ts
+  if (t1 === t0) {
+    t0 -= 30 * 60_000
+    t1 += 30 * 60_000
+  }
+  const x = linearScale([t0, t1], [left, right])
+  const time = timeTicks(t0, t1, 8)
+
+  // Equity panel.
+  let low = Number.POSITIVE_INFINITY
+  let high = Number.NEGATIVE_INFINITY
+  for (const p of points) {
+    if (p.equity < low) low = p.equity
+    if (p.equity > high) high = p.equity
+  }
+  if (initialCapital !== undefined) {
+    low = Math.min(low, initialCapital)
+    high = Math.max(high, initialCapital)
+  }
+  const equityTicks = paddedTicks(low, high, 6)
+  const y = linearScale([equityTicks.min, equityTicks.max], [equityBottom, equityTop])
+
+  // Drawdown panel: 0 at the top, the deepest drawdown (rounded up) at the bottom.
+  let deepest = 0
+  for (const p of points) if (p.drawdown > deepest) deepest = p.drawdown
+  const ddTicks = niceTicks(0, deepest > 0 ? deepest : 0.01, 3)
+  const yd = linearScale([0, ddTicks.max], [ddTop, ddBottom])
+
+  const parts: Array<string> = [svgOpen(height, label)]
+  // Grid: vertical lines at the time ticks through both panels, horizontal at the value ticks.
+  for (const t of time.ticks) {
+    parts.push(line(x.map(t), equityTop, x.map(t), equityBottom, "grid"))
+    parts.push(line(x.map(t), ddTop, x.map(t), ddBottom, "grid"))
+  }
+  for (const v of equityTicks.ticks) {
+    parts.push(line(left, y.map(v), right, y.map(v), "grid"))
+    parts.push(text(left - 8, y.map(v) + 4, formatFixed(v, equityTicks.decimals), `class="tick" text-anchor="end"`))
+  }
+  for (const v of ddTicks.ticks) {
+    parts.push(line(left, yd.map(v), right, yd.map(v), "grid"))
+    parts.push(
+      text(left - 8, yd.map(v) + 4, formatFixed(v * 100, Math.max(0, ddTicks.decimals - 2)) + "%", `class="tick" text-anchor="end"`)
+    )
+  }
+  if (initialCapital !== undefined) {
+    parts.push(line(left, y.map(initialCapital), right, y.map(initialCapital), "baseline"))
+  }
+
+  // Equity: a step line through the plotted points.
+  const path: Array<string> = [`M${coord(x.map(plotted[0].ts))},${coord(y.map(plotted[0].equity))}`]
+  for (let i = 1; i < plotted.length; i++) {
+    path.push(`H${coord(x.map(plotted[i].ts))}V${coord(y.map(plotted[i].equity))}`)
+  }
+  path.push(`H${coord(right)}`)
+  parts.push(`<path class="equity" d="${path.join("")}"/>`)
+
+  // Drawdown: a filled step area hanging from 0.
+  const area: Array<string> = [`M${coord(x.map(plotted[0].ts))},${coord(ddTop)}`]
+  for (const p of plotted) area.push(`H${coord(x.map(p.ts))}V${coord(yd.map(p.drawdown))}`)
+  area.push(`H${coord(right)}V${coord(ddTop)}Z`)
+  parts.push(`<path class="dd" d="${area.join("")}"/>`)
+
+  // Axes and labels.
+  parts.push(line(left, equityTop, left, equityBottom, "axis"))
+  parts.push(line(left, equityBottom, right, equityBottom, "axis"))
+  parts.push(line(left, ddTop, left, ddBottom, "axis"))
+  parts.push(line(left, ddBottom, right, ddBottom, "axis"))
+  for (const t of time.ticks) {
+    const xt = x.map(t)
+    parts.push(line(xt, ddBottom, xt, ddBottom + 5, "axis"))
+    parts.push(text(xt, ddBottom + 19, time.label(t), `class="tick" text-anchor="${anchorFor(xt, left, right)}"`))
+  }
+  parts.push(text(left, equityTop - 10, "Equity (quote currency)", `class="title"`))
+  parts.push(text(left, ddTop - 10, "Drawdown from running peak", `class="title"`))
+  parts.push(text(right, ddBottom + 40, "time (UTC)", `class="tick" text-anchor="end"`))
+  if (plotted.length < points.length) {
+    parts.push(
+      text(right, equityTop - 10, `${plotted.length} of ${points.length} points plotted (extremes kept)`, `class="note" text-anchor="end"`)
+    )
+  }
+  parts.push("</svg>")
+  return parts.join("")
+}
+
+export interface HistogramBin {
+  readonly from: number
+  readonly to: number
+  readonly count: number
+}
+
+/** Equal-width bins aligned to multiples of a nice width, about `target` of them, covering `values`. */
+export const histogramBins = (values: ReadonlyArray<number>, target = 30): Array<HistogramBin> => {
+  if (values.length === 0) return []
+  let min = Number.POSITIVE_INFINITY
+  let max = Number.NEGATIVE_INFINITY
+  for (const v of values) {
+    if (v < min) min = v
+    if (v > max) max = v
+  }
+  const ticks = niceTicks(min, max, target)
+  const width = ticks.step
+  const first = Math.round(ticks.min / width)
+  let count = Math.round((ticks.max - ticks.min) / width)
+  if (count < 1) count = 1
+  const counts = new Array<number>(count).fill(0)
+  for (const v of values) {
+    const index = Math.floor(v / width + 1e-9) - first
+    counts[Math.min(count - 1, Math.max(0, index))]++
+  }
+  return counts.map((c, i) => ({
+    from: Number(((first + i) * width).toFixed(ticks.decimals)),
+    to: Number(((first + i + 1) * width).toFixed(ticks.decimals)),
+    count: c
+  }))
+}
+
+/** Histogram of trade returns (fractions), bars red below zero and green above; mean marked. */
+export const returnsHistogram = (returns: ReadonlyArray<number>): string => {
+  const label = "Distribution of trade returns"
+  if (returns.length === 0) return placeholder(120, label, "No trades.")
+  const bins = histogramBins(returns)
+  const left = 64
+  const right = WIDTH - 24
+  const top = 30
+  const bottom = 266
+  const height = 318
+
+  const x = linearScale([bins[0].from, bins[bins.length - 1].to], [left, right])
+  let most = 0
+  for (const bin of bins) if (bin.count > most) most = bin.count
+  // Whole counts only on the y axis.
+  const countStep = Math.max(1, niceStep(Math.max(1, most) / 5))
+  const countMax = Math.max(countStep, Math.ceil(most / countStep) * countStep)
+  const y = linearScale([0, countMax], [bottom, top])
+
+  const parts: Array<string> = [svgOpen(height, label)]
+  for (let v = 0; v <= countMax; v += countStep) {
+    parts.push(line(left, y.map(v), right, y.map(v), "grid"))
+    parts.push(text(left - 8, y.map(v) + 4, formatFixed(v, 0), `class="tick" text-anchor="end"`))
+  }
+  for (const bin of bins) {
+    if (bin.count === 0) continue
+    const x0 = x.map(bin.from) + 0.5
+    const x1 = x.map(bin.to) - 0.5
+    const y0 = y.map(bin.count)
+    const cls = bin.to <= 0 ? "bar-neg" : "bar-pos"
+    parts.push(
+      `<rect class="${cls}" x="${coord(x0)}" y="${coord(y0)}" width="${coord(Math.max(0.5, x1 - x0))}" height="${
+        coord(bottom - y0)
+      }"><title>${escapeHtml(`${formatSignedPercent(bin.from, 1)} to ${formatSignedPercent(bin.to, 1)}: ${bin.count}`)}</title></rect>`
+    )
+  }
+  // x ticks: about 12 labels (each ~50 px wide, so they never touch on a 950 px axis).
+  const xTicks = niceTicks(bins[0].from, bins[bins.length - 1].to, 12)
+  const pctDecimals = Math.max(0, xTicks.decimals - 2)
+  for (const v of xTicks.ticks) {
+    if (v < bins[0].from - 1e-12 || v > bins[bins.length - 1].to + 1e-12) continue
+    const xv = x.map(v)
+    parts.push(line(xv, bottom, xv, bottom + 5, "axis"))
+    parts.push(text(xv, bottom + 19, formatSignedPercent(v, pctDecimals), `class="tick" text-anchor="${anchorFor(xv, left, right)}"`))
+  }
+  parts.push(line(left, top, left, bottom, "axis"))
+  parts.push(line(left, bottom, right, bottom, "axis"))
+  if (bins[0].from < 0 && bins[bins.length - 1].to > 0) parts.push(line(x.map(0), top, x.map(0), bottom, "axis"))
+  let sum = 0
+  for (const r of returns) sum += r
+  const mean = sum / returns.length
+  const xm = x.map(mean)
+  parts.push(line(xm, top, xm, bottom, "mean"))
+  parts.push(text(xm + (right - xm < 140 ? -6 : 6), top + 12, `mean ${formatSignedPercent(mean, 2)}`, `class="tick" text-anchor="${right - xm < 140 ? "end" : "start"}"`))
+  parts.push(text(left, top - 10, `Trades per return bin (${returns.length} trades)`, `class="title"`))
+  parts.push(text(right, bottom + 42, "trade return (net pnl / notional)", `class="tick" text-anchor="end"`))
+  parts.push("</svg>")
+  return parts.join("")
+}
