@@ -6,8 +6,16 @@ import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import packageJson from "../package.json" with { type: "json" }
 import { UsageError } from "./CliError.js"
+import { artifacts } from "./commands/Artifacts.js"
+import { experiments } from "./commands/Experiments.js"
+import { explainCommand } from "./commands/Explain.js"
+import { fsckCommand } from "./commands/Fsck.js"
+import { gcCommand } from "./commands/Gc.js"
 import { hash } from "./commands/Hash.js"
+import { importCommand } from "./commands/Import.js"
+import { report } from "./commands/Report.js"
 import { run } from "./commands/Run.js"
+import { verify } from "./commands/Verify.js"
 import { hoistGlobalOptions, root } from "./GlobalOptions.js"
 
 export const command = root.pipe(
@@ -20,7 +28,15 @@ export const command = root.pipe(
   ),
   Command.withSubcommands([
     run,
-    hash
+    verify,
+    explainCommand,
+    hash,
+    experiments,
+    artifacts,
+    report,
+    gcCommand,
+    fsckCommand,
+    importCommand
   ])
 )
 

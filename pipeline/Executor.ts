@@ -11,7 +11,7 @@
  * acquired or written); `force` (re-execute every artifact node bypassing the cache and compare
  * output digests with the recorded entry — what `pipeline verify` builds on; records nothing).
  */
-import { Clock, Deferred, Effect, Exit, Scope } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Scope } from "effect"
 import type { ActionEntry, MissReason, OutputRef } from "../store/ActionCache.js"
 import { ActionCache } from "../store/ActionCache.js"
 import type { CanonicalEncodingError } from "../store/Canonical.js"
@@ -365,4 +365,6 @@ export type NodeRequirementsOf<N> = N extends ArtifactNode<any, any, any, infer 
 
 /** True when the exit is an interruption only (used by callers to record `cancelled`). */
 export const isInterruptOnly = <A, E>(exit: Exit.Exit<A, E>): boolean =>
-  Exit.isFailure(exit) && exit.cause._tag === "Interrupt"
+  // Not `cause._tag === "Interrupt"`: interrupting concurrent fibers gives Sequential/Parallel
+  // compositions of Interrupt (and Empty) causes.
+  Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)

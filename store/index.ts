@@ -12,3 +12,6 @@ export * from "./ActionCache.js"
 export * from "./StoreLive.js"
 // ExperimentTracker (written by another helper):
 export * from "./ExperimentTracker.js"
+export * from "./Overlay.js"
+export * from "./Gc.js"
+export * from "./Fsck.js"

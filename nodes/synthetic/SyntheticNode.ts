@@ -11,7 +11,7 @@ import { generateSynthetic } from "./GenerateSynthetic.js"
 import { SyntheticConfig } from "./SyntheticConfig.js"
 
 /** Bump when the generator's output changes for the same config. */
-export const SYNTHETIC_GENERATOR_VERSION = "1"
+export const SYNTHETIC_GENERATOR_VERSION = "2"
 
 export const syntheticNode = (config: SyntheticConfig, identity?: string) =>
   artifactNode({

@@ -88,6 +88,10 @@ export const fileSystemFiles = (root: string): RecordFiles => {
               io("fsync", path, () => handle.sync())
             ),
           (handle) => Effect.promise(() => handle.close().catch(() => undefined))
+        ).pipe(
+          // The release below exists only once this acquire succeeds: a failed write (ENOSPC) or
+          // fsync must remove its own temp file.
+          Effect.onError(() => removeQuietly(path))
         )
         return path
       }),

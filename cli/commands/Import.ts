@@ -1,0 +1,227 @@
+/**
+ * `pipeline import alerts|ohlcv <file…>`: CSV or Parquet files → canonical alerts_v1 /
+ * ohlcv_slice_v2 artifacts (nodes/import), one per file, with the same mapping options for each.
+ *
+ * Prints each imported artifact's id, type, logical key, rows, time range and quality summary
+ * (ohlcv: interval, gaps, zero-volume candles; alerts: chains, mints, callers); `--json` prints
+ * `{ imported: [...], failed: [...] }`.
+ *
+ * All or nothing: with several files, every file is validated before any is published, so a bad
+ * file publishes nothing (its problems are printed: file, row, column — the first 20, then a
+ * count) and the exit code is 1. A single file is validated and published in one pass.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { currentProvenance } from "../../nodes/engine/index.js"
+import {
+  importAndPublish,
+  importFile,
+  type ImportOptionsError,
+  type ImportQuality,
+  type ImportResult,
+  ImportSource,
+  type ImportSourceError,
+  type ImportValidationError,
+  TsUnit
+} from "../../nodes/import/index.js"
+import { type ArtifactManifest, ObjectStore } from "../../store/index.js"
+import { pathArg } from "../Arguments.js"
+import { UsageError } from "../CliError.js"
+import { globalConfig } from "../GlobalOptions.js"
+import { printJson } from "../Output.js"
+import { storeLayer } from "../StoreLayers.js"
+
+/** Some files failed to import (their problems were printed); nothing was published. Exit 1. */
+export class ImportFailed extends Schema.TaggedError<ImportFailed>()("ImportFailed", {
+  failed: Schema.Int,
+  files: Schema.Int
+}) {
+  override get message() {
+    return `${this.failed} of ${this.files} file${this.files === 1 ? "" : "s"} failed to import; nothing was imported`
+  }
+}
+
+const files = pathArg("file", "CSV or Parquet files to import (one artifact each)").pipe(Args.atLeast(1))
+
+const common = {
+  files,
+  chain: Options.text("chain").pipe(Options.withDescription("The chain, when the file has no chain column"), Options.optional),
+  columns: Options.text("columns").pipe(
+    Options.withDescription("Column names in file order, comma-separated, for a headerless CSV (e.g. ts,open,high,low,close,volume)"),
+    Options.optional
+  ),
+  tsUnit: Options.choice("ts-unit", TsUnit.literals).pipe(
+    Options.withDescription("How timestamps are written: iso, s, ms, us or auto (default: auto)"),
+    Options.optional
+  ),
+  logicalKey: Options.text("logical-key").pipe(Options.withDescription("Overrides the default logical key"), Options.optional),
+  tag: Options.text("tag").pipe(Options.withDescription("A tag for the artifacts (repeatable)"), Options.repeated)
+}
+
+const ohlcvOptions = {
+  ...common,
+  mint: Options.text("mint").pipe(
+    Options.withDescription("The mint or pair (e.g. BTCUSDT), when the file has no mint column"),
+    Options.optional
+  ),
+  intervalS: Options.integer("interval-s").pipe(
+    Options.withDescription("Candle length in seconds (default: the interval_s column, else inferred)"),
+    Options.optional
+  )
+}
+
+type CommonArgs = {
+  readonly files: ReadonlyArray<string>
+  readonly chain: Option.Option<string>
+  readonly columns: Option.Option<string>
+  readonly tsUnit: Option.Option<TsUnit>
+  readonly logicalKey: Option.Option<string>
+  readonly tag: ReadonlyArray<string>
+  readonly mint?: Option.Option<string>
+  readonly intervalS?: Option.Option<number>
+}
+
+const optional = <K extends string, A>(key: K, value: Option.Option<A> | undefined) =>
+  value !== undefined && Option.isSome(value) ? ({ [key]: value.value } as { [P in K]: A }) : {}
+
+/** The import source of one file, decoded (so a bad option is a usage error naming it). */
+const sourceFor = (kind: "alerts" | "ohlcv", args: CommonArgs, file: string) => {
+  const columns = Option.map(args.columns, (text) => text.split(",").map((name) => name.trim()))
+  const raw = {
+    kind,
+    file,
+    ...optional("chain", args.chain),
+    ...optional("columns", columns),
+    ...optional("tsUnit", args.tsUnit),
+    ...optional("logicalKey", args.logicalKey),
+    ...optional("mint", args.mint),
+    ...optional("intervalS", args.intervalS)
+  }
+  return Schema.decodeUnknown(ImportSource)(raw, { onExcessProperty: "error" }).pipe(
+    Effect.mapError(
+      (error) =>
+        new UsageError({
+          reason: `import ${kind}: ${ParseResult.ArrayFormatter.formatErrorSync(error)
+            .map((issue) => `${issue.path.join(".") || "options"}: ${issue.message}`)
+            .join("; ")}`
+        })
+    )
+  )
+}
+
+const grouped = (n: number) => n.toLocaleString("en-US")
+
+/** One line of quality summary. */
+export const qualityLine = (quality: ImportQuality): string =>
+  quality.kind === "ohlcv"
+    ? `interval ${quality.intervalS} s (${quality.intervalSource}), ${grouped(quality.series)} series, ` +
+      `${grouped(quality.gaps)} gaps (${grouped(quality.missingCandles)} missing candles), ` +
+      `${grouped(quality.zeroVolume)} zero-volume candles, timestamps ${quality.tsUnit}`
+    : `${grouped(quality.chains)} chains, ${grouped(quality.mints)} mints, ${grouped(quality.callers)} callers, ` +
+      `${grouped(quality.withoutCaller)} alerts without caller, timestamps ${quality.tsUnit}`
+
+/** A failure that is about the file (its data or the options for it), not about the store. */
+type FileError = ImportValidationError | ImportSourceError | ImportOptionsError
+
+const FILE_ERROR_TAGS: ReadonlySet<string> = new Set(["ImportValidationError", "ImportSourceError", "ImportOptionsError"])
+
+const isFileError = (error: { readonly _tag: string }): error is FileError => FILE_ERROR_TAGS.has(error._tag)
+
+interface Imported {
+  readonly file: string
+  readonly manifest: ArtifactManifest
+  readonly result: ImportResult
+}
+
+const importedJson = ({ file, manifest, result }: Imported) => ({
+  file,
+  artifactId: manifest.artifactId,
+  type: manifest.type,
+  logicalKey: manifest.logicalKey,
+  rows: manifest.rowCount,
+  minTs: manifest.minTs,
+  maxTs: manifest.maxTs,
+  digest: manifest.digest,
+  bytes: manifest.bytes,
+  tags: manifest.tags,
+  quality: result.quality
+})
+
+const failureJson = (file: string, error: FileError) =>
+  error._tag === "ImportValidationError"
+    ? { file, error: error._tag, problems: error.problems, totalProblems: error.totalProblems, message: error.message }
+    : { file, error: error._tag, message: error.message }
+
+const importedLines = ({ file, manifest, result }: Imported): Array<string> => [
+  `${manifest.artifactId}  ${manifest.type}  ${manifest.logicalKey}`,
+  `  ${file}: ${grouped(manifest.rowCount)} rows, ${manifest.minTs ?? "–"} → ${manifest.maxTs ?? "–"}`,
+  `  quality: ${qualityLine(result.quality)}`
+]
+
+const importKind = (kind: "alerts" | "ohlcv") => (args: CommonArgs) =>
+  Effect.gen(function*() {
+    const config = yield* globalConfig
+    const sources = yield* Effect.forEach(args.files, (file) => sourceFor(kind, args, file))
+    const progress = (line: string) => (config.progress ? Console.error(line) : Effect.void)
+
+    const program = Effect.gen(function*() {
+      // Several files: validate all before publishing any.
+      if (sources.length > 1) {
+        const objects = yield* ObjectStore
+        const failures: Array<{ readonly file: string; readonly error: FileError }> = []
+        for (const source of sources) {
+          yield* progress(`  … checking ${source.file}`)
+          const checked = yield* Effect.either(
+            Effect.scoped(Effect.flatMap(objects.scratchPath(".parquet"), (output) => importFile({ ...source, output })))
+          )
+          if (Either.isRight(checked)) continue
+          if (!isFileError(checked.left)) return yield* Effect.fail(checked.left)
+          failures.push({ file: source.file, error: checked.left })
+        }
+        if (failures.length > 0) return { imported: [], failures }
+      }
+      const provenance = yield* currentProvenance
+      const imported: Array<Imported> = []
+      const failures: Array<{ readonly file: string; readonly error: FileError }> = []
+      for (const source of sources) {
+        yield* progress(`  … importing ${source.file}`)
+        const published = yield* Effect.either(
+          importAndPublish({ source, provenance, ...(args.tag.length > 0 ? { tags: args.tag } : {}) })
+        )
+        if (Either.isRight(published)) {
+          imported.push({ file: source.file, ...published.right })
+          continue
+        }
+        // A store or DuckDB failure is not about the file: it ends the command.
+        if (!isFileError(published.left)) return yield* Effect.fail(published.left)
+        failures.push({ file: source.file, error: published.left })
+      }
+      return { imported, failures }
+    }).pipe(Effect.provide(storeLayer(config.storeDir)))
+
+    const { imported, failures } = yield* program
+    if (config.json) {
+      yield* printJson({
+        imported: imported.map(importedJson),
+        failed: failures.map(({ file, error }) => failureJson(file, error))
+      })
+    } else {
+      if (imported.length > 0) yield* Console.log(imported.flatMap(importedLines).join("\n"))
+      // Each file's problems (file, row, column: the first 20, then a count), on stderr.
+      for (const { error } of failures) yield* Console.error(`pipeline: ${error.message}`)
+    }
+    if (failures.length > 0) return yield* new ImportFailed({ failed: failures.length, files: sources.length })
+  })
+
+const alerts = Command.make("alerts", common, importKind("alerts")).pipe(
+  Command.withDescription("Import alert files (alert_id, alert_ts, chain, mint, caller) as alerts_v1 artifacts")
+)
+const ohlcv = Command.make("ohlcv", ohlcvOptions, importKind("ohlcv")).pipe(
+  Command.withDescription("Import candle files (ts, open, high, low, close, volume) as ohlcv_slice_v2 artifacts")
+)
+
+export const importCommand = Command.make("import").pipe(
+  Command.withHandler(() => new UsageError({ reason: "import: expected a subcommand: alerts | ohlcv" })),
+  Command.withDescription("Import CSV/Parquet files as canonical artifacts (validated; nothing is published on error)"),
+  Command.withSubcommands([alerts, ohlcv])
+)

@@ -1,0 +1,78 @@
+/**
+ * Consistency check of the filesystem store (`pipeline fsck`).
+ *
+ * - every object under objects/ is re-hashed in full (no stat cache) and must hash to its name;
+ * - every manifest must decode, carry the id its fields hash to (and its file name), and point at an
+ *   existing object of the recorded size; its inputs must have manifests;
+ * - every action entry must decode, be filed under its key, and name output manifests that exist
+ *   and record the same digest;
+ * - every experiment record and run must decode; each run's outputs and the experiment's frozen
+ *   inputs must exist (with the digests the run recorded);
+ * - identity pointers must decode.
+ *
+ * Problems are collected, not thrown: the report lists each one with what it is about (digest,
+ * artifact id, action key, experiment id), the file, and what is wrong. Debris that gc sweeps
+ * (tmp/ entries, index markers without a manifest, experiment directories without a record) is not
+ * a problem. Reads only; the stat cache is refreshed for the objects it re-hashes.
+ */
+import type { Effect } from "effect"
+import type { ActionCache } from "./ActionCache.js"
+import type { ArtifactCatalog } from "./ArtifactCatalog.js"
+import type { ExperimentTracker } from "./ExperimentTracker.js"
+import type { ObjectStore } from "./ObjectStore.js"
+import type { StoreIOError } from "./StoreError.js"
+import type { StoreRoot } from "./StoreLayout.js"
+import { runFsck } from "./internal/fsck.js"
+
+export type FsckKind = "object" | "artifact" | "action" | "experiment" | "identity"
+
+export type FsckProblemCode =
+  /** object: its bytes hash to another digest. */
+  | "corrupt"
+  /** artifact: the manifest names an object that is not in the store. */
+  | "object-missing"
+  /** artifact: the object's size differs from the manifest's `bytes`. */
+  | "size-mismatch"
+  /** artifact: the id is not its file name, or not the hash of its fields. */
+  | "id-mismatch"
+  /** artifact: an input has no manifest; experiment: a frozen input has no manifest. */
+  | "input-missing"
+  /** any record: it does not decode (the detail says which field). */
+  | "malformed"
+  /** action: the entry is filed under another key than it records. */
+  | "key-mismatch"
+  /** action / experiment run: an output artifact has no manifest. */
+  | "output-missing"
+  /** action / experiment run: an output's recorded digest is not its manifest's digest. */
+  | "digest-mismatch"
+
+export interface FsckProblem {
+  readonly kind: FsckKind
+  /** Digest, artifact id, action key, experiment id (`exp_…/run 000001` for a run), identity hash. */
+  readonly id: string
+  readonly path: string
+  readonly problem: FsckProblemCode
+  readonly detail: string
+}
+
+export interface FsckReport {
+  readonly objects: { readonly count: number; readonly bytes: number }
+  readonly artifacts: number
+  readonly actions: number
+  readonly experiments: number
+  readonly runs: number
+  readonly identities: number
+  /** Sorted by kind, then id. Empty when the store is consistent. */
+  readonly problems: ReadonlyArray<FsckProblem>
+}
+
+export type FsckServices = StoreRoot | ObjectStore | ArtifactCatalog | ActionCache | ExperimentTracker
+
+export interface FsckOptions {
+  /** Objects hashed at once (default 2). */
+  readonly concurrency?: number
+}
+
+/** Checks the whole store; fails only when the store cannot be read at all. Prints nothing. */
+export const fsck = (options: FsckOptions = {}): Effect.Effect<FsckReport, StoreIOError, FsckServices> =>
+  runFsck({ concurrency: Math.max(1, Math.floor(options.concurrency ?? 2)) })

@@ -1,0 +1,118 @@
+/**
+ * Malformed definitions through the real CLI: each is a usage error (exit 2) whose message names
+ * the field or the artifact id, and none changes anything in the store (a snapshot of the store's
+ * tree — paths and sizes — is identical before and after).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectExit, smallDefinition, snapshotTree, type Workspace, workspace } from "./support.js"
+
+const UNKNOWN_ID = `art_${"0".repeat(64)}`
+
+type Definition = ReturnType<typeof smallDefinition> & Record<string, any>
+
+const cases: ReadonlyArray<{
+  readonly name: string
+  readonly command: "run" | "verify" | "explain"
+  readonly edit: (d: Definition) => unknown
+  /** Every string must appear in stderr. */
+  readonly expected: ReadonlyArray<string>
+}> = [
+  {
+    name: "missing field",
+    command: "run",
+    edit: ({ seed: _seed, ...rest }) => rest,
+    expected: ["seed: is missing"]
+  },
+  {
+    name: "wrong type",
+    command: "run",
+    edit: (d) => ({ ...d, seed: "42" }),
+    expected: ["seed: Expected number", `"42"`]
+  },
+  {
+    name: "unknown field",
+    command: "run",
+    edit: (d) => ({ ...d, strategy: { ...d.strategy, exit: { ...d.strategy.exit, bogus: 1 } } }),
+    expected: ["strategy.exit.bogus", "unexpected"]
+  },
+  {
+    name: "bad date",
+    command: "run",
+    edit: (d) => ({ ...d, dateRange: { ...d.dateRange, from: "2024-13-45T00:00:00Z" } }),
+    expected: ["dateRange.from", "2024-13-45T00:00:00Z"]
+  },
+  {
+    name: "fractions over 1",
+    command: "run",
+    edit: (d) => ({
+      ...d,
+      strategy: {
+        ...d.strategy,
+        exit: { ...d.strategy.exit, targets: [{ multiple: 2, fraction: 0.7 }, { multiple: 4, fraction: 0.6 }] }
+      }
+    }),
+    expected: ["strategy.exit.targets", "above 1"]
+  },
+  {
+    name: "unknown artifact id",
+    command: "run",
+    edit: (d) => ({ ...d, inputs: { alerts: [UNKNOWN_ID], ohlcv: [{ type: "ohlcv_slice_v2" }] } }),
+    expected: ["inputs.alerts[0]", UNKNOWN_ID]
+  },
+  {
+    name: "verify: missing field",
+    command: "verify",
+    edit: ({ name: _name, ...rest }) => rest,
+    expected: ["name: is missing"]
+  },
+  {
+    name: "explain: unknown artifact id",
+    command: "explain",
+    edit: (d) => ({ ...d, inputs: { alerts: [{ type: "alerts_v1" }], ohlcv: [UNKNOWN_ID] } }),
+    expected: ["inputs.ohlcv[0]", UNKNOWN_ID]
+  }
+]
+
+describe("malformed definitions", () => {
+  let ws: Workspace
+  let before: Record<string, number>
+
+  beforeAll(async () => {
+    ws = workspace("pipeline-malformed-")
+    // A store with something in it: one completed run (its synthetic inputs make selectors match).
+    expectExit(await ws.cli(["run", ws.write("valid.json", smallDefinition()), "--quiet"]), 0)
+    before = snapshotTree(ws.store)
+    expect(Object.keys(before).length).toBeGreaterThan(10)
+  }, 120_000)
+  afterAll(() => ws.cleanup())
+
+  it("each exits 2 naming the field or id, and leaves the store unchanged", async () => {
+    // Two at a time (two cores).
+    const results: Array<{ c: (typeof cases)[number]; result: Awaited<ReturnType<Workspace["cli"]>> }> = []
+    for (let i = 0; i < cases.length; i += 2) {
+      results.push(
+        ...(await Promise.all(
+          cases.slice(i, i + 2).map(async (c, j) => {
+            const path = ws.write(`bad-${i + j}.json`, c.edit(smallDefinition() as Definition))
+            return { c, result: await ws.cli([c.command, path]) }
+          })
+        ))
+      )
+    }
+    for (const { c, result } of results) {
+      expect(`${c.name}: exit ${result.code}`).toBe(`${c.name}: exit 2`)
+      for (const text of c.expected) expect(result.stderr, c.name).toContain(text)
+      expect(result.stdout, c.name).toBe("")
+    }
+    expect(snapshotTree(ws.store)).toEqual(before)
+
+    // Neither a file nor an experiment id: a usage error too; an unknown id is reported by name.
+    const nonsense = await ws.cli(["verify", "no-such-thing.json"])
+    expectExit(nonsense, 2)
+    expect(nonsense.stderr).toContain("no-such-thing.json")
+    const unknown = await ws.cli(["verify", "exp_0123456789abcdef"])
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr).toContain("exp_0123456789abcdef")
+    expect(snapshotTree(ws.store)).toEqual(before)
+  }, 180_000)
+})
