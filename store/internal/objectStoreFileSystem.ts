@@ -108,6 +108,14 @@ const seal = (path: string): Effect.Effect<bigint, StoreIOError> =>
     }
   })
 
+/**
+ * Re-using an existing object refreshes its ctime (chmod to the same mode), so gc's grace period —
+ * which reads max(mtime, ctime), objects having a fixed mtime — protects an object a concurrent
+ * publish has just re-referenced.
+ */
+const refresh = (path: string): Effect.Effect<void, StoreIOError> =>
+  attempt("refresh", path, () => fsp.chmod(path, OBJECT_MODE))
+
 export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
   Effect.sync((): ObjectStoreShape => {
     const verify: ObjectStoreShape["verify"] = Effect.fn("ObjectStore.verify")(function* (digest, options) {
@@ -136,7 +144,10 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
             return stored
           }
           const existing = yield* verify(stored.digest, { trustStatCache: true })
-          if (existing._tag === "Intact") return stored
+          if (existing._tag === "Intact") {
+            yield* refresh(dest)
+            return stored
+          }
           if (existing._tag === "Corrupt") {
             // Self-repair: good bytes replace bad ones atomically.
             yield* commitReplace(tempPath, dest)
@@ -174,7 +185,10 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
     const putBytes: ObjectStoreShape["putBytes"] = Effect.fn("ObjectStore.putBytes")(function* (bytes) {
       const digest = yield* hashBytes(bytes)
       const stored: StoredObject = { digest, bytes: bytes.byteLength }
-      if ((yield* verify(digest, { trustStatCache: true }))._tag === "Intact") return stored
+      if ((yield* verify(digest, { trustStatCache: true }))._tag === "Intact") {
+        yield* refresh(layout.objectPath(digest))
+        return stored
+      }
       return yield* withTempPath(layout, "put", (tempPath) =>
         Effect.zipRight(writeNewFile(tempPath, bytes, { durable: false }), commitObject(tempPath, stored))
       )
