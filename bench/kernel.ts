@@ -44,7 +44,7 @@ const mulberry32 = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
-interface Dataset {
+export interface Dataset {
   readonly mints: ReadonlyArray<MintSeries>
   readonly alerts: ReadonlyArray<SimAlert>
   readonly alertsByMint: ReadonlyArray<ReadonlyArray<SimAlert>>
@@ -100,7 +100,7 @@ const generate = (candles: number, mints: number, alertsPerMint: number): Datase
   return { mints: out, alerts, alertsByMint, candles: total }
 }
 
-const strategy = makeStrategy({
+export const strategy = makeStrategy({
   exit: { targets: [{ multiple: 2, fraction: 0.5 }, { multiple: 4, fraction: 0.5 }], maxHoldCandles: 1440 },
   stopLoss: { pct: 0.3 },
   trailing: { activation: 0.5, pct: 0.2 },
@@ -111,7 +111,7 @@ const strategy = makeStrategy({
  * The plain loop: entry by binary search, then per candle a gap/stop check, one target for the
  * whole quantity, a trailing stop and a time exit; fees and slippage as constants. No objects.
  */
-const plainScan = (ds: Dataset): { visits: number; checksum: number } => {
+export const plainScan = (ds: Dataset): { visits: number; checksum: number } => {
   const stopPct = 0.3
   const targetMultiple = 2
   const activation = 1.5
@@ -173,7 +173,7 @@ const jitteredStrategy = makeStrategy({
   costs: { feeBps: 25, slippageBps: 10, slippageJitterBps: 5 }
 })
 
-const kernelScan = (ds: Dataset, s0 = strategy): { visits: number; checksum: number } => {
+export const kernelScan = (ds: Dataset, s0 = strategy): { visits: number; checksum: number } => {
   const plan = compileStrategy(s0)
   let visits = 0
   let checksum = 0
@@ -191,13 +191,13 @@ const kernelScan = (ds: Dataset, s0 = strategy): { visits: number; checksum: num
   return { visits, checksum }
 }
 
-const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
+export const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 
 /**
  * Times `fs` interleaved (run 1 of each, run 2 of each, …) so that load from other processes hits
  * all of them alike; returns each one's median seconds and last result.
  */
-const timeInterleaved = <A>(repeats: number, fs: ReadonlyArray<() => A>): Array<{ seconds: number; result: A }> => {
+export const timeInterleaved = <A>(repeats: number, fs: ReadonlyArray<() => A>): Array<{ seconds: number; result: A }> => {
   const results = fs.map((f) => f()) // warm-up
   const times = fs.map(() => [] as Array<number>)
   for (let r = 0; r < repeats; r++) {

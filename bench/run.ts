@@ -1,0 +1,526 @@
+/**
+ * `npm run bench [-- --size S|L|all] [--quick] [--sweep N] [--out DIR]`
+ *
+ * End-to-end benchmark of the pipeline on the synthetic market (bench/support.ts SIZES: S ≈ 1M
+ * candles / ~1.1k alerts, L ≈ 10M / ~11k; `all` adds Sm, S's data over 10× the mints, to show
+ * memory does not grow with mints). Every measurement runs in a child process of its own, one
+ * after the other, so each has its own peak RSS and a cold run really is cold:
+ *
+ * 1. full run (synthetic definition, fresh store): cold — generation included —, cached reruns,
+ *    then one changed strategy parameter (which nodes ran);
+ * 2. generation alone into a second store, then in a fresh process the same experiment with
+ *    catalog inputs (artifact ids): cold without generation, cached reruns, FileDigestCache
+ *    counters (a cached rerun must hash no file);
+ * 3. the hand-written baseline (bench/baseline.ts) on the same Parquet files;
+ * 4. a sweep of N strategies over one projection (`execute`, concurrency 2) and the in-memory
+ *    kernel timings it is compared with (bench/sweep.ts, bench/kernel.ts) — sweep at S only;
+ * 5. the CLI as a user runs it (`node bin/pipeline.js run --json`), cold and cached, at S;
+ * 6. hashing a 256 MiB file: BLAKE3 (store/Digest.ts) vs node's sha256.
+ *
+ * Prints a table and writes bench/results/latest.json plus a timestamped copy (or into --out).
+ * `--quick`: S only, one cached rerun, fewer kernel repetitions, 64 MiB hash file.
+ */
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
+import { cpus, loadavg, totalmem } from "node:os"
+import { join } from "node:path"
+import type { BaselineResult } from "./baseline.js"
+import type { GenerateResult, StepResult } from "./experiment.js"
+import type { HashResult } from "./hash.js"
+import {
+  BASE_STOP,
+  BENCH_DIR,
+  CHANGED_STOP,
+  DATE_RANGE,
+  definitionFor,
+  removeDir,
+  ROOT,
+  round,
+  runChild,
+  runCommand,
+  SIZES,
+  type SizeConfig,
+  syntheticInputs,
+  tempDir
+} from "./support.js"
+import type { SweepResult } from "./sweep.js"
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  readonly sizes: ReadonlyArray<SizeConfig>
+  readonly quick: boolean
+  readonly sweep: number
+  readonly out: string
+  readonly hashMib: number
+  /** Rebuild dist/pipeline.mjs when stale before the CLI runs (off: bin/pipeline.js falls back to tsx). */
+  readonly build: boolean
+}
+
+const parseOptions = (argv: ReadonlyArray<string>): Options => {
+  let size = "all"
+  let quick = false
+  let sweep = 100
+  let out = join(BENCH_DIR, "results")
+  let hashMib: number | undefined
+  let build = true
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const value = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${arg} needs a value`)
+      return v
+    }
+    if (arg === "--size") size = value()
+    else if (arg.startsWith("--size=")) size = arg.slice(7)
+    else if (arg === "--quick") quick = true
+    else if (arg === "--sweep") sweep = Number(value())
+    else if (arg === "--out") out = value()
+    else if (arg === "--hash-mib") hashMib = Number(value())
+    else if (arg === "--no-build") build = false
+    else if (arg === "--help" || arg === "-h") {
+      console.log("usage: npm run bench -- [--size S|L|Sm|all] [--quick] [--sweep N] [--out DIR] [--hash-mib N] [--no-build]")
+      process.exit(0)
+    } else throw new Error(`unknown option ${arg}`)
+  }
+  const names = quick && size === "all" ? ["S"] : size === "all" ? ["S", "L", "Sm"] : size.split(",")
+  const sizes = names.map((n) => {
+    const found = SIZES[n]
+    if (found === undefined) throw new Error(`unknown size ${n} (S, L, Sm, T, all)`)
+    return found
+  })
+  return { sizes, quick, sweep, out, hashMib: hashMib ?? (quick ? 64 : 256), build }
+}
+
+// ---------------------------------------------------------------- running
+
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+
+const steps = (cachedRuns: number, changed: boolean) => [
+  { label: "cold", stopLossPct: BASE_STOP },
+  ...Array.from({ length: cachedRuns }, (_, i) => ({ label: `cached-${i + 1}`, stopLossPct: BASE_STOP })),
+  ...(changed ? [{ label: "changed", stopLossPct: CHANGED_STOP }] : [])
+]
+
+const medianOf = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+const nodeMs = (step: StepResult, name: string) => step.nodes.find((n) => n.name === name)?.durationMs ?? 0
+
+const newestSource = (dir: string): number => {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path))
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+/** Whether bin/pipeline.js will run the esbuild bundle (else tsx); rebuilds it when stale. */
+const ensureBundle = async (build: boolean): Promise<"bundle" | "tsx"> => {
+  const fresh = () => {
+    try {
+      const built = statSync(join(ROOT, "dist", "pipeline.mjs")).mtimeMs
+      return ["cli", "nodes", "pipeline", "store"].every((d) => newestSource(join(ROOT, d)) <= built)
+    } catch {
+      return false
+    }
+  }
+  if (build && !fresh()) {
+    log("dist/pipeline.mjs is stale: npm run build")
+    await runCommand("npm", ["run", "build"])
+  }
+  return fresh() ? "bundle" : "tsx"
+}
+
+interface CliRun {
+  readonly wallMs: number
+  /** user + sys of the process (from /usr/bin/time), null when unavailable. */
+  readonly cpuMs: number | null
+  readonly peakRssMb: number | null
+  readonly nodes: ReadonlyArray<{ name: string; cache: string; durationMs: number }>
+}
+
+const TIME = "/usr/bin/time"
+
+/** `node bin/pipeline.js run <definition> --json --store <store>`, under /usr/bin/time when present. */
+const runCli = async (store: string, definitionPath: string): Promise<CliRun> => {
+  const cli = [process.execPath, join(ROOT, "bin", "pipeline.js"), "run", definitionPath, "--json", "--store", store]
+  const timed = existsSync(TIME)
+  const r = timed ? await runCommand(TIME, ["-f", "BENCHTIME %U %S %M", ...cli]) : await runCommand(cli[0]!, cli.slice(1))
+  if (r.code !== 0) throw new Error(`pipeline run exited ${r.code}: ${r.stderr}`)
+  const doc = JSON.parse(r.stdout) as { nodes: Array<{ name: string; cache: string; durationMs: number }> }
+  const usage = /BENCHTIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr)
+  return {
+    wallMs: round(r.ms),
+    cpuMs: usage ? round((Number(usage[1]) + Number(usage[2])) * 1000) : null,
+    peakRssMb: usage ? round(Number(usage[3]) / 1024, 0) : null,
+    nodes: doc.nodes.map((n) => ({ name: n.name, cache: n.cache, durationMs: n.durationMs }))
+  }
+}
+
+type Child<A> = { result: A; peakRssMb: number; processMs: number }
+
+/** Runs one section; a failure is recorded (the benchmark goes on with the others). */
+const attempt = async <A>(errors: Array<string>, label: string, run: () => Promise<A>): Promise<A | null> => {
+  try {
+    return await run()
+  } catch (error) {
+    const message = `${label}: ${String((error as Error)?.message ?? error).slice(0, 1500)}`
+    log(`FAILED ${message.split("\n")[0]}`)
+    errors.push(message)
+    return null
+  }
+}
+
+const benchSize = async (size: SizeConfig, options: Options) => {
+  const cachedRuns = options.quick ? 1 : 3
+  const repeats = options.quick ? 3 : 5
+  const errors: Array<string> = []
+  const stores: Array<string> = []
+  const store = (prefix: string) => {
+    const dir = tempDir(`bench-${size.name}-${prefix}-`)
+    stores.push(dir)
+    return dir
+  }
+  try {
+    log(`${size.name}: full run (synthetic definition): cold incl. generation, ${cachedRuns} cached, changed parameter`)
+    const full = await attempt(errors, "full run", () =>
+      runChild<ReadonlyArray<StepResult>>("experiment.ts", {
+        task: "experiment",
+        store: store("full"),
+        name: `bench-${size.name}`,
+        inputs: syntheticInputs(size),
+        steps: steps(cachedRuns, true)
+      }))
+
+    log(`${size.name}: generation alone, then catalog-input experiment in a fresh process`)
+    const catalogStore = store("catalog")
+    const gen = await attempt(errors, "generation", () =>
+      runChild<GenerateResult>("experiment.ts", { task: "generate", store: catalogStore, size }))
+    const generated = gen?.result
+    const catalog = generated === undefined ? null : await attempt(errors, "catalog-input experiment", () =>
+      runChild<ReadonlyArray<StepResult>>("experiment.ts", {
+        task: "experiment",
+        store: catalogStore,
+        name: `bench-${size.name}-catalog`,
+        inputs: { alerts: [generated.alertsId], ohlcv: [generated.ohlcvId] },
+        steps: steps(cachedRuns, false)
+      }))
+
+    log(`${size.name}: baseline script`)
+    const baselineDir = store("baseline")
+    const baseline = generated === undefined ? null : await attempt(errors, "baseline", () =>
+      runChild<BaselineResult>("baseline.ts", {
+        alertsPath: generated.alertsPath,
+        ohlcvPath: generated.ohlcvPath,
+        from: DATE_RANGE.from,
+        to: DATE_RANGE.to,
+        stopLossPct: BASE_STOP,
+        seed: 42,
+        outPath: join(baselineDir, "trades.parquet")
+      }))
+
+    const sweepCount = size.name === "S" || size.name === "T" ? options.sweep : 0
+    log(`${size.name}: ${sweepCount > 0 ? `sweep of ${sweepCount} strategies and ` : ""}kernel timings`)
+    const sweep = generated === undefined ? null : await attempt(errors, "sweep and kernel", () =>
+      runChild<SweepResult>("sweep.ts", {
+        store: catalogStore,
+        alertsId: generated.alertsId,
+        ohlcvId: generated.ohlcvId,
+        count: sweepCount,
+        concurrency: 2,
+        repeats
+      }))
+
+    let cli: { mode: string; cold: CliRun; cached: CliRun } | null = null
+    if (size.name === "S" || size.name === "T") {
+      cli = await attempt(errors, "CLI", async () => {
+        const mode = await ensureBundle(options.build)
+        log(`${size.name}: CLI (${mode}) cold and cached`)
+        const cliStore = store("cli")
+        const definitionPath = join(cliStore, "definition.json")
+        writeFileSync(definitionPath, JSON.stringify(definitionFor(`bench-${size.name}-cli`, syntheticInputs(size)), null, 2))
+        const cold = await runCli(join(cliStore, "store"), definitionPath)
+        const cached = await runCli(join(cliStore, "store"), definitionPath)
+        return { mode, cold, cached }
+      })
+    }
+
+    return summarize(size, { full, gen, catalog, baseline, sweep, cli }, errors)
+  } finally {
+    for (const dir of stores) removeDir(dir)
+  }
+}
+
+const summarize = (
+  size: SizeConfig,
+  r: {
+    full: Child<ReadonlyArray<StepResult>> | null
+    gen: Child<GenerateResult> | null
+    catalog: Child<ReadonlyArray<StepResult>> | null
+    baseline: Child<BaselineResult> | null
+    sweep: Child<SweepResult> | null
+    cli: { mode: string; cold: CliRun; cached: CliRun } | null
+  },
+  errors: ReadonlyArray<string>
+) => {
+  const fullCold = r.full?.result.find((s) => s.label === "cold")
+  const fullCached = r.full?.result.filter((s) => s.label.startsWith("cached")) ?? []
+  const changed = r.full?.result.find((s) => s.label === "changed")
+  const catCold = r.catalog?.result.find((s) => s.label === "cold")
+  const catCached = r.catalog?.result.filter((s) => s.label.startsWith("cached")) ?? []
+  const gen = r.gen?.result
+  const synthMs = fullCold === undefined ? null : nodeMs(fullCold, "synthetic")
+  const cachedMs = medianOf(catCached.map((s) => s.wallMs))
+  const fullCachedMs = medianOf(fullCached.map((s) => s.wallMs))
+  const acquire = catCold?.projectionAcquireMs ?? null
+  const projected = catCold?.projectedCandles ?? null
+  const sweep = r.sweep?.result.sweep ?? null
+  const single = r.sweep?.result.singleRun
+  const baseline = r.baseline?.result
+  return {
+    config: { tokens: size.tokens, days: size.days, seed: size.seed, intervalS: 60 },
+    errors,
+    data: {
+      candles: gen?.candles ?? null,
+      alerts: gen?.alerts ?? null,
+      ohlcvParquetMB: gen === undefined ? null : round(gen.ohlcvBytes / 1e6, 1),
+      projectedCandles: projected,
+      projectedMints: single?.mints ?? null,
+      trades: catCold?.trades ?? null
+    },
+    generation: { ms: gen?.ms ?? null, cpuMs: gen?.cpuMs ?? null, syntheticNodeMs: synthMs },
+    cold: {
+      inclGenerationMs: fullCold?.wallMs ?? null,
+      inclGenerationCpuMs: fullCold?.cpuMs ?? null,
+      exclGenerationSubtractedMs: fullCold === undefined || synthMs === null ? null : round(fullCold.wallMs - synthMs),
+      exclGenerationMs: catCold?.wallMs ?? null,
+      exclGenerationCpuMs: catCold?.cpuMs ?? null,
+      nodes: catCold?.nodes ?? null
+    },
+    cached: catCold === undefined || catCached.length === 0 ? null : {
+      ms: round(cachedMs),
+      cpuMs: round(medianOf(catCached.map((s) => s.cpuMs))),
+      runs: catCached.map((s) => s.wallMs),
+      ratioToCold: round(cachedMs / catCold.wallMs, 4),
+      syntheticDefinitionMs: fullCached.length === 0 ? null : round(fullCachedMs),
+      syntheticDefinitionRatioToCold: fullCold === undefined || fullCached.length === 0 ? null : round(fullCachedMs / fullCold.wallMs, 4),
+      nodes: catCached[0]!.nodes,
+      fileDigestCache: {
+        coldFilesHashed: catCold.filesHashed,
+        cachedFilesHashed: catCached.reduce((n, s) => n + s.filesHashed, 0),
+        cachedBytesHashed: catCached.reduce((n, s) => n + s.bytesHashed, 0),
+        cachedStatCacheHits: catCached.reduce((n, s) => n + s.statCacheHits, 0)
+      }
+    },
+    changedParameter: changed === undefined ? null : {
+      change: `strategy.stopLoss.pct ${BASE_STOP} → ${CHANGED_STOP}`,
+      ms: changed.wallMs,
+      cpuMs: changed.cpuMs,
+      ran: changed.ran,
+      hit: changed.nodes.filter((n) => n.cache === "hit").map((n) => n.name),
+      nodes: changed.nodes
+    },
+    projection: {
+      acquireMs: acquire,
+      acquireCpuMs: catCold?.projectionAcquireCpuMs ?? null,
+      candles: projected,
+      candlesScanned: gen?.candles ?? null,
+      candlesPerSecond: acquire && projected ? round(projected / (acquire / 1000), 0) : null,
+      scannedPerSecond: acquire && gen ? round(gen.candles / (acquire / 1000), 0) : null
+    },
+    baseline: baseline === undefined ? null : {
+      ms: baseline.ms,
+      cpuMs: baseline.cpuMs,
+      phases: baseline.phases,
+      trades: baseline.trades,
+      pipelineRatio: catCold === undefined ? null : round(catCold.wallMs / baseline.ms, 2),
+      pipelineCpuRatio: catCold === undefined ? null : round(catCold.cpuMs / baseline.cpuMs, 2)
+    },
+    sweep: sweep === null || single === undefined ? null : {
+      ...sweep,
+      kernelStrategiesPerSecond: single.strategiesPerSecond,
+      ratioToKernel: round(sweep.strategiesPerSecond / single.strategiesPerSecond, 4),
+      ratioToKernelExclAcquire: sweep.projectionAcquireMs === null
+        ? null
+        : round((sweep.strategies / ((sweep.wallMs - sweep.projectionAcquireMs) / 1000)) / single.strategiesPerSecond, 4)
+    },
+    kernel: r.sweep === null ? null : {
+      singleRun: r.sweep.result.singleRun,
+      onProjection: r.sweep.result.kernelOnProjection,
+      onGenerated: r.sweep.result.kernelOnGenerated
+    },
+    cli: r.cli === null ? null : {
+      mode: r.cli.mode,
+      coldMs: r.cli.cold.wallMs,
+      cachedMs: r.cli.cached.wallMs,
+      ratio: round(r.cli.cached.wallMs / r.cli.cold.wallMs, 4),
+      coldCpuMs: r.cli.cold.cpuMs,
+      cachedCpuMs: r.cli.cached.cpuMs,
+      coldPeakRssMb: r.cli.cold.peakRssMb,
+      coldNodes: r.cli.cold.nodes,
+      cachedNodes: r.cli.cached.nodes
+    },
+    peakRssMb: {
+      fullRun: r.full?.peakRssMb ?? null,
+      generation: r.gen?.peakRssMb ?? null,
+      experiment: r.catalog?.peakRssMb ?? null,
+      baseline: r.baseline?.peakRssMb ?? null,
+      sweepAndKernel: r.sweep?.peakRssMb ?? null
+    }
+  }
+}
+
+type SizeSummary = Awaited<ReturnType<typeof benchSize>>
+
+// ---------------------------------------------------------------- report
+
+const fmtMs = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? "–" : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`
+const fmtRate = (x: number | null | undefined, unit: string) =>
+  x === null || x === undefined ? "–" : x >= 1e6 ? `${(x / 1e6).toFixed(1)} M ${unit}` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k ${unit}` : `${x.toFixed(1)} ${unit}`
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`
+
+interface Target {
+  readonly name: string
+  readonly target: string
+  readonly value: string
+  readonly met: boolean | null
+  readonly size: string
+}
+
+const targetsOf = (sizes: Record<string, SizeSummary>): Array<Target> => {
+  const out: Array<Target> = []
+  const add = (name: string, target: string, size: string, value: number | null, show: (v: number) => string, ok: (v: number) => boolean) =>
+    out.push({ name, target, size, value: value === null ? "–" : show(value), met: value === null ? null : ok(value) })
+  const bigName = sizes.L ? "L" : sizes.S ? "S" : Object.keys(sizes).find((n) => n !== "Sm")
+  const big = bigName === undefined ? undefined : sizes[bigName]
+  if (big !== undefined && bigName !== undefined) {
+    add("cached rerun / cold (excl. generation)", "≤ 5% at L", bigName, big.cached?.ratioToCold ?? null, pct, (v) => v <= 0.05)
+  }
+  const sweepSize = sizes.S?.sweep ? "S" : sizes.T?.sweep ? "T" : undefined
+  if (sweepSize !== undefined) {
+    add("sweep throughput / kernel throughput", "≥ 50%", sweepSize, sizes[sweepSize]!.sweep!.ratioToKernel, pct, (v) => v >= 0.5)
+  }
+  for (const [name, s] of Object.entries(sizes)) {
+    if (name === "Sm") continue
+    add("cold pipeline / baseline script (wall)", "≤ 1.25×", name, s.baseline?.pipelineRatio ?? null, (v) => `${v.toFixed(2)}×`, (v) => v <= 1.25)
+  }
+  if (big !== undefined && bigName !== undefined) {
+    const values = [big.peakRssMb.fullRun, big.peakRssMb.experiment].filter((v): v is number => v !== null)
+    add("peak RSS (max of full run, experiment)", "≤ 1.5 GB at L", bigName, values.length ? Math.max(...values) : null, (v) => `${v} MB`, (v) => v <= 1536)
+  }
+  if (sizes.Sm && sizes.S) {
+    const a = sizes.S.peakRssMb.experiment
+    const b = sizes.Sm.peakRssMb.experiment
+    add(`peak RSS, 10× mints (Sm ${sizes.Sm.data.projectedMints} mints vs S ${sizes.S.data.projectedMints})`, "not growing with mints", "Sm/S",
+      a === null || b === null ? null : b / a, () => `${b} vs ${a} MB`, (v) => v <= 1.25)
+  }
+  for (const [name, s] of Object.entries(sizes)) {
+    if (name === "Sm") continue
+    add("projection load (projected candles / acquire time)", "≥ 5 M/s", name, s.projection.candlesPerSecond, (v) => fmtRate(v, "/s"), (v) => v >= 5e6)
+  }
+  for (const [name, s] of Object.entries(sizes)) {
+    add("files hashed during cached reruns (FileDigestCache)", "= 0", name, s.cached?.fileDigestCache.cachedFilesHashed ?? null, String, (v) => v === 0)
+  }
+  return out
+}
+
+const printReport = (doc: { machine: any; sizes: Record<string, SizeSummary>; hash: HashResult | null; targets: Array<Target> }) => {
+  const lines: Array<string> = []
+  const row = (label: string, value: string, note = "") => lines.push(`  ${label.padEnd(46)} ${value.padStart(12)}  ${note}`)
+  const n = (x: number | null | undefined) => (x === null || x === undefined ? "–" : x.toLocaleString("en"))
+  lines.push(`machine: ${doc.machine.cpus} cores, node ${doc.machine.node}, load ${doc.machine.loadStart.join(" ")} → ${doc.machine.loadEnd.join(" ")}`)
+  for (const [name, s] of Object.entries(doc.sizes)) {
+    lines.push("")
+    lines.push(`size ${name}: ${s.config.tokens} tokens × ${s.config.days} days → ${n(s.data.candles)} candles, ${n(s.data.alerts)} alerts; projected ${n(s.data.projectedCandles)} candles of ${n(s.data.projectedMints)} mints; ${n(s.data.trades)} trades`)
+    row("generation (synthetic node alone)", fmtMs(s.generation.ms), `cpu ${fmtMs(s.generation.cpuMs)}`)
+    row("cold, library, incl. generation", fmtMs(s.cold.inclGenerationMs), `synthetic node ${fmtMs(s.generation.syntheticNodeMs)}; minus it: ${fmtMs(s.cold.exclGenerationSubtractedMs)}`)
+    row("cold, library, catalog inputs (excl. gen.)", fmtMs(s.cold.exclGenerationMs), `cpu ${fmtMs(s.cold.exclGenerationCpuMs)}; ${(s.cold.nodes ?? []).map((x) => `${x.name} ${fmtMs(x.durationMs)}`).join(", ")}`)
+    if (s.cached) {
+      row("cached rerun, library", fmtMs(s.cached.ms), `${pct(s.cached.ratioToCold)} of cold; synthetic definition ${fmtMs(s.cached.syntheticDefinitionMs)} (${s.cached.syntheticDefinitionRatioToCold === null ? "–" : pct(s.cached.syntheticDefinitionRatioToCold)} of its cold); files hashed ${s.cached.fileDigestCache.cachedFilesHashed}`)
+    }
+    if (s.cli) {
+      row(`cold, CLI (${s.cli.mode}, incl. generation)`, fmtMs(s.cli.coldMs), `cpu ${fmtMs(s.cli.coldCpuMs)}, peak RSS ${s.cli.coldPeakRssMb ?? "–"} MB`)
+      row("cached rerun, CLI (process start-up included)", fmtMs(s.cli.cachedMs), `${pct(s.cli.ratio)} of cold; cpu ${fmtMs(s.cli.cachedCpuMs)}`)
+    }
+    if (s.changedParameter) {
+      row("one changed strategy parameter", fmtMs(s.changedParameter.ms), `ran: ${s.changedParameter.ran.join(", ")}; hit: ${s.changedParameter.hit.join(", ")}`)
+    }
+    row("projection acquire (cold run)", fmtMs(s.projection.acquireMs), `cpu ${fmtMs(s.projection.acquireCpuMs)}; ${fmtRate(s.projection.candlesPerSecond, "candles/s")} projected, ${fmtRate(s.projection.scannedPerSecond, "candles/s")} scanned`)
+    if (s.baseline) {
+      row("baseline script", fmtMs(s.baseline.ms), `pipeline cold = ${s.baseline.pipelineRatio?.toFixed(2) ?? "–"}× wall, ${s.baseline.pipelineCpuRatio?.toFixed(2) ?? "–"}× cpu (load ${fmtMs(s.baseline.phases.loadMs)}, simulate ${fmtMs(s.baseline.phases.simulateMs)}, write ${fmtMs(s.baseline.phases.writeMs)})`)
+    }
+    if (s.sweep) {
+      row(`sweep ${s.sweep.strategies} strategies, concurrency ${s.sweep.concurrency}`, fmtMs(s.sweep.wallMs), `${s.sweep.strategiesPerSecond} strategies/s vs kernel ${s.sweep.kernelStrategiesPerSecond}/s = ${pct(s.sweep.ratioToKernel)}; acquire ${fmtMs(s.sweep.projectionAcquireMs)}, simulate body median ${fmtMs(s.sweep.simulateBodyMs.median)}`)
+    }
+    if (s.kernel) {
+      row("one strategy in memory (runSimulationSync)", fmtMs(s.kernel.singleRun.simulationMs), fmtRate(s.kernel.singleRun.candles / (s.kernel.singleRun.simulationMs / 1000), "candles/s"))
+      const k = s.kernel.onProjection
+      row("kernel vs plain loop, projection candles", fmtRate(k.kernelVisitsPerSecond, "visits/s"), `plain ${fmtRate(k.plainVisitsPerSecond, "visits/s")} (kernel at ${pct(k.ratio)}); dataset ${fmtRate(k.kernelCandlesPerSecond, "candles/s")} vs ${fmtRate(k.plainCandlesPerSecond, "candles/s")}`)
+      const g = s.kernel.onGenerated
+      row("kernel vs plain loop, bench/kernel.ts data", fmtRate(g.kernelVisitsPerSecond, "visits/s"), `plain ${fmtRate(g.plainVisitsPerSecond, "visits/s")} (kernel at ${pct(g.ratio)})`)
+    }
+    const rss = s.peakRssMb
+    row("peak RSS: full run", `${rss.fullRun ?? "–"} MB`, `experiment ${rss.experiment ?? "–"} MB, baseline ${rss.baseline ?? "–"} MB, generation ${rss.generation ?? "–"} MB, sweep+kernel ${rss.sweepAndKernel ?? "–"} MB`)
+    for (const error of s.errors) lines.push(`  ERROR ${error.split("\n")[0]}`)
+  }
+  lines.push("")
+  if (doc.hash) {
+    lines.push(`hash ${doc.hash.bytes / 1024 / 1024} MiB: BLAKE3 hashFile ${doc.hash.blake3.gbPerSecond} GB/s, node sha256 ${doc.hash.sha256.gbPerSecond} GB/s (BLAKE3 ${doc.hash.ratio}× sha256)`)
+    lines.push("")
+  }
+  lines.push("targets:")
+  for (const t of doc.targets) {
+    const mark = t.met === null ? " ?  " : t.met ? "ok  " : "MISS"
+    lines.push(`  ${mark} ${t.name.padEnd(60)} ${t.size.padEnd(5)} ${t.value.padStart(18)}   (${t.target})`)
+  }
+  console.log(lines.join("\n"))
+}
+
+// ---------------------------------------------------------------- main
+
+const main = async () => {
+  const options = parseOptions(process.argv.slice(2))
+  const started = new Date()
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    loadStart: loadavg().map((x) => round(x, 2)),
+    loadEnd: [] as Array<number>
+  }
+  log(`sizes ${options.sizes.map((s) => s.name).join(", ")}${options.quick ? " (quick)" : ""}; load ${machine.loadStart.join(" ")}`)
+  const sizes: Record<string, SizeSummary> = {}
+  for (const size of options.sizes) sizes[size.name] = await benchSize(size, options)
+  log(`hash ${options.hashMib} MiB`)
+  const hashErrors: Array<string> = []
+  const hash = (await attempt(hashErrors, "hash", () =>
+    runChild<HashResult>("hash.ts", { mib: options.hashMib, repeats: options.quick ? 2 : 3 })))?.result ?? null
+  machine.loadEnd = loadavg().map((x) => round(x, 2))
+  const targets = targetsOf(sizes)
+  const doc = {
+    benchmark: "pipeline-bench",
+    version: 1,
+    startedAt: started.toISOString(),
+    durationS: round((Date.now() - started.getTime()) / 1000, 1),
+    options: { sizes: options.sizes.map((s) => s.name), quick: options.quick, sweep: options.sweep, hashMib: options.hashMib, build: options.build },
+    machine,
+    sizes,
+    hash,
+    hashErrors,
+    targets
+  }
+  printReport(doc)
+  mkdirSync(options.out, { recursive: true })
+  const text = `${JSON.stringify(doc, null, 2)}\n`
+  writeFileSync(join(options.out, "latest.json"), text)
+  writeFileSync(join(options.out, `${started.toISOString().replace(/[:.]/g, "-")}.json`), text)
+  log(`wrote ${join(options.out, "latest.json")} (${doc.durationS} s)`)
+}
+
+await main()
