@@ -75,7 +75,8 @@ export const renderFailure = (error: unknown): ReadonlyArray<string> => {
 /** The stderr lines for a whole cause: expected failures, then defects with their stack. */
 export const renderCause = (cause: Cause.Cause<unknown>): ReadonlyArray<string> => {
   if (Cause.isInterruptedOnly(cause)) return [`${PREFIX}interrupted`]
-  const lines = [...Cause.failures(cause)].flatMap(renderFailure)
+  // A failure reached through several fibers (a node and the step consuming it) is reported once.
+  const lines = [...new Set([...Cause.failures(cause)].flatMap(renderFailure))]
   for (const defect of Cause.defects(cause)) {
     lines.push(`${PREFIX}internal error (a bug, please report it):`)
     lines.push(defect instanceof Error && defect.stack ? defect.stack : String(defect))
