@@ -37,9 +37,9 @@ export const projectNode = <V extends ArtifactNode<"coverage", any, any, any, an
           alertFiles,
           ohlcvFiles,
           from: Date.parse(config.dateRange.from),
-          to: Date.parse(config.dateRange.to)
+          to: Date.parse(config.dateRange.to),
+          onProgress: (done, total) => progress(done, total, "candle rows scanned")
         })
-        yield* progress(projection.candleCount, projection.candleCount, "candles")
         return projection
       })
   })
