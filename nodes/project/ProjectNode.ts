@@ -40,6 +40,8 @@ export const projectNode = <V extends ArtifactNode<"coverage", any, any, any, an
           to: Date.parse(config.dateRange.to),
           onProgress: (done, total) => progress(done, total, "candle rows scanned")
         })
+        // The candles the projection holds (the benchmark reads this event).
+        yield* progress(projection.candleCount, projection.candleCount, "candles")
         return projection
       })
   })
