@@ -10,6 +10,7 @@
 import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect, Stream } from "effect"
 import { ExperimentTrades, writeRowsParquet } from "../nodes/contracts/index.js"
+import { Duck, DuckWorkspace } from "../nodes/duckdb/index.js"
 import type { MintSeries, SimAlert, StrategyEncoded } from "../nodes/simulate/index.js"
 import { makeStrategy, runSimulation, toTradeRow } from "../nodes/simulate/index.js"
 import { childMain, round, strategyFor } from "./support.js"
@@ -108,7 +109,12 @@ export const runBaseline = async (args: BaselineArgs): Promise<BaselineResult> =
       runSimulation({ alerts, strategy: makeStrategy(strategyFor(args.stopLossPct) as StrategyEncoded), seed: args.seed, dateRange: { from, to } }, Stream.fromIterable(series))
     )
     const t3 = performance.now()
-    await Effect.runPromise(writeRowsParquet(ExperimentTrades, output.trades.map(toTradeRow) as unknown as ReadonlyArray<Record<string, unknown>>, args.outPath))
+    // The same writer as the pipeline's, on this script's own DuckDB instance.
+    const workspace = { connect: Duck.connect({ path: ":memory:", instance: db, connection: conn }) }
+    await Effect.runPromise(
+      writeRowsParquet(ExperimentTrades, output.trades.map(toTradeRow) as unknown as ReadonlyArray<Record<string, unknown>>, args.outPath)
+        .pipe(Effect.provideService(DuckWorkspace, workspace))
+    )
     const t4 = performance.now()
     const cpu = process.cpuUsage(cpu0)
     return {

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { DuckWorkspace } from "../nodes/duckdb/index.js"
 import { RunEnvironment } from "../nodes/engine/index.js"
 import { ExperimentTracker, ProcessLiveness, StoreLive } from "../store/index.js"
 
@@ -75,7 +76,8 @@ export const storeLayer = (root: string) =>
     StoreLive.layer(root),
     ExperimentTracker.layerFileSystem(root).pipe(Layer.provide(ProcessLiveness.layerNode)),
     ProcessLiveness.layerNode,
-    RunEnvironment.unknown
+    RunEnvironment.unknown,
+    DuckWorkspace.layer
   )
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))

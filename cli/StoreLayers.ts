@@ -7,6 +7,7 @@ import { Layer } from "effect"
 import { execFileSync } from "node:child_process"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
+import { DuckWorkspace } from "../nodes/duckdb/index.js"
 import { RunEnvironment } from "../nodes/engine/index.js"
 import { ExperimentTracker, type GitInfo, ProcessLiveness, StoreLive } from "../store/index.js"
 
@@ -37,5 +38,6 @@ export const storeLayer = (storeDir: string) =>
     StoreLive.layer(storeDir),
     ExperimentTracker.layerFileSystem(storeDir).pipe(Layer.provide(ProcessLiveness.layerNode)),
     ProcessLiveness.layerNode,
-    RunEnvironment.layer(gitInfo())
+    RunEnvironment.layer(gitInfo()),
+    DuckWorkspace.layer
   )

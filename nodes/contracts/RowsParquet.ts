@@ -1,52 +1,89 @@
 /**
  * JS rows ⇄ canonical Parquet, for the experiment's own (small) tables: trades, fills, equity,
- * metrics, diagnostics. Rows go in through DuckDB's appender into a table with the contract's exact
+ * metrics, diagnostics. Rows go in through DuckDB's appender (column-wise data chunks) into a TEMP table with the contract's exact
  * DDL, then out through `writeCanonicalParquet` (sorted, fixed options). Reading back converts
  * TIMESTAMP columns to epoch milliseconds, the form the TypeScript side uses.
  *
  * Timestamps in rows are epoch milliseconds (numbers); they are exact at µs in Parquet.
  */
-import { type DuckDBAppender, type DuckDBConnection, timestampValue } from "@duckdb/node-api"
+import {
+  BIGINT,
+  BOOLEAN,
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  type DuckDBType,
+  type DuckDBValue,
+  DOUBLE,
+  INTEGER,
+  TIMESTAMP,
+  timestampValue,
+  VARCHAR
+} from "@duckdb/node-api"
 import { Effect } from "effect"
-import { Duck, type DuckDBError } from "../duckdb/index.js"
+import { Duck, type DuckDBError, type DuckWorkspace, workspaceConnection } from "../duckdb/index.js"
 import { toDuckDBError } from "../duckdb/DuckDBError.js"
 import { writeCanonicalParquet } from "./CanonicalParquet.js"
 import type { AnyContract, ColumnDef } from "./Contract.js"
 
 type Row = Readonly<Record<string, unknown>>
 
-const appendValue = (appender: DuckDBAppender, column: ColumnDef, value: unknown): void => {
-  if (value === null || value === undefined) {
-    if (!column.nullable) throw new Error(`NULL in NOT NULL column ${column.name}`)
-    appender.appendNull()
-    return
-  }
-  switch (column.duckdbType) {
-    case "VARCHAR":
-      return appender.appendVarchar(String(value))
-    case "DOUBLE":
-      return appender.appendDouble(value as number)
-    case "INTEGER":
-      return appender.appendInteger(value as number)
-    case "BIGINT":
-      return appender.appendBigInt(typeof value === "bigint" ? value : BigInt(value as number))
-    case "BOOLEAN":
-      return appender.appendBoolean(value as boolean)
-    case "TIMESTAMP":
-      return appender.appendTimestamp(timestampValue(BigInt(Math.round(value as number)) * 1000n))
-  }
+const DUCKDB_TYPES: Record<ColumnDef["duckdbType"], DuckDBType> = {
+  VARCHAR,
+  DOUBLE,
+  INTEGER,
+  BIGINT,
+  BOOLEAN,
+  TIMESTAMP
 }
 
-/** Appends `rows` to `table` (created with the contract's DDL) on `conn`. */
+/** One column's values in the form the data chunk takes; NULL checked against the contract. */
+const columnValues = (column: ColumnDef, rows: ReadonlyArray<Row>, from: number, to: number): Array<DuckDBValue> => {
+  const values: Array<DuckDBValue> = new Array(to - from)
+  for (let i = from; i < to; i++) {
+    const value = rows[i]![column.name]
+    if (value === null || value === undefined) {
+      if (!column.nullable) throw new Error(`NULL in NOT NULL column ${column.name} (row ${i})`)
+      values[i - from] = null
+      continue
+    }
+    switch (column.duckdbType) {
+      case "VARCHAR":
+        values[i - from] = String(value)
+        break
+      case "BIGINT":
+        values[i - from] = typeof value === "bigint" ? value : BigInt(value as number)
+        break
+      case "TIMESTAMP":
+        values[i - from] = timestampValue(BigInt(Math.round(value as number)) * 1000n)
+        break
+      default:
+        values[i - from] = value as DuckDBValue
+    }
+  }
+  return values
+}
+
+/** DuckDB's vector size: a data chunk holds at most this many rows. */
+const CHUNK_ROWS = 2048
+
+/**
+ * Appends `rows` to `table` (created with the contract's DDL) on `conn`, a column-wise data chunk
+ * of up to 2,048 rows at a time: about 1.5× faster than a value-by-value appender (measured on
+ * 1,085 trade rows × 21 columns: ~9 ms against ~14 ms).
+ */
 const appendRows = (conn: DuckDBConnection, table: string, contract: AnyContract, rows: ReadonlyArray<Row>) =>
   Effect.acquireUseRelease(
     Effect.promise(() => conn.createAppender(table)),
     (appender) =>
       Effect.try({
         try: () => {
-          for (const row of rows) {
-            for (const column of contract.columns as ReadonlyArray<ColumnDef>) appendValue(appender, column, row[column.name])
-            appender.endRow()
+          const columns = contract.columns as ReadonlyArray<ColumnDef>
+          const types = columns.map((column) => DUCKDB_TYPES[column.duckdbType])
+          for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
+            const to = Math.min(rows.length, from + CHUNK_ROWS)
+            const chunk = DuckDBDataChunk.create(types, to - from)
+            chunk.setColumns(columns.map((column) => columnValues(column, rows, from, to)))
+            appender.appendDataChunk(chunk)
           }
           appender.flushSync()
         },
@@ -57,17 +94,18 @@ const appendRows = (conn: DuckDBConnection, table: string, contract: AnyContract
 
 /**
  * Writes `rows` as canonical Parquet of `contract` at `path` (order is the contract's sort keys,
- * whatever the order of `rows`). Uses a private in-memory database.
+ * whatever the order of `rows`), through a connection of the process's DuckDB workspace and a
+ * TEMP table private to that connection.
  */
 export const writeRowsParquet = (
   contract: AnyContract,
   rows: ReadonlyArray<Row>,
   path: string
-): Effect.Effect<{ readonly rowCount: number }, DuckDBError> =>
+): Effect.Effect<{ readonly rowCount: number }, DuckDBError, DuckWorkspace> =>
   Effect.scoped(
     Effect.gen(function*() {
-      const { connection } = yield* Duck.openDatabase(Duck.MEMORY, { threads: 1 })
-      yield* Duck.run(connection, contract.ddl("rows"))
+      const connection = yield* workspaceConnection
+      yield* Duck.run(connection, contract.ddl("rows", { temporary: true }))
       yield* appendRows(connection, "rows", contract, rows)
       return yield* writeCanonicalParquet(connection, contract, "SELECT * FROM rows", [], path)
     })
@@ -77,10 +115,10 @@ export const writeRowsParquet = (
 export const readRowsParquet = (
   contract: AnyContract,
   path: string
-): Effect.Effect<ReadonlyArray<Record<string, unknown>>, DuckDBError> =>
+): Effect.Effect<ReadonlyArray<Record<string, unknown>>, DuckDBError, DuckWorkspace> =>
   Effect.scoped(
     Effect.gen(function*() {
-      const { connection } = yield* Duck.openDatabase(Duck.MEMORY, { threads: 1 })
+      const connection = yield* workspaceConnection
       const select = (contract.columns as ReadonlyArray<ColumnDef>)
         .map((column) => {
           const name = `"${column.name}"`

@@ -5,3 +5,4 @@
 export * as Duck from "./Duck.js"
 export type { Database, DatabaseOptions, DuckDBBuild, Params } from "./Duck.js"
 export { DuckDBError, MAX_SQL_CHARS } from "./DuckDBError.js"
+export { DuckWorkspace, type DuckWorkspaceShape, workspaceConnection } from "./Workspace.js"

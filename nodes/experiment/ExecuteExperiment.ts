@@ -31,7 +31,7 @@ import {
 import type { ParseError } from "effect/ParseResult"
 import type { PipelineError } from "../../pipeline/index.js"
 import type { ActionCache, CanonicalEncodingError, ObjectStore, RunNotFound, StoreError } from "../../store/index.js"
-import type { DuckDBError } from "../duckdb/index.js"
+import type { DuckDBError, DuckWorkspace } from "../duckdb/index.js"
 import { currentProvenance, engineVersions, type RunEnvironment } from "../engine/index.js"
 import type { DuplicateMintSeries } from "../simulate/index.js"
 import type { SyntheticError } from "../synthetic/SyntheticError.js"
@@ -270,6 +270,7 @@ export type ExperimentServices =
   | ExperimentTracker
   | ProcessLiveness
   | RunEnvironment
+  | DuckWorkspace
 
 /** Every failure an experiment run can end with; each is a tagged error naming what it is about. */
 export type ExperimentError =

@@ -70,7 +70,7 @@ export const publishNode = <
           read(simulated.fills.artifactId, ExperimentFills),
           read(simulated.skips.artifactId, ExperimentDiagnostics),
           read(validated.coverage.artifactId, ExperimentCoverage)
-        ])
+        ], { concurrency: "unbounded" })
 
         const fillsByTrade = new Map<string, Array<Fill>>()
         for (const row of fillRows) {
@@ -105,7 +105,7 @@ export const publishNode = <
           publishRows({ ...common, contract: ExperimentMetrics, rows: [metrics], logicalKey: `metrics/${short}` }),
           publishRows({ ...common, contract: ExperimentEquity, rows: equity, logicalKey: `equity/${short}`, timeColumn: "ts" }),
           publishRows({ ...common, contract: ExperimentDiagnostics, rows: diagnostics, logicalKey: `diagnostics/${short}` })
-        ])
+        ], { concurrency: "unbounded" })
         return { metrics: metricsArtifact, equity: equityArtifact, diagnostics: diagnosticsArtifact }
       })
   })

@@ -66,7 +66,7 @@ export const simulateNode = <P extends ResourceNode<Projection, any, any, any, a
           }),
           publishRows({ ...common, contract: ExperimentFills, rows: fills, logicalKey: `fills/${short}`, timeColumn: "ts" }),
           publishRows({ ...common, contract: ExperimentDiagnostics, rows: output.diagnostics, logicalKey: `skips/${short}` })
-        ])
+        ], { concurrency: "unbounded" })
         return { trades, fills: fillsArtifact, skips }
       })
   })

@@ -3,6 +3,7 @@ import { Layer } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DuckWorkspace } from "../../nodes/duckdb/index.js"
 import { RunEnvironment } from "../../nodes/engine/index.js"
 import { ExperimentTracker, ProcessLiveness, StoreLive } from "../../store/index.js"
 
@@ -16,5 +17,6 @@ export const storeLayer = (root: string) =>
     StoreLive.layer(root),
     ExperimentTracker.layerFileSystem(root).pipe(Layer.provide(ProcessLiveness.layerNode)),
     ProcessLiveness.layerNode,
-    RunEnvironment.unknown
+    RunEnvironment.unknown,
+    DuckWorkspace.layer
   )

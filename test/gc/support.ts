@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
+import { DuckWorkspace } from "../../nodes/duckdb/index.js"
 import { RunEnvironment } from "../../nodes/engine/index.js"
 import { decodeDefinition, runExperiment } from "../../nodes/experiment/index.js"
 import { ExperimentTracker, ProcessLiveness, StoreLive } from "../../store/index.js"
@@ -20,7 +21,8 @@ export const storeAt = (root: string, liveness: Layer.Layer<ProcessLiveness> = P
     StoreLive.layer(root),
     ExperimentTracker.layerFileSystem(root).pipe(Layer.provide(liveness)),
     liveness,
-    RunEnvironment.unknown
+    RunEnvironment.unknown,
+    DuckWorkspace.layer
   )
 
 /**

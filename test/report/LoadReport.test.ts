@@ -1,6 +1,7 @@
 /** Which run a report reads, and the failures when there is nothing to report on. */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { DuckWorkspace } from "../../nodes/duckdb/index.js"
 import { latestCompletedRun, loadReportInput, NoCompletedRun } from "../../nodes/report/index.js"
 import {
   type ExperimentId,
@@ -12,7 +13,12 @@ import {
 } from "../../store/index.js"
 
 const liveness = ProcessLiveness.layerTest({ self: { pid: 4242, host: "test-host" } })
-const TestStore = Layer.mergeAll(StoreMemory.layer, ExperimentTracker.layerMemory.pipe(Layer.provide(liveness)), liveness)
+const TestStore = Layer.mergeAll(
+  StoreMemory.layer,
+  ExperimentTracker.layerMemory.pipe(Layer.provide(liveness)),
+  liveness,
+  DuckWorkspace.layer
+)
 
 const provenance = { engineVersion: "0.1.0", duckdbVersion: "v1.5.6", git: { commit: null, dirty: false } }
 const experimentId = "exp_0123456789abcdef" as ExperimentId
