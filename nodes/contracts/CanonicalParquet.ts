@@ -8,7 +8,7 @@ import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { rm } from "node:fs/promises"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
-import type { AnyContract } from "./Contract.js"
+import type { AnyContract, ColumnDef } from "./Contract.js"
 
 /**
  * Fixed writer options. ZSTD level 3 (smaller than Snappy: 16 MB vs 34 MB for 5M candles, same
@@ -30,10 +30,32 @@ export const writeCanonicalParquet = (
   path: string
 ): Effect.Effect<{ readonly rowCount: number }, DuckDBError> => {
   const sql = `COPY (${contract.canonicalSelect(selectSql)}) TO $${params.length + 1} (${PARQUET_COPY_OPTIONS})`
-  return Duck.readRowsJson(conn, sql, [...params, path]).pipe(
+  return copyToFile(conn, sql, [...params, path], path)
+}
+
+/** Runs a `COPY … TO path`; on failure or interruption the (partial) file is removed. */
+const copyToFile = (conn: DuckDBConnection, sql: string, params: ReadonlyArray<DuckDBValue>, path: string) =>
+  Duck.readRowsJson(conn, sql, params).pipe(
     Effect.map((rows) => ({ rowCount: Number(rows[0]?.Count ?? 0) })),
     Effect.onExit((exit) =>
       exit._tag === "Success" ? Effect.void : Effect.promise(() => rm(path, { force: true }).catch(() => undefined))
     )
   )
+
+/**
+ * `writeCanonicalParquet` for a table created with the contract's own DDL (`contract.ddl`): its
+ * columns already have the exact types and NOT NULL constraints, so the per-column casts and NULL
+ * guards of `canonicalSelect` are skipped — same bytes (checked by test/contracts), about half the
+ * time on small tables (1,085 trade rows: ~5 ms against ~8 ms), where planning 21 guarded
+ * expressions costs more than writing the rows.
+ */
+export const writeContractTableParquet = (
+  conn: DuckDBConnection,
+  contract: AnyContract,
+  table: string,
+  path: string
+): Effect.Effect<{ readonly rowCount: number }, DuckDBError> => {
+  const columns = (contract.columns as ReadonlyArray<ColumnDef>).map((column) => `"${column.name}"`).join(", ")
+  const sql = `COPY (SELECT ${columns} FROM ${Duck.identifier(table)} ORDER BY ${contract.orderBy}) TO $1 (${PARQUET_COPY_OPTIONS})`
+  return copyToFile(conn, sql, [path], path)
 }

@@ -22,7 +22,7 @@ import {
 import { Effect } from "effect"
 import { Duck, type DuckDBError, type DuckWorkspace, workspaceConnection } from "../duckdb/index.js"
 import { toDuckDBError } from "../duckdb/DuckDBError.js"
-import { writeCanonicalParquet } from "./CanonicalParquet.js"
+import { writeContractTableParquet } from "./CanonicalParquet.js"
 import type { AnyContract, ColumnDef } from "./Contract.js"
 
 type Row = Readonly<Record<string, unknown>>
@@ -107,7 +107,7 @@ export const writeRowsParquet = (
       const connection = yield* workspaceConnection
       yield* Duck.run(connection, contract.ddl("rows", { temporary: true }))
       yield* appendRows(connection, "rows", contract, rows)
-      return yield* writeCanonicalParquet(connection, contract, "SELECT * FROM rows", [], path)
+      return yield* writeContractTableParquet(connection, contract, "rows", path)
     })
   )
 

@@ -32,6 +32,8 @@ export const publishFile = (table: PublishFile) =>
     const provenance = yield* currentProvenance
     return yield* catalog.publish({
       file: table.file,
+      // The staged file is ours and about to be removed: rename it into the store, don't copy it.
+      move: true,
       type: table.contract.type,
       schemaVersion: table.contract.schemaVersion,
       logicalKey: table.logicalKey,

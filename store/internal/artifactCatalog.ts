@@ -141,7 +141,7 @@ export const fileSystemBackend = (layout: StoreLayout): CatalogBackend => {
       names.filter((name) => name.endsWith(".json") && ID_PATTERN.test(name.slice(0, -5))).map((name) => name.slice(0, -5) as Id)
     ),
     listIndex: (index, key) => idsIn(indexDir(index, key)),
-    addToIndex: (index, key, id) => touchOnce(layout, `${indexDir(index, key)}/${id}`),
+    addToIndex: (index, key, id) => touchOnce(`${indexDir(index, key)}/${id}`),
     remove: (id) =>
       Effect.gen(function* () {
         const manifest = yield* Effect.orElseSucceed(readManifest(id), () => undefined)
@@ -211,9 +211,9 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
   const publish: ArtifactCatalogShape["publish"] = Effect.fn("ArtifactCatalog.publish")(function* (request) {
     const inputs = [...new Set(request.inputs)].sort(compareText)
     // Everything that can be checked is checked before anything is written.
-    for (const input of inputs) {
-      if ((yield* backend.readManifest(input)) === undefined) return yield* new ArtifactNotFound({ artifactId: input })
-    }
+    const inputManifests = yield* Effect.forEach(inputs, backend.readManifest, { concurrency: "unbounded" })
+    const missingInput = inputs.find((_, i) => inputManifests[i] === undefined)
+    if (missingInput !== undefined) return yield* new ArtifactNotFound({ artifactId: missingInput })
     if (request.metadata !== undefined) {
       const metadata = request.metadata
       yield* Effect.try({
@@ -252,8 +252,10 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
     const existing = yield* find(artifactId)
     if (existing !== undefined) return existing
     // Index markers before the manifest: an index is always a superset of the manifests.
-    yield* backend.addToIndex("type", request.type, artifactId)
-    for (const input of inputs) yield* backend.addToIndex("input", input, artifactId)
+    yield* Effect.all(
+      [backend.addToIndex("type", request.type, artifactId), ...inputs.map((input) => backend.addToIndex("input", input, artifactId))],
+      { concurrency: "unbounded", discard: true }
+    )
     yield* backend.writeManifestOnce(draft(stored.digest, stored.bytes, artifactId))
     // Another process may have won the race: return whichever manifest is on record.
     return yield* get(artifactId)

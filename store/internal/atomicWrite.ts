@@ -127,6 +127,26 @@ export const writeOnce = (
         )
   )
 
-/** An empty marker file (index entries), write-once and durable. */
-export const touchOnce = (layout: StoreLayout, dest: string): Effect.Effect<void, StoreIOError> =>
-  Effect.asVoid(writeOnce(layout, dest, new Uint8Array(0)))
+/**
+ * An empty marker file (index entries), durable. An empty file has no bytes to tear, so it is
+ * created in place (`wx`; EEXIST means another writer made it) and only its directory is fsynced:
+ * 1 fsync and 5 round trips instead of the temp-file path's 2 fsyncs and 9.
+ */
+export const touchOnce = (dest: string): Effect.Effect<void, StoreIOError> => {
+  const dir = nodePath.dirname(dest)
+  return Effect.zipRight(
+    mkdirpDurable(dir),
+    Effect.flatMap(
+      attempt("write", dest, async () => {
+        try {
+          await (await fsp.open(dest, "wx", 0o644)).close()
+          return true
+        } catch (error) {
+          if (errnoOf(error) === "EEXIST") return false
+          throw error
+        }
+      }),
+      (created) => (created ? fsyncDir(dir) : Effect.void)
+    )
+  )
+}

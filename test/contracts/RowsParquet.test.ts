@@ -1,0 +1,138 @@
+/**
+ * JS rows ⇄ canonical Parquet through the process's DuckDB workspace: the fast path (typed TEMP
+ * table, plain ordered COPY) must give the very bytes of the general canonical writer, and rows
+ * must come back as they went in.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import {
+  ExperimentFills,
+  ExperimentTrades,
+  readRowsParquet,
+  writeCanonicalParquet,
+  writeRowsParquet
+} from "../../nodes/contracts/index.js"
+import { Duck, DuckWorkspace } from "../../nodes/duckdb/index.js"
+import { hashFile } from "../../store/Digest.js"
+
+const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "rows-parquet-test-"))),
+    use,
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  )
+
+const T0 = Date.UTC(2024, 0, 1)
+
+/** Enough rows for two data chunks (2,048 rows each), unsorted, with NULLs and unicode. */
+const trades = Array.from({ length: 2500 }, (_, i) => {
+  const k = (i * 7919) % 2500
+  return {
+    trade_id: `t${String(k).padStart(5, "0")}`,
+    alert_id: `a'${k}`,
+    chain: k % 3 === 0 ? "ethereum" : "solana",
+    mint: `M${k % 97}ü`,
+    caller: k % 5 === 0 ? null : `caller ${k % 11}`,
+    alert_ts: T0 + k * 60_000,
+    entry_ts: T0 + (k % 400) * 60_000 + 60_000,
+    entry_price: 1 + k / 1000,
+    exit_ts: T0 + k * 60_000 + 600_000,
+    exit_price: 1.2 + k / 3000,
+    exit_reason: k % 2 === 0 ? "stop" : "target",
+    quantity: 1 / (1 + k / 1000),
+    notional: 1,
+    gross_pnl: 0.1 - k / 10_000,
+    fees: 0.002,
+    net_pnl: 0.098 - k / 10_000,
+    return: 0.098 - k / 10_000,
+    peak_multiple: 1.3,
+    max_adverse_excursion: -0.1,
+    hold_candles: k % 50,
+    fill_count: 2
+  }
+})
+
+const sortedLikeContract = [...trades].sort((a, b) =>
+  a.entry_ts - b.entry_ts || (a.trade_id < b.trade_id ? -1 : a.trade_id > b.trade_id ? 1 : 0)
+)
+
+describe("writeRowsParquet / readRowsParquet", () => {
+  it.live("writes the same bytes as writeCanonicalParquet and reads the rows back in contract order", () =>
+    withTempDir((dir) =>
+      Effect.gen(function*() {
+        const fast = join(dir, "fast.parquet")
+        const general = join(dir, "general.parquet")
+        const { rowCount } = yield* writeRowsParquet(ExperimentTrades, trades, fast)
+        expect(rowCount).toBe(trades.length)
+
+        // The general path: the same rows through a JSON file and the guarded canonical SELECT.
+        yield* Effect.scoped(
+          Effect.gen(function*() {
+            const db = yield* Duck.openDatabase(Duck.MEMORY, { threads: 1 })
+            yield* Duck.run(db.connection, ExperimentTrades.ddl("staged"))
+            const json = join(dir, "rows.json")
+            writeFileSync(
+              json,
+              JSON.stringify(trades.map((row) => ({
+                ...row,
+                alert_ts: new Date(row.alert_ts).toISOString(),
+                entry_ts: new Date(row.entry_ts).toISOString(),
+                exit_ts: new Date(row.exit_ts).toISOString()
+              })))
+            )
+            yield* Duck.run(db.connection, `INSERT INTO staged SELECT * FROM read_json($1, format = 'array', columns = {${
+              ExperimentTrades.columns.map((c) => `${c.name}: '${c.duckdbType}'`).join(", ")
+            }})`, [json])
+            yield* writeCanonicalParquet(db.connection, ExperimentTrades, "SELECT * FROM staged", [], general)
+          })
+        )
+        expect(yield* hashFile(fast)).toBe(yield* hashFile(general))
+
+        const back = yield* readRowsParquet(ExperimentTrades, fast)
+        expect(back).toEqual(sortedLikeContract)
+      })
+    ).pipe(Effect.provide(DuckWorkspace.layer)))
+
+  it.live("a NULL in a NOT NULL column is refused with the column and row named, and leaves no file", () =>
+    withTempDir((dir) =>
+      Effect.gen(function*() {
+        const path = join(dir, "bad.parquet")
+        const rows = [
+          { trade_id: "t", seq: 0, side: "buy", ts: T0, price: 1, quantity: 1, fee: 0, pnl: 0, reason: "entry" },
+          { trade_id: "t", seq: 1, side: null, ts: T0, price: 1, quantity: 1, fee: 0, pnl: 0, reason: "stop" }
+        ]
+        const error = yield* Effect.flip(writeRowsParquet(ExperimentFills, rows, path))
+        expect(error.message).toContain("NULL in NOT NULL column side (row 1)")
+        expect(existsSync(path)).toBe(false)
+      })
+    ).pipe(Effect.provide(DuckWorkspace.layer)))
+
+  it.live("concurrent writes on the one workspace keep their rows apart", () =>
+    withTempDir((dir) =>
+      Effect.gen(function*() {
+        const fills = (trade: string) =>
+          Array.from({ length: 300 }, (_, seq) => ({
+            trade_id: trade,
+            seq,
+            side: seq === 0 ? "buy" : "sell",
+            ts: T0 + seq * 60_000,
+            price: 1 + seq,
+            quantity: 1,
+            fee: 0.001,
+            pnl: seq,
+            reason: seq === 0 ? "entry" : "target"
+          }))
+        const names = Array.from({ length: 8 }, (_, i) => `trade-${i}`)
+        yield* Effect.forEach(names, (name) => writeRowsParquet(ExperimentFills, fills(name), join(dir, `${name}.parquet`)), {
+          concurrency: "unbounded"
+        })
+        for (const name of names) {
+          const back = yield* readRowsParquet(ExperimentFills, join(dir, `${name}.parquet`))
+          expect(back).toEqual(fills(name))
+        }
+      })
+    ).pipe(Effect.provide(DuckWorkspace.layer)))
+})
