@@ -2,18 +2,29 @@
  * The hand-written baseline: the work of an experiment with no pipeline — no store, no keys, no
  * catalog, no validation, no tracker. DuckDB reads the same Parquet files (alerts sorted; candles
  * read in file order, cut per mint by a directory query), the same simulation (`runSimulation` of
- * nodes/simulate) runs over them, and the trades are written with the same Parquet COPY
+ * nodes/simulate) runs over them, and the experiment's outputs — trades, metrics, equity curve,
+ * diagnostics — are computed by the same functions and written with the same Parquet COPY
  * (`writeRowsParquet`). bench/run.ts compares a cold pipeline run with this.
  *
- *   npx tsx bench/baseline.ts '{"alertsPath":…,"ohlcvPath":…,"from":…,"to":…,"stopLossPct":0.25,"outPath":…}' result.json
+ *   npx tsx bench/baseline.ts '{"alertsPath":…,"ohlcvPath":…,"from":…,"to":…,"stopLossPct":0.25,"outDir":…}' result.json
  */
 import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect, Stream } from "effect"
-import { ExperimentTrades, writeRowsParquet } from "../nodes/contracts/index.js"
+import { join } from "node:path"
+import {
+  ExperimentDiagnostics,
+  ExperimentEquity,
+  ExperimentMetrics,
+  ExperimentTrades,
+  writeRowsParquet
+} from "../nodes/contracts/index.js"
 import { Duck, DuckWorkspace } from "../nodes/duckdb/index.js"
 import type { MintSeries, SimAlert, StrategyEncoded } from "../nodes/simulate/index.js"
-import { makeStrategy, runSimulation, toTradeRow } from "../nodes/simulate/index.js"
+import { computeMetrics, DEFAULT_BOOTSTRAP_RESAMPLES, equityCurve } from "../nodes/metrics/index.js"
+import { compareDiagnostics, makeStrategy, runSimulation, toTradeRow } from "../nodes/simulate/index.js"
 import { childMain, round, strategyFor } from "./support.js"
+
+const INITIAL_CAPITAL = strategyFor(0).sizing.initialCapital
 
 export interface BaselineArgs {
   readonly alertsPath: string
@@ -23,7 +34,8 @@ export interface BaselineArgs {
   readonly to: string
   readonly stopLossPct: number
   readonly seed: number
-  readonly outPath: string
+  /** Where trades, metrics, equity and diagnostics Parquet files are written. */
+  readonly outDir: string
 }
 
 export interface BaselineResult {
@@ -109,11 +121,25 @@ export const runBaseline = async (args: BaselineArgs): Promise<BaselineResult> =
       runSimulation({ alerts, strategy: makeStrategy(strategyFor(args.stopLossPct) as StrategyEncoded), seed: args.seed, dateRange: { from, to } }, Stream.fromIterable(series))
     )
     const t3 = performance.now()
-    // The same writer as the pipeline's, on this script's own DuckDB instance.
+    // The experiment's four outputs, computed by the same functions and written by the same
+    // writer as the pipeline's, on this script's own DuckDB instance. (No coverage: no validation.)
+    const trades = output.trades
+    const equity = equityCurve(trades, INITIAL_CAPITAL)
+    const metrics = computeMetrics(trades, equity, {
+      seed: args.seed,
+      initialCapital: INITIAL_CAPITAL,
+      bootstrapResamples: DEFAULT_BOOTSTRAP_RESAMPLES
+    })
+    const diagnostics = [...output.diagnostics].sort(compareDiagnostics)
     const workspace = { connect: Duck.connect({ path: ":memory:", instance: db, connection: conn }) }
+    const rowsOf = (rows: ReadonlyArray<object>) => rows as unknown as ReadonlyArray<Record<string, unknown>>
     await Effect.runPromise(
-      writeRowsParquet(ExperimentTrades, output.trades.map(toTradeRow) as unknown as ReadonlyArray<Record<string, unknown>>, args.outPath)
-        .pipe(Effect.provideService(DuckWorkspace, workspace))
+      Effect.all([
+        writeRowsParquet(ExperimentTrades, rowsOf(trades.map(toTradeRow)), join(args.outDir, "trades.parquet")),
+        writeRowsParquet(ExperimentMetrics, rowsOf([metrics]), join(args.outDir, "metrics.parquet")),
+        writeRowsParquet(ExperimentEquity, rowsOf(equity), join(args.outDir, "equity.parquet")),
+        writeRowsParquet(ExperimentDiagnostics, rowsOf(diagnostics), join(args.outDir, "diagnostics.parquet"))
+      ], { concurrency: "unbounded" }).pipe(Effect.provideService(DuckWorkspace, workspace))
     )
     const t4 = performance.now()
     const cpu = process.cpuUsage(cpu0)

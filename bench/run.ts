@@ -220,7 +220,7 @@ const benchSize = async (size: SizeConfig, options: Options) => {
         to: DATE_RANGE.to,
         stopLossPct: BASE_STOP,
         seed: 42,
-        outPath: join(baselineDir, "trades.parquet")
+        outDir: baselineDir
       }))
 
     const sweepCount = size.name === "S" || size.name === "T" ? options.sweep : 0
