@@ -456,6 +456,10 @@ const printReport = (doc: { machine: any; sizes: Record<string, SizeSummary>; ha
     }
     if (s.sweep) {
       row(`sweep ${s.sweep.strategies} strategies, concurrency ${s.sweep.concurrency}`, fmtMs(s.sweep.wallMs), `${s.sweep.strategiesPerSecond} strategies/s vs kernel ${s.sweep.kernelStrategiesPerSecond}/s = ${pct(s.sweep.ratioToKernel)}; acquire ${fmtMs(s.sweep.projectionAcquireMs)}, simulate body median ${fmtMs(s.sweep.simulateBodyMs.median)}`)
+      const single = s.kernel?.singleRun
+      if (single !== undefined) {
+        row("  one strategy: simulate vs publish its 3 tables", fmtMs(single.simulationMs), `publishing trades, fills, skips: ${fmtMs(single.publishMs)} (${pct(single.publishMs / (single.simulationMs + single.publishMs))} of the two)`)
+      }
     }
     if (s.kernel) {
       row("one strategy in memory (runSimulationSync)", fmtMs(s.kernel.singleRun.simulationMs), fmtRate(s.kernel.singleRun.candles / (s.kernel.singleRun.simulationMs / 1000), "candles/s"))

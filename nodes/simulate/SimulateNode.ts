@@ -9,7 +9,7 @@ import { ArtifactId } from "../../store/index.js"
 import { ExperimentDiagnostics, ExperimentFills, ExperimentTrades } from "../contracts/index.js"
 import { publishRows } from "../engine/index.js"
 import type { Projection } from "../project/Projection.js"
-import { runSimulation } from "./Engine.js"
+import { runSimulation, type SimulationOutput } from "./Engine.js"
 import { Strategy } from "./Strategy.js"
 import { toTradeRow } from "./Trade.js"
 
@@ -23,6 +23,31 @@ export type SimulateConfig = typeof SimulateConfig.Type
 
 /** Bump when the kernel's semantics change: every simulate key changes with it. */
 export const SIMULATION_ENGINE_VERSION = "1"
+
+/**
+ * Publishes a simulation's three tables — trades, every fill, the skipped alerts — concurrently,
+ * with lineage to `inputs`; logical keys carry the node key's first 16 hex digits.
+ */
+export const publishSimulation = (
+  output: SimulationOutput,
+  lineage: { readonly inputs: ReadonlyArray<ArtifactId>; readonly producedBy: { readonly node: string; readonly key: string } }
+) =>
+  Effect.gen(function*() {
+    const short = lineage.producedBy.key.slice(7, 23)
+    const fills = output.trades.flatMap((trade) => trade.fills.map((fill) => ({ trade_id: trade.trade_id, ...fill })))
+    const [trades, fillsArtifact, skips] = yield* Effect.all([
+      publishRows({
+        ...lineage,
+        contract: ExperimentTrades,
+        rows: output.trades.map(toTradeRow),
+        logicalKey: `trades/${short}`,
+        timeColumn: "entry_ts"
+      }),
+      publishRows({ ...lineage, contract: ExperimentFills, rows: fills, logicalKey: `fills/${short}`, timeColumn: "ts" }),
+      publishRows({ ...lineage, contract: ExperimentDiagnostics, rows: output.diagnostics, logicalKey: `skips/${short}` })
+    ], { concurrency: "unbounded" })
+    return { trades, fills: fillsArtifact, skips }
+  })
 
 export const simulateNode = <P extends ResourceNode<Projection, any, any, any, any>>(
   config: SimulateConfig,
@@ -51,22 +76,6 @@ export const simulateNode = <P extends ResourceNode<Projection, any, any, any, a
           projection.candles,
           (done, total) => (done % 64 === 0 || done === total ? progress(done, total, "mints") : Effect.void)
         )
-        const common = { inputs: config.inputs, producedBy: { node: name, key } }
-        const short = key.slice(7, 23)
-        const fills = output.trades.flatMap((trade) =>
-          trade.fills.map((fill) => ({ trade_id: trade.trade_id, ...fill }))
-        )
-        const [trades, fillsArtifact, skips] = yield* Effect.all([
-          publishRows({
-            ...common,
-            contract: ExperimentTrades,
-            rows: output.trades.map(toTradeRow),
-            logicalKey: `trades/${short}`,
-            timeColumn: "entry_ts"
-          }),
-          publishRows({ ...common, contract: ExperimentFills, rows: fills, logicalKey: `fills/${short}`, timeColumn: "ts" }),
-          publishRows({ ...common, contract: ExperimentDiagnostics, rows: output.diagnostics, logicalKey: `skips/${short}` })
-        ], { concurrency: "unbounded" })
-        return { trades, fills: fillsArtifact, skips }
+        return yield* publishSimulation(output, { inputs: config.inputs, producedBy: { node: name, key } })
       })
   })
