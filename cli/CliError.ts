@@ -2,7 +2,8 @@
  * Failures that belong to the CLI itself (not to the library). Each carries what the user needs,
  * and `renderError.ts` maps every tag to a line on stderr and an exit code.
  */
-import { Schema } from "effect"
+import { Effect, Predicate, Schema } from "effect"
+import { abbreviate } from "./UserValues.js"
 
 /** The command line is wrong in a way @effect/cli's parser cannot see. Exit code 2. */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
@@ -20,5 +21,46 @@ export class HashIncomplete extends Schema.TaggedError<HashIncomplete>()("HashIn
   override get message() {
     const n = this.failed.length
     return `${n} file${n === 1 ? "" : "s"} could not be read: ${this.failed.map((f) => f.path).join(", ")}`
+  }
+}
+
+/**
+ * An id (or prefix) given on the command line names nothing in the store: a usage error like an
+ * unknown option (exit 2). `store` is the store directory that was searched.
+ */
+export class UnknownId extends Schema.TaggedError<UnknownId>()("UnknownId", {
+  kind: Schema.Literal("experiment", "artifact"),
+  id: Schema.String,
+  store: Schema.String
+}) {
+  override get message() {
+    return `unknown ${this.kind} ${abbreviate(this.id)}: no ${this.kind} with this id or prefix in the store at ${this.store}`
+  }
+}
+
+/**
+ * Maps the store's "not found" for the id the user typed (ExperimentNotFound / ArtifactNotFound
+ * naming `id`, or for an artifact the trimmed lowercase `id` the catalog looked up) to `UnknownId`; any other failure, including a "not found" for another id
+ * (a broken store), passes through unchanged. Apply it to the step that resolves the user's id only.
+ */
+export const unknownIdOf = (kind: "experiment" | "artifact", id: string, store: string) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | UnknownId, R> =>
+  Effect.mapError(effect, (error): E | UnknownId => {
+    const named = kind === "experiment"
+      ? Predicate.isTagged(error, "ExperimentNotFound") && (error as { experimentId?: unknown }).experimentId === id
+      : Predicate.isTagged(error, "ArtifactNotFound") &&
+        [id, id.trim().toLowerCase()].includes(String((error as { artifactId?: unknown }).artifactId))
+    // An id too long to be a file name in the store cannot name anything there either.
+    const tooLong = Predicate.isTagged(error, "StoreIOError") && (error as { reason?: unknown }).reason === "ENAMETOOLONG"
+    return named || tooLong ? new UnknownId({ kind, id, store }) : error
+  })
+
+/**
+ * `--store` names a directory that holds no store. Commands that only read never create one;
+ * `gc` and `fsck` have nothing to work on. A usage error (exit 2).
+ */
+export class StoreMissing extends Schema.TaggedError<StoreMissing>()("StoreMissing", { path: Schema.String }) {
+  override get message() {
+    return `no store at ${this.path}`
   }
 }

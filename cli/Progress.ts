@@ -25,14 +25,24 @@ const missReason = (reason: NodeReport["reason"]): string => {
   }
 }
 
-/** An onEvent handler writing progress to stderr; a no-op when `enabled` is false. */
+const grouped = (n: number) => n.toLocaleString("en-US")
+
+/** `1,048,576/87,000,037 bytes loaded (1%)`. */
+export const progressText = (done: number, total: number, unit: string): string =>
+  `${grouped(done)}/${grouped(total)} ${unit}${total > 0 ? ` (${Math.floor((done / total) * 100)}%)` : ""}`
+
+/**
+ * An onEvent handler writing progress to stderr; a no-op when `enabled` is false (`GlobalConfig.progress`:
+ * stderr is a TTY and neither --quiet nor --json was given). Also renders `pipeline import`'s
+ * progress, given as Progress events.
+ */
 export const progressRenderer = (enabled: boolean) => (event: ExecutorEvent): Effect.Effect<void> => {
   if (!enabled) return Effect.void
   switch (event._tag) {
     case "Started":
       return Console.error(`  … ${event.node.name} running`)
     case "Progress":
-      return Console.error(`  … ${event.node.name} ${event.done}/${event.total} ${event.unit}`)
+      return Console.error(`  … ${event.node.name} ${progressText(event.done, event.total, event.unit)}`)
     case "ResourceAcquired":
       return Console.error(`  … ${event.node.name} ready (${event.durationMs} ms)`)
     case "Failed":

@@ -1,8 +1,9 @@
 /** The CLI's public face, for tests and for embedding the command tree elsewhere. */
 export { cli, command } from "./Cli.js"
-export { HashIncomplete, UsageError } from "./CliError.js"
+export { HashIncomplete, StoreMissing, UnknownId, unknownIdOf, UsageError } from "./CliError.js"
 export { b3sumLine } from "./commands/Hash.js"
 export { type GlobalConfig, globalConfig, globalOptions, hoistGlobalOptions, root } from "./GlobalOptions.js"
+export { emptyStoreLayer, requireStore, storeExists } from "./ReadOnlyStore.js"
 export {
   describeReason,
   EXIT_FAILURE,
@@ -16,3 +17,4 @@ export {
   teardown,
   usageErrorTags
 } from "./renderError.js"
+export { abbreviate, escapeControls, quoteValue, shortenValues } from "./UserValues.js"

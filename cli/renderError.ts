@@ -9,6 +9,7 @@ import { ValidationError } from "@effect/cli"
 import type { Teardown } from "@effect/platform/Runtime"
 import { Cause, Exit, Predicate } from "effect"
 import * as NodeUtil from "node:util"
+import { shortenValues } from "./UserValues.js"
 
 export const EXIT_SUCCESS = 0
 export const EXIT_FAILURE = 1
@@ -19,12 +20,16 @@ const PREFIX = "pipeline: "
 
 /**
  * Error tags that mean "the command line or the definition file is wrong" (exit 2), besides
- * @effect/cli's own ValidationError. Add the tag of a definition-decode error here.
+ * @effect/cli's own ValidationError: a malformed definition, an input selector or an id that
+ * names nothing (UnknownId, an ambiguous artifact prefix), a `--store` that holds no store.
  */
 export const usageErrorTags: ReadonlySet<string> = new Set([
   "UsageError",
   "DefinitionDecodeError",
-  "InputNotResolved"
+  "InputNotResolved",
+  "UnknownId",
+  "AmbiguousArtifactId",
+  "StoreMissing"
 ])
 
 const tagOf = (error: unknown): string | undefined =>
@@ -62,14 +67,17 @@ const renderers: Record<string, (error: any) => ReadonlyArray<string>> = {
     e.failed.map((f) => `cannot read ${f.path}: ${describeReason(f.reason)}`)
 }
 
-/** The stderr lines for one expected failure (each prefixed with `pipeline: `). */
+/**
+ * The stderr lines for one expected failure (each prefixed with `pipeline: `). Long user values in
+ * them are shortened and control characters escaped (UserValues.ts `shortenValues`).
+ */
 export const renderFailure = (error: unknown): ReadonlyArray<string> => {
   // @effect/cli has already printed its own usage errors, with the help text.
   if (ValidationError.isValidationError(error)) return []
   const tag = tagOf(error)
   const render = tag === undefined ? undefined : renderers[tag]
   const lines = render ? render(error) : [messageOf(error)]
-  return lines.map((line) => PREFIX + line)
+  return lines.map((line) => PREFIX + shortenValues(line))
 }
 
 /** The stderr lines for a whole cause: expected failures, then defects with their stack. */

@@ -2,6 +2,8 @@
  * `pipeline artifacts list|show|lineage`: the catalog. `list` filters manifests, `show` prints one
  * manifest and where its data file is, `lineage` draws what an artifact was computed from (or,
  * with `--downstream`, what was computed from it) as an indented tree; `--json` gives the graph.
+ * All only read: without a store, `list` prints an empty list and `show`/`lineage` fail with
+ * `no store at <dir>` (exit 2); an id that names nothing is a usage error too (exit 2).
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Option } from "effect"
@@ -14,9 +16,10 @@ import {
   ObjectStore
 } from "../../store/index.js"
 import { pathArg } from "../Arguments.js"
-import { UsageError } from "../CliError.js"
+import { unknownIdOf, UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
+import { requireStore, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
 
@@ -42,15 +45,21 @@ const listOptions = {
 const list = Command.make("list", listOptions, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
-    const manifests = yield* Effect.flatMap(ArtifactCatalog, (catalog) =>
-      catalog.list({
-        ...(Option.isSome(args.type) ? { type: args.type.value } : {}),
-        ...(Option.isSome(args.prefix) ? { logicalKeyPrefix: args.prefix.value } : {}),
-        ...(Option.isSome(args.status) ? { status: args.status.value } : {}),
-        ...(Option.isSome(args.tag) ? { tag: args.tag.value } : {})
-      })).pipe(Effect.provide(storeLayer(config.storeDir)))
+    // No store holds no artifacts (and reading must not create one).
+    const exists = storeExists(config.storeDir)
+    const manifests = exists
+      ? yield* Effect.flatMap(ArtifactCatalog, (catalog) =>
+        catalog.list({
+          ...(Option.isSome(args.type) ? { type: args.type.value } : {}),
+          ...(Option.isSome(args.prefix) ? { logicalKeyPrefix: args.prefix.value } : {}),
+          ...(Option.isSome(args.status) ? { status: args.status.value } : {}),
+          ...(Option.isSome(args.tag) ? { tag: args.tag.value } : {})
+        })).pipe(Effect.provide(storeLayer(config.storeDir)))
+      : []
     if (config.json) return yield* printJson({ artifacts: manifests })
-    if (manifests.length === 0) return yield* Console.log("no artifacts")
+    if (manifests.length === 0) {
+      return yield* Console.log(exists ? "no artifacts" : `no artifacts (no store at ${config.storeDir})`)
+    }
     yield* Console.log(
       renderTable(
         [
@@ -110,10 +119,11 @@ const manifestLines = (m: ArtifactManifest, path: string | undefined): Array<str
 const show = Command.make("show", { artifactId }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
+    yield* requireStore(config.storeDir)
     const { manifest, path } = yield* Effect.gen(function*() {
       const catalog = yield* ArtifactCatalog
       const objects = yield* ObjectStore
-      const manifest = yield* catalog.resolve(args.artifactId)
+      const manifest = yield* catalog.resolve(args.artifactId).pipe(unknownIdOf("artifact", args.artifactId, config.storeDir))
       // The path without re-hashing the file (fsck verifies); absent when the object is gone.
       const path = yield* Effect.either(objects.path(manifest.digest))
       return { manifest, path: Either.isRight(path) ? path.right : undefined }
@@ -179,9 +189,10 @@ const lineage = Command.make("lineage", { artifactId, ...lineageOptions }, (args
       return yield* new UsageError({ reason: `--depth: expected a number ≥ 0, got ${args.depth.value}` })
     }
     const depth = Option.getOrUndefined(args.depth)
+    yield* requireStore(config.storeDir)
     const graph = yield* Effect.gen(function*() {
       const catalog = yield* ArtifactCatalog
-      const root = yield* catalog.resolve(args.artifactId)
+      const root = yield* catalog.resolve(args.artifactId).pipe(unknownIdOf("artifact", args.artifactId, config.storeDir))
       const options = depth === undefined ? undefined : { depth }
       return yield* (args.downstream
         ? catalog.downstream(root.artifactId, options)

@@ -1,15 +1,18 @@
 /**
  * `pipeline experiments list|show`: what has been run, with the latest outcome of each experiment
  * (a run whose process died reads as `abandoned`), and one experiment in full with all its runs.
+ * Both only read: without a store, `list` prints an empty list and `show` fails with
+ * `no store at <dir>` (exit 2); an id that names nothing is a usage error too (exit 2).
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { formatDuration, formatTimestamp, NO_VALUE, stableJson } from "../../nodes/report/index.js"
 import { type EffectiveStatus, ExperimentTracker, type RunView } from "../../store/index.js"
 import { pathArg } from "../Arguments.js"
-import { UsageError } from "../CliError.js"
+import { unknownIdOf, UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
+import { requireStore, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
 
@@ -29,11 +32,15 @@ const statusOption = Options.choice("status", STATUSES).pipe(
 const list = Command.make("list", { name: nameOption, status: statusOption }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
-    const summaries = yield* Effect.flatMap(ExperimentTracker, (tracker) =>
-      tracker.list({
-        ...(Option.isSome(args.name) ? { name: args.name.value } : {}),
-        ...(Option.isSome(args.status) ? { status: args.status.value } : {})
-      })).pipe(Effect.provide(storeLayer(config.storeDir)))
+    // No store holds no experiments (and reading must not create one).
+    const exists = storeExists(config.storeDir)
+    const summaries = exists
+      ? yield* Effect.flatMap(ExperimentTracker, (tracker) =>
+        tracker.list({
+          ...(Option.isSome(args.name) ? { name: args.name.value } : {}),
+          ...(Option.isSome(args.status) ? { status: args.status.value } : {})
+        })).pipe(Effect.provide(storeLayer(config.storeDir)))
+      : []
 
     if (config.json) {
       return yield* printJson({
@@ -47,7 +54,9 @@ const list = Command.make("list", { name: nameOption, status: statusOption }, (a
         }))
       })
     }
-    if (summaries.length === 0) return yield* Console.log("no experiments")
+    if (summaries.length === 0) {
+      return yield* Console.log(exists ? "no experiments" : `no experiments (no store at ${config.storeDir})`)
+    }
     const rows = summaries.map((s) => {
       const run = s.latestRun?.run
       return [
@@ -117,10 +126,12 @@ const runLines = (view: RunView): Array<string> => {
 const show = Command.make("show", { experimentId }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
+    yield* requireStore(config.storeDir)
     const detail = yield* Effect.flatMap(ExperimentTracker, (tracker) =>
-      Effect.flatMap(tracker.resolve(args.experimentId), (record) => tracker.get(record.experimentId))).pipe(
-        Effect.provide(storeLayer(config.storeDir))
-      )
+      Effect.flatMap(
+        tracker.resolve(args.experimentId).pipe(unknownIdOf("experiment", args.experimentId, config.storeDir)),
+        (record) => tracker.get(record.experimentId)
+      )).pipe(Effect.provide(storeLayer(config.storeDir)))
     const { experiment, runs } = detail
     if (config.json) return yield* printJson({ experiment, runs: runs.map(runJson) })
     const lines = [

@@ -2,7 +2,8 @@
  * `pipeline explain <definition.json>`: per node, whether it would hit or run, a compact summary of
  * its key material, and — when its key changed since the last run of the same node identity —
  * exactly which fields changed (`strategy.exit.targets[0].multiple: 2 → 3`). `--json` gives the
- * full material of every node. Nothing runs and nothing is written.
+ * full material of every node. Nothing runs and nothing is written: without a store it explains
+ * against an empty one (every node would run; no previous run), and creates none.
  */
 import { Args, Command } from "@effect/cli"
 import { Console, Effect } from "effect"
@@ -10,6 +11,7 @@ import { type ExperimentExplanation, explainExperiment, type ExplainedNode } fro
 import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
+import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 
 const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
@@ -82,8 +84,13 @@ export const explainCommand = Command.make("explain", { definition }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const { decoded, encoded } = yield* readDefinition(args.definition)
-    const explanation = yield* explainExperiment(decoded, encoded).pipe(Effect.provide(storeLayer(config.storeDir)))
+    const exists = storeExists(config.storeDir)
+    const explanation = yield* explainExperiment(decoded, encoded).pipe(
+      Effect.provide(exists ? storeLayer(config.storeDir) : emptyStoreLayer())
+    )
     if (config.json) return yield* printJson(explanation)
-    yield* Console.log(explainLines(explanation).join("\n"))
+    const lines = explainLines(explanation)
+    if (!exists) lines.push(`note: no store at ${config.storeDir} yet: nothing has run there`)
+    yield* Console.log(lines.join("\n"))
   })
 ).pipe(Command.withDescription("Show each node's key material and what changed since its last run (nothing runs)"))

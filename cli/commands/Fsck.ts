@@ -9,7 +9,8 @@ import { fsck, type FsckProblem, type FsckReport } from "../../store/index.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { storeLayer } from "../StoreLayers.js"
-import { formatBytes, requireStore } from "./Gc.js"
+import { requireStore } from "../ReadOnlyStore.js"
+import { formatBytes } from "./Gc.js"
 
 /** fsck found problems (they were printed); exit code 1. */
 export class FsckFoundProblems extends Schema.TaggedError<FsckFoundProblems>()("FsckFoundProblems", {

@@ -4,25 +4,14 @@
  * `--dry-run` also lists every item that would go and changes nothing; `--json` prints the lists.
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Duration, Effect, Option, Schema } from "effect"
-import { existsSync } from "node:fs"
+import { Console, Duration, Effect, Option } from "effect"
 import { gc, type GcItem, type GcReport, type GcSummaryRow } from "../../store/index.js"
 import { UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
+import { requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
-
-/** `--store` names a directory that holds no store: nothing to collect or check. */
-export class StoreMissing extends Schema.TaggedError<StoreMissing>()("StoreMissing", { path: Schema.String }) {
-  override get message() {
-    return `no store at ${this.path}`
-  }
-}
-
-/** Fails unless the store directory exists (the store layers would create an empty one). */
-export const requireStore = (storeDir: string): Effect.Effect<void, StoreMissing> =>
-  existsSync(storeDir) ? Effect.void : Effect.fail(new StoreMissing({ path: storeDir }))
 
 /** 1234567 → "1.2 MiB"; below 1 KiB the exact count of bytes. */
 export const formatBytes = (bytes: number): string => {

@@ -9,6 +9,9 @@
  * All or nothing: with several files, every file is validated before any is published, so a bad
  * file publishes nothing (its problems are printed: file, row, column — the first 20, then a
  * count) and the exit code is 1. A single file is validated and published in one pass.
+ *
+ * On a terminal (not with --quiet or --json) each file's progress goes to stderr like `run`'s node
+ * progress: bytes scanned and loaded, rows validated and written (nodes/import `ImportProgress`).
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Option, ParseResult, Schema } from "effect"
@@ -17,6 +20,7 @@ import {
   importAndPublish,
   importFile,
   type ImportOptionsError,
+  type ImportProgress,
   type ImportQuality,
   type ImportResult,
   ImportSource,
@@ -29,7 +33,10 @@ import { pathArg } from "../Arguments.js"
 import { UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
+import { progressRenderer } from "../Progress.js"
+import { renderFailure } from "../renderError.js"
 import { storeLayer } from "../StoreLayers.js"
+import { shortenValues } from "../UserValues.js"
 
 /** Some files failed to import (their problems were printed); nothing was published. Exit 1. */
 export class ImportFailed extends Schema.TaggedError<ImportFailed>()("ImportFailed", {
@@ -98,14 +105,19 @@ const sourceFor = (kind: "alerts" | "ohlcv", args: CommonArgs, file: string) => 
     ...optional("intervalS", args.intervalS)
   }
   return Schema.decodeUnknown(ImportSource)(raw, { onExcessProperty: "error" }).pipe(
-    Effect.mapError(
-      (error) =>
-        new UsageError({
-          reason: `import ${kind}: ${ParseResult.ArrayFormatter.formatErrorSync(error)
-            .map((issue) => `${issue.path.join(".") || "options"}: ${issue.message}`)
-            .join("; ")}`
-        })
-    )
+    Effect.mapError((error) => {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+        path: issue.path.join(".") || "options",
+        message: issue.message
+      }))
+      // An optional option's "Expected undefined" only repeats that the value given is wrong.
+      const useful = issues.filter((issue) =>
+        !(issue.message.startsWith("Expected undefined") && issues.some((other) => other !== issue && other.path === issue.path))
+      )
+      return new UsageError({
+        reason: `import ${kind}: ${useful.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`
+      })
+    })
   )
 }
 
@@ -147,10 +159,17 @@ const importedJson = ({ file, manifest, result }: Imported) => ({
   quality: result.quality
 })
 
+/** Messages as on stderr: long values shortened, control characters escaped. */
 const failureJson = (file: string, error: FileError) =>
   error._tag === "ImportValidationError"
-    ? { file, error: error._tag, problems: error.problems, totalProblems: error.totalProblems, message: error.message }
-    : { file, error: error._tag, message: error.message }
+    ? {
+      file,
+      error: error._tag,
+      problems: error.problems.map((problem) => ({ ...problem, message: shortenValues(problem.message) })),
+      totalProblems: error.totalProblems,
+      message: shortenValues(error.message)
+    }
+    : { file, error: error._tag, message: shortenValues(error.message) }
 
 const importedLines = ({ file, manifest, result }: Imported): Array<string> => [
   `${manifest.artifactId}  ${manifest.type}  ${manifest.logicalKey}`,
@@ -163,6 +182,13 @@ const importKind = (kind: "alerts" | "ohlcv") => (args: CommonArgs) =>
     const config = yield* globalConfig
     const sources = yield* Effect.forEach(args.files, (file) => sourceFor(kind, args, file))
     const progress = (line: string) => (config.progress ? Console.error(line) : Effect.void)
+    // The import's own progress (bytes scanned and loaded, rows validated and written), rendered
+    // like a run's node progress: on a TTY only, never with --quiet or --json.
+    const render = progressRenderer(config.progress)
+    const reporter = (file: string): ImportProgress => (done, total, unit) =>
+      render({ _tag: "Progress", node: { name: `import ${file}`, identity: file }, done, total, unit })
+    // Only when rendered: progress costs DuckDB a little bookkeeping.
+    const onProgress = (file: string) => (config.progress ? { onProgress: reporter(file) } : {})
 
     const program = Effect.gen(function*() {
       // Several files: validate all before publishing any.
@@ -172,7 +198,12 @@ const importKind = (kind: "alerts" | "ohlcv") => (args: CommonArgs) =>
         for (const source of sources) {
           yield* progress(`  … checking ${source.file}`)
           const checked = yield* Effect.either(
-            Effect.scoped(Effect.flatMap(objects.scratchPath(".parquet"), (output) => importFile({ ...source, output })))
+            Effect.scoped(
+              Effect.flatMap(
+                objects.scratchPath(".parquet"),
+                (output) => importFile({ ...source, output, ...onProgress(source.file) })
+              )
+            )
           )
           if (Either.isRight(checked)) continue
           if (!isFileError(checked.left)) return yield* Effect.fail(checked.left)
@@ -186,7 +217,12 @@ const importKind = (kind: "alerts" | "ohlcv") => (args: CommonArgs) =>
       for (const source of sources) {
         yield* progress(`  … importing ${source.file}`)
         const published = yield* Effect.either(
-          importAndPublish({ source, provenance, ...(args.tag.length > 0 ? { tags: args.tag } : {}) })
+          importAndPublish({
+            source,
+            provenance,
+            ...onProgress(source.file),
+            ...(args.tag.length > 0 ? { tags: args.tag } : {})
+          })
         )
         if (Either.isRight(published)) {
           imported.push({ file: source.file, ...published.right })
@@ -208,7 +244,7 @@ const importKind = (kind: "alerts" | "ohlcv") => (args: CommonArgs) =>
     } else {
       if (imported.length > 0) yield* Console.log(imported.flatMap(importedLines).join("\n"))
       // Each file's problems (file, row, column: the first 20, then a count), on stderr.
-      for (const { error } of failures) yield* Console.error(`pipeline: ${error.message}`)
+      for (const { error } of failures) yield* Console.error(renderFailure(error).join("\n"))
     }
     if (failures.length > 0) return yield* new ImportFailed({ failed: failures.length, files: sources.length })
   })

@@ -2,7 +2,8 @@
  * `pipeline report <experiment-id> [-o file.html]`: writes the self-contained HTML report of the
  * experiment's latest completed run (default `report-<experiment id>.html` in the working
  * directory). The same experiment always gives the same bytes. The file is written to a temporary
- * name beside the target and renamed, so a reader never sees half a report.
+ * name beside the target and renamed, so a reader never sees half a report. Only reads the store:
+ * without one it fails with `no store at <dir>`, and an unknown id is a usage error (both exit 2).
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Schema } from "effect"
@@ -10,8 +11,10 @@ import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import { buildReport, formatBytes } from "../../nodes/report/index.js"
 import { pathArg } from "../Arguments.js"
+import { unknownIdOf } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
+import { requireStore } from "../ReadOnlyStore.js"
 import { describeReason } from "../renderError.js"
 import { storeLayer } from "../StoreLayers.js"
 
@@ -52,7 +55,11 @@ const writeAtomically = (path: string, text: string) =>
 export const report = Command.make("report", { experimentId, output }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
-    const built = yield* buildReport(args.experimentId).pipe(Effect.provide(storeLayer(config.storeDir)))
+    yield* requireStore(config.storeDir)
+    const built = yield* buildReport(args.experimentId).pipe(
+      unknownIdOf("experiment", args.experimentId, config.storeDir),
+      Effect.provide(storeLayer(config.storeDir))
+    )
     const path = NodePath.resolve(Option.getOrElse(args.output, () => `report-${built.experimentId}.html`))
     yield* writeAtomically(path, built.html)
     const bytes = Buffer.byteLength(built.html, "utf8")

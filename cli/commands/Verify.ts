@@ -6,7 +6,9 @@
  * exits 1. `--json` prints the same information as one document.
  *
  * An experiment id (or unique prefix) is read from the tracker: its stored definition, with its
- * catalog inputs frozen to the artifact ids the experiment resolved them to.
+ * catalog inputs frozen to the artifact ids the experiment resolved them to. Verify writes nothing to
+ * the store: without one it fails with `no store at <dir>`, and an unknown id is a usage error (both
+ * exit 2).
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
@@ -20,11 +22,12 @@ import {
   type VerifyReport
 } from "../../nodes/experiment/index.js"
 import { type ArtifactId, ExperimentTracker } from "../../store/index.js"
-import { UsageError } from "../CliError.js"
+import { unknownIdOf, UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { progressRenderer } from "../Progress.js"
+import { requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 
 const target = Args.text({ name: "definition.json | experiment-id" }).pipe(
@@ -38,10 +41,10 @@ const concurrency = Options.integer("concurrency").pipe(
 const EXPERIMENT_ID = /^(exp_)?[0-9a-f]{4,}$/
 
 /** The definition stored with a recorded experiment, its catalog inputs frozen to the resolved ids. */
-const recordedDefinition = (idOrPrefix: string) =>
+const recordedDefinition = (idOrPrefix: string, storeDir: string) =>
   Effect.gen(function*() {
     const tracker = yield* ExperimentTracker
-    const record = yield* tracker.resolve(idOrPrefix)
+    const record = yield* tracker.resolve(idOrPrefix).pipe(unknownIdOf("experiment", idOrPrefix, storeDir))
     const decoded: Definition = yield* decodeDefinition(record.definition, `experiment ${record.experimentId}`)
     const frozen: Definition = isSynthetic(decoded.inputs)
       ? decoded
@@ -111,8 +114,11 @@ export const verify = Command.make("verify", { target, concurrency }, (args) =>
     if (!isFile && !EXPERIMENT_ID.test(args.target)) {
       return yield* new UsageError({ reason: `${args.target}: no such definition file, and not an experiment id (exp_<hex>)` })
     }
+    yield* requireStore(config.storeDir)
     const report = yield* Effect.gen(function*() {
-      const { decoded, encoded } = isFile ? yield* readDefinition(args.target) : yield* recordedDefinition(args.target)
+      const { decoded, encoded } = isFile
+        ? yield* readDefinition(args.target)
+        : yield* recordedDefinition(args.target, config.storeDir)
       return yield* verifyExperiment(decoded, encoded, {
         concurrency: args.concurrency,
         onEvent: progressRenderer(config.progress)

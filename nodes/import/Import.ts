@@ -16,7 +16,10 @@
  * - logical keys: ohlcv `chain=<chain>/mint=<mint>/res=<interval>s`, alerts
  *   `alerts/<name | file name without extension>` (`/` and `%` in values percent-encoded);
  * - row numbers in problems are 1-based lines of the CSV, header included (records spanning
- *   several lines through quoted newlines shift them), or 1-based Parquet rows.
+ *   several lines through quoted newlines shift them), or 1-based Parquet rows;
+ * - text values (alert_id, chain, mint, caller) and the chain, mint, name and logical-key options
+ *   may hold no C0 control character but tab (NUL, newline, escape, … are problems, like in
+ *   experiment names).
  */
 import { Effect } from "effect"
 import { stat } from "node:fs/promises"
@@ -33,9 +36,10 @@ import { type FileReadError, hashFile } from "../../store/Digest.js"
 import { ObjectStore } from "../../store/ObjectStore.js"
 import type { ArtifactNotFound, StoreIOError } from "../../store/StoreError.js"
 import { type ImportError, ImportSourceError } from "./ImportError.js"
-import type { ImportOptions, ImportResult, ImportSource } from "./ImportOptions.js"
+import type { ImportOptions, ImportProgress, ImportResult, ImportSource } from "./ImportOptions.js"
 import { importAlerts } from "./internal/alerts.js"
 import { importOhlcv } from "./internal/ohlcv.js"
+import { enableQueryProgress } from "./internal/progress.js"
 import { inspectSource } from "./internal/source.js"
 
 /** Bumped when the import's output for the same input and options changes. */
@@ -44,13 +48,14 @@ export const IMPORT_NODE_VERSION = 1
 /**
  * Imports one file into canonical Parquet at `options.output`. Uses a private in-memory DuckDB,
  * closed before the Effect completes (also on failure and interruption). On any failure nothing is
- * left at `output`.
+ * left at `output`. Reports the progress of its steps to `options.onProgress` (`ImportProgress`).
  */
 export const importFile = (options: ImportOptions): Effect.Effect<ImportResult, ImportError> =>
   Effect.scoped(
     Effect.gen(function* () {
       const db = yield* Duck.openDatabase(Duck.MEMORY, options.threads === undefined ? {} : { threads: options.threads })
-      const source = yield* inspectSource(db.connection, options)
+      if (options.onProgress !== undefined) yield* enableQueryProgress(db.connection)
+      const source = yield* inspectSource(db.connection, options, options.onProgress)
       return options.kind === "ohlcv"
         ? yield* importOhlcv(db.connection, source, options)
         : yield* importAlerts(db.connection, source, options)
@@ -61,6 +66,8 @@ export interface ImportAndPublishOptions {
   readonly source: ImportSource
   readonly provenance: Provenance
   readonly tags?: ReadonlyArray<string>
+  /** Progress of the import's steps (`ImportProgress`); not part of any key. */
+  readonly onProgress?: ImportProgress
 }
 
 export interface ImportAndPublishResult {
@@ -96,7 +103,11 @@ export const importAndPublish = (
       const objects = yield* ObjectStore
       const catalog = yield* ArtifactCatalog
       const output = yield* objects.scratchPath(".parquet")
-      const result = yield* importFile({ ...options.source, output })
+      const result = yield* importFile({
+        ...options.source,
+        output,
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress })
+      })
       const digest = yield* hashFile(output)
       const sourceDigest = yield* hashFile(options.source.file)
       const sourceBytes = yield* Effect.tryPromise({

@@ -2,7 +2,7 @@
  * What `importFile` accepts and returns. The options are Schemas so that the CLI (or a JSON
  * definition) can decode them at its boundary.
  */
-import { Schema } from "effect"
+import { type Effect, Schema } from "effect"
 
 /**
  * How timestamps are written: ISO-8601 text (an offset is applied; none means UTC), epoch seconds,
@@ -20,6 +20,16 @@ export type SourceFormat = typeof SourceFormat.Type
 export const Delimiter = Schema.Literal(",", ";", "\t", "|")
 export type Delimiter = typeof Delimiter.Type
 
+/**
+ * A value given as an option that becomes data or a key (chain, mint, name, logical key): not empty,
+ * and no C0 control character other than tab (the same rule as for imported text values).
+ */
+export const OptionText = Schema.NonEmptyString.pipe(
+  Schema.pattern(/^[^\u0000-\u0008\u000a-\u001f]*$/, {
+    message: () => "control characters are not allowed (tab is the only one)"
+  })
+)
+
 const common = {
   /** The source file: CSV (uncompressed) or Parquet. */
   file: Schema.String,
@@ -35,9 +45,9 @@ const common = {
   delimiter: Schema.optional(Delimiter),
   tsUnit: Schema.optional(TsUnit),
   /** The chain, when the file has no chain column. */
-  chain: Schema.optional(Schema.NonEmptyString),
+  chain: Schema.optional(OptionText),
   /** Overrides the default logical key. */
-  logicalKey: Schema.optional(Schema.NonEmptyString),
+  logicalKey: Schema.optional(OptionText),
   /** DuckDB threads for the import (default: DuckDB's). */
   threads: Schema.optional(Schema.Int.pipe(Schema.positive()))
 }
@@ -46,7 +56,7 @@ export const ImportOhlcvOptions = Schema.Struct({
   kind: Schema.Literal("ohlcv"),
   ...common,
   /** The mint (token address or pair symbol, e.g. "BTCUSDT"), when the file has no mint column. */
-  mint: Schema.optional(Schema.NonEmptyString),
+  mint: Schema.optional(OptionText),
   /**
    * Candle length in seconds. Default: the file's interval_s column (its most common value), else
    * inferred as the most common positive difference between consecutive timestamps of a series
@@ -60,7 +70,7 @@ export const ImportAlertsOptions = Schema.Struct({
   kind: Schema.Literal("alerts"),
   ...common,
   /** Names the default logical key `alerts/<name>` (default: the file name without extension). */
-  name: Schema.optional(Schema.NonEmptyString)
+  name: Schema.optional(OptionText)
 })
 export type ImportAlertsOptions = typeof ImportAlertsOptions.Type
 
@@ -68,9 +78,19 @@ export type ImportAlertsOptions = typeof ImportAlertsOptions.Type
 export const ImportSource = Schema.Union(ImportOhlcvOptions, ImportAlertsOptions)
 export type ImportSource = typeof ImportSource.Type
 
+/**
+ * Receives progress (`done` of `total` in `unit`) of an import's long steps, in order: "bytes
+ * scanned" (CSV only: the pass that finds blank lines), "bytes loaded" (the load into DuckDB),
+ * "rows validated" (once the rows passed every check), "rows written" (the canonical Parquet).
+ * Each step ends with `total` of `total`; a failed step stops reporting.
+ */
+export type ImportProgress = (done: number, total: number, unit: string) => Effect.Effect<void>
+
 export type ImportOptions = ImportSource & {
   /** Where the canonical Parquet is written (e.g. an `ObjectStore.scratchPath`). */
   readonly output: string
+  /** Progress of the import's steps (see `ImportProgress`); none by default. */
+  readonly onProgress?: ImportProgress
 }
 
 export const OhlcvQuality = Schema.Struct({

@@ -107,13 +107,15 @@ describe("pipeline experiments", () => {
     expect(text).toMatch(/owner {5}pid \d+ on /)
   }, SLOW)
 
-  it("an unknown experiment is an error (exit 1); a missing subcommand a usage error (exit 2)", async () => {
+  it("an unknown experiment and a missing subcommand are usage errors (exit 2)", async () => {
     const [unknown, bare] = await Promise.all([
       pipeline(["experiments", "show", "exp_ffffffff", "--store", store]),
       pipeline(["experiments", "--store", store])
     ])
-    expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toContain("unknown experiment exp_ffffffff")
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr.trim()).toBe(
+      `pipeline: unknown experiment exp_ffffffff: no experiment with this id or prefix in the store at ${store}`
+    )
     expect(bare.code).toBe(2)
   }, SLOW)
 })
@@ -175,6 +177,23 @@ describe("pipeline artifacts", () => {
 
     expect(down.direction).toBe("downstream")
     expect(down.nodes.map((n: { artifactId: string }) => n.artifactId)).toContain(metrics)
+  }, SLOW)
+
+  it("an id that names nothing is a usage error (exit 2) naming the id and the store, for show and lineage", async () => {
+    const [shownMissing, lineageMissing, tooShort] = await Promise.all([
+      pipeline(["artifacts", "show", "art_nonexistent", "--store", store]),
+      pipeline(["artifacts", "lineage", "art_12345678", "--store", store]),
+      // A prefix needs 8 hex digits: a shorter one names nothing either.
+      pipeline(["artifacts", "show", runDoc.outputs.trades.artifactId.slice(0, 9), "--store", store])
+    ])
+    expect(shownMissing.code).toBe(2)
+    expect(shownMissing.stderr.trim()).toBe(
+      `pipeline: unknown artifact art_nonexistent: no artifact with this id or prefix in the store at ${store}`
+    )
+    expect(lineageMissing.code).toBe(2)
+    expect(lineageMissing.stderr).toContain(`unknown artifact art_12345678: no artifact with this id or prefix in the store at ${store}`)
+    expect(tooShort.code).toBe(2)
+    expect(tooShort.stderr).toContain("unknown artifact art_")
   }, SLOW)
 })
 
@@ -240,12 +259,44 @@ describe("pipeline report", () => {
     expect(NodeFs.readFileSync(NodePath.join(work, "after.html")).equals(NodeFs.readFileSync(NodePath.join(work, "again.html")))).toBe(true)
   }, SLOW)
 
-  it("an unknown experiment: exit 1 and no file", async () => {
+  it("an unknown experiment: a usage error (exit 2) and no file", async () => {
     const cwd = NodePath.join(work, "none")
     NodeFs.mkdirSync(cwd)
     const result = await pipeline(["report", "exp_ffffffff", "--store", store], { cwd })
-    expect(result.code).toBe(1)
-    expect(result.stderr).toContain("unknown experiment exp_ffffffff")
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(`unknown experiment exp_ffffffff: no experiment with this id or prefix in the store at ${store}`)
     expect(NodeFs.readdirSync(cwd)).toEqual([])
+  }, SLOW)
+})
+
+/** Every entry under `root`: relative path → size and mtime (directories too: a new entry changes them). */
+const tree = (root: string): Record<string, string> => {
+  const entries: Record<string, string> = {}
+  const walk = (dir: string) => {
+    for (const entry of NodeFs.readdirSync(dir, { withFileTypes: true })) {
+      const full = NodePath.join(dir, entry.name)
+      const stats = NodeFs.statSync(full)
+      entries[NodePath.relative(root, full)] = `${entry.isDirectory() ? "dir" : stats.size}:${stats.mtimeMs}`
+      if (entry.isDirectory()) walk(full)
+    }
+  }
+  walk(root)
+  return entries
+}
+
+describe("read-only commands", () => {
+  it("experiments list/show, artifacts list/show/lineage, explain and report write nothing in the store", async () => {
+    const before = tree(store)
+    const metrics = runDoc.outputs.metrics.artifactId
+    await Promise.all([
+      ok(["experiments", "list"]),
+      ok(["experiments", "show", runDoc.experimentId]),
+      ok(["artifacts", "list"]),
+      ok(["artifacts", "show", metrics]),
+      ok(["artifacts", "lineage", metrics, "--downstream"]),
+      ok(["explain", NodePath.join(work, "tiny.json")]),
+      ok(["report", runDoc.experimentId, "-o", NodePath.join(work, "read-only.html")])
+    ])
+    expect(tree(store)).toEqual(before)
   }, SLOW)
 })

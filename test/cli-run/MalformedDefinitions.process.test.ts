@@ -30,6 +30,13 @@ const cases: ReadonlyArray<{
     expected: ["seed: Expected number", `"42"`]
   },
   {
+    // The value is echoed shortened (its start and its length), the field still named.
+    name: "a 10,000-character name",
+    command: "run",
+    edit: (d) => ({ ...d, name: "a".repeat(10_000) }),
+    expected: ["  name: Expected a string at most 200", `actual "${"a".repeat(40)}…" (10000 characters)`]
+  },
+  {
     name: "unknown field",
     command: "run",
     edit: (d) => ({ ...d, strategy: { ...d.strategy, exit: { ...d.strategy.exit, bogus: 1 } } }),

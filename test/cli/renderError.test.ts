@@ -1,7 +1,7 @@
 import { HelpDoc, ValidationError } from "@effect/cli"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Exit, FiberId } from "effect"
-import { HashIncomplete, UsageError } from "../../cli/CliError.js"
+import { HashIncomplete, StoreMissing, UnknownId, UsageError } from "../../cli/CliError.js"
 import { b3sumLine } from "../../cli/commands/Hash.js"
 import { exitCodeOf, renderCause, renderFailure } from "../../cli/renderError.js"
 import { FileReadError } from "../../store/Digest.js"
@@ -20,6 +20,13 @@ describe("exitCodeOf", () => {
     expect(exitCodeOf(Exit.fail(validation))).toBe(2)
     expect(exitCodeOf(Exit.fail(new UsageError({ reason: "x" })))).toBe(2)
     expect(exitCodeOf(Exit.fail({ _tag: "DefinitionDecodeError", message: "bad" }))).toBe(2)
+  })
+
+  it("2 for an id that names nothing and for a --store that holds no store", () => {
+    expect(exitCodeOf(Exit.fail(new UnknownId({ kind: "experiment", id: "exp_ffff", store: "/s" })))).toBe(2)
+    expect(exitCodeOf(Exit.fail(new UnknownId({ kind: "artifact", id: "art_x", store: "/s" })))).toBe(2)
+    expect(exitCodeOf(Exit.fail(new StoreMissing({ path: "/s" })))).toBe(2)
+    expect(renderFailure(new StoreMissing({ path: "/s" }))).toEqual(["pipeline: no store at /s"])
   })
 
   it("1 for other failures, defects, and failures mixed with interruption", () => {

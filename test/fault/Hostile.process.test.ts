@@ -1,7 +1,7 @@
 /**
  * Hostile strings: quotes, SQL (`'; DROP TABLE x; --`), `../` in names, logical keys, tags and CSV
- * values, 10,000-character values, unicode, NUL. They must be handled as data: never run as SQL,
- * never used as a path. The store sits deep inside a work directory so that any `../` escape would
+ * values, 10,000-character values, unicode, tab. They must be handled as data: never run as SQL,
+ * never used as a path. NUL and other control characters are refused (in names and in imported rows). The store sits deep inside a work directory so that any `../` escape would
  * land in a place the test snapshots; nothing may appear outside the store but what the test wrote.
  * Accepted values round-trip exactly (artifact list, experiment list, the trades Parquet); values
  * that are refused (control characters in a name, a 10,000-character name) get a clear usage error.
@@ -20,7 +20,7 @@ afterAll(() => work.cleanup())
 
 const marker = `pipeline-fault-escape-${process.pid}`
 const SQL = "'; DROP TABLE x; --"
-const MINTS = [SQL, 'say "hi", ok', "../../etc/passwd", "トークン🚀 ünï", "nul\u0000inside", "m".repeat(10_000)]
+const MINTS = [SQL, 'say "hi", ok', "../../etc/passwd", "トークン🚀 ünï", "tab\tinside", "m".repeat(10_000)]
 const CHAIN = `ch'ain"; DROP TABLE alerts; --`
 const CALLER = `caller "x" '; DELETE FROM y; --`
 const OHLCV_KEY = `../../x${SQL}/ohlcv`
@@ -44,7 +44,7 @@ const readParquet = async (path: string): Promise<Array<Record<string, unknown>>
 }
 
 describe("hostile strings are data", () => {
-  it("SQL, quotes, ../, unicode, NUL and 10,000-character values round-trip; nothing is written outside the store", async () => {
+  it("SQL, quotes, ../, unicode, tab and 10,000-character values round-trip, NUL is refused; nothing is written outside the store", async () => {
     const inputs = NodePath.join(work.dir, "in")
     mkdirSync(inputs)
     // Deep enough that `../../` from any store directory still lands inside the work directory.
@@ -70,6 +70,12 @@ describe("hostile strings are data", () => {
     expect(ohlcv.code, show(ohlcv)).toBe(0)
     const alerts = await pipeline(["import", "alerts", alertsFile, "--logical-key", ALERTS_KEY, "--json", "--store", store])
     expect(alerts.code, show(alerts)).toBe(0)
+    // A NUL in an imported value is refused (row and column named), like a NUL in a name.
+    const nulFile = NodePath.join(inputs, "nul.csv")
+    writeFileSync(nulFile, csv([["alert_id", "alert_ts", "chain", "mint"], ["n1", "2023-03-01T00:00:00Z", CHAIN, "nul\u0000inside"]]))
+    const nulImport = await pipeline(["import", "alerts", nulFile, "--store", store])
+    expect(nulImport.code, show(nulImport)).toBe(1)
+    expect(nulImport.stderr).toContain("row 2, mint: control character U+0000")
     const listed = parseJson(await pipeline(["artifacts", "list", "--json", "--store", store])).artifacts as Array<any>
     const ohlcvArtifact = listed.find((a) => a.type === "ohlcv_slice_v2")
     expect(ohlcvArtifact.logicalKey).toBe(OHLCV_KEY)
@@ -134,7 +140,7 @@ describe("hostile strings are data", () => {
     expect(diff.changed).toEqual([])
     const storeRel = NodePath.relative(work.dir, store)
     const added = diff.added.filter((path) => !path.startsWith(`${storeRel}/`) && !storeRel.startsWith(path.replace(/\/$/, "")))
-    expect(added.sort()).toEqual(["in/def.json", "in/long.json", "in/nul.json"])
+    expect(added.sort()).toEqual(["in/def.json", "in/long.json", "in/nul.csv", "in/nul.json"])
     for (const dir of [work.dir, NodePath.dirname(work.dir), tmpdir(), "/"]) {
       expect(existsSync(NodePath.join(dir, marker)), dir).toBe(false)
     }

@@ -93,11 +93,11 @@ describe("pipeline gc (process)", () => {
     expect(rerunDoc.outputs).toEqual(newerDoc.outputs)
   }, 180_000)
 
-  it("usage errors exit 2; a missing store exits 1", async () => {
+  it("usage errors exit 2, a missing store too", async () => {
     const negative = await cli("gc", "--keep-last=-1")
     expect(negative.code).toBe(2)
     const missing = await runCli(["--store", path.join(dir, "nope"), "gc"])
-    expect(missing.code).toBe(1)
+    expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("no store at")
     expect(fs.existsSync(path.join(dir, "nope"))).toBe(false)
   })

@@ -1,14 +1,25 @@
 /**
  * Import of alerts into alerts_v1: load, validate every row in SQL (alert_id unique, timestamps
- * valid, chain/mint present), summarize, write. Alerts need not be sorted in the source.
+ * valid, chain/mint present, no control character but tab in a text column), summarize, write.
+ * Alerts need not be sorted in the source.
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { AlertsV1, writeCanonicalParquet } from "../../contracts/index.js"
 import { Duck } from "../../duckdb/index.js"
 import { type ImportError, ImportOptionsError, ImportValidationError } from "../ImportError.js"
-import type { AlertsQuality, ImportAlertsOptions, ImportResult } from "../ImportOptions.js"
-import { ISO_MICROS, keySegment, queryProblems, resolveTsUnit, type RowCheck, tsExpression, tsProblemMessage } from "./checks.js"
+import type { AlertsQuality, ImportAlertsOptions, ImportProgress, ImportResult } from "../ImportOptions.js"
+import {
+  controlCharacterCheck,
+  ISO_MICROS,
+  keySegment,
+  queryProblems,
+  refuseControlCharacters,
+  resolveTsUnit,
+  type RowCheck,
+  tsExpression,
+  tsProblemMessage
+} from "./checks.js"
 import {
   failMissingColumns,
   type FieldSpec,
@@ -19,6 +30,7 @@ import {
   tsParseOf
 } from "./source.js"
 import { failOnProblems, LineMap, readRejects } from "./problems.js"
+import { queryProgress, reportDone, withProgress } from "./progress.js"
 
 export const ALERT_FIELDS: ReadonlyArray<FieldSpec> = [
   { name: "alert_id", aliases: ["alert_id", "id"], kind: "varchar" },
@@ -33,10 +45,11 @@ const K = { alert_id: 0, alert_ts: 1, chain: 2, mint: 3, caller: 4 } as const
 export const importAlerts = (
   conn: DuckDBConnection,
   source: SourceInfo,
-  options: ImportAlertsOptions & { readonly output: string }
+  options: ImportAlertsOptions & { readonly output: string; readonly onProgress?: ImportProgress | undefined }
 ): Effect.Effect<ImportResult, ImportError> =>
   Effect.gen(function* () {
     const file = source.file
+    yield* refuseControlCharacters(file, { chain: options.chain, name: options.name, logicalKey: options.logicalKey })
     const { mapped, missing } = mapFields(source, ALERT_FIELDS)
     const required = missing.filter(
       (spec) => spec.name !== "caller" && !(spec.name === "chain" && options.chain !== undefined)
@@ -56,7 +69,7 @@ export const importAlerts = (
     }
 
     const tsParse = tsParseOf(source, mapped.get("alert_ts")!, options.tsUnit)
-    yield* loadSource(conn, source, [...mapped.values()], tsParse)
+    yield* loadSource(conn, source, [...mapped.values()], tsParse, options.onProgress)
     const rejects = yield* readRejects(conn, source)
     const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines])
     const lineProblems = [
@@ -98,7 +111,8 @@ export const importAlerts = (
             `ELSE 'chain "' || chain || '" differs from the chain option "' || opt_chain || '"' END`
         }]
         : []),
-      missingValue("mint")
+      missingValue("mint"),
+      ...(["alert_id", "chain", "mint", "caller"] as const).filter(fromFile).map((field) => controlCharacterCheck(K[field], field))
     ]
     const duplicates = yield* Duck.readRowsJson(
       conn,
@@ -110,6 +124,7 @@ export const importAlerts = (
        WHERE rid <> first_rid`
     const found = yield* queryProblems(conn, checks, Number(duplicates[0]?.n) > 0 ? [duplicateBranch] : [], [], display)
     yield* failOnProblems(source, lineMap, lineProblems, found.problems, found.total)
+    yield* reportDone(Number(counted[0]?.n ?? 0), "rows validated", options.onProgress)
 
     const stats = yield* Duck.readRowsJson(
       conn,
@@ -121,7 +136,13 @@ export const importAlerts = (
     const rowCount = Number(row.row_count)
     const logicalKey = options.logicalKey ?? `alerts/${keySegment(options.name ?? fileStem(file))}`
 
-    yield* writeCanonicalParquet(conn, AlertsV1, "SELECT alert_id, alert_ts, chain, mint, caller FROM v", [], options.output)
+    yield* withProgress(
+      writeCanonicalParquet(conn, AlertsV1, "SELECT alert_id, alert_ts, chain, mint, caller FROM v", [], options.output),
+      queryProgress(conn, rowCount),
+      rowCount,
+      "rows written",
+      options.onProgress
+    )
     const minTs = row.min_ts === null ? null : String(row.min_ts)
     const maxTs = row.max_ts === null ? null : String(row.max_ts)
     const quality: AlertsQuality = {

@@ -137,3 +137,40 @@ export const numberCheck = (k: number, f: string, invalid: string, explain: stri
 
 /** A logical-key segment: the value with `%` and `/` percent-encoded (so `/` stays a separator). */
 export const keySegment = (value: string): string => value.replaceAll("%", "%25").replaceAll("/", "%2F")
+
+/** C0 control characters other than tab, as an RE2 class inside a SQL string literal. */
+const CONTROL_CLASS = "[\\x00-\\x08\\x0A-\\x1F]"
+
+/**
+ * Refuses C0 control characters other than tab (NUL, newline, carriage return, escape, …) in the
+ * text field `f` of the view: identifiers and names must print and compare as written. The message
+ * names the first such character by code point and position, never echoing it.
+ */
+export const controlCharacterCheck = (k: number, f: string): RowCheck => ({
+  k,
+  when: `regexp_matches(${f}, '${CONTROL_CLASS}')`,
+  message: `'control character U+' || printf('%04X', ord(regexp_extract(${f}, '${CONTROL_CLASS}'))) || ` +
+    `' at character ' || strpos(${f}, regexp_extract(${f}, '${CONTROL_CLASS}')) || ' is not allowed (tab is the only one)'`
+})
+
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f]/
+
+/** Whether `text` holds a C0 control character other than tab. */
+export const hasControlCharacter = (text: string): boolean => CONTROL_CHARACTER.test(text)
+
+/** Fails with ImportOptionsError naming the first option value holding a control character. */
+export const refuseControlCharacters = (
+  file: string,
+  values: Readonly<Record<string, string | undefined>>
+): Effect.Effect<void, ImportOptionsError> => {
+  for (const [option, value] of Object.entries(values)) {
+    if (value !== undefined && hasControlCharacter(value)) {
+      const ch = CONTROL_CHARACTER.exec(value)![0]
+      const code = ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")
+      return Effect.fail(
+        new ImportOptionsError({ file, option, reason: `control character U+${code} is not allowed (tab is the only one)` })
+      )
+    }
+  }
+  return Effect.void
+}

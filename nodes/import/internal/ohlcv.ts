@@ -12,12 +12,14 @@ import { Effect } from "effect"
 import { OhlcvSliceV2, writeCanonicalParquet } from "../../contracts/index.js"
 import { Duck } from "../../duckdb/index.js"
 import { type ImportError, ImportOptionsError, ImportValidationError } from "../ImportError.js"
-import type { ImportOhlcvOptions, ImportResult, OhlcvQuality } from "../ImportOptions.js"
+import type { ImportOhlcvOptions, ImportProgress, ImportResult, OhlcvQuality } from "../ImportOptions.js"
 import {
+  controlCharacterCheck,
   ISO_MICROS,
   keySegment,
   numberCheck,
   queryProblems,
+  refuseControlCharacters,
   resolveTsUnit,
   type RowCheck,
   tsExpression,
@@ -32,6 +34,7 @@ import {
   tsParseOf
 } from "./source.js"
 import { failOnProblems, LineMap, readRejects } from "./problems.js"
+import { queryProgress, reportDone, withProgress } from "./progress.js"
 
 export const OHLCV_FIELDS: ReadonlyArray<FieldSpec> = [
   { name: "chain", aliases: ["chain"], kind: "varchar" },
@@ -56,10 +59,11 @@ const optionsError = (file: string, option: string, reason: string) => new Impor
 export const importOhlcv = (
   conn: DuckDBConnection,
   source: SourceInfo,
-  options: ImportOhlcvOptions & { readonly output: string }
+  options: ImportOhlcvOptions & { readonly output: string; readonly onProgress?: ImportProgress | undefined }
 ): Effect.Effect<ImportResult, ImportError> =>
   Effect.gen(function* () {
     const file = source.file
+    yield* refuseControlCharacters(file, { chain: options.chain, mint: options.mint, logicalKey: options.logicalKey })
     const { mapped, missing } = mapFields(source, OHLCV_FIELDS)
     const required = missing.filter(
       (spec) =>
@@ -84,7 +88,7 @@ export const importOhlcv = (
     }
 
     const tsParse = tsParseOf(source, mapped.get("ts")!, options.tsUnit)
-    yield* loadSource(conn, source, [...mapped.values()], tsParse)
+    yield* loadSource(conn, source, [...mapped.values()], tsParse, options.onProgress)
     const rejects = yield* readRejects(conn, source)
     const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines])
     const lineProblems = [
@@ -187,6 +191,8 @@ export const importOhlcv = (
     const checks: Array<RowCheck> = [
       ...(fromFile("chain") ? [varcharCheck("chain")] : []),
       ...(fromFile("mint") ? [varcharCheck("mint")] : []),
+      ...(fromFile("chain") ? [controlCharacterCheck(K.chain, "chain")] : []),
+      ...(fromFile("mint") ? [controlCharacterCheck(K.mint, "mint")] : []),
       { k: K.ts, when: "ts IS NULL", message: tsProblemMessage("ts", unit) },
       {
         k: K.ts,
@@ -221,6 +227,7 @@ export const importOhlcv = (
       `prev_rid AS other_rid FROM pairs WHERE ts <= prev_ts`
     const found = yield* queryProblems(conn, checks, disorder ? [orderBranch] : [], [intervalS], display)
     yield* failOnProblems(source, lineMap, lineProblems, found.problems, found.total)
+    yield* reportDone(Number(counted[0]?.n ?? 0), "rows validated", options.onProgress)
 
     const stats = yield* Duck.readRowsJson(
       conn,
@@ -241,12 +248,18 @@ export const importOhlcv = (
     const mint = String(seriesRows[0]!.mint)
     const logicalKey = options.logicalKey ?? `chain=${keySegment(chain)}/mint=${keySegment(mint)}/res=${intervalS}s`
 
-    yield* writeCanonicalParquet(
-      conn,
-      OhlcvSliceV2,
-      "SELECT chain, mint, ts, $1::INTEGER AS interval_s, open, high, low, close, CASE WHEN volume = 0 THEN 0.0 ELSE volume END AS volume FROM v",
-      [intervalS],
-      options.output
+    yield* withProgress(
+      writeCanonicalParquet(
+        conn,
+        OhlcvSliceV2,
+        "SELECT chain, mint, ts, $1::INTEGER AS interval_s, open, high, low, close, CASE WHEN volume = 0 THEN 0.0 ELSE volume END AS volume FROM v",
+        [intervalS],
+        options.output
+      ),
+      queryProgress(conn, rowCount),
+      rowCount,
+      "rows written",
+      options.onProgress
     )
     const minTs = stats[0]!.min_ts === null ? null : String(stats[0]!.min_ts)
     const maxTs = stats[0]!.max_ts === null ? null : String(stats[0]!.max_ts)

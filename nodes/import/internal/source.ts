@@ -13,7 +13,8 @@ import { open, stat } from "node:fs/promises"
 import { basename } from "node:path"
 import { Duck } from "../../duckdb/index.js"
 import { ImportSourceError, ImportValidationError } from "../ImportError.js"
-import type { Delimiter, SourceFormat, TsUnit } from "../ImportOptions.js"
+import type { Delimiter, ImportProgress, SourceFormat, TsUnit } from "../ImportOptions.js"
+import { queryProgress, withProgress } from "./progress.js"
 
 export type FieldKind = "ts" | "double" | "varchar"
 
@@ -38,6 +39,8 @@ export interface MappedField {
 export interface SourceInfo {
   readonly file: string
   readonly format: "csv" | "parquet"
+  /** The file's size in bytes (when inspected). */
+  readonly bytes: number
   readonly names: ReadonlyArray<string>
   readonly types: ReadonlyArray<string>
   /** Line of the header, or null. */
@@ -99,7 +102,7 @@ const SAMPLE_BYTES = 64 * 1024
  * One streaming pass over the file: the first line, and every empty line ("" or "\r") that is
  * followed by a non-empty one. Memory stays flat; newlines are found with Buffer.indexOf.
  */
-const scanCsv = (file: string): Effect.Effect<CsvScan, ImportSourceError> =>
+const scanCsv = (file: string, scanned: { bytes: number }): Effect.Effect<CsvScan, ImportSourceError> =>
   Effect.tryPromise({
     try: async () => {
       const handle = await open(file, "r")
@@ -115,6 +118,7 @@ const scanCsv = (file: string): Effect.Effect<CsvScan, ImportSourceError> =>
         for (;;) {
           const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null)
           if (bytesRead === 0) break
+          scanned.bytes += bytesRead
           const chunk = buffer.subarray(0, bytesRead)
           let start = 0
           for (;;) {
@@ -176,10 +180,14 @@ const formatOf = (file: string, format: SourceFormat | undefined): "csv" | "parq
   return lower.endsWith(".parquet") || lower.endsWith(".pq") ? "parquet" : "csv"
 }
 
-/** Looks at the file (never at its data rows, except for the CSV blank-line scan). */
+/**
+ * Looks at the file (never at its data rows, except for the CSV blank-line scan, whose progress
+ * goes to `onProgress` in "bytes scanned").
+ */
 export const inspectSource = (
   conn: DuckDBConnection,
-  options: InspectOptions
+  options: InspectOptions,
+  onProgress?: ImportProgress
 ): Effect.Effect<SourceInfo, ImportSourceError> =>
   Effect.gen(function* () {
     const file = options.file
@@ -208,6 +216,7 @@ export const inspectSource = (
       return {
         file,
         format,
+        bytes: info.size,
         names: options.columns ?? parquetNames,
         types: described.map((row) => String(row.column_type)),
         headerLine: null,
@@ -217,7 +226,8 @@ export const inspectSource = (
         sample: []
       }
     }
-    const scan = yield* scanCsv(file)
+    const scanned = { bytes: 0 }
+    const scan = yield* withProgress(scanCsv(file, scanned), () => scanned.bytes, info.size, "bytes scanned", onProgress)
     const header = options.header ?? options.columns === undefined
     const names = options.columns ?? splitCsvLine(scan.firstLine, delimiter)
     const headerFields = header ? splitCsvLine(scan.firstLine, delimiter).length : names.length
@@ -230,6 +240,7 @@ export const inspectSource = (
     return {
       file,
       format,
+      bytes: info.size,
       names,
       types: names.map(() => "VARCHAR"),
       headerLine: header ? 1 : null,
@@ -351,12 +362,16 @@ const fieldExpressions = (field: MappedField, parse: TsParse | undefined): { inn
 
 const CSV_DELIMITER_SQL: Record<Delimiter, string> = { ",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'" }
 
-/** Loads the file into the temp table `src`, one typed row per record, in file order. */
+/**
+ * Loads the file into the temp table `src`, one typed row per record, in file order; progress in
+ * "bytes loaded" (DuckDB's query progress, which needs `enableQueryProgress`).
+ */
 export const loadSource = (
   conn: DuckDBConnection,
   source: SourceInfo,
   fields: ReadonlyArray<MappedField>,
-  tsParse: TsParse
+  tsParse: TsParse,
+  onProgress?: ImportProgress
 ): Effect.Effect<void, ImportSourceError> => {
   const ids = source.names.map((_, i) => columnId(i))
   const reader = source.format === "parquet"
@@ -367,9 +382,15 @@ export const loadSource = (
   const expressions = fields.map((field) => fieldExpressions(field, tsParse))
   const sql = `CREATE TEMP TABLE src AS SELECT ${expressions.map((e) => e.outer).join(", ")} ` +
     `FROM (SELECT ${expressions.map((e) => e.inner).join(", ")} FROM ${reader})`
-  return Duck.run(conn, sql, [source.file]).pipe(
-    Effect.asVoid,
-    Effect.mapError((error) => sourceError(source.file, error.message))
+  return withProgress(
+    Duck.run(conn, sql, [source.file]).pipe(
+      Effect.asVoid,
+      Effect.mapError((error) => sourceError(source.file, error.message))
+    ),
+    queryProgress(conn, source.bytes),
+    source.bytes,
+    "bytes loaded",
+    onProgress
   )
 }
 
