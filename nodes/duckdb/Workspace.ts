@@ -13,8 +13,19 @@ import { Context, Effect, Layer, type Scope } from "effect"
 import { connect, MEMORY, openDatabase } from "./Duck.js"
 import type { DuckDBError } from "./DuckDBError.js"
 
+/**
+ * Connections in use at once. Every running statement of @duckdb/node-api holds one of libuv's
+ * four threadpool threads, which the store's file operations share: unbounded, a node publishing
+ * three tables beside another would leave fs calls queueing behind COPYs. Further callers wait —
+ * so never ask for a second connection while holding one (two such fibers would wait forever).
+ */
+const CONCURRENT_CONNECTIONS = 2
+
 export interface DuckWorkspaceShape {
-  /** A fresh connection (session time zone UTC), closed when the caller's scope closes. */
+  /**
+   * A fresh connection (session time zone UTC), closed when the caller's scope closes; waits while
+   * `CONCURRENT_CONNECTIONS` are in use.
+   */
   readonly connect: Effect.Effect<DuckDBConnection, DuckDBError, Scope.Scope>
 }
 
@@ -25,7 +36,16 @@ export class DuckWorkspace extends Context.Tag("pipeline/nodes/DuckWorkspace")<D
    */
   static readonly layer: Layer.Layer<DuckWorkspace, DuckDBError> = Layer.scoped(
     DuckWorkspace,
-    Effect.map(openDatabase(MEMORY, { threads: 2 }), (database) => ({ connect: connect(database) }))
+    Effect.gen(function*() {
+      const database = yield* openDatabase(MEMORY, { threads: 2 })
+      const permits = yield* Effect.makeSemaphore(CONCURRENT_CONNECTIONS)
+      return {
+        connect: Effect.zipRight(
+          Effect.acquireRelease(permits.take(1), () => permits.release(1)),
+          connect(database)
+        )
+      }
+    })
   )
 }
 
