@@ -12,7 +12,8 @@
  *    catalog inputs (artifact ids): cold without generation, cached reruns, FileDigestCache
  *    counters (a cached rerun must hash no file);
  * 3. the hand-written baseline (bench/baseline.ts) on the same Parquet files;
- * 4. a sweep of N strategies over one projection (`execute`, concurrency 2) and the in-memory
+ * 4. a sweep of N strategies over one projection (`execute`, at concurrency 1, then 2, with
+ *    different strategies) and the in-memory
  *    kernel timings it is compared with (bench/sweep.ts, bench/kernel.ts) — sweep at S only;
  * 5. the CLI as a user runs it (`node bin/pipeline.js run --json`), cold and cached, at S;
  * 6. hashing a 256 MiB file: BLAKE3 (store/Digest.ts) vs node's sha256.
@@ -231,7 +232,7 @@ const benchSize = async (size: SizeConfig, options: Options) => {
         alertsId: generated.alertsId,
         ohlcvId: generated.ohlcvId,
         count: sweepCount,
-        concurrency: 2,
+        concurrency: [1, 2],
         repeats
       }))
 
@@ -346,7 +347,8 @@ const summarize = (
       ratioToKernel: round(sweep.strategiesPerSecond / single.strategiesPerSecond, 4),
       ratioToKernelExclAcquire: sweep.projectionAcquireMs === null
         ? null
-        : round((sweep.strategies / ((sweep.wallMs - sweep.projectionAcquireMs) / 1000)) / single.strategiesPerSecond, 4)
+        : round((sweep.strategies / ((sweep.wallMs - sweep.projectionAcquireMs) / 1000)) / single.strategiesPerSecond, 4),
+      byConcurrency: r.sweep?.result.sweeps ?? []
     },
     kernel: r.sweep === null ? null : {
       singleRun: r.sweep.result.singleRun,
@@ -455,7 +457,10 @@ const printReport = (doc: { machine: any; sizes: Record<string, SizeSummary>; ha
       row("baseline script", fmtMs(s.baseline.ms), `pipeline cold = ${s.baseline.pipelineRatio?.toFixed(2) ?? "–"}× wall, ${s.baseline.pipelineCpuRatio?.toFixed(2) ?? "–"}× cpu (load ${fmtMs(s.baseline.phases.loadMs)}, simulate ${fmtMs(s.baseline.phases.simulateMs)}, write ${fmtMs(s.baseline.phases.writeMs)})`)
     }
     if (s.sweep) {
-      row(`sweep ${s.sweep.strategies} strategies, concurrency ${s.sweep.concurrency}`, fmtMs(s.sweep.wallMs), `${s.sweep.strategiesPerSecond} strategies/s vs kernel ${s.sweep.kernelStrategiesPerSecond}/s = ${pct(s.sweep.ratioToKernel)}; acquire ${fmtMs(s.sweep.projectionAcquireMs)}, simulate body median ${fmtMs(s.sweep.simulateBodyMs.median)}`)
+      for (const run of s.sweep.byConcurrency) {
+        const ratio = run.strategiesPerSecond / s.sweep.kernelStrategiesPerSecond
+        row(`sweep ${run.strategies} strategies, concurrency ${run.concurrency}`, fmtMs(run.wallMs), `${run.strategiesPerSecond} strategies/s vs kernel ${s.sweep.kernelStrategiesPerSecond}/s = ${pct(ratio)}; acquire ${fmtMs(run.projectionAcquireMs)}, simulate body median ${fmtMs(run.simulateBodyMs.median)}`)
+      }
       const single = s.kernel?.singleRun
       if (single !== undefined) {
         row("  one strategy: simulate vs publish its 3 tables", fmtMs(single.simulationMs), `publishing trades, fills, skips: ${fmtMs(single.publishMs)} (${pct(single.publishMs / (single.simulationMs + single.publishMs))} of the two)`)
