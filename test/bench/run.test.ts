@@ -68,6 +68,10 @@ describe("bench/run.ts", () => {
 
     expect(t.sweep.strategies).toBe(4)
     expect(t.sweep.misses).toBe(4)
+    // Both sweeps ran every one of their own strategies (none was a hit of the other's).
+    expect(t.sweep.byConcurrency.map((run: { concurrency: number; misses: number }) => [run.concurrency, run.misses]))
+      .toEqual([[1, 4], [2, 4]])
+    expect(t.kernel.singleRun.publishMs).toBeGreaterThan(0)
     expect(t.kernel.onProjection.visits).toBeGreaterThan(0)
     expect(doc.hash.bytes).toBe(4 * 1024 * 1024)
     expect(doc.targets.length).toBeGreaterThan(0)
