@@ -76,7 +76,12 @@ export interface SweepResult {
   readonly kernelOnGenerated: KernelRates
 }
 
-const stopFor = (i: number) => round(0.051 + i * 0.005, 3)
+/**
+ * Stop-loss of sweep strategy `i` (0.051 … 0.946 in steps of 0.005; more than 180 strategies repeat)
+ * in sweep `round` of `rounds`: each round is shifted by a fraction of a step, so no two rounds share
+ * a strategy (a shared one would be a cache hit) and every stop stays below 1.
+ */
+const stopFor = (i: number, round_ = 0, rounds = 1) => round(0.051 + (i % 180) * 0.005 + (round_ * 0.005) / rounds, 6)
 
 const datasetOf = (series: ReadonlyArray<MintSeries>, alerts: ReadonlyArray<SimAlert>): Dataset => {
   const byMint = new Map<string, Array<SimAlert>>()
@@ -125,7 +130,7 @@ const program = (args: SweepArgs) =>
       const simulations = Array.from({ length: args.count }, (_, i) =>
         simulateNode(
           {
-            strategy: makeStrategy(strategyFor(stopFor(round_ * args.count + i)) as StrategyEncoded),
+            strategy: makeStrategy(strategyFor(stopFor(i, round_, args.concurrency.length)) as StrategyEncoded),
             dateRange: DATE_RANGE,
             inputs: [...alerts, ...ohlcv]
           },
