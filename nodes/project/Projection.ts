@@ -5,9 +5,9 @@
  * by a killed process is swept by gc (its name carries the owner's pid).
  *
  * Contents:
- * - `alerts` (a table in the database, and `Projection.alerts`): every alert of the input
- *   artifacts (sorted alert_ts, alert_id) — out-of-range ones too, so the simulation can report
- *   them as diagnostics instead of dropping them silently;
+ * - `Projection.alerts`: every alert of the input artifacts (sorted alert_ts, alert_id) —
+ *   out-of-range ones too, so the simulation can report them as diagnostics instead of dropping
+ *   them silently;
  * - the candles of the (chain, mint) pairs that have an alert in the date range, from the first
  *   such alert on, to the end of the data (`mints` sorted chain, mint; each series sorted by ts).
  *   Candles after `to` stay: they finish trades opened inside the range, so the window never
@@ -17,19 +17,25 @@
  * Loading (the hot path: STACK.md "DuckDB → typed arrays"). `ohlcv_slice_v2` artifacts are sorted
  * by (chain, mint, ts) with unique keys, so the Parquet files are read in place — no table copy,
  * no sort:
- * 1. a directory query per file: (chain, mint) → row count and first/last `file_row_number`;
- * 2. one scan per file of `epoch_ms(ts)::DOUBLE, open, high, low, close` in file order (DuckDB
- *    preserves the row order of a single-relation SELECT), copied chunk by chunk straight into one
- *    set of Float64Arrays; rows of pairs without an alert in range are skipped.
+ * 1. a directory query per file, on a second connection while the alerts load: (chain, mint) →
+ *    row count and first/last `file_row_number` (grouped by `mint` alone when the footer shows
+ *    one `chain` for the whole file);
+ * 2. the rows of the wanted pairs, by `file_row_number` ranges cut at row-group starts (DuckDB
+ *    skips the row groups outside them), `epoch_ms(ts)::DOUBLE, open, high, low, close` in file
+ *    order (DuckDB preserves the row order of a single-relation SELECT), on two connections at
+ *    once, copied chunk by chunk from the vectors' bytes straight into one set of Float64Arrays;
+ *    each pair's candles before its first alert are skipped, not copied.
  * If the inputs break that shape — a pair spread over several files, non-contiguous rows, or ts
- * not strictly increasing — the loader falls back to `CREATE TABLE ohlcv … ORDER BY chain, mint,
- * ts` in the projection database and reads that table the same way (by rowid).
+ * not strictly increasing from the first alert on — the loader falls back to `CREATE TABLE ohlcv
+ * … ORDER BY chain, mint, ts` in the projection database and reads that table the same way (by
+ * rowid). Either way the candles are the same, bit for bit.
  *
  * The candles are read once per projection and shared: every consumer's `candles` stream hands
  * out views (`subarray`) of the same arrays, so a sweep of many strategies over one projection
  * pays the load once and no consumer touches DuckDB. Memory is ~40 bytes (five Float64 columns)
- * per candle of the wanted pairs (the window before a pair's first alert is cut by a view, not a
- * copy) plus a small per-pair record, whatever the number of consumers.
+ * per projected candle (the arrays are sized for the wanted pairs' whole rows, but the room of the
+ * candles before each first alert is left as one unwritten block per range, which never becomes
+ * resident) plus a small per-pair record, whatever the number of consumers.
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { listValue } from "@duckdb/node-api"
@@ -37,7 +43,7 @@ import { Effect, Stream } from "effect"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
 import type { MintSeries } from "../simulate/CandleSeries.js"
 import type { SimAlert } from "../simulate/SimAlert.js"
-import { keyOf, loadResident, loadThroughTable, parquetSource } from "./internal/residentCandles.js"
+import { keyOf, loadResident, loadThroughTable, parquetSource, readDirectory } from "./internal/residentCandles.js"
 
 export interface MintRange {
   readonly chain: string
@@ -69,34 +75,27 @@ export interface ProjectionSpec {
   readonly onProgress?: (done: number, total: number) => Effect.Effect<void>
 }
 
+/** Every alert, read straight from the artifacts' files (no table: only the fallback needs one). */
 const loadAlerts = (conn: DuckDBConnection, spec: ProjectionSpec) =>
-  Effect.zipRight(
-    Duck.run(
+  Effect.map(
+    Duck.readAll(
       conn,
-      `CREATE TABLE alerts AS
-         SELECT alert_id, alert_ts, chain, mint, caller FROM read_parquet($1)
-         ORDER BY alert_ts, alert_id`,
+      `SELECT alert_id, epoch_ms(alert_ts)::DOUBLE AS alert_ts, chain, mint, caller
+       FROM read_parquet($1) ORDER BY alert_ts, alert_id`,
       [listValue([...spec.alertFiles])]
     ),
-    Effect.map(
-      Duck.readAll(
-        conn,
-        `SELECT alert_id, epoch_ms(alert_ts)::DOUBLE AS alert_ts, chain, mint, caller
-         FROM alerts ORDER BY alert_ts, alert_id`
-      ),
-      (reader) => {
-        // Column-wise: ~5× faster than row objects for 10k alerts.
-        const c = reader.getColumnsObjectJS() as Record<string, ReadonlyArray<unknown>>
-        const ids = c.alert_id!
-        return ids.map((id, i): SimAlert => ({
-          alert_id: id as string,
-          alert_ts: c.alert_ts![i] as number,
-          chain: c.chain![i] as string,
-          mint: c.mint![i] as string,
-          caller: (c.caller![i] as string | null) ?? null
-        }))
-      }
-    )
+    (reader) => {
+      // Column-wise: ~5× faster than row objects for 10k alerts.
+      const c = reader.getColumnsObjectJS() as Record<string, ReadonlyArray<unknown>>
+      const ids = c.alert_id!
+      return ids.map((id, i): SimAlert => ({
+        alert_id: id as string,
+        alert_ts: c.alert_ts![i] as number,
+        chain: c.chain![i] as string,
+        mint: c.mint![i] as string,
+        caller: (c.caller![i] as string | null) ?? null
+      }))
+    }
   )
 
 /** (chain, mint) → the first in-range alert's time (epoch ms), from the alerts in JS. */
@@ -118,11 +117,15 @@ export const openProjection = (spec: ProjectionSpec) =>
       threads: spec.threads ?? 2,
       deleteOnClose: true
     })
-    const conn = database.connection
-    const alerts = yield* loadAlerts(conn, spec)
+    const sources = spec.ohlcvFiles.map(parquetSource)
+    // The directory does not depend on the alerts: both run at once, on two connections.
+    const [alerts, directory] = yield* Effect.all([
+      loadAlerts(database.connection, spec),
+      Effect.scoped(Effect.flatMap(Duck.connect(database), (conn) => readDirectory(conn, sources)))
+    ], { concurrency: 2 })
     const first = firstAlerts(alerts, spec.from, spec.to)
-    const loaded = (yield* loadResident(conn, spec.ohlcvFiles.map(parquetSource), first, true, spec)) ??
-      (yield* loadThroughTable(conn, spec, first))
+    const loaded = (yield* loadResident(database, sources, directory, first, true, spec)) ??
+      (yield* loadThroughTable(database, spec, first))
     const projection: Projection = {
       path: spec.databasePath,
       alerts,

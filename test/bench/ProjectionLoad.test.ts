@@ -158,7 +158,7 @@ describe("openProjection", () => {
       expect(again[0]!.series.open.buffer).toBe(series[0]!.series.open.buffer)
     }))
 
-  it.effect("reports progress up to the rows to scan", () =>
+  it.effect("reports progress up to the rows to scan: the wanted pairs' rows, not the whole file", () =>
     Effect.gen(function*() {
       const seen: Array<[number, number]> = []
       yield* Effect.scoped(openProjection({
@@ -169,9 +169,22 @@ describe("openProjection", () => {
         to: TO,
         onProgress: (done, total) => Effect.sync(() => void seen.push([done, total]))
       }))
-      const [rows] = yield* sql("SELECT count(*)::DOUBLE AS n FROM read_parquet($1)", [ohlcv])
+      const [rows] = yield* sql(
+        `SELECT count(*)::DOUBLE AS n,
+           count(*) FILTER (WHERE (chain, mint) IN (
+             SELECT (chain, mint) FROM read_parquet($2)
+             WHERE epoch_ms(alert_ts) >= ${FROM} AND epoch_ms(alert_ts) < ${TO}))::DOUBLE AS wanted
+         FROM read_parquet($1)`,
+        [ohlcv, alerts]
+      )
       expect(seen.length).toBeGreaterThan(0)
-      expect(seen[seen.length - 1]).toEqual([rows!.n, rows!.n])
+      const [done, total] = seen[seen.length - 1]!
+      expect(done).toBe(total)
+      // Every row of a wanted pair is scanned; rows of other pairs only when they sit between two.
+      expect(total).toBeGreaterThanOrEqual(rows!.wanted as number)
+      expect(total).toBeLessThanOrEqual(rows!.n as number)
+      expect(rows!.wanted as number).toBeLessThan(rows!.n as number)
+      for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0])
     }))
 
   it.effect("removes its database when the scope closes, on success and on failure", () =>
