@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { pipeline, runOk, show } from "./support/cli.js"
 import { definition, outputDigests, snapshotDiff, storeSnapshot, tempDir, writeDefinition } from "./support/fixtures.js"
 import { expectConsistent, expectFsckCli } from "./support/fsck.js"
-import { storedRuns } from "./support/storeCheck.js"
+import { isAlive, storedRuns } from "./support/storeCheck.js"
 
 const work = tempDir("diskfull")
 const mount = NodePath.join(work.dir, "tmpfs")
@@ -69,8 +69,8 @@ const tmpFiles = (store: string): Array<string> => {
 describe("disk full", () => {
   it("a run that cannot fit fails with ENOSPC naming the file; nothing partial, no action or record added", async () => {
     const def = writeDefinition(work.dir, "first.json", definition("disk-first", {}, market))
-    // 64 KiB: the generator's first Parquet file cannot be written. 400 KiB: the generator gets
-    // one of its two outputs published before the second fails.
+    // 64 KiB: the generator's first Parquet file cannot be written. 400 KiB: the generator's two
+    // files fit (they are moved, not copied, into the store) and a later step runs out.
     for (const [i, kib] of [64, 400].entries()) {
       const store = NodePath.join(mount, `empty-${i}`)
       mkdirSync(store)
@@ -81,9 +81,24 @@ describe("disk full", () => {
       expect(result.stdout).toBe("")
       expectNoSpace(result.stderr, store)
       const added = snapshotDiff(before, storeSnapshot(store)).added.filter((path) => !path.endsWith("/"))
-      if (kib === 64) expect(added).toEqual([]) // the store is exactly as it was (empty directories aside)
-      // No action entry and no run record: the failed node is not cached, no run was recorded.
-      expect(added.filter((path) => !path.startsWith("objects/") && !path.startsWith("artifacts/")), `${kib} KiB free`).toEqual([])
+      if (kib === 64) {
+        expect(added).toEqual([]) // the store is exactly as it was (empty directories aside)
+      } else {
+        // The generator finished (its outputs and action entry are complete) and no node after it
+        // was cached. The run is on record as failed — or, when the disk had no room left even for
+        // that record, still "running" with its process gone, which every reader reports as
+        // abandoned (the tracker's liveness check); it is never shown as running.
+        const runs = storedRuns(store)
+        expect(runs.length, `${kib} KiB free`).toBe(1)
+        for (const run of runs) {
+          if (run.status !== "failed") expect([run.status, isAlive(run.pid)], run.path).toEqual(["running", false])
+        }
+        const shown = await pipeline(["experiments", "list", "--json", "--store", store])
+        const latest = JSON.parse(shown.stdout).experiments.map((e: { latestRun: { effectiveStatus: string } }) => e.latestRun.effectiveStatus)
+        expect(latest, show(shown)).toEqual([expect.stringMatching(/^(failed|abandoned)$/)])
+        const actions = added.filter((path) => path.startsWith("actions/") && !path.startsWith("actions/identity/"))
+        expect(actions.length, `${kib} KiB free: ${actions.join(", ")}`).toBeLessThanOrEqual(1)
+      }
       // What was published before the failure is complete (a finished output of the failed node,
       // unreferenced, which gc sweeps and a rerun republishes under the same id).
       await expectConsistent(store)
