@@ -322,10 +322,16 @@ const copyChunk = (
   while (s < segments.length && segments[s]!.firstRow + segments[s]!.count <= start) s++
   cursor.s = s
   let ts: Float64Array | undefined
-  let open: Float64Array | undefined
-  let high: Float64Array | undefined
-  let low: Float64Array | undefined
-  let close: Float64Array | undefined
+  let prices: ReadonlyArray<Float64Array> | undefined
+  /** Rows lo … hi - 1 of the chunk to `at` in every column; prices are read from the chunk once. */
+  const copyRows = (lo: number, hi: number, at: number) => {
+    prices ??= [1, 2, 3, 4].map((column) => doublesOf(chunk, column, rows))
+    columns.ts.set(ts!.subarray(lo, hi), at)
+    columns.open.set(prices[0]!.subarray(lo, hi), at)
+    columns.high.set(prices[1]!.subarray(lo, hi), at)
+    columns.low.set(prices[2]!.subarray(lo, hi), at)
+    columns.close.set(prices[3]!.subarray(lo, hi), at)
+  }
   for (let k = s; k < segments.length; k++) {
     const seg = segments[k]!
     if (seg.firstRow >= end) break
@@ -333,16 +339,7 @@ const copyChunk = (
     const hi = Math.min(end, seg.firstRow + seg.count) - start
     ts ??= doublesOf(chunk, 0, rows)
     if (seg.split) {
-      open ??= doublesOf(chunk, 1, rows)
-      high ??= doublesOf(chunk, 2, rows)
-      low ??= doublesOf(chunk, 3, rows)
-      close ??= doublesOf(chunk, 4, rows)
-      const at = seg.dest + (start + lo - seg.firstRow)
-      columns.ts.set(ts.subarray(lo, hi), at)
-      columns.open.set(open.subarray(lo, hi), at)
-      columns.high.set(high.subarray(lo, hi), at)
-      columns.low.set(low.subarray(lo, hi), at)
-      columns.close.set(close.subarray(lo, hi), at)
+      copyRows(lo, hi, seg.dest + (start + lo - seg.firstRow))
       seg.copied += hi - lo
       continue
     }
@@ -352,16 +349,8 @@ const copyChunk = (
       // A range's segments arrive one after the other: this one starts where the last one ended.
       seg.dest = range.next
     }
-    open ??= doublesOf(chunk, 1, rows)
-    high ??= doublesOf(chunk, 2, rows)
-    low ??= doublesOf(chunk, 3, rows)
-    close ??= doublesOf(chunk, 4, rows)
     const dest = seg.dest + seg.copied
-    columns.ts.set(ts.subarray(lo, hi), dest)
-    columns.open.set(open.subarray(lo, hi), dest)
-    columns.high.set(high.subarray(lo, hi), dest)
-    columns.low.set(low.subarray(lo, hi), dest)
-    columns.close.set(close.subarray(lo, hi), dest)
+    copyRows(lo, hi, dest)
     seg.copied += hi - lo
     range.next = dest + (hi - lo)
   }
