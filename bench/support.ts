@@ -3,15 +3,13 @@
  * the child-process protocol (a child writes one JSON document to the file named by its last
  * argument; stdout is free for the child's own noise).
  */
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { DuckWorkspace } from "../nodes/duckdb/index.js"
-import { RunEnvironment } from "../nodes/engine/index.js"
-import { ExperimentTracker, ProcessLiveness, StoreLive } from "../store/index.js"
+import { experimentLayer } from "../nodes/engine/index.js"
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 export const ROOT = join(BENCH_DIR, "..")
@@ -71,14 +69,7 @@ export const syntheticInputs = (size: SizeConfig): Inputs => ({
 })
 
 /** Every service `runExperiment` needs, on a filesystem store at `root`. */
-export const storeLayer = (root: string) =>
-  Layer.mergeAll(
-    StoreLive.layer(root),
-    ExperimentTracker.layerFileSystem(root).pipe(Layer.provide(ProcessLiveness.layerNode)),
-    ProcessLiveness.layerNode,
-    RunEnvironment.unknown,
-    DuckWorkspace.layer
-  )
+export const storeLayer = (root: string) => experimentLayer(root)
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
 

@@ -3,13 +3,11 @@
  * directory, the tracker, process liveness, and the run environment (git state of this code).
  * Built per command because the store directory comes from the parsed global options.
  */
-import { Layer } from "effect"
 import { execFileSync } from "node:child_process"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
-import { DuckWorkspace } from "../nodes/duckdb/index.js"
-import { RunEnvironment } from "../nodes/engine/index.js"
-import { ExperimentTracker, type GitInfo, ProcessLiveness, StoreLive } from "../store/index.js"
+import { experimentLayer } from "../nodes/engine/index.js"
+import type { GitInfo } from "../store/index.js"
 
 const packageDir = NodePath.resolve(NodePath.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -33,11 +31,4 @@ export const gitInfo = (): GitInfo => {
   return cachedGit
 }
 
-export const storeLayer = (storeDir: string) =>
-  Layer.mergeAll(
-    StoreLive.layer(storeDir),
-    ExperimentTracker.layerFileSystem(storeDir).pipe(Layer.provide(ProcessLiveness.layerNode)),
-    ProcessLiveness.layerNode,
-    RunEnvironment.layer(gitInfo()),
-    DuckWorkspace.layer
-  )
+export const storeLayer = (storeDir: string) => experimentLayer(storeDir, { git: gitInfo() })

@@ -10,20 +10,15 @@ import { Chunk, Effect, Exit, Stream } from "effect"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Duck } from "../../nodes/duckdb/index.js"
 import { openProjection, type Projection } from "../../nodes/project/Projection.js"
 import { generateSynthetic, makeSyntheticConfig } from "../../nodes/synthetic/index.js"
+import { expectedCandles, type ExpectedSeries, sql } from "../project/support.js"
 
 let dir: string
 let ohlcv: string
 let alerts: string
 const FROM = Date.parse("2024-01-01T06:00:00Z")
 const TO = Date.parse("2024-01-02T00:00:00Z")
-
-const sql = (text: string, params: ReadonlyArray<string> = []) =>
-  Effect.scoped(
-    Effect.flatMap(Duck.openDatabase(Duck.MEMORY, { threads: 1 }), (db) => Duck.readRowsJS(db.connection, text, [...params]))
-  )
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "projection-test-"))
@@ -46,40 +41,8 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-interface Expected {
-  readonly key: string
-  readonly intervalMs: number
-  readonly ts: Array<number>
-  readonly ohlc: Array<Array<number>>
-}
-
 /** What the projection must contain, by plain SQL over the original file. */
-const expected = (from: number, to: number) =>
-  Effect.map(
-    sql(
-      `WITH a AS (
-         SELECT chain, mint, min(epoch_ms(alert_ts)) AS first FROM read_parquet($2)
-         WHERE epoch_ms(alert_ts) >= ${from} AND epoch_ms(alert_ts) < ${to} GROUP BY chain, mint)
-       SELECT o.chain, o.mint, epoch_ms(o.ts)::DOUBLE AS ts, o.open, o.high, o.low, o.close, o.interval_s
-       FROM read_parquet($1) o JOIN a ON o.chain = a.chain AND o.mint = a.mint
-       WHERE epoch_ms(o.ts) >= a.first ORDER BY o.chain, o.mint, o.ts`,
-      [ohlcv, alerts]
-    ),
-    (rows) => {
-      const out: Array<Expected> = []
-      for (const r of rows) {
-        const key = `${r.chain}/${r.mint}`
-        let last = out[out.length - 1]
-        if (last === undefined || last.key !== key) {
-          last = { key, intervalMs: Number(r.interval_s) * 1000, ts: [], ohlc: [] }
-          out.push(last)
-        }
-        last.ts.push(r.ts as number)
-        last.ohlc.push([r.open, r.high, r.low, r.close] as Array<number>)
-      }
-      return out
-    }
-  )
+const expected = (from: number, to: number) => expectedCandles(ohlcv, alerts, from, to)
 
 const load = (files: ReadonlyArray<string>, from = FROM, to = TO) =>
   Effect.gen(function*() {
@@ -94,7 +57,7 @@ const load = (files: ReadonlyArray<string>, from = FROM, to = TO) =>
     return { projection, series }
   })
 
-const actual = (series: ReadonlyArray<{ chain: string; mint: string; series: any }>): Array<Expected> =>
+const actual = (series: ReadonlyArray<{ chain: string; mint: string; series: any }>): Array<ExpectedSeries> =>
   series.map((m) => {
     const s = m.series
     const ts: Array<number> = []
@@ -106,7 +69,7 @@ const actual = (series: ReadonlyArray<{ chain: string; mint: string; series: any
     return { key: `${m.chain}/${m.mint}`, intervalMs: s.intervalMs, ts, ohlc }
   })
 
-const checkAgainstSql = (projection: Projection, series: ReadonlyArray<any>, want: ReadonlyArray<Expected>) => {
+const checkAgainstSql = (projection: Projection, series: ReadonlyArray<any>, want: ReadonlyArray<ExpectedSeries>) => {
   expect(want.length).toBeGreaterThan(2)
   expect(actual(series)).toEqual(want)
   expect(projection.mints.map((m) => `${m.chain}/${m.mint}`)).toEqual(want.map((w) => w.key))

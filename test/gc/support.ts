@@ -3,10 +3,9 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { DuckWorkspace } from "../../nodes/duckdb/index.js"
-import { RunEnvironment } from "../../nodes/engine/index.js"
+import { experimentLayer } from "../../nodes/engine/index.js"
 import { decodeDefinition, runExperiment } from "../../nodes/experiment/index.js"
-import { ExperimentTracker, ProcessLiveness, StoreLive } from "../../store/index.js"
+import { ProcessLiveness } from "../../store/index.js"
 
 /** A temp directory removed when the scope closes. */
 export const tempDir = (prefix: string) =>
@@ -17,13 +16,7 @@ export const tempDir = (prefix: string) =>
 
 /** Every store service on `root`, with the given liveness port (default: the real one). */
 export const storeAt = (root: string, liveness: Layer.Layer<ProcessLiveness> = ProcessLiveness.layerNode) =>
-  Layer.mergeAll(
-    StoreLive.layer(root),
-    ExperimentTracker.layerFileSystem(root).pipe(Layer.provide(liveness)),
-    liveness,
-    RunEnvironment.unknown,
-    DuckWorkspace.layer
-  )
+  experimentLayer(root, { liveness })
 
 /**
  * A small synthetic experiment; `feeBps` varies the strategy so that every trade's pnl (and so every

@@ -22,6 +22,7 @@ import {
 } from "../../nodes/project/internal/residentCandles.js"
 import { openProjection } from "../../nodes/project/Projection.js"
 import { generateSynthetic, makeSyntheticConfig } from "../../nodes/synthetic/index.js"
+import { expectedCandles, sql } from "./support.js"
 
 let dir: string
 let ohlcv: string
@@ -30,11 +31,6 @@ let big: string
 let bigAlerts: string
 const FROM = Date.parse("2024-01-01T06:00:00Z")
 const TO = Date.parse("2024-01-02T00:00:00Z")
-
-const sql = (text: string, params: ReadonlyArray<string> = []) =>
-  Effect.scoped(
-    Effect.flatMap(Duck.openDatabase(Duck.MEMORY, { threads: 1 }), (db) => Duck.readRowsJS(db.connection, text, [...params]))
-  )
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "resident-candles-test-"))
@@ -93,30 +89,12 @@ interface Series {
 
 /** The wanted candles by plain SQL: ts, open, high, low, close flattened per pair. */
 const expected = (ohlcvFile: string, alertsFile: string) =>
-  Effect.map(
-    sql(
-      `WITH a AS (
-         SELECT chain, mint, min(epoch_ms(alert_ts)) AS first FROM read_parquet($2)
-         WHERE epoch_ms(alert_ts) >= ${FROM} AND epoch_ms(alert_ts) < ${TO} GROUP BY chain, mint)
-       SELECT o.chain, o.mint, epoch_ms(o.ts)::DOUBLE AS ts, o.open, o.high, o.low, o.close, o.interval_s
-       FROM read_parquet($1) o JOIN a ON o.chain = a.chain AND o.mint = a.mint
-       WHERE epoch_ms(o.ts) >= a.first ORDER BY o.chain, o.mint, o.ts`,
-      [ohlcvFile, alertsFile]
-    ),
-    (rows) => {
-      const out: Array<Series> = []
-      for (const r of rows) {
-        const key = `${r.chain}/${r.mint}`
-        let last = out[out.length - 1]
-        if (last === undefined || last.key !== key) {
-          last = { key, intervalMs: Number(r.interval_s) * 1000, values: [] }
-          out.push(last)
-        }
-        last.values.push(r.ts as number, r.open as number, r.high as number, r.low as number, r.close as number)
-      }
-      return out
-    }
-  )
+  Effect.map(expectedCandles(ohlcvFile, alertsFile, FROM, TO), (series): Array<Series> =>
+    series.map(({ intervalMs, key, ohlc, ts }) => ({
+      key,
+      intervalMs,
+      values: ts.flatMap((t, i) => [t, ...ohlc[i]!])
+    })))
 
 const actual = (loaded: Pick<Loaded, "series">): Array<Series> =>
   loaded.series.map((m) => {

@@ -1,0 +1,27 @@
+/**
+ * Every service an experiment needs, on the filesystem store at `root`: the store services, the
+ * tracker with process liveness, the run environment (git state; unknown when not given) and the
+ * process's DuckDB workspace. The one composition the CLI, the tests and the benchmark build on.
+ */
+import { Layer } from "effect"
+import { ExperimentTracker, type GitInfo, ProcessLiveness, StoreLive } from "../../store/index.js"
+import { DuckWorkspace } from "../duckdb/index.js"
+import { RunEnvironment } from "./Engine.js"
+
+export interface ExperimentLayerOptions {
+  /** The git state of the computing code (provenance only); unknown when absent. */
+  readonly git?: GitInfo
+  /** How the tracker tells live run owners from dead ones; the real process table by default. */
+  readonly liveness?: Layer.Layer<ProcessLiveness>
+}
+
+export const experimentLayer = (root: string, options: ExperimentLayerOptions = {}) => {
+  const liveness = options.liveness ?? ProcessLiveness.layerNode
+  return Layer.mergeAll(
+    StoreLive.layer(root),
+    ExperimentTracker.layerFileSystem(root).pipe(Layer.provide(liveness)),
+    liveness,
+    options.git === undefined ? RunEnvironment.unknown : RunEnvironment.layer(options.git),
+    DuckWorkspace.layer
+  )
+}
