@@ -22,6 +22,7 @@ import {
 } from "../../store/index.js"
 import { artifactIdOf } from "../../store/internal/artifactCatalog.js"
 import { storeAt, tempDir } from "../gc/support.js"
+import { flipFirstByte } from "../store/suites/support.js"
 
 const provenance = { engineVersion: "test", duckdbVersion: "test", git: { commit: null, dirty: false } }
 
@@ -59,18 +60,6 @@ const putEntry = (node: string, outputs: Record<string, string>) =>
     const entry: ActionEntry = { key, node, material: { node }, outputs: refs, ranAt: "2026-01-01T00:00:00.000Z", durationMs: 1 }
     yield* cache.put(entry)
     return entry
-  })
-
-const flipFirstByte = (file: string) =>
-  Effect.promise(async () => {
-    await fs.chmod(file, 0o644)
-    const handle = await fs.open(file, "r+")
-    const byte = Buffer.alloc(1)
-    await handle.read(byte, 0, 1, 0)
-    byte[0] ^= 0xff
-    await handle.write(byte, 0, 1, 0)
-    await handle.close()
-    await fs.chmod(file, 0o444)
   })
 
 const withStore = <A, E>(body: (root: string) => Effect.Effect<A, E, any>) =>
