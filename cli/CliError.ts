@@ -49,7 +49,8 @@ export const unknownIdOf = (kind: "experiment" | "artifact", id: string, store: 
     const named = kind === "experiment"
       ? Predicate.isTagged(error, "ExperimentNotFound") && (error as { experimentId?: unknown }).experimentId === id
       : Predicate.isTagged(error, "ArtifactNotFound") &&
-        [id, id.trim().toLowerCase()].includes(String((error as { artifactId?: unknown }).artifactId))
+        [id, id.trim().toLowerCase()].includes(String((error as { artifactId?: unknown }).artifactId)) &&
+        (error as { reason?: unknown }).reason === undefined // on record but unusable: say why
     // An id too long to be a file name in the store cannot name anything there either.
     const tooLong = Predicate.isTagged(error, "StoreIOError") && (error as { reason?: unknown }).reason === "ENAMETOOLONG"
     return named || tooLong ? new UnknownId({ kind, id, store }) : error

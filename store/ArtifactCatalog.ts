@@ -132,6 +132,11 @@ export interface ArtifactCatalogShape {
   readonly dataPath: (
     id: ArtifactId
   ) => Effect.Effect<string, ArtifactNotFound | ObjectNotFound | ObjectCorrupt | CatalogError>
+  /**
+   * The manifest on record, as stored: not checked against its id (fsck). Every other reader treats
+   * a manifest that does not hash to its id as absent.
+   */
+  readonly recorded: (id: ArtifactId) => Effect.Effect<ArtifactManifest | undefined, CatalogError>
   /** Removes a manifest (gc only). */
   readonly remove: (id: ArtifactId) => Effect.Effect<void, StoreIOError>
 }

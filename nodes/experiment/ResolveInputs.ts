@@ -25,8 +25,8 @@ const resolveOne = (role: "alerts" | "ohlcv", ref: InputRef, index: number) =>
     const field = `inputs.${role}[${index}]`
     if (typeof ref === "string") {
       const manifest = yield* catalog.get(ref).pipe(
-        Effect.catchTag("ArtifactNotFound", () =>
-          Effect.fail(new InputNotResolved({ field, reason: `unknown artifact ${ref}` })))
+        Effect.catchTag("ArtifactNotFound", (error) =>
+          Effect.fail(new InputNotResolved({ field, reason: error.reason === undefined ? `unknown artifact ${ref}` : error.message })))
       )
       if (manifest.type !== expectedType[role]) {
         return yield* new InputNotResolved({

@@ -43,7 +43,7 @@ const checkOne = (id: ArtifactId, role: "alerts" | "ohlcv", contract: AnyContrac
     const problems: Array<InputProblem> = []
     const found = yield* Effect.either(catalog.get(id))
     if (found._tag === "Left") {
-      const reason = found.left._tag === "ArtifactNotFound" ? "no such artifact" : found.left.message
+      const reason = found.left._tag === "ArtifactNotFound" ? found.left.reason ?? "no such artifact" : found.left.message
       return { problems: [{ artifactId: id, role, problem: reason }], manifest: undefined }
     }
     const manifest: ArtifactManifest = found.right

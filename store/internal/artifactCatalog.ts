@@ -6,7 +6,7 @@
  * Note: this module is imported by ../ArtifactCatalog.ts, which it imports back; it must not touch
  * that module's values at load time (schemas are built lazily in `schemas()`).
  */
-import { DateTime, Effect, Schema } from "effect"
+import { DateTime, Effect, Either, Schema } from "effect"
 import {
   AmbiguousArtifactId,
   ArtifactId,
@@ -41,6 +41,8 @@ export interface CatalogBackend {
   readonly readManifest: (id: Id) => Effect.Effect<Manifest | undefined, StoreIOError | RecordDecodeError>
   /** First writer wins; a later write of the same id is a no-op. */
   readonly writeManifestOnce: (manifest: Manifest) => Effect.Effect<void, StoreIOError | RecordDecodeError>
+  /** Atomic replace: only for a manifest on record that is malformed or does not hash to its id. */
+  readonly replaceManifest: (manifest: Manifest) => Effect.Effect<void, StoreIOError | RecordDecodeError>
   readonly readStatus: (id: Id) => Effect.Effect<StatusOverlay | undefined, StoreIOError | RecordDecodeError>
   readonly writeStatus: (id: Id, overlay: StatusOverlay) => Effect.Effect<void, StoreIOError | RecordDecodeError>
   /** Ids with a manifest, sorted. */
@@ -107,6 +109,28 @@ export const artifactIdOf = (fields: {
     (digest) => `art_${hexOf(digest)}` as Id
   )
 
+/**
+ * Why the manifest on record under `id` cannot be trusted, or undefined when it can: its own
+ * artifactId must be `id` and its fields must hash to it (DESIGN.md §3). A manifest whose digest
+ * was changed (say, to another experiment's object) fails here.
+ */
+export const manifestMismatch = (id: string, manifest: Manifest): Effect.Effect<string | undefined> =>
+  manifest.artifactId !== id
+    ? Effect.succeed(`the file of ${id} holds the manifest of ${manifest.artifactId}`)
+    : Effect.map(Effect.either(artifactIdOf(manifest)), (expected) =>
+        Either.isLeft(expected)
+          ? `its fields cannot be hashed: ${expected.left.message}`
+          : expected.right === id
+          ? undefined
+          : `its fields (digest ${manifest.digest}, type, schemaVersion, logicalKey, inputs) hash to ${expected.right}`
+      )
+
+/** A manifest read back and checked against its id. */
+type Reading =
+  | { readonly _tag: "Absent" }
+  | { readonly _tag: "Mismatch"; readonly reason: string }
+  | { readonly _tag: "Sound"; readonly manifest: Manifest }
+
 export const fileSystemBackend = (layout: StoreLayout): CatalogBackend => {
   const { manifestJson, overlayJson } = schemas()
   const indexDir = (index: IndexName, key: string) =>
@@ -126,6 +150,10 @@ export const fileSystemBackend = (layout: StoreLayout): CatalogBackend => {
     writeManifestOnce: (manifest) => {
       const path = layout.manifestPath(manifest.artifactId)
       return Effect.flatMap(encodeAt(manifestJson, path, manifest), (text) => writeOnce(layout, path, `${text}\n`))
+    },
+    replaceManifest: (manifest) => {
+      const path = layout.manifestPath(manifest.artifactId)
+      return Effect.flatMap(encodeAt(manifestJson, path, manifest), (text) => writeAtomic(layout, path, `${text}\n`))
     },
     readStatus: (id) => {
       const path = layout.statusPath(id)
@@ -165,6 +193,7 @@ export const memoryBackend = (): CatalogBackend => {
       Effect.sync(() => {
         if (!manifests.has(manifest.artifactId)) manifests.set(manifest.artifactId, manifest)
       }),
+    replaceManifest: (manifest) => Effect.sync(() => void manifests.set(manifest.artifactId, manifest)),
     readStatus: (id) => Effect.sync(() => overlays.get(id)),
     writeStatus: (id, overlay) => Effect.sync(() => void overlays.set(id, overlay)),
     listIds: Effect.sync(() => [...manifests.keys()].sort(compareText)),
@@ -198,14 +227,33 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
         : { ...rest, status: overlay.status, supersededBy: overlay.supersededBy }
     })
 
-  const find = (id: Id) =>
+  /** A manifest that does not hash to its id is never served: it reads as absent (with the reason). */
+  const read = (id: Id): Effect.Effect<Reading, StoreIOError | RecordDecodeError> =>
     Effect.flatMap(backend.readManifest(id), (manifest) =>
-      manifest === undefined ? Effect.succeed(undefined) : withStatus(manifest)
+      manifest === undefined
+        ? Effect.succeed<Reading>({ _tag: "Absent" })
+        : Effect.map(manifestMismatch(id, manifest), (mismatch): Reading =>
+            mismatch === undefined ? { _tag: "Sound", manifest } : { _tag: "Mismatch", reason: mismatch }
+          )
     )
 
+  const readSound = (id: Id) => Effect.map(read(id), (reading) => (reading._tag === "Sound" ? reading.manifest : undefined))
+
+  const find = (id: Id) =>
+    Effect.flatMap(readSound(id), (manifest) => (manifest === undefined ? Effect.succeed(undefined) : withStatus(manifest)))
+
   const get: ArtifactCatalogShape["get"] = (id) =>
-    Effect.flatMap(find(id), (manifest) =>
-      manifest === undefined ? Effect.fail(new ArtifactNotFound({ artifactId: id })) : Effect.succeed(manifest)
+    Effect.flatMap(read(id), (reading): Effect.Effect<Manifest, ArtifactNotFound | StoreIOError | RecordDecodeError> =>
+      reading._tag === "Sound"
+        ? withStatus(reading.manifest)
+        : Effect.fail(
+            reading._tag === "Absent"
+              ? new ArtifactNotFound({ artifactId: id })
+              : new ArtifactNotFound({
+                  artifactId: id,
+                  reason: `its manifest does not match its id (${reading.reason}); it is treated as absent until a run republishes it`
+                })
+          )
     )
 
   const publish: ArtifactCatalogShape["publish"] = Effect.fn("ArtifactCatalog.publish")(function* (request) {
@@ -249,14 +297,20 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
     // Object before manifest: a manifest never names an object that is not durable.
     const stored = yield* objects.putFile(request.file, { move: request.move ?? false })
     const artifactId = yield* artifactIdOf({ ...request, digest: stored.digest, inputs })
-    const existing = yield* find(artifactId)
-    if (existing !== undefined) return existing
+    const onRecord = yield* read(artifactId).pipe(
+      Effect.catchTag("RecordDecodeError", (error) => Effect.succeed<Reading>({ _tag: "Mismatch", reason: error.detail }))
+    )
+    if (onRecord._tag === "Sound") return yield* withStatus(onRecord.manifest)
     // Index markers before the manifest: an index is always a superset of the manifests.
     yield* Effect.all(
       [backend.addToIndex("type", request.type, artifactId), ...inputs.map((input) => backend.addToIndex("input", input, artifactId))],
       { concurrency: "unbounded", discard: true }
     )
-    yield* backend.writeManifestOnce(draft(stored.digest, stored.bytes, artifactId))
+    const manifest = draft(stored.digest, stored.bytes, artifactId)
+    // Write-once, except over a manifest that is malformed or does not hash to its id (tampered or
+    // damaged): that one is replaced atomically, which repairs it.
+    if (onRecord._tag === "Absent") yield* backend.writeManifestOnce(manifest)
+    else yield* backend.replaceManifest(manifest)
     // Another process may have won the race: return whichever manifest is on record.
     return yield* get(artifactId)
   })
@@ -359,7 +413,7 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
         // The index is a superset: keep consumers whose manifest really lists this input.
         Effect.flatMap(backend.listIndex("input", manifest.artifactId), (candidates) =>
           Effect.map(
-            Effect.forEach(candidates, (candidate) => backend.readManifest(candidate), { concurrency: 16 }),
+            Effect.forEach(candidates, readSound, { concurrency: 16 }),
             (found) =>
               found
                 .filter((m): m is Manifest => m !== undefined && m.inputs.includes(manifest.artifactId))
@@ -385,6 +439,7 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
     lineage,
     downstream,
     dataPath,
+    recorded: (id) => backend.readManifest(id),
     remove: (id) => backend.remove(id)
   }
 }
