@@ -19,10 +19,13 @@
  *    (`actions/identity/`) whose entry is removed or absent are removed, as are unreadable ones.
  * 5. **Objects** are kept when a kept manifest references their digest. Just before objects are
  *    removed, manifests that appeared while gc ran are read and their objects spared too.
- * 6. **tmp/.** An entry whose owner pid (parsed from its name, `<kind>-<pid>-…`) is not alive on
- *    this host is removed, and so is any entry not written for 24 h (by mtime; this also covers
- *    names without a pid and pids reused by another process); entries of live processes are kept.
- *    DuckDB projections (`*-projection.duckdb`, `.wal`, `.tmp/`) of dead processes are included.
+ * 6. **tmp/.** Only entries named by the store's temp pattern (TempName.ts:
+ *    `<kind>-<pid>-<n>-<16 hex><suffix>`) are candidates: one whose owner pid is not alive on this
+ *    host is removed, and so is one not written for 24 h (by mtime; this also covers pids reused by
+ *    another process); entries of live processes are kept. DuckDB projections
+ *    (`*-projection.duckdb`, `.wal`, `.tmp/`) of dead processes are included. Links are never
+ *    followed: a symlinked tmp/ or entry, and any other name, is left alone and listed in
+ *    `leftAlone` (a user's file in a directory adopted as a store is not debris).
  *    Index markers naming an artifact without a manifest (debris of an interrupted publish) are
  *    removed.
  * 7. **Grace period.** Nothing (experiment record, manifest, action entry, identity pointer, index
@@ -81,6 +84,13 @@ export interface GcItem {
   readonly detail?: string
 }
 
+/** Something gc found but did not touch because the store did not write it. */
+export interface GcLeftAlone {
+  readonly path: string
+  /** e.g. "a symbolic link: gc does not follow links", "not a name the store writes". */
+  readonly reason: string
+}
+
 export interface GcSummaryRow {
   readonly kind: GcKind
   readonly count: number
@@ -94,6 +104,8 @@ export interface GcReport {
   readonly keptExperiments: ReadonlyArray<string>
   /** Removed (or, in a dry run, to be removed), in removal order. */
   readonly removed: ReadonlyArray<GcItem>
+  /** tmp/ entries (or tmp/ itself) not of the store's pattern, or links: never removed (rule 6). */
+  readonly leftAlone: ReadonlyArray<GcLeftAlone>
   /** `removed` per kind, every kind present (count 0 included), in `GC_KINDS` order. */
   readonly summary: ReadonlyArray<GcSummaryRow>
   /** Unreachable items spared because they were modified within the grace period, per kind. */

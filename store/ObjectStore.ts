@@ -43,7 +43,10 @@ export interface ObjectStoreShape {
   readonly ensureIntact: (digest: Digest) => Effect.Effect<void, ObjectNotFound | ObjectCorrupt | StoreIOError>
   readonly list: () => Effect.Effect<ReadonlyArray<StoredObject>, StoreIOError>
   readonly remove: (digest: Digest) => Effect.Effect<void, StoreIOError>
-  /** A fresh path under the store's tmp/ (same filesystem as objects/), deleted when the scope closes. */
+  /**
+   * A fresh path under the store's tmp/ (same filesystem as objects/), deleted when the scope closes.
+   * `suffix` is made of `[A-Za-z0-9._-]` (TempName.ts; else InvalidSuffix).
+   */
   readonly scratchPath: (suffix: string) => Effect.Effect<string, StoreIOError, Scope.Scope>
   /** The store's root directory, for display only. */
   readonly root: string

@@ -74,7 +74,8 @@ export const gcDocument = (report: GcReport) => ({
   totalBytes: report.summary.reduce((sum, row) => sum + row.bytes, 0),
   kept: report.kept,
   sparedByGrace: report.sparedByGrace,
-  removed: report.removed
+  removed: report.removed,
+  leftAlone: report.leftAlone
 })
 
 export const gcCommand = Command.make("gc", { dryRun, keepLast, graceMinutes }, (args) =>
@@ -108,6 +109,10 @@ export const gcCommand = Command.make("gc", { dryRun, keepLast, graceMinutes }, 
       `kept: ${counted(kept.experiment, "experiment")}, ${counted(kept.artifact, "artifact")}, ${counted(kept.object, "object")}, ` +
         `${counted(kept.action, "action")}, ${counted(kept.tmp, "tmp")} of live processes`
     )
+    if (report.leftAlone.length > 0) {
+      lines.push(`left alone (not written by the store): ${report.leftAlone.length}`)
+      lines.push(...report.leftAlone.map((item) => `  ${item.path}  (${item.reason})`))
+    }
     const spared = report.sparedByGrace.filter((row) => row.count > 0)
     if (spared.length > 0) {
       lines.push(

@@ -14,7 +14,8 @@ import * as fsp from "node:fs/promises"
 import * as nodePath from "node:path"
 import type { StoreIOError } from "../StoreError.js"
 import type { StoreLayout } from "../StoreLayout.js"
-import { attempt, errnoOf, exists, fsyncDir, mkdirp, mkdirpDurable, uniqueName, unlinkIfExists } from "./fsOps.js"
+import { attempt, errnoOf, exists, fsyncDir, mkdirp, mkdirpDurable, unlinkIfExists } from "./fsOps.js"
+import { type TempKind, tempName } from "../TempName.js"
 
 export { toStoreIOError } from "./fsOps.js"
 
@@ -30,11 +31,11 @@ export type WriteOnceOutcome = "written" | "exists"
 /** A fresh temp path under tmp/, removed when `use` ends, whatever the outcome. */
 export const withTempPath = <A, E, R>(
   layout: StoreLayout,
-  kind: string,
+  kind: TempKind,
   use: (tempPath: string) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => layout.tmpPath(uniqueName(kind))),
+    Effect.sync(() => layout.tmpPath(tempName(kind))),
     use,
     (tempPath) => Effect.ignore(unlinkIfExists(tempPath))
   )

@@ -4,11 +4,11 @@
  * branch on a code and never on message text.
  */
 import { Effect } from "effect"
-import { randomBytes } from "node:crypto"
 import type { BigIntStats } from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as nodePath from "node:path"
 import { StoreIOError } from "../StoreError.js"
+import { parseTempName } from "../TempName.js"
 
 /** The errno code of a Node error, if it has one. */
 export const errnoOf = (cause: unknown): string | undefined =>
@@ -52,6 +52,10 @@ export const attemptOptional = <A>(
 
 export const statBig = (path: string): Effect.Effect<BigIntStats | undefined, StoreIOError> =>
   attemptOptional("stat", path, () => fsp.stat(path, { bigint: true }))
+
+/** Like `statBig` but about the entry itself: a symbolic link is reported as one, never followed. */
+export const lstatBig = (path: string): Effect.Effect<BigIntStats | undefined, StoreIOError> =>
+  attemptOptional("stat", path, () => fsp.lstat(path, { bigint: true }))
 
 export const exists = (path: string): Effect.Effect<boolean, StoreIOError> =>
   Effect.map(statBig(path), (stats) => stats !== undefined)
@@ -114,16 +118,5 @@ export const mkdirpDurable = (dir: string): Effect.Effect<void, StoreIOError> =>
     }
   )
 
-let counter = 0
-/**
- * A name no other writer uses, in this process or any other sharing the store:
- * `<kind>-<pid>-<counter>-<16 random hex>`. The pid lets gc tell a live writer's file from debris.
- */
-export const uniqueName = (kind: string): string =>
-  `${kind}-${process.pid}-${(counter++).toString(36)}-${randomBytes(8).toString("hex")}`
-
-/** Parses the pid back out of a `uniqueName` (for gc's tmp sweep). */
-export const ownerPidOf = (name: string): number | undefined => {
-  const match = /^[^-]+-(\d+)-[0-9a-z]+-[0-9a-f]{16}/.exec(name)
-  return match ? Number(match[1]) : undefined
-}
+/** The pid of a store temp name's writer; `undefined` for a name that is not the store's. */
+export const ownerPidOf = (name: string): number | undefined => parseTempName(name)?.pid

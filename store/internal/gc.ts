@@ -8,10 +8,11 @@ import { ActionCache, type ActionEntry, IdentityPointer } from "../ActionCache.j
 import { ArtifactCatalog, type ArtifactId, type ArtifactManifest } from "../ArtifactCatalog.js"
 import type { Digest } from "../Digest.js"
 import { ExperimentTracker, type ExperimentDetail, ProcessLiveness } from "../ExperimentTracker.js"
-import type { GcItem, GcKind, GcReport, GcSummaryRow } from "../Gc.js"
+import type { GcItem, GcKind, GcLeftAlone, GcReport, GcSummaryRow } from "../Gc.js"
 import { ObjectStore } from "../ObjectStore.js"
 import { layoutOf } from "../StoreLayout.js"
-import { ownerPidOf, readDir, readText, removeRecursive, unlinkIfExists } from "./fsOps.js"
+import { parseTempName } from "../TempName.js"
+import { readDir, readText, removeRecursive, unlinkIfExists } from "./fsOps.js"
 import { ACTION_NAME, fileInfo, listManifestIds, listMarkers, removeDirIfEmpty, treeInfo } from "./gcFiles.js"
 
 /** The kinds gc removes, in removal order (the reverse of the write order). */
@@ -45,6 +46,8 @@ const closure = (roots: Iterable<string>, byId: ReadonlyMap<string, ArtifactMani
   }
   return reached
 }
+
+const LINK = "a symbolic link: gc does not follow links"
 
 const decodePointer = Schema.decodeUnknownOption(Schema.parseJson(IdentityPointer))
 
@@ -255,15 +258,33 @@ export const runGc = (options: GcPlanOptions) =>
       }
     }
 
-    // 9. tmp/: dead owners, and anything older than the cap.
+    // 9. tmp/: only names of the store's temp pattern (TempName.ts), never through a link; of
+    // those, dead owners' and anything older than the cap. Anything else is the user's: left alone.
     const tmpItems: Array<GcItem> = []
+    const leftAlone: Array<GcLeftAlone> = []
     let keptTmp = 0
-    for (const name of yield* readDir(layout.tmp)) {
+    const tmpDir = yield* fileInfo(layout.tmp)
+    const tmpUsable = tmpDir !== undefined && tmpDir.isDirectory && !tmpDir.isSymbolicLink
+    if (tmpDir !== undefined && !tmpUsable) {
+      leftAlone.push({ path: layout.tmp, reason: tmpDir.isSymbolicLink ? LINK : "not a directory" })
+    }
+    const tmpNames = tmpUsable ? yield* readDir(layout.tmp) : []
+    for (const name of tmpNames) {
       const path = layout.tmpPath(name)
+      const entry = yield* fileInfo(path)
+      if (entry === undefined) continue
+      const parsed = parseTempName(name)
+      if (entry.isSymbolicLink || parsed === undefined) {
+        leftAlone.push({
+          path,
+          reason: entry.isSymbolicLink ? LINK : "not a name the store writes"
+        })
+        continue
+      }
       const info = yield* treeInfo(path)
       if (info === undefined) continue
-      const pid = ownerPidOf(name)
-      const dead = pid !== undefined && pid !== liveness.self.pid && !(yield* liveness.isAlive(pid))
+      const pid = parsed.pid
+      const dead = pid !== liveness.self.pid && !(yield* liveness.isAlive(pid))
       // mtime: when the entry was last written (ctime moves on any chmod or rename).
       const old = now - info.mtimeMs >= options.tmpMaxAgeMs
       if (!dead && !old) {
@@ -309,6 +330,7 @@ export const runGc = (options: GcPlanOptions) =>
       graceMs: options.graceMs,
       keptExperiments: keptExperiments.map((detail) => detail.experiment.experimentId),
       removed,
+      leftAlone,
       summary: countRows(removed),
       sparedByGrace: countRows(spared),
       kept: {

@@ -17,6 +17,8 @@ export interface FileInfo {
   /** The mtime alone (newest in a tree): when the content was last written. */
   readonly mtimeMs: number
   readonly isDirectory: boolean
+  /** The entry itself is a symbolic link (never followed). */
+  readonly isSymbolicLink: boolean
 }
 
 /** The later of mtime and ctime: objects keep a fixed mtime, their ctime says when they were linked in. */
@@ -43,7 +45,8 @@ export const fileInfo = (path: string): Effect.Effect<FileInfo | undefined, Stor
           bytes: Number(stats.size),
           modifiedMs: modifiedMsOf(stats),
           mtimeMs: mtimeMsOf(stats),
-          isDirectory: stats.isDirectory()
+          isDirectory: stats.isDirectory(),
+          isSymbolicLink: stats.isSymbolicLink()
         }
   )
 
@@ -56,7 +59,13 @@ export const treeInfo = (path: string): Effect.Effect<FileInfo | undefined, Stor
     const top = await lstatOrUndefined(path)
     if (top === undefined) return undefined
     if (!top.isDirectory()) {
-      return { bytes: Number(top.size), modifiedMs: modifiedMsOf(top), mtimeMs: mtimeMsOf(top), isDirectory: false }
+      return {
+        bytes: Number(top.size),
+        modifiedMs: modifiedMsOf(top),
+        mtimeMs: mtimeMsOf(top),
+        isDirectory: false,
+        isSymbolicLink: top.isSymbolicLink()
+      }
     }
     let bytes = 0
     let modifiedMs = modifiedMsOf(top)
@@ -81,7 +90,7 @@ export const treeInfo = (path: string): Effect.Effect<FileInfo | undefined, Stor
         else bytes += Number(stats.size)
       }
     }
-    return { bytes, modifiedMs, mtimeMs, isDirectory: true }
+    return { bytes, modifiedMs, mtimeMs, isDirectory: true, isSymbolicLink: false }
   })
 
 /** Removes an empty directory; a missing or non-empty one is left alone. */

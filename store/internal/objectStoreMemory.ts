@@ -10,7 +10,8 @@ import * as nodePath from "node:path"
 import { type Digest, hashBytes, hexOf } from "../Digest.js"
 import type { ObjectStoreShape, StoredObject, VerifyResult } from "../ObjectStore.js"
 import { ObjectNotFound, StoreIOError } from "../StoreError.js"
-import { attempt, mkdirp, readBytes, removeRecursive, uniqueName, unlinkIfExists } from "./fsOps.js"
+import { attempt, mkdirp, readBytes, removeRecursive, unlinkIfExists } from "./fsOps.js"
+import { TEMP_SUFFIX, tempName } from "../TempName.js"
 import { requireIntact } from "./verifyResult.js"
 
 export const make = Effect.gen(function* () {
@@ -54,7 +55,7 @@ export const make = Effect.gen(function* () {
   const path: ObjectStoreShape["path"] = (digest) =>
     Effect.flatMap(get(digest), (bytes) => {
       const file = nodePath.join(materialised, hexOf(digest))
-      const temp = nodePath.join(scratch, uniqueName("materialise"))
+      const temp = nodePath.join(scratch, tempName("materialise"))
       return attempt("materialise", file, async () => {
         try {
           await fsp.access(file)
@@ -86,10 +87,10 @@ export const make = Effect.gen(function* () {
         unlinkIfExists(nodePath.join(materialised, hexOf(digest)))
       ),
     scratchPath: (suffix) =>
-      /[/\\\0]/.test(suffix)
+      !TEMP_SUFFIX.test(suffix)
         ? Effect.fail(new StoreIOError({ operation: "scratchPath", path: suffix, reason: "InvalidSuffix" }))
         : Effect.acquireRelease(
-            Effect.sync(() => nodePath.join(scratch, `${uniqueName("scratch")}${suffix}`)),
+            Effect.sync(() => nodePath.join(scratch, tempName("scratch", suffix))),
             (file) => Effect.ignore(removeRecursive(file))
           ),
     root

@@ -12,7 +12,8 @@ import type { ObjectStoreShape, StoredObject } from "../ObjectStore.js"
 import type { StoreIOError } from "../StoreError.js"
 import { ensureLayout, makeLayout, StoreRoot } from "../StoreLayout.js"
 import { type CatalogBackend, fileSystemBackend, make as makeCatalog } from "./artifactCatalog.js"
-import { mkdirp, removeRecursive, uniqueName } from "./fsOps.js"
+import { mkdirp, removeRecursive } from "./fsOps.js"
+import { tempName } from "../TempName.js"
 import { make as makeObjects } from "./objectStoreFileSystem.js"
 
 export interface OverlayParts {
@@ -82,7 +83,7 @@ export const make = (
   Effect.gen(function*() {
     const mainLayout = makeLayout(nodePath.resolve(mainRoot))
     yield* ensureLayout(mainLayout)
-    const scratchDir = nodePath.resolve(scratchRoot ?? mainLayout.tmpPath(uniqueName("overlay")))
+    const scratchDir = nodePath.resolve(scratchRoot ?? mainLayout.tmpPath(tempName("overlay")))
     yield* Effect.acquireRelease(mkdirp(scratchDir), () => Effect.ignore(removeRecursive(scratchDir)))
     const scratchLayout = makeLayout(scratchDir)
     yield* ensureLayout(scratchLayout)

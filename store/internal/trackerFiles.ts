@@ -11,7 +11,7 @@
  *   write would let a concurrent reader see an empty file).
  * Errno failures become StoreIOError{operation, path, reason: errno code}.
  */
-import { uniqueName } from "./fsOps.js"
+import { tempName } from "../TempName.js"
 import * as fs from "node:fs/promises"
 import * as nodePath from "node:path"
 import { Effect, Ref } from "effect"
@@ -79,7 +79,7 @@ export const fileSystemFiles = (root: string): RecordFiles => {
     Effect.acquireRelease(
       Effect.gen(function* () {
         yield* io("mkdir", tmpDir, () => fs.mkdir(tmpDir, { recursive: true }))
-        const path = nodePath.join(tmpDir, `${uniqueName("tracker")}.json.tmp`)
+        const path = nodePath.join(tmpDir, tempName("tracker", ".json.tmp"))
         yield* Effect.acquireUseRelease(
           io("open", path, () => fs.open(path, "wx")),
           (handle) =>

@@ -249,7 +249,7 @@ describe("gc", () => {
     )
   )
 
-  it.live("tmp/: a dead pid's projection (and WAL) goes, a live pid's stays; nameless debris goes after 24 h", () =>
+  it.live("tmp/: a dead pid's projection (and WAL) goes, a live pid's stays, its debris after 24 h; other names stay", () =>
     withStore((root) =>
       Effect.gen(function* () {
         const tmp = makeLayout(root).tmp
@@ -265,26 +265,30 @@ describe("gc", () => {
           deadDb: path.join(tmp, name(deadPid, 1)),
           deadWal: path.join(tmp, `${name(deadPid, 1)}.wal`),
           liveDb: path.join(tmp, name(livePid, 2)),
-          oldDebris: path.join(tmp, "tracker-0f1e2d3c-aaaa-bbbb-cccc-0123456789ab.json.tmp"),
-          youngDebris: path.join(tmp, "tracker-1f1e2d3c-aaaa-bbbb-cccc-0123456789ab.json.tmp")
+          oldDebris: path.join(tmp, `tracker-${livePid}-3-0123456789abcdef.json.tmp`),
+          youngDebris: path.join(tmp, `tracker-${livePid}-4-0123456789abcdef.json.tmp`),
+          // Not a name the store writes (store/TempName.ts): never removed, however old.
+          foreign: path.join(tmp, "tracker-0f1e2d3c-aaaa-bbbb-cccc-0123456789ab.json.tmp")
         }
         for (const file of Object.values(files)) yield* Effect.promise(() => fs.writeFile(file, "x".repeat(100)))
         yield* Effect.promise(() => fs.mkdir(`${files.deadDb}.tmp`))
         yield* Effect.promise(() => fs.writeFile(path.join(`${files.deadDb}.tmp`, "spill"), "y".repeat(50)))
         yield* age(files.oldDebris, 25 * 3600_000)
+        yield* age(files.foreign, 25 * 3600_000)
 
         const planned = yield* gc({ dryRun: true })
         expect(planned.removed.map((i) => i.id).sort()).toEqual(
           [path.basename(files.deadDb), `${path.basename(files.deadDb)}.tmp`, path.basename(files.deadWal), path.basename(files.oldDebris)].sort()
         )
         expect(planned.summary.find((r) => r.kind === "tmp")).toEqual({ kind: "tmp", count: 4, bytes: 350 })
-        expect((yield* Effect.promise(() => fs.readdir(tmp))).length).toBe(6)
+        expect(planned.leftAlone).toEqual([{ path: files.foreign, reason: "not a name the store writes" }])
+        expect((yield* Effect.promise(() => fs.readdir(tmp))).length).toBe(7)
 
         const report = yield* gc()
         expect(report.removed.map((i) => i.id)).toEqual(planned.removed.map((i) => i.id))
         expect(report.kept.tmp).toBe(2)
         expect((yield* Effect.promise(() => fs.readdir(tmp))).sort()).toEqual(
-          [path.basename(files.liveDb), path.basename(files.youngDebris)].sort()
+          [path.basename(files.liveDb), path.basename(files.youngDebris), path.basename(files.foreign)].sort()
         )
       })
     )
