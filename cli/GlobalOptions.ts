@@ -15,7 +15,8 @@ export const STORE_ENV_VAR = "PIPELINE_STORE"
 export const globalOptions = {
   store: Options.directory("store").pipe(
     Options.withDescription(`The store directory (default: $${STORE_ENV_VAR}, else ./${DEFAULT_STORE_DIR})`),
-    Options.withFallbackConfig(Config.string(STORE_ENV_VAR)),
+    // An empty $PIPELINE_STORE is unset (it would otherwise name the working directory).
+    Options.withFallbackConfig(Config.map(Config.string(STORE_ENV_VAR), (dir) => (dir === "" ? DEFAULT_STORE_DIR : dir))),
     Options.withDefault(DEFAULT_STORE_DIR)
   ),
   json: Options.boolean("json").pipe(

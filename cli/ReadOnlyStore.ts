@@ -11,12 +11,12 @@ import { statSync } from "node:fs"
 import * as NodePath from "node:path"
 import { DuckWorkspace } from "../nodes/duckdb/index.js"
 import { RunEnvironment } from "../nodes/engine/index.js"
-import { ExperimentTracker, ProcessLiveness, StoreMemory } from "../store/index.js"
+import { ExperimentTracker, ProcessLiveness, STORE_LAYOUT_DIRS, STORE_MARKER, StoreMemory } from "../store/index.js"
 import { StoreMissing } from "./CliError.js"
 import { gitInfo } from "./StoreLayers.js"
 
-/** The top-level directories of which a store has at least one (store/StoreLayout.ts). */
-const STORE_ENTRIES = ["objects", "artifacts", "actions", "experiments"]
+/** A store has its marker, or (made before the marker existed) one of these directories (store/StoreLayout.ts). */
+const STORE_ENTRIES = [STORE_MARKER, ...STORE_LAYOUT_DIRS]
 
 /** "absent" only when the path certainly does not exist; an unreadable path is not absent. */
 const probe = (path: string): "directory" | "other" | "absent" | "unknown" => {
@@ -29,8 +29,8 @@ const probe = (path: string): "directory" | "other" | "absent" | "unknown" => {
 }
 
 /**
- * Whether `storeDir` holds a store: a directory with at least one of the store's top-level
- * directories. A missing path, a file, or an empty or unrelated directory holds none (so a read
+ * Whether `storeDir` holds a store: a directory with the store's marker file or at least one of
+ * the store's top-level directories. A missing path, a file, or an empty or unrelated directory holds none (so a read
  * never turns `--store ~/Documents` into a store). When the answer cannot be known (permission
  * denied), it is `true`: the store layers then report the real error.
  */

@@ -21,7 +21,8 @@ const PREFIX = "pipeline: "
 /**
  * Error tags that mean "the command line or the definition file is wrong" (exit 2), besides
  * @effect/cli's own ValidationError: a malformed definition, an input selector or an id that
- * names nothing (UnknownId, an ambiguous artifact prefix), a `--store` that holds no store.
+ * names nothing (UnknownId, an ambiguous artifact prefix), a `--store` that holds no store, or one
+ * that holds other files and so is never made a store (NotAStore).
  */
 export const usageErrorTags: ReadonlySet<string> = new Set([
   "UsageError",
@@ -29,7 +30,8 @@ export const usageErrorTags: ReadonlySet<string> = new Set([
   "InputNotResolved",
   "UnknownId",
   "AmbiguousArtifactId",
-  "StoreMissing"
+  "StoreMissing",
+  "NotAStore"
 ])
 
 const tagOf = (error: unknown): string | undefined =>

@@ -74,6 +74,22 @@ export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("
   }
 }
 
+/**
+ * `path` exists, is not a store (no marker file, none of the store's directories) and is not empty:
+ * it is never turned into one, so a user's files there are never mixed with the store's.
+ * `entries` names a few of what it holds.
+ */
+export class NotAStore extends Schema.TaggedError<NotAStore>()("NotAStore", {
+  path: Schema.String,
+  entries: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    const shown = this.entries.slice(0, 3).join(", ")
+    const more = this.entries.length > 3 ? ", …" : ""
+    return `${this.path} is not a store and not empty (it holds ${shown}${more}): a store is only created in a new or empty directory`
+  }
+}
+
 export type StoreError =
   | StoreIOError
   | ObjectNotFound
@@ -82,3 +98,4 @@ export type StoreError =
   | RecordDecodeError
   | ExperimentNotFound
   | IllegalTransition
+  | NotAStore

@@ -13,22 +13,119 @@
  * experiments/                     tracker records (owned by ExperimentTracker)
  * cache/stat/<path-hash>.json      the file digest cache: (dev, ino, size, mtime-ns) → digest
  * tmp/                             staging, scratch and projections; same filesystem as objects/
+ * pipeline-store.json              the marker: this directory is a store (written when it is created)
  * ```
+ *
+ * A directory becomes a store only when it is new or empty (`openStore`); one that holds anything
+ * else and is not a store already is refused (`NotAStore`). A store made before the marker existed
+ * is recognised by its layout (objects/, artifacts/, actions/ or experiments/) and gains the marker.
  *
  * The index markers are written *before* the manifest, so an index is always a superset of the
  * manifests (a crash leaves at worst a dangling marker, which readers skip and gc removes).
  */
 import { Context, Effect, Layer } from "effect"
+import type * as fs from "node:fs"
+import * as fsp from "node:fs/promises"
 import * as nodePath from "node:path"
 import { type Digest, hexOf } from "./Digest.js"
-import type { StoreIOError } from "./StoreError.js"
-import { mkdirp } from "./internal/fsOps.js"
+import { NotAStore, type StoreIOError } from "./StoreError.js"
+import { attempt, errnoOf, fsyncDir, mkdirp, mkdirpDurable } from "./internal/fsOps.js"
 
 /** The store's root directory, shared by all filesystem layers. */
 export class StoreRoot extends Context.Tag("pipeline/store/StoreRoot")<StoreRoot, { readonly root: string }>() {
   /** `dir` is resolved to an absolute path once, here. */
   static layer = (dir: string): Layer.Layer<StoreRoot> => Layer.succeed(StoreRoot, { root: nodePath.resolve(dir) })
+
+  /** `layer`, after `openStore`: the directory is a store (created when new or empty), or this fails. */
+  static layerOpen = (dir: string): Layer.Layer<StoreRoot, StoreIOError | NotAStore> =>
+    Layer.effect(
+      StoreRoot,
+      Effect.suspend(() => {
+        const root = nodePath.resolve(dir)
+        return Effect.as(openStore(root), { root })
+      })
+    )
 }
+
+/** The file whose presence says "this directory is a store". */
+export const STORE_MARKER = "pipeline-store.json"
+/** Top-level directories by which a store made before the marker existed is recognised. */
+export const STORE_LAYOUT_DIRS: ReadonlyArray<string> = ["objects", "artifacts", "actions", "experiments"]
+const MARKER_TEXT = `${JSON.stringify({ format: "pipeline-store", version: 1 })}\n`
+
+/**
+ * What `root` is: absent; a store (its marker); a store made before the marker (one of its layout
+ * directories); empty; or something else (`foreign`, with its entry names).
+ */
+export type StoreDirState =
+  | { readonly _tag: "absent" | "store" | "legacy" | "empty" }
+  | { readonly _tag: "foreign"; readonly entries: ReadonlyArray<string> }
+
+export const storeDirState = (root: string): Effect.Effect<StoreDirState, StoreIOError> =>
+  attempt("open store", root, async (): Promise<StoreDirState> => {
+    let entries: Array<fs.Dirent>
+    try {
+      entries = await fsp.readdir(root, { withFileTypes: true })
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return { _tag: "absent" }
+      throw error
+    }
+    if (entries.some((entry) => entry.name === STORE_MARKER)) return { _tag: "store" }
+    if (entries.some((entry) => entry.isDirectory() && STORE_LAYOUT_DIRS.includes(entry.name))) return { _tag: "legacy" }
+    if (entries.length === 0) return { _tag: "empty" }
+    return { _tag: "foreign", entries: entries.map((entry) => entry.name).sort() }
+  })
+
+/**
+ * Creates the marker (exclusively: when another process made it first, theirs stands) and makes
+ * it durable. `bestEffort`: a store that cannot be written (read-only) stays usable without it.
+ */
+const writeMarker = (root: string, bestEffort: boolean): Effect.Effect<void, StoreIOError> => {
+  const path = nodePath.join(root, STORE_MARKER)
+  return attempt("create", path, async () => {
+    let handle: fsp.FileHandle | undefined
+    try {
+      handle = await fsp.open(path, "wx", 0o444)
+      await handle.writeFile(MARKER_TEXT, "utf8")
+      await handle.sync()
+      return true
+    } catch (error) {
+      const code = errnoOf(error)
+      if (code === "EEXIST") return false
+      if (bestEffort && ["EACCES", "EPERM", "EROFS"].includes(code ?? "")) return false
+      throw error
+    } finally {
+      await handle?.close()
+    }
+  }).pipe(Effect.flatMap((created) => (created ? fsyncDir(root) : Effect.void)))
+}
+
+/**
+ * Makes sure `root` is a store before anything is written in it: a new path is created, an empty
+ * directory initialised (the marker first, so a concurrent opener sees a store, never a half-made
+ * foreign directory), a store made before the marker gains it; a non-empty directory that is not a
+ * store fails with `NotAStore` and nothing in it changes.
+ */
+export const openStore = (root: string): Effect.Effect<void, StoreIOError | NotAStore> =>
+  Effect.gen(function*() {
+    let state = yield* storeDirState(root)
+    if (state._tag === "absent") {
+      yield* mkdirpDurable(root)
+      state = yield* storeDirState(root)
+    }
+    switch (state._tag) {
+      case "store":
+        return
+      case "legacy":
+        return yield* writeMarker(root, true)
+      case "empty":
+        return yield* writeMarker(root, false)
+      case "absent":
+        return yield* new NotAStore({ path: root, entries: [] }) // removed while being opened
+      case "foreign":
+        return yield* new NotAStore({ path: root, entries: state.entries })
+    }
+  })
 
 export interface StoreLayout {
   readonly root: string

@@ -9,19 +9,22 @@ import { ActionCache } from "./ActionCache.js"
 import { ArtifactCatalog } from "./ArtifactCatalog.js"
 import { FileDigestCache } from "./FileDigestCache.js"
 import { ObjectStore } from "./ObjectStore.js"
-import type { StoreIOError } from "./StoreError.js"
+import type { NotAStore, StoreIOError } from "./StoreError.js"
 import { StoreRoot } from "./StoreLayout.js"
 
 export type StoreServices = StoreRoot | FileDigestCache | ObjectStore | ArtifactCatalog | ActionCache
 
-/** Every filesystem layer on one root directory (created if absent). */
+/**
+ * Every filesystem layer on one root directory: a store, or a new or empty directory that becomes
+ * one (`openStore`); any other directory fails with `NotAStore` before anything is written.
+ */
 export const StoreLive = {
-  layer: (root: string): Layer.Layer<StoreServices, StoreIOError> =>
+  layer: (root: string): Layer.Layer<StoreServices, StoreIOError | NotAStore> =>
     ActionCache.layerFileSystem.pipe(
       Layer.provideMerge(ArtifactCatalog.layerFileSystem),
       Layer.provideMerge(ObjectStore.layerFileSystem),
       Layer.provideMerge(FileDigestCache.layerFileSystem),
-      Layer.provideMerge(StoreRoot.layer(root))
+      Layer.provideMerge(StoreRoot.layerOpen(root))
     )
 }
 

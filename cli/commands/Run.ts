@@ -1,7 +1,8 @@
 /**
  * `pipeline run <definition.json>`: runs an experiment incrementally and prints what ran.
  * `--json` prints exactly the document of DESIGN.md §9; `--dry-run` plans only; `--timeout`
- * interrupts the run past a duration (recorded as failed with RunTimedOut).
+ * interrupts the run past a duration (recorded as failed with RunTimedOut). `--dry-run` only reads:
+ * without a store it plans as for an empty one and creates nothing.
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Duration, Effect, Option } from "effect"
@@ -11,6 +12,7 @@ import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { nodeLines, progressRenderer } from "../Progress.js"
+import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 
 const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
@@ -61,12 +63,13 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
       }
       timeoutDuration = parsed.value
     }
+    // --dry-run only reads: without a store it plans against an empty one and creates none.
     const result = yield* runExperiment(decoded, encoded, {
       mode: args.dryRun ? "dryRun" : "normal",
       concurrency: args.concurrency,
       onEvent: progressRenderer(config.progress),
       ...(timeoutDuration ? { timeout: timeoutDuration } : {})
-    }).pipe(Effect.provide(storeLayer(config.storeDir)))
+    }).pipe(Effect.provide(args.dryRun && !storeExists(config.storeDir) ? emptyStoreLayer() : storeLayer(config.storeDir)))
 
     const status = args.dryRun ? "planned" : "completed"
     if (config.json) return yield* printJson(runDocument(result, status))

@@ -8,7 +8,7 @@ import * as path from "node:path"
 import type { ArtifactId, PublishRequest } from "../../../store/ArtifactCatalog.js"
 import { ObjectStore } from "../../../store/ObjectStore.js"
 import { StoreLive, StoreMemory, type StoreServices } from "../../../store/StoreLive.js"
-import type { StoreIOError } from "../../../store/StoreError.js"
+import type { NotAStore, StoreIOError } from "../../../store/StoreError.js"
 import type { StoreRoot } from "../../../store/StoreLayout.js"
 
 /** A temp directory removed when the scope closes. */
@@ -22,7 +22,7 @@ export const tempDir = (prefix = "store-test-") =>
 export type StoreUnderTest = Exclude<StoreServices, StoreRoot>
 
 /** A fresh store per call; a function so every test gets its own. */
-export type MakeStore = () => Layer.Layer<StoreUnderTest, StoreIOError>
+export type MakeStore = () => Layer.Layer<StoreUnderTest, StoreIOError | NotAStore>
 
 export const memoryStore: MakeStore = () => StoreMemory.layer
 
