@@ -28,7 +28,7 @@ import type * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as nodePath from "node:path"
 import { type Digest, hexOf } from "./Digest.js"
-import { NotAStore, type StoreIOError } from "./StoreError.js"
+import { NotAStore, StoreIOError } from "./StoreError.js"
 import { attempt, errnoOf, fsyncDir, mkdirp, mkdirpDurable } from "./internal/fsOps.js"
 
 /** The store's root directory, shared by all filesystem layers. */
@@ -67,7 +67,8 @@ export const storeDirState = (root: string): Effect.Effect<StoreDirState, StoreI
     try {
       entries = await fsp.readdir(root, { withFileTypes: true })
     } catch (error) {
-      if (errnoOf(error) === "ENOENT") return { _tag: "absent" }
+      // ENOTDIR: a file on the way (or at root), which the mkdir that follows reports.
+      if (errnoOf(error) === "ENOENT" || errnoOf(error) === "ENOTDIR") return { _tag: "absent" }
       throw error
     }
     if (entries.some((entry) => entry.name === STORE_MARKER)) return { _tag: "store" }
@@ -121,7 +122,7 @@ export const openStore = (root: string): Effect.Effect<void, StoreIOError | NotA
       case "empty":
         return yield* writeMarker(root, false)
       case "absent":
-        return yield* new NotAStore({ path: root, entries: [] }) // removed while being opened
+        return yield* new StoreIOError({ operation: "open store", path: root, reason: "ENOENT" }) // removed meanwhile
       case "foreign":
         return yield* new NotAStore({ path: root, entries: state.entries })
     }
