@@ -32,9 +32,11 @@
  *    marker, object) modified less than `grace` ago (default 15 minutes) is removed, so the fresh
  *    outputs of a concurrent run survive (git's gc.pruneExpire). "Modified" is the later of a file's
  *    mtime and ctime: objects carry a fixed mtime, and their ctime records when they were linked in.
- * 8. **Order.** Action entries go first, then identity pointers, experiment records, manifests,
- *    markers, objects and tmp/ — the reverse of the write order (object → manifest → entry), so a
- *    concurrent reader never gets a hit whose artifacts are half gone.
+ * 8. **Order.** Dependents go before what they depend on: identity pointers, then action entries,
+ *    experiment records, manifests (a derived artifact's before its inputs'), markers, objects and
+ *    tmp/ — the reverse of the write order (object → manifest → entry), so a concurrent reader never
+ *    gets a hit whose artifacts are half gone, and a gc killed at any point leaves a store fsck
+ *    calls clean (no `input-missing`, `output-missing` or `object-missing`).
  * 9. **Dry run** computes the same plan and changes nothing.
  *
  * gc refuses to run (fails with RecordDecodeError) on a store holding an undecodable manifest,

@@ -172,13 +172,15 @@ export const fileSystemBackend = (layout: StoreLayout): CatalogBackend => {
     addToIndex: (index, key, id) => touchOnce(`${indexDir(index, key)}/${id}`),
     remove: (id) =>
       Effect.gen(function* () {
+        // The manifest first: the index stays a superset of the manifests at every step (a
+        // process killed here leaves dangling markers, which readers skip and gc removes).
         const manifest = yield* Effect.orElseSucceed(readManifest(id), () => undefined)
+        yield* unlinkIfExists(layout.manifestPath(id))
+        yield* unlinkIfExists(layout.statusPath(id))
         if (manifest !== undefined) {
           yield* unlinkIfExists(`${layout.typeIndexDir(manifest.type)}/${id}`)
           for (const input of manifest.inputs) yield* unlinkIfExists(`${layout.inputIndexDir(input)}/${id}`)
         }
-        yield* unlinkIfExists(layout.statusPath(id))
-        yield* unlinkIfExists(layout.manifestPath(id))
       })
   }
 }

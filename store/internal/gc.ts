@@ -16,7 +16,7 @@ import { readDir, readText, removeRecursive, unlinkIfExists } from "./fsOps.js"
 import { ACTION_NAME, fileInfo, listManifestIds, listMarkers, removeDirIfEmpty, treeInfo } from "./gcFiles.js"
 
 /** The kinds gc removes, in removal order (the reverse of the write order). */
-export const GC_KINDS = ["action", "identity", "experiment", "artifact", "marker", "object", "tmp"] as const
+export const GC_KINDS = ["identity", "action", "experiment", "artifact", "marker", "object", "tmp"] as const
 const KINDS: ReadonlyArray<GcKind> = GC_KINDS
 
 export interface GcPlanOptions {
@@ -45,6 +45,39 @@ const closure = (roots: Iterable<string>, byId: ReadonlyMap<string, ArtifactMani
     for (const input of manifest.inputs) if (!reached.has(input)) stack.push(input)
   }
   return reached
+}
+
+/**
+ * `manifests` ordered so that every artifact comes before the artifacts among them it was derived
+ * from (its inputs, transitively): the reverse of a depth-first post-order over inputs
+ * (deterministic for a given order of `manifests`).
+ */
+export const dependentsFirst = (manifests: ReadonlyArray<ArtifactManifest>): Array<ArtifactManifest> => {
+  const byId = new Map<string, ArtifactManifest>(manifests.map((m) => [m.artifactId, m]))
+  const done = new Set<string>()
+  const inputsFirst: Array<ArtifactManifest> = []
+  for (const start of manifests) {
+    if (done.has(start.artifactId)) continue
+    done.add(start.artifactId)
+    // Iterative DFS: [manifest, index of the next input to visit].
+    const stack: Array<[ArtifactManifest, number]> = [[start, 0]]
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!
+      const [manifest, next] = top
+      if (next < manifest.inputs.length) {
+        top[1] = next + 1
+        const input = byId.get(manifest.inputs[next]!)
+        if (input !== undefined && !done.has(input.artifactId)) {
+          done.add(input.artifactId)
+          stack.push([input, 0])
+        }
+      } else {
+        stack.pop()
+        inputsFirst.push(manifest)
+      }
+    }
+  }
+  return inputsFirst.reverse()
 }
 
 const LINK = "a symbolic link: gc does not follow links"
@@ -86,7 +119,9 @@ export const runGc = (options: GcPlanOptions) =>
     for (const [rank, { detail }] of details.entries()) {
       const id = detail.experiment.experimentId
       const dir = nodePath.join(layout.experiments, id)
-      const live = detail.runs.some((view) => view.effectiveStatus === "pending" || view.effectiveStatus === "running")
+      // An unreadable run may be live or reference anything: its experiment is kept, conservatively.
+      const live = detail.unreadable.length > 0 ||
+        detail.runs.some((view) => view.effectiveStatus === "pending" || view.effectiveStatus === "running")
       if (options.keepLast === undefined || rank < options.keepLast || live) {
         keptExperiments.push(detail)
         continue
@@ -123,9 +158,10 @@ export const runGc = (options: GcPlanOptions) =>
 
     // 3. Roots and reachability. `base`: without the grace rule; `kept`: with it.
     const baseRoots = new Set<string>()
-    for (const { experiment, runs } of keptExperiments) {
+    for (const { experiment, runs, unreadable } of keptExperiments) {
       for (const ids of Object.values(experiment.inputs)) for (const id of ids) baseRoots.add(id)
       for (const { run } of runs) for (const output of Object.values(run.outputs)) baseRoots.add(output.artifactId)
+      for (const bad of unreadable) for (const id of bad.mentions) baseRoots.add(id)
     }
     for (const manifest of manifests) {
       if (manifest.producedBy.node === "import" && manifest.status !== "tombstoned") baseRoots.add(manifest.artifactId)
@@ -300,12 +336,15 @@ export const runGc = (options: GcPlanOptions) =>
       })
     }
 
-    // Removal, in the reverse of the write order.
+    // Removal, in the reverse of the write order and dependents before what they depend on, so a
+    // gc killed at any point leaves a store fsck calls clean: identity pointers before their action
+    // entries, entries and experiment records before the artifacts they name, a derived artifact's
+    // manifest before its inputs' manifests, manifests before objects.
     if (!options.dryRun) {
-      for (const entry of removedEntries) yield* actions.remove(entry.key)
       for (const item of removed) if (item.kind === "identity") yield* unlinkIfExists(item.path)
+      for (const entry of removedEntries) yield* actions.remove(entry.key)
       for (const item of removed) if (item.kind === "experiment") yield* removeRecursive(item.path)
-      for (const manifest of removedArtifacts) yield* catalog.remove(manifest.artifactId)
+      for (const manifest of dependentsFirst(removedArtifacts)) yield* catalog.remove(manifest.artifactId)
       for (const manifest of removedArtifacts) yield* removeDirIfEmpty(layout.inputIndexDir(manifest.artifactId))
       for (const item of removed) if (item.kind === "marker") yield* unlinkIfExists(item.path)
       // Manifests published while gc ran keep their objects.
