@@ -210,10 +210,21 @@ export interface RunView {
   readonly effectiveStatus: EffectiveStatus
 }
 
+/** A run file that exists but does not decode: reported, never allowed to hide the other runs. */
+export interface UnreadableRun {
+  readonly runId: string
+  readonly path: string
+  readonly detail: string
+  /** Every artifact id its text mentions: what it may reference (gc keeps them). */
+  readonly mentions: ReadonlyArray<string>
+}
+
 export interface ExperimentDetail {
   readonly experiment: ExperimentRecord
-  /** Ordered by run number. */
+  /** Ordered by run number; runs whose file does not decode are in `unreadable` instead. */
   readonly runs: ReadonlyArray<RunView>
+  /** Ordered by run number. */
+  readonly unreadable: ReadonlyArray<UnreadableRun>
 }
 
 export interface ExperimentSummary {
@@ -266,7 +277,7 @@ export interface ExperimentTrackerShape {
   readonly get: (experimentId: ExperimentId) => Effect.Effect<ExperimentDetail, ExperimentNotFound | TrackerError>
   /** Resolves a full id or a unique prefix (with or without `exp_`, at least 4 hex digits). */
   readonly resolve: (idOrPrefix: string) => Effect.Effect<ExperimentRecord, ExperimentNotFound | TrackerError>
-  /** Experiments with their latest run, ordered by createdAt then id. */
+  /** Experiments with their latest readable run, ordered by createdAt then id. */
   readonly list: (filter?: ExperimentFilter) => Effect.Effect<ReadonlyArray<ExperimentSummary>, TrackerError>
   /** Experiments whose inputs (all groups) include every given artifact id; same order as list. */
   readonly findByInputs: (

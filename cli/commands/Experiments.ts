@@ -132,8 +132,8 @@ const show = Command.make("show", { experimentId }, (args) =>
         tracker.resolve(args.experimentId).pipe(unknownIdOf("experiment", args.experimentId, config.storeDir)),
         (record) => tracker.get(record.experimentId)
       )).pipe(Effect.provide(storeLayer(config.storeDir)))
-    const { experiment, runs } = detail
-    if (config.json) return yield* printJson({ experiment, runs: runs.map(runJson) })
+    const { experiment, runs, unreadable } = detail
+    if (config.json) return yield* printJson({ experiment, runs: runs.map(runJson), unreadableRuns: unreadable })
     const lines = [
       `experiment ${experiment.experimentId}`,
       `  name      ${experiment.name}`,
@@ -147,8 +147,12 @@ const show = Command.make("show", { experimentId }, (args) =>
       ids.forEach((id, i) => lines.push(`    ${(i === 0 ? group : "").padEnd(10)} ${id}`))
     }
     lines.push("  definition", indent(stableJson(experiment.definition), 4), "")
-    lines.push(runs.length === 0 ? "no runs" : `runs (${runs.length})`)
+    lines.push(
+      (runs.length === 0 ? "no runs" : `runs (${runs.length})`) +
+        (unreadable.length === 0 ? "" : `, ${unreadable.length} unreadable (listed last)`)
+    )
     for (const view of runs) lines.push(...runLines(view))
+    for (const bad of unreadable) lines.push(`run ${bad.runId}  unreadable: ${bad.path}: ${bad.detail.split("\n").join(" ")}`)
     yield* Console.log(lines.join("\n"))
   })
 ).pipe(Command.withDescription("Show an experiment: definition, frozen inputs and every run"))

@@ -5,7 +5,7 @@
  * module's bindings at module evaluation time (schemas are used inside `make` only), so either
  * evaluation order works. Keep it that way.
  */
-import { Clock, DateTime, Effect, Option, ParseResult, Schema } from "effect"
+import { Clock, DateTime, Effect, Either, Option, ParseResult, Schema } from "effect"
 import type { ArtifactId } from "../ArtifactCatalog.js"
 import {
   type EffectiveStatus,
@@ -22,7 +22,8 @@ import {
   RunRecord,
   type RunStatus,
   type RunView,
-  type TransitionFn
+  type TransitionFn,
+  type UnreadableRun
 } from "../ExperimentTracker.js"
 import { ExperimentNotFound, IllegalTransition, RecordDecodeError } from "../StoreError.js"
 import type { RecordFiles } from "./trackerFiles.js"
@@ -259,12 +260,34 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
       Effect.gen(function* () {
         const experiment = yield* requireExperiment(experimentId)
         const ids = yield* runIdsOf(experimentId)
-        const runs = yield* Effect.forEach(
+        // One malformed run file must not hide the experiment's other runs: it is listed apart.
+        const reads = yield* Effect.forEach(
           ids,
-          (runId) => Effect.map(readRunAt(experimentId, runId), Option.toArray),
+          (runId) =>
+            Effect.flatMap(files.read(runFile(experimentId, runId)), (text) =>
+              text === undefined
+                ? Effect.succeed(Either.right(Option.none<RunRecord>()))
+                : decodeAt(runFile(experimentId, runId), text, decodeRunJson).pipe(
+                    Effect.map((run) => Either.right(Option.some(run))),
+                    Effect.catchTag("RecordDecodeError", (error) =>
+                      Effect.succeed(Either.left({
+                        runId,
+                        path: error.path,
+                        detail: error.detail,
+                        mentions: [...new Set(text.match(/art_[0-9a-f]{64}/g) ?? [])].sort()
+                      } satisfies UnreadableRun))
+                    )
+                  )
+            ),
           { concurrency: 8 }
         )
-        return { experiment, runs: yield* views(runs.flat()) }
+        const runs: Array<RunRecord> = []
+        const unreadable: Array<UnreadableRun> = []
+        for (const read of reads) {
+          if (Either.isRight(read)) runs.push(...Option.toArray(read.right))
+          else unreadable.push(read.left)
+        }
+        return { experiment, runs: yield* views(runs), unreadable }
       }).pipe(Effect.withSpan("ExperimentTracker.get"))
 
     const resolve: ExperimentTrackerShape["resolve"] = (idOrPrefix) =>
@@ -284,9 +307,12 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
     const latestRun = (id: ExperimentId) =>
       Effect.gen(function* () {
         const ids = yield* runIdsOf(id)
-        // Newest first; a run file that vanished between listing and reading is skipped.
+        // Newest first; a run file that vanished between listing and reading, or that does not
+        // decode (reported by `get` and fsck), is skipped.
         for (let i = ids.length - 1; i >= 0; i--) {
-          const run = yield* readRunAt(id, ids[i])
+          const run = yield* Effect.catchTag(readRunAt(id, ids[i]), "RecordDecodeError", () =>
+            Effect.succeed(Option.none<RunRecord>())
+          )
           if (Option.isSome(run)) return { run: run.value, runCount: ids.length }
         }
         return { run: undefined, runCount: ids.length }

@@ -192,7 +192,11 @@ export const runFsck = (options: { readonly concurrency: number }) =>
         continue // ExperimentNotFound: a directory without a record yet (a create in progress)
       }
       experimentCount++
-      const { experiment, runs } = read.right
+      const { experiment, runs, unreadable } = read.right
+      for (const bad of unreadable) {
+        runCount++
+        problems.push({ kind: "experiment", id: `${name}/run ${bad.runId}`, path: bad.path, problem: "malformed", detail: bad.detail })
+      }
       const experimentPath = nodePath.join(layout.experiments, name, "experiment.json")
       for (const [group, ids] of Object.entries(experiment.inputs)) {
         for (const input of ids) {
