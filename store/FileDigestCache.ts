@@ -1,14 +1,24 @@
 /**
- * File digests cached by stat key (DESIGN.md §3): (device, inode, size, mtime-ns) → digest, persisted
- * under `cache/stat/<blake3(absolute path)>.json`, so an unchanged file is never re-hashed, in this process or
- * the next one.
+ * File digests cached by stat key (DESIGN.md §3): (device, inode, size, mtime-ns, ctime-ns) → digest,
+ * persisted under `cache/stat/<blake3(absolute path)>.json`, so an unchanged file is never re-hashed,
+ * in this process or the next one.
+ *
+ * The ctime is in the key as in git's index: the mtime can be put back (`touch -r`, a copy that
+ * preserves times, bit rot under a preserved mtime), the ctime cannot — every write, chmod, utimes,
+ * link or rename sets it to the current time, and no user call sets it. Objects in the store carry a
+ * fixed mtime (1 s after the epoch, as in the Nix store), so for them the ctime is what moves.
  *
  * Racy writes (git's "racily clean" problem): file timestamps are coarse (a kernel tick), so a file
  * rewritten in the same tick it was hashed keeps its mtime. A cached entry is therefore trusted only
  * when the file's mtime is strictly older than the entry file's own mtime (both taken from the same
- * filesystem clock); otherwise the file is hashed again and the entry rewritten. Objects in the store
- * carry a fixed mtime (1 s after the epoch, as in the Nix store), so any later write to one changes
- * its mtime and is caught.
+ * filesystem clock); otherwise the file is hashed again and the entry rewritten. The ctime gets no
+ * such check (it would re-hash every object just published, whose ctime is that very tick): a change
+ * keeps the recorded ctime only if it lands in the same tick as the file's previous change, and on
+ * Linux ≥ 6.13 (multigrain timestamps) not even then, as a ctime once read by stat is never given
+ * to a later change.
+ *
+ * The cache is an optimisation: an entry that cannot be written (a read-only store, a full disk) is
+ * skipped, never an error, so commands that only read work on a store they cannot write.
  *
  * `stats` counts the files actually hashed, so a test or a benchmark can prove that a rerun re-hashes
  * no unchanged file.
@@ -56,6 +66,7 @@ const StatEntry = Schema.parseJson(
     ino: Schema.BigInt,
     size: Schema.BigInt,
     mtimeNs: Schema.BigInt,
+    ctimeNs: Schema.BigInt,
     digest: Digest
   })
 )
@@ -63,8 +74,11 @@ type StatEntry = typeof StatEntry.Type
 const decodeEntry = Schema.decodeUnknownOption(StatEntry)
 const encodeEntry = Schema.encodeSync(StatEntry)
 
-const sameKey = (entry: StatEntry, stats: BigIntStats): boolean =>
-  entry.dev === stats.dev && entry.ino === stats.ino && entry.size === stats.size && entry.mtimeNs === stats.mtimeNs
+/** The stat key: what a change to the file's bytes always changes (the ctime even when the mtime is put back). */
+const sameKey = (
+  a: Pick<BigIntStats, "dev" | "ino" | "size" | "mtimeNs" | "ctimeNs">,
+  b: Pick<BigIntStats, "dev" | "ino" | "size" | "mtimeNs" | "ctimeNs">
+): boolean => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
 
 const emptyStats: DigestCacheStats = { filesHashed: 0, bytesHashed: 0, cacheHits: 0 }
 
@@ -112,15 +126,24 @@ const makeFileSystem = (layout: StoreLayout) =>
         Effect.orElseSucceed(() => undefined)
       )
 
+    /** Best effort: a store that cannot be written (EACCES, EPERM, EROFS, ENOSPC) just keeps no entry. */
     const writeEntry = (path: string, stats: BigIntStats, digest: Digest) =>
       Effect.flatMap(entryPath(path), (file) =>
         writeAtomic(
           layout,
           file,
-          encodeEntry({ path: nodePath.resolve(path), dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs, digest }),
+          encodeEntry({
+            path: nodePath.resolve(path),
+            dev: stats.dev,
+            ino: stats.ino,
+            size: stats.size,
+            mtimeNs: stats.mtimeNs,
+            ctimeNs: stats.ctimeNs,
+            digest
+          }),
           { durable: false }
         )
-      )
+      ).pipe(Effect.ignore)
 
     const digest: FileDigestCacheShape["digest"] = Effect.fn("FileDigestCache.digest")(function* (path, options) {
       const before = yield* mustStat(path)
@@ -134,7 +157,7 @@ const makeFileSystem = (layout: StoreLayout) =>
       const digest = yield* hashCounted(counters, path, before.size)
       const after = yield* statBig(path)
       // Record only if the file did not change while it was read.
-      if (after !== undefined && after.ino === before.ino && after.size === before.size && after.mtimeNs === before.mtimeNs) {
+      if (after !== undefined && sameKey(after, before)) {
         yield* writeEntry(path, before, digest)
       }
       return digest

@@ -11,7 +11,7 @@
  * actions/<key-hex>.json           action cache entries, write-once
  * actions/identity/<hash>.json     last key per node identity, replaced atomically
  * experiments/                     tracker records (owned by ExperimentTracker)
- * cache/stat/<path-hash>.json      the file digest cache: (dev, ino, size, mtime-ns) → digest
+ * cache/stat/<path-hash>.json      the file digest cache: (dev, ino, size, mtime-ns, ctime-ns) → digest
  * tmp/                             staging, scratch and projections; same filesystem as objects/
  * pipeline-store.json              the marker: this directory is a store (written when it is created)
  * ```
@@ -206,21 +206,27 @@ export const makeLayout = (root: string): StoreLayout => {
   }
 }
 
-/** Creates every top-level directory (idempotent; each filesystem layer calls it when built). */
+/**
+ * Creates every top-level directory (idempotent; each filesystem layer calls it when built). The stat
+ * cache's directory is best effort: a read-only store without one is still read (the cache is only an
+ * optimisation).
+ */
 export const ensureLayout = (layout: StoreLayout): Effect.Effect<void, StoreIOError> =>
-  Effect.forEach(
-    [
-      layout.objects,
-      layout.artifactStatus,
-      layout.artifactsByType,
-      layout.artifactsByInput,
-      layout.actionIdentities,
-      layout.experiments,
-      layout.statCache,
-      layout.tmp
-    ],
-    mkdirp,
-    { discard: true }
+  Effect.zipRight(
+    Effect.forEach(
+      [
+        layout.objects,
+        layout.artifactStatus,
+        layout.artifactsByType,
+        layout.artifactsByInput,
+        layout.actionIdentities,
+        layout.experiments,
+        layout.tmp
+      ],
+      mkdirp,
+      { discard: true }
+    ),
+    Effect.ignore(mkdirp(layout.statCache))
   )
 
 /** The layout of the `StoreRoot` in context, with its directories created. */

@@ -7,10 +7,10 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { hashFile } from "../../store/Digest.js"
-import { FileDigestCache } from "../../store/FileDigestCache.js"
+import { FileDigestCache, statCacheEntryPath } from "../../store/FileDigestCache.js"
 import { ObjectStore } from "../../store/ObjectStore.js"
 import { StoreLive } from "../../store/StoreLive.js"
-import { StoreRoot } from "../../store/StoreLayout.js"
+import { makeLayout, StoreRoot } from "../../store/StoreLayout.js"
 import { flipFirstByte, tempDir } from "./suites/support.js"
 
 /** A fresh FileDigestCache instance (fresh counters) on `root`: what a new process would get. */
@@ -91,6 +91,92 @@ describe("FileDigestCache (filesystem)", () => {
           yield* cache.digest(file)
           expect(yield* hashed).toBe(3)
         }).pipe(Effect.provide(cacheAt(path.join(dir, "store"))))
+      })
+    )
+  )
+
+  it.effect("a same-size change with the mtime put back (touch -r) is re-hashed: the ctime moved", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* tempDir("digest-cache-")
+        const root = path.join(dir, "store")
+        const file = path.join(dir, "input.csv")
+        yield* writeAged(file, "aaaa", 7200)
+        const before = yield* Effect.flatMap(FileDigestCache, (cache) => cache.digest(file)).pipe(Effect.provide(cacheAt(root)))
+        const stat = yield* Effect.promise(() => fs.stat(file, { bigint: true }))
+        yield* Effect.promise(async () => {
+          const handle = await fs.open(file, "r+") // in place: same inode, same size
+          await handle.write("bbbb", 0)
+          await handle.close()
+          await fs.utimes(file, stat.atime, stat.mtime)
+        })
+        const after = yield* Effect.promise(() => fs.stat(file, { bigint: true }))
+        expect([after.ino, after.size, after.mtimeNs]).toEqual([stat.ino, stat.size, stat.mtimeNs])
+        // A fresh instance, as the next process would be.
+        yield* Effect.gen(function* () {
+          const cache = yield* FileDigestCache
+          const digest = yield* cache.digest(file)
+          expect(digest).not.toBe(before)
+          expect(digest).toBe(yield* hashFile(file))
+          expect(yield* hashed).toBe(1)
+          expect(yield* cache.digest(file)).toBe(digest) // and the new entry is trusted
+          expect(yield* hashed).toBe(1)
+        }).pipe(Effect.provide(cacheAt(root)))
+      })
+    )
+  )
+
+  it.effect("an entry without a ctime (an older cache) is a miss, never trusted", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* tempDir("digest-cache-")
+        const root = path.join(dir, "store")
+        const file = path.join(dir, "input.csv")
+        yield* writeAged(file, "aaaa")
+        const stat = yield* Effect.promise(() => fs.stat(file, { bigint: true }))
+        const layout = makeLayout(path.resolve(root))
+        const entryFile = yield* statCacheEntryPath(layout, file)
+        yield* Effect.promise(async () => {
+          await fs.mkdir(path.dirname(entryFile), { recursive: true })
+          await fs.writeFile(
+            entryFile,
+            JSON.stringify({
+              path: path.resolve(file),
+              dev: String(stat.dev),
+              ino: String(stat.ino),
+              size: String(stat.size),
+              mtimeNs: String(stat.mtimeNs),
+              digest: `blake3:${"0".repeat(64)}`
+            })
+          )
+        })
+        yield* Effect.gen(function* () {
+          expect(yield* Effect.flatMap(FileDigestCache, (cache) => cache.digest(file))).toBe(yield* hashFile(file))
+          expect(yield* hashed).toBe(1)
+        }).pipe(Effect.provide(cacheAt(root)))
+      })
+    )
+  )
+
+  it.effect("a stat cache that cannot be written is skipped: digests still answer, nothing fails", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* tempDir("digest-cache-")
+        const root = path.join(dir, "store")
+        const file = path.join(dir, "input.csv")
+        yield* writeAged(file, "aaaa")
+        // cache/ is a file: neither cache/stat/ nor an entry can be created (ENOTDIR), even as root.
+        yield* Effect.promise(async () => {
+          await fs.mkdir(root, { recursive: true })
+          await fs.writeFile(path.join(root, "cache"), "not a directory")
+        })
+        yield* Effect.gen(function* () {
+          const cache = yield* FileDigestCache
+          expect(yield* cache.digest(file)).toBe(yield* hashFile(file))
+          expect(yield* cache.digest(file)).toBe(yield* hashFile(file))
+          expect(yield* hashed).toBe(2) // nothing cached, nothing failed
+          yield* cache.record(file, yield* hashFile(file))
+        }).pipe(Effect.provide(cacheAt(root)))
       })
     )
   )
