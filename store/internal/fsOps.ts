@@ -53,6 +53,10 @@ export const attemptOptional = <A>(
 export const statBig = (path: string): Effect.Effect<BigIntStats | undefined, StoreIOError> =>
   attemptOptional("stat", path, () => fsp.stat(path, { bigint: true }))
 
+/** Like `statBig` but about the entry itself: a symbolic link is reported as one, never followed. */
+export const lstatBig = (path: string): Effect.Effect<BigIntStats | undefined, StoreIOError> =>
+  attemptOptional("stat", path, () => fsp.lstat(path, { bigint: true }))
+
 export const exists = (path: string): Effect.Effect<boolean, StoreIOError> =>
   Effect.map(statBig(path), (stats) => stats !== undefined)
 

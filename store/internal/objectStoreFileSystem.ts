@@ -7,8 +7,13 @@
  * `DigestHasher`) and writes to a temp file in tmp/; the temp file is fsynced and hard-linked into
  * objects/ (first writer wins). Memory stays flat whatever the file size, and a crash leaves at most
  * a temp file in tmp/, never a partial object.
+ *
+ * An object is a regular file. Whatever else sits at an object's path (a symbolic link someone put
+ * there, a directory, a FIFO) is never followed, read, chmodded or served: it reads as absent, and a
+ * put of those bytes replaces it with a real file (a rename replaces the link, not its target).
  */
 import { Effect } from "effect"
+import { constants as fsConstants } from "node:fs"
 import * as fsp from "node:fs/promises"
 import { type Digest, digestFromHex, hashBytes, makeHasher } from "../Digest.js"
 import type { FileDigestCacheShape } from "../FileDigestCache.js"
@@ -19,11 +24,9 @@ import { commitOnce, commitReplace, withTempPath, writeNewFile } from "./atomicW
 import {
   attempt,
   errnoOf,
-  exists,
-  readBytes,
+  lstatBig,
   readDir,
   removeRecursive,
-  statBig,
   toStoreIOError,
   unlinkIfExists
 } from "./fsOps.js"
@@ -111,15 +114,39 @@ const seal = (path: string): Effect.Effect<bigint, StoreIOError> =>
 /**
  * Re-using an existing object refreshes its ctime (chmod to the same mode), so gc's grace period —
  * which reads max(mtime, ctime), objects having a fixed mtime — protects an object a concurrent
- * publish has just re-referenced.
+ * publish has just re-referenced. The chmod goes through a handle opened with O_NOFOLLOW, so a
+ * symbolic link put there since the object was verified is never followed: `false` then (and when
+ * the object vanished), and the caller stores the bytes afresh.
  */
-const refresh = (path: string): Effect.Effect<void, StoreIOError> =>
-  attempt("refresh", path, () => fsp.chmod(path, OBJECT_MODE))
+const refresh = (path: string): Effect.Effect<boolean, StoreIOError> =>
+  attempt("refresh", path, async () => {
+    let handle: fsp.FileHandle
+    try {
+      handle = await fsp.open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW)
+    } catch (error) {
+      const code = errnoOf(error)
+      if (code === "ELOOP" || code === "ENOENT") return false
+      throw error
+    }
+    try {
+      if (!(await handle.stat()).isFile()) return false
+      await handle.chmod(OBJECT_MODE)
+      return true
+    } finally {
+      await handle.close()
+    }
+  })
+
+/** The object's own entry when it is a regular file; `undefined` when absent or anything else (a link is not followed). */
+const objectStat = (path: string) =>
+  Effect.map(lstatBig(path), (stats) => (stats?.isFile() ? stats : undefined))
 
 export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
   Effect.sync((): ObjectStoreShape => {
     const verify: ObjectStoreShape["verify"] = Effect.fn("ObjectStore.verify")(function* (digest, options) {
       const path = layout.objectPath(digest)
+      // A symbolic link (or a directory, a FIFO) is not an object: absent, and never opened.
+      if ((yield* objectStat(path)) === undefined) return { _tag: "Missing", digest } satisfies VerifyResult
       const actual = yield* digests.digest(path, { trust: options?.trustStatCache ?? false }).pipe(
         Effect.map((actual) => actual as Digest | undefined),
         Effect.catchIf(
@@ -132,7 +159,11 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
       return { _tag: "Intact", digest } satisfies VerifyResult
     })
 
-    /** Moves a sealed temp file into objects/; an existing object is kept unless it is corrupt. */
+    /**
+     * Moves a sealed temp file into objects/; an existing object is kept unless it is corrupt or not
+     * a regular file. The digest is recorded after the last change to the object's inode (the temp
+     * name's unlink and a refresh's chmod move its ctime, which the stat cache compares).
+     */
     const commitObject = (tempPath: string, stored: StoredObject) =>
       Effect.gen(function* () {
         const ino = yield* seal(tempPath)
@@ -140,16 +171,18 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
         for (let attemptNo = 0; attemptNo < 3; attemptNo++) {
           const outcome = yield* commitOnce(tempPath, dest)
           if (outcome === "written") {
+            yield* unlinkIfExists(tempPath)
             yield* digests.record(dest, stored.digest, ino)
             return stored
           }
           const existing = yield* verify(stored.digest, { trustStatCache: true })
-          if (existing._tag === "Intact") {
-            yield* refresh(dest)
+          if (existing._tag === "Intact" && (yield* refresh(dest))) {
+            yield* digests.record(dest, stored.digest)
             return stored
           }
-          if (existing._tag === "Corrupt") {
-            // Self-repair: good bytes replace bad ones atomically.
+          const there = yield* lstatBig(dest)
+          if (existing._tag === "Corrupt" || (there !== undefined && !there.isFile())) {
+            // Self-repair: good bytes replace bad ones (or a link, which is replaced, not followed) atomically.
             yield* commitReplace(tempPath, dest)
             yield* digests.record(dest, stored.digest, ino)
             return stored
@@ -185,8 +218,8 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
     const putBytes: ObjectStoreShape["putBytes"] = Effect.fn("ObjectStore.putBytes")(function* (bytes) {
       const digest = yield* hashBytes(bytes)
       const stored: StoredObject = { digest, bytes: bytes.byteLength }
-      if ((yield* verify(digest, { trustStatCache: true }))._tag === "Intact") {
-        yield* refresh(layout.objectPath(digest))
+      if ((yield* verify(digest, { trustStatCache: true }))._tag === "Intact" && (yield* refresh(layout.objectPath(digest)))) {
+        yield* digests.record(layout.objectPath(digest), digest)
         return stored
       }
       return yield* withTempPath(layout, "put", (tempPath) =>
@@ -194,17 +227,35 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
       )
     })
 
-    const has: ObjectStoreShape["has"] = (digest) => exists(layout.objectPath(digest))
+    const has: ObjectStoreShape["has"] = (digest) =>
+      Effect.map(objectStat(layout.objectPath(digest)), (stats) => stats !== undefined)
 
-    const read: ObjectStoreShape["read"] = (digest) =>
-      Effect.flatMap(readBytes(layout.objectPath(digest)), (bytes) =>
-        bytes === undefined ? Effect.fail(new ObjectNotFound({ digest })) : Effect.succeed(bytes)
+    const read: ObjectStoreShape["read"] = (digest) => {
+      const file = layout.objectPath(digest)
+      return Effect.flatMap(
+        attempt("read", file, async () => {
+          let handle: fsp.FileHandle
+          try {
+            handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW)
+          } catch (error) {
+            const code = errnoOf(error)
+            if (code === "ENOENT" || code === "ELOOP") return undefined
+            throw error
+          }
+          try {
+            return (await handle.stat()).isFile() ? await handle.readFile() : undefined
+          } finally {
+            await handle.close()
+          }
+        }),
+        (bytes) => (bytes === undefined ? Effect.fail(new ObjectNotFound({ digest })) : Effect.succeed(bytes))
       )
+    }
 
     const path: ObjectStoreShape["path"] = (digest) => {
       const file = layout.objectPath(digest)
-      return Effect.flatMap(exists(file), (present) =>
-        present ? Effect.succeed(file) : Effect.fail(new ObjectNotFound({ digest }))
+      return Effect.flatMap(objectStat(file), (stats) =>
+        stats !== undefined ? Effect.succeed(file) : Effect.fail(new ObjectNotFound({ digest }))
       )
     }
 
@@ -217,7 +268,7 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
         if (!/^[0-9a-f]{2}$/.test(fan)) continue
         for (const name of yield* readDir(`${layout.objects}/${fan}`)) {
           if (!/^[0-9a-f]{64}$/.test(name) || !name.startsWith(fan)) continue
-          const stats = yield* statBig(`${layout.objects}/${fan}/${name}`)
+          const stats = yield* lstatBig(`${layout.objects}/${fan}/${name}`)
           if (stats?.isFile()) objects.push({ digest: digestFromHex(name), bytes: Number(stats.size) })
         }
       }

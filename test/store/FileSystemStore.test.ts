@@ -116,6 +116,39 @@ describe("filesystem store on disk", () => {
     )
   )
 
+  it.effect("a symlinked object is absent (never followed); a put of its bytes replaces the link, the target untouched", () =>
+    withStore((root) =>
+      Effect.gen(function* () {
+        const objects = yield* ObjectStore
+        const cache = yield* ActionCache
+        const { entry, digest, objectFile } = yield* publishAction
+        const outside = path.join(path.dirname(root), "outside")
+        const bytes = yield* objects.read(digest)
+        yield* Effect.promise(async () => {
+          await fs.writeFile(outside, bytes, { mode: 0o644 })
+          await fs.chmod(outside, 0o644)
+          await fs.unlink(objectFile)
+          await fs.symlink(outside, objectFile)
+        })
+        expect(yield* objects.verify(digest, { trustStatCache: true })).toEqual({ _tag: "Missing", digest })
+        expect(yield* objects.verify(digest)).toEqual({ _tag: "Missing", digest })
+        expect(yield* objects.has(digest)).toBe(false)
+        expect(yield* Effect.flip(objects.path(digest))).toMatchObject({ _tag: "ObjectNotFound", digest })
+        expect(yield* Effect.flip(objects.read(digest))).toMatchObject({ _tag: "ObjectNotFound", digest })
+        expect((yield* objects.list()).map((o) => o.digest)).not.toContain(digest)
+        expect(yield* cache.lookup(entry.key)).toEqual({ _tag: "Miss", reason: { _tag: "ObjectMissing", output: "trades", digest } })
+
+        yield* objects.putBytes(bytes)
+        const after = yield* Effect.promise(() => fs.lstat(objectFile))
+        expect(after.isFile()).toBe(true)
+        expect(after.mode & 0o777).toBe(0o444)
+        expect((yield* Effect.promise(() => fs.stat(outside))).mode & 0o777).toBe(0o644)
+        expect(yield* objects.verify(digest)).toEqual({ _tag: "Intact", digest })
+        expect((yield* cache.lookup(entry.key))._tag).toBe("Hit")
+      })
+    )
+  )
+
   it.effect("malformed records: a manifest fails RecordDecodeError naming its path; an entry is a Miss EntryMalformed", () =>
     withStore((root) =>
       Effect.gen(function* () {
