@@ -18,7 +18,8 @@ import {
   resolveTsUnit,
   type RowCheck,
   tsExpression,
-  tsProblemMessage
+  tsProblemMessage,
+  tsRangeCheck
 } from "./checks.js"
 import {
   failMissingColumns,
@@ -26,10 +27,11 @@ import {
   fileStem,
   loadSource,
   mapFields,
+  refuseDuplicateColumns,
   type SourceInfo,
   tsParseOf
 } from "./source.js"
-import { failOnProblems, LineMap, readRejects } from "./problems.js"
+import { ensureEveryRecordRead, failOnProblems, LineMap, readRejects } from "./problems.js"
 import { queryProgress, reportDone, withProgress } from "./progress.js"
 
 export const ALERT_FIELDS: ReadonlyArray<FieldSpec> = [
@@ -50,6 +52,7 @@ export const importAlerts = (
   Effect.gen(function* () {
     const file = source.file
     yield* refuseControlCharacters(file, { chain: options.chain, name: options.name, logicalKey: options.logicalKey })
+    yield* refuseDuplicateColumns(source, ALERT_FIELDS)
     const { mapped, missing } = mapFields(source, ALERT_FIELDS)
     const required = missing.filter(
       (spec) => spec.name !== "caller" && !(spec.name === "chain" && options.chain !== undefined)
@@ -71,12 +74,13 @@ export const importAlerts = (
     const tsParse = tsParseOf(source, mapped.get("alert_ts")!, options.tsUnit)
     yield* loadSource(conn, source, [...mapped.values()], tsParse, options.onProgress)
     const rejects = yield* readRejects(conn, source)
-    const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines])
+    const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines, ...source.continuationLines])
     const lineProblems = [
       ...source.blankLines.map((row) => ({ row, column: null, message: "empty line" })),
       ...rejects.problems
     ]
     const counted = yield* Duck.readRowsJson(conn, "SELECT count(*) AS n FROM src")
+    yield* ensureEveryRecordRead(source, Number(counted[0]?.n), rejects)
     if (Number(counted[0]?.n) === 0 && lineProblems.length === 0) {
       return yield* Effect.fail(
         new ImportValidationError({ file, problems: [{ row: null, column: null, message: "the file holds no rows" }], totalProblems: 1 })
@@ -103,6 +107,7 @@ export const importAlerts = (
     const checks: Array<RowCheck> = [
       missingValue("alert_id"),
       { k: K.alert_ts, when: "alert_ts IS NULL", message: tsProblemMessage("alert_ts", unit) },
+      tsRangeCheck(K.alert_ts, "alert_ts"),
       ...(fromFile("chain")
         ? [{
           k: K.chain,

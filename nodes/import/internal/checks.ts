@@ -74,6 +74,16 @@ export const tsProblemMessage = (prefix: string, unit: ResolvedTsUnit): string =
   `ELSE 'not a valid timestamp: "' || coalesce(${prefix}_raw, CAST(${prefix}_num AS VARCHAR), CAST(${prefix}_iso AS VARCHAR)) ` +
   `|| '" (expected ${EXPECTED_TS[unit]})' END`
 
+/**
+ * Refuses a timestamp the manifest cannot state in ISO-8601 (`YYYY-MM-DDTHH:MM:SS.ffffffZ`): a year
+ * before 0001 or after 9999 (ISO text and native timestamps can hold them; epochs are bounded).
+ */
+export const tsRangeCheck = (k: number, f: string): RowCheck => ({
+  k,
+  when: `year(${f}) < 1 OR year(${f}) > 9999`,
+  message: `'year ' || year(${f}) || ' is outside the years 0001–9999 (timestamps must be ISO-8601 dates)'`
+})
+
 /** One row-level check over the view `v`: `when` is true for a row with the problem. */
 export interface RowCheck {
   /** The contract column's position: orders the problems of one row. */

@@ -23,17 +23,19 @@ import {
   resolveTsUnit,
   type RowCheck,
   tsExpression,
-  tsProblemMessage
+  tsProblemMessage,
+  tsRangeCheck
 } from "./checks.js"
 import {
   failMissingColumns,
   type FieldSpec,
   loadSource,
   mapFields,
+  refuseDuplicateColumns,
   type SourceInfo,
   tsParseOf
 } from "./source.js"
-import { failOnProblems, LineMap, readRejects } from "./problems.js"
+import { ensureEveryRecordRead, failOnProblems, LineMap, readRejects } from "./problems.js"
 import { queryProgress, reportDone, withProgress } from "./progress.js"
 
 export const OHLCV_FIELDS: ReadonlyArray<FieldSpec> = [
@@ -64,6 +66,7 @@ export const importOhlcv = (
   Effect.gen(function* () {
     const file = source.file
     yield* refuseControlCharacters(file, { chain: options.chain, mint: options.mint, logicalKey: options.logicalKey })
+    yield* refuseDuplicateColumns(source, OHLCV_FIELDS)
     const { mapped, missing } = mapFields(source, OHLCV_FIELDS)
     const required = missing.filter(
       (spec) =>
@@ -90,7 +93,7 @@ export const importOhlcv = (
     const tsParse = tsParseOf(source, mapped.get("ts")!, options.tsUnit)
     yield* loadSource(conn, source, [...mapped.values()], tsParse, options.onProgress)
     const rejects = yield* readRejects(conn, source)
-    const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines])
+    const lineMap = new LineMap(source.firstRecordLine, [...source.blankLines, ...rejects.lines, ...source.continuationLines])
     const lineProblems = [
       ...source.blankLines.map((row) => ({ row, column: null, message: "empty line" })),
       ...rejects.problems
@@ -113,6 +116,7 @@ export const importOhlcv = (
     )
 
     const counted = yield* Duck.readRowsJson(conn, "SELECT count(*) AS n FROM src")
+    yield* ensureEveryRecordRead(source, Number(counted[0]?.n), rejects)
     if (Number(counted[0]?.n) === 0 && lineProblems.length === 0) {
       return yield* Effect.fail(
         new ImportValidationError({ file, problems: [{ row: null, column: null, message: "the file holds no rows" }], totalProblems: 1 })
@@ -194,6 +198,7 @@ export const importOhlcv = (
       ...(fromFile("chain") ? [controlCharacterCheck(K.chain, "chain")] : []),
       ...(fromFile("mint") ? [controlCharacterCheck(K.mint, "mint")] : []),
       { k: K.ts, when: "ts IS NULL", message: tsProblemMessage("ts", unit) },
+      tsRangeCheck(K.ts, "ts"),
       {
         k: K.ts,
         when: "epoch_us(ts) % ($1::BIGINT * 1000000) <> 0",

@@ -45,15 +45,38 @@ export const readRejects = (
      FROM reject_errors GROUP BY line ORDER BY line`
   ).pipe(
     Effect.map((rows) => {
-      const lines = rows.map((row) => Number(row.line))
-      const problems = rows.map((row) => ({
-        row: Number(row.line),
+      // DuckDB numbers records (empty lines and the header included), not lines: a record
+      // spanning several lines through quoted line ends counts once.
+      const recordLines = new LineMap(1, source.continuationLines)
+      const lines = rows.map((row) => recordLines.line(Number(row.line) - 1))
+      const problems = rows.map((row, i) => ({
+        row: lines[i]!,
         column: null,
         message: `${String(row.error_type).toLowerCase()}: ${String(row.error_message)}`
       }))
       return { lines, problems }
     }),
     Effect.mapError((error) => new ImportSourceError({ file: source.file, reason: error.message }))
+  )
+}
+
+/**
+ * Proves that DuckDB turned every non-empty record the scan counted into a row or a reject (its
+ * reader is known to drop records without a word, e.g. one larger than its buffer).
+ */
+export const ensureEveryRecordRead = (
+  source: SourceInfo,
+  rows: number,
+  rejects: { readonly lines: ReadonlyArray<number> }
+): Effect.Effect<void, ImportSourceError> => {
+  if (source.dataRecords === null) return Effect.void
+  const read = rows + new Set(rejects.lines).size
+  return read === source.dataRecords ? Effect.void : Effect.fail(
+    new ImportSourceError({
+      file: source.file,
+      reason: `the file holds ${source.dataRecords} records but the CSV reader returned ${read}: ` +
+        "nothing was imported rather than dropping rows"
+    })
   )
 }
 

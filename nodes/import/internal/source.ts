@@ -9,12 +9,13 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
-import { open, stat } from "node:fs/promises"
+import { stat } from "node:fs/promises"
 import { basename } from "node:path"
 import { Duck } from "../../duckdb/index.js"
 import { ImportSourceError, ImportValidationError } from "../ImportError.js"
 import type { Delimiter, ImportProgress, SourceFormat, TsUnit } from "../ImportOptions.js"
 import { queryProgress, withProgress } from "./progress.js"
+import { type LineEnding, MAX_LINE_BYTES, scanCsv } from "./scan.js"
 
 export type FieldKind = "ts" | "double" | "varchar"
 
@@ -49,14 +50,22 @@ export interface SourceInfo {
   readonly firstRecordLine: number
   /** CSV lines that are empty and have records after them (DuckDB skips them). */
   readonly blankLines: ReadonlyArray<number>
+  /** CSV lines that continue a record (a line end inside a quoted field). */
+  readonly continuationLines: ReadonlyArray<number>
+  /** CSV: the line ending of the file (from its first line); DuckDB is told to use it. */
+  readonly lineEnding: LineEnding
+  /** CSV: the non-empty data records the scan counted (DuckDB's rows and rejects must add up to it). */
+  readonly dataRecords: number | null
   readonly delimiter: Delimiter
   /** CSV only: the first records, split into fields (for the timestamp format sniff). */
   readonly sample: ReadonlyArray<ReadonlyArray<string>>
 }
 
-const CHUNK_BYTES = 1024 * 1024
-const NEWLINE = 0x0a
-const CR = 0x0d
+/**
+ * The most columns a CSV may have: DuckDB's reader is told every column, and half a million of them
+ * (a 1 MiB header of one-letter names) took 50 s and 1.4 GB; 4,096 cost nothing measurable.
+ */
+export const MAX_COLUMNS = 4096
 
 const sourceError = (file: string, reason: string) => new ImportSourceError({ file, reason })
 
@@ -88,77 +97,6 @@ export const splitCsvLine = (line: string, delimiter: string): Array<string> => 
   return fields
 }
 
-interface CsvScan {
-  readonly firstLine: string
-  /** The first `SAMPLE_LINES` lines (header included), for the timestamp format sniff. */
-  readonly sampleLines: ReadonlyArray<string>
-  readonly blankLines: ReadonlyArray<number>
-}
-
-const SAMPLE_LINES = 101
-const SAMPLE_BYTES = 64 * 1024
-
-/**
- * One streaming pass over the file: the first line, and every empty line ("" or "\r") that is
- * followed by a non-empty one. Memory stays flat; newlines are found with Buffer.indexOf.
- */
-const scanCsv = (file: string, scanned: { bytes: number }): Effect.Effect<CsvScan, ImportSourceError> =>
-  Effect.tryPromise({
-    try: async () => {
-      const handle = await open(file, "r")
-      try {
-        const buffer = Buffer.allocUnsafe(CHUNK_BYTES)
-        const firstLineParts: Array<Buffer> = []
-        let firstLineDone = false
-        const blanks: Array<number> = []
-        let pendingBlanks: Array<number> = []
-        let line = 1
-        let lineLength = 0 // bytes of the current line seen so far (across chunks)
-        let lineFirstByte = -1
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null)
-          if (bytesRead === 0) break
-          scanned.bytes += bytesRead
-          const chunk = buffer.subarray(0, bytesRead)
-          let start = 0
-          for (;;) {
-            const nl = chunk.indexOf(NEWLINE, start)
-            const end = nl === -1 ? bytesRead : nl
-            if (!firstLineDone) firstLineParts.push(Buffer.from(chunk.subarray(start, end)))
-            if (end > start && lineLength === 0) lineFirstByte = chunk[start]!
-            lineLength += end - start
-            if (nl === -1) break
-            const blank = lineLength === 0 || (lineLength === 1 && lineFirstByte === CR)
-            if (blank) pendingBlanks.push(line)
-            else if (pendingBlanks.length > 0) {
-              blanks.push(...pendingBlanks)
-              pendingBlanks = []
-            }
-            firstLineDone = true
-            line++
-            lineLength = 0
-            lineFirstByte = -1
-            start = nl + 1
-          }
-        }
-        // A last line without a newline that has content makes earlier blank lines count.
-        if (lineLength > 1 || (lineLength === 1 && lineFirstByte !== CR)) blanks.push(...pendingBlanks)
-        let firstLine = Buffer.concat(firstLineParts).toString("utf8")
-        if (firstLine.charCodeAt(0) === 0xfeff) firstLine = firstLine.slice(1)
-        if (firstLine.endsWith("\r")) firstLine = firstLine.slice(0, -1)
-        const head = Buffer.allocUnsafe(SAMPLE_BYTES)
-        const { bytesRead } = await handle.read(head, 0, SAMPLE_BYTES, 0)
-        const sampleLines = head.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "").split("\n").slice(0, SAMPLE_LINES)
-          .map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line))
-        if (bytesRead === SAMPLE_BYTES) sampleLines.pop() // possibly cut short
-        return { firstLine, sampleLines, blankLines: blanks }
-      } finally {
-        await handle.close()
-      }
-    },
-    catch: (cause) => sourceError(file, ioReason(cause))
-  })
-
 const TEMPORAL_TYPE = /^(TIMESTAMP|DATE)/
 const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/
 
@@ -188,7 +126,7 @@ export const inspectSource = (
   conn: DuckDBConnection,
   options: InspectOptions,
   onProgress?: ImportProgress
-): Effect.Effect<SourceInfo, ImportSourceError> =>
+): Effect.Effect<SourceInfo, ImportSourceError | ImportValidationError> =>
   Effect.gen(function* () {
     const file = options.file
     if (/[*?[\]{}]/.test(file)) {
@@ -222,18 +160,27 @@ export const inspectSource = (
         headerLine: null,
         firstRecordLine: 1,
         blankLines: [],
+        continuationLines: [],
+        lineEnding: "\n" as const,
+        dataRecords: null,
         delimiter,
         sample: []
       }
     }
     const scanned = { bytes: 0 }
-    const scan = yield* withProgress(scanCsv(file, scanned), () => scanned.bytes, info.size, "bytes scanned", onProgress)
+    const scan = yield* withProgress(scanCsv(file, delimiter, scanned), () => scanned.bytes, info.size, "bytes scanned", onProgress)
     const header = options.header ?? options.columns === undefined
     const names = options.columns ?? splitCsvLine(scan.firstLine, delimiter)
     const headerFields = header ? splitCsvLine(scan.firstLine, delimiter).length : names.length
     if (options.columns !== undefined && header && headerFields !== names.length) {
       return yield* Effect.fail(
         sourceError(file, `the header has ${headerFields} columns but the columns option names ${names.length}`)
+      )
+    }
+    if (names.length > MAX_COLUMNS || headerFields > MAX_COLUMNS) {
+      const count = Math.max(names.length, headerFields).toLocaleString("en-US")
+      return yield* Effect.fail(
+        sourceError(file, `the ${header ? "header" : "first line"} has ${count} columns, more than the limit of ${MAX_COLUMNS.toLocaleString("en-US")}`)
       )
     }
     const firstRecordLine = header ? 2 : 1
@@ -246,6 +193,9 @@ export const inspectSource = (
       headerLine: header ? 1 : null,
       firstRecordLine,
       blankLines: scan.blankLines.filter((line) => line >= firstRecordLine),
+      continuationLines: scan.continuationLines,
+      lineEnding: scan.lineEnding,
+      dataRecords: scan.records - (header && scan.records > 0 ? 1 : 0),
       delimiter,
       sample: scan.sampleLines.slice(firstRecordLine - 1).filter((line) => line !== "")
         .map((line) => splitCsvLine(line, delimiter))
@@ -281,6 +231,32 @@ export const mapFields = (source: SourceInfo, specs: ReadonlyArray<FieldSpec>): 
     }
   }
   return { mapped, missing }
+}
+
+/**
+ * Fails when a name a field looks for appears more than once among the source's columns (which one
+ * is meant is unknowable); other repeated names (never read) are let be.
+ */
+export const refuseDuplicateColumns = (
+  source: SourceInfo,
+  specs: ReadonlyArray<FieldSpec>
+): Effect.Effect<void, ImportValidationError> => {
+  const normalized = source.names.map(normalizeName)
+  const where = source.headerLine !== null ? "the header" : source.format === "csv" ? "the columns option" : "the columns"
+  const problems = [...new Set(specs.flatMap((spec) => spec.aliases))].flatMap((alias) => {
+    const positions = normalized.flatMap((name, i) => (name === alias ? [i + 1] : []))
+    if (positions.length < 2) return []
+    const times = positions.length === 2 ? "twice" : `${positions.length} times`
+    const columns = `${positions.slice(0, -1).join(", ")} and ${positions[positions.length - 1]}`
+    return [{
+      row: source.headerLine,
+      column: source.names[positions[0]! - 1]!.trim(),
+      message: `appears ${times} in ${where} (columns ${columns}): which one is meant is ambiguous`
+    }]
+  })
+  return problems.length === 0
+    ? Effect.void
+    : Effect.fail(new ImportValidationError({ file: source.file, problems, totalProblems: problems.length }))
 }
 
 /** Fails with one problem per required field the file lacks. */
@@ -360,6 +336,8 @@ const fieldExpressions = (field: MappedField, parse: TsParse | undefined): { inn
   }
 }
 
+const NEW_LINE_SQL: Record<LineEnding, string> = { "\n": "'\\n'", "\r\n": "'\\r\\n'", "\r": "'\\r'" }
+
 const CSV_DELIMITER_SQL: Record<Delimiter, string> = { ",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'" }
 
 /**
@@ -378,6 +356,9 @@ export const loadSource = (
     ? `read_parquet($1) AS t(${ids.join(", ")})`
     : `read_csv($1, delim=${CSV_DELIMITER_SQL[source.delimiter]}, quote='"', escape='"', header=false, ` +
       `skip=${source.headerLine === null ? 0 : 1}, auto_detect=false, null_padding=true, store_rejects=true, ` +
+      `new_line=${NEW_LINE_SQL[source.lineEnding]}, max_line_size=${MAX_LINE_BYTES + 2}, ` +
+      // DuckDB's parallel reader refuses quoted line ends together with null_padding.
+      (source.continuationLines.length > 0 ? "parallel=false, " : "") +
       `columns={${ids.map((id) => `'${id}': 'VARCHAR'`).join(", ")}})`
   const expressions = fields.map((field) => fieldExpressions(field, tsParse))
   const sql = `CREATE TEMP TABLE src AS SELECT ${expressions.map((e) => e.outer).join(", ")} ` +
