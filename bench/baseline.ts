@@ -56,7 +56,7 @@ export const runBaseline = async (args: BaselineArgs): Promise<BaselineResult> =
     const alerts = (await conn.runAndReadAll(
       `SELECT alert_id, epoch_ms(alert_ts)::DOUBLE AS alert_ts, chain, mint, caller
        FROM read_parquet($1) ORDER BY alert_ts, alert_id`,
-      [args.alertsPath]
+      [Duck.literalPath(args.alertsPath)]
     )).getRowObjectsJS() as unknown as Array<SimAlert>
     const from = Date.parse(args.from)
     const to = Date.parse(args.to)
@@ -68,7 +68,7 @@ export const runBaseline = async (args: BaselineArgs): Promise<BaselineResult> =
       `SELECT chain, mint, count(*)::DOUBLE AS n, min(file_row_number)::DOUBLE AS first_row,
          min(interval_s)::DOUBLE AS interval_s
        FROM read_parquet($1, file_row_number = true) GROUP BY chain, mint ORDER BY first_row`,
-      [args.ohlcvPath]
+      [Duck.literalPath(args.ohlcvPath)]
     )).getRowObjectsJS() as Array<{ chain: string; mint: string; n: number; first_row: number; interval_s: number }>
     const series: Array<MintSeries> = []
     const bufferFor = (index: number) => {
@@ -88,7 +88,7 @@ export const runBaseline = async (args: BaselineArgs): Promise<BaselineResult> =
     let filled = 0
     let candles = 0
     let buffer = bufferFor(0)
-    const result = await conn.stream(`SELECT epoch_ms(ts)::DOUBLE, open, high, low, close FROM read_parquet($1)`, [args.ohlcvPath])
+    const result = await conn.stream(`SELECT epoch_ms(ts)::DOUBLE, open, high, low, close FROM read_parquet($1)`, [Duck.literalPath(args.ohlcvPath)])
     for (;;) {
       const chunk = await result.fetchChunk()
       if (chunk === null || chunk.rowCount === 0) break

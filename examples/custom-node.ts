@@ -60,7 +60,7 @@ const alertsByCaller = <N extends ArtifactNode<"alerts" | "ohlcv", any, any, any
                   connection,
                   AlertsV1,
                   "SELECT * FROM read_parquet($1) WHERE list_contains($2, caller)",
-                  [path, listValue([...config.callers])],
+                  [Duck.literalPath(path), listValue([...config.callers])],
                   out
                 ))
             )

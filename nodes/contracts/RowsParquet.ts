@@ -132,7 +132,7 @@ export const readRowsParquet = (
       const reader = yield* Duck.readAll(
         connection,
         `SELECT ${select} FROM read_parquet($1) ORDER BY ${contract.orderBy}`,
-        [path]
+        [Duck.literalPath(path)]
       )
       // Column-wise conversion, then rows: ~5× faster than getRowObjectsJS on trade-sized tables.
       const columns = reader.getColumnsObjectJS() as Record<string, ReadonlyArray<unknown>>

@@ -10,16 +10,19 @@
  *   connection under a running query.
  * - Values always travel as prepared parameters (`$1`, `$name`); `identifier` is the only way a
  *   name enters SQL text, and it accepts plain identifiers written by this code, never user strings.
+ * - File paths handed to a reader go through `literalPath` / `literalPaths`: DuckDB globs them.
  */
 import {
   type DuckDBConnection,
   type DuckDBDataChunk,
   DuckDBInstance,
+  type DuckDBListValue,
   type DuckDBMaterializedResult,
   type DuckDBResultReader,
   type DuckDBValue,
   type JS,
-  type Json
+  type Json,
+  listValue
 } from "@duckdb/node-api"
 import { Effect, Option, type Scope, Stream } from "effect"
 import { rm } from "node:fs/promises"
@@ -204,6 +207,19 @@ export const identifier = (name: string): string => {
   if (!IDENTIFIER.test(name)) throw new Error(`not a plain SQL identifier: ${JSON.stringify(name)}`)
   return `"${name}"`
 }
+
+/**
+ * A file path that DuckDB's readers (`read_parquet`, `read_csv`, `parquet_metadata`, `DESCRIBE`)
+ * take literally. They expand `*`, `?` and `[…]` in every path, whether a string literal, a prepared
+ * parameter or a list element (measured on 1.5.6: `glob[1]store/…` read `glob1store/…`), and have no
+ * escape character; a one-character class matches only its character, so each metacharacter
+ * becomes `[*]`, `[?]`, `[[]`. Braces are not expanded. Every path handed to a reader goes
+ * through this (or `literalPaths`); `COPY … TO` and database files are not globbed.
+ */
+export const literalPath = (path: string): string => path.replace(/[*?[]/g, (char) => `[${char}]`)
+
+/** `literalPath` of each path, as a DuckDB list parameter (`read_parquet($1)` over many files). */
+export const literalPaths = (paths: ReadonlyArray<string>): DuckDBListValue => listValue(paths.map(literalPath))
 
 export interface DuckDBBuild {
   /** `SELECT version()`, e.g. `v1.5.6`. */

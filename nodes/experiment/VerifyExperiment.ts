@@ -140,7 +140,7 @@ const ROW = "__verify_row"
 
 const columnsOf = (conn: Duck.Database["connection"], path: string) =>
   Effect.map(
-    Duck.readRowsJson(conn, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($1))", [path]),
+    Duck.readRowsJson(conn, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($1))", [Duck.literalPath(path)]),
     (rows) => rows.map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
   )
 
@@ -195,7 +195,7 @@ export const firstDifference = (
          WHERE a.${ROW} IS NULL OR b.${ROW} IS NULL OR ${anyDistinct}
          ORDER BY row_number
          LIMIT 1`,
-        [recordedPath, recomputedPath]
+        [Duck.literalPath(recordedPath), Duck.literalPath(recomputedPath)]
       )
       const first = found[0]
       if (first === undefined) return undefined

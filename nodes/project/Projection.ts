@@ -38,7 +38,6 @@
  * resident) plus a small per-pair record, whatever the number of consumers.
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
-import { listValue } from "@duckdb/node-api"
 import { Effect, Stream } from "effect"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
 import type { MintSeries } from "../simulate/CandleSeries.js"
@@ -82,7 +81,7 @@ const loadAlerts = (conn: DuckDBConnection, spec: ProjectionSpec) =>
       conn,
       `SELECT alert_id, epoch_ms(alert_ts)::DOUBLE AS alert_ts, chain, mint, caller
        FROM read_parquet($1) ORDER BY alert_ts, alert_id`,
-      [listValue([...spec.alertFiles])]
+      [Duck.literalPaths(spec.alertFiles)]
     ),
     (reader) => {
       // Column-wise: ~5× faster than row objects for 10k alerts.

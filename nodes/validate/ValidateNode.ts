@@ -4,12 +4,11 @@
  * coverage check: for each in-range alert, how many candles of its (chain, mint) exist in the hour
  * around it (the `experiment_coverage` artifact, summarised later in the diagnostics).
  */
-import { listValue } from "@duckdb/node-api"
 import { Effect, Schema } from "effect"
 import { artifactNode } from "../../pipeline/index.js"
 import { ArtifactCatalog, ArtifactId, type ArtifactManifest, ObjectStore } from "../../store/index.js"
 import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2, writeCanonicalParquet } from "../contracts/index.js"
-import { workspaceConnection } from "../duckdb/index.js"
+import { Duck, workspaceConnection } from "../duckdb/index.js"
 import { publishWritten } from "../engine/index.js"
 
 export const ValidateConfig = Schema.Struct({
@@ -137,8 +136,8 @@ export const validateNode = (config: ValidateConfig, identity?: string) =>
             Effect.scoped(
               Effect.flatMap(workspaceConnection, (connection) =>
                 writeCanonicalParquet(connection, ExperimentCoverage, COVERAGE_SQL, [
-                  listValue([...alertFiles]),
-                  listValue([...ohlcvFiles]),
+                  Duck.literalPaths(alertFiles),
+                  Duck.literalPaths(ohlcvFiles),
                   micros(config.dateRange.from),
                   micros(config.dateRange.to)
                 ], path))

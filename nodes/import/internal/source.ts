@@ -129,9 +129,6 @@ export const inspectSource = (
 ): Effect.Effect<SourceInfo, ImportSourceError | ImportValidationError> =>
   Effect.gen(function* () {
     const file = options.file
-    if (/[*?[\]{}]/.test(file)) {
-      return yield* Effect.fail(sourceError(file, "the path contains glob characters (* ? [ ] { }), which DuckDB would expand"))
-    }
     const info = yield* Effect.tryPromise({ try: () => stat(file), catch: (cause) => sourceError(file, ioReason(cause)) })
     if (!info.isFile()) return yield* Effect.fail(sourceError(file, "not a regular file"))
     const format = formatOf(file, options.format)
@@ -143,7 +140,7 @@ export const inspectSource = (
       const described = yield* Duck.readRowsJson(
         conn,
         "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($1))",
-        [file]
+        [Duck.literalPath(file)]
       ).pipe(Effect.mapError((error) => sourceError(file, `not a readable Parquet file: ${error.message}`)))
       const parquetNames = described.map((row) => String(row.column_name))
       if (options.columns !== undefined && options.columns.length !== parquetNames.length) {
@@ -364,7 +361,7 @@ export const loadSource = (
   const sql = `CREATE TEMP TABLE src AS SELECT ${expressions.map((e) => e.outer).join(", ")} ` +
     `FROM (SELECT ${expressions.map((e) => e.inner).join(", ")} FROM ${reader})`
   return withProgress(
-    Duck.run(conn, sql, [source.file]).pipe(
+    Duck.run(conn, sql, [Duck.literalPath(source.file)]).pipe(
       Effect.asVoid,
       Effect.mapError((error) => sourceError(source.file, error.message))
     ),

@@ -21,7 +21,6 @@
  * - the directory groups by `mint` alone when the footer shows a single `chain` (half the CPU).
  */
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api"
-import { listValue } from "@duckdb/node-api"
 import duckdb from "@duckdb/node-bindings"
 import { Effect, Schedule } from "effect"
 import { type Database, Duck, type DuckDBError } from "../../duckdb/index.js"
@@ -46,7 +45,7 @@ export interface Source {
 export const parquetSource = (file: string): Source => ({
   relation: "read_parquet($1, file_row_number = true)",
   rowNumber: "file_row_number",
-  params: [file],
+  params: [Duck.literalPath(file)],
   file
 })
 
@@ -77,7 +76,7 @@ const readFooter = (conn: DuckDBConnection, file: string) =>
       `SELECT row_group_id::DOUBLE AS rg, row_group_num_rows::DOUBLE AS n, path_in_schema AS col,
          stats_min_value AS lo, stats_max_value AS hi, stats_null_count::DOUBLE AS nulls
        FROM parquet_metadata($1) WHERE path_in_schema IN ('chain', 'interval_s')`,
-      [file]
+      [Duck.literalPath(file)]
     ),
     (reader) => {
       const rows = reader.getRowObjectsJS()
@@ -592,7 +591,7 @@ export const loadThroughTable = (database: Database, spec: ProjectionSpec, first
          JOIN wanted AS w ON o.chain = w.chain AND o.mint = w.mint
          WHERE o.ts >= w.first_alert
          ORDER BY o.chain, o.mint, o.ts`,
-      [listValue([...spec.ohlcvFiles]), micros(spec.from), micros(spec.to), listValue([...spec.alertFiles])]
+      [Duck.literalPaths(spec.ohlcvFiles), micros(spec.from), micros(spec.to), Duck.literalPaths(spec.alertFiles)]
     )
     const directory = yield* readDirectory(conn, [TABLE_SOURCE])
     const loaded = yield* loadResident(database, [TABLE_SOURCE], directory, first, false, spec)
