@@ -31,6 +31,7 @@ import {
 import type { ParseError } from "effect/ParseResult"
 import type { PipelineError } from "../../pipeline/index.js"
 import type { ActionCache, CanonicalEncodingError, ObjectStore, RunNotFound, StoreError } from "../../store/index.js"
+import type { ArtifactSchemaMismatch } from "../contracts/ArtifactColumns.js"
 import type { DuckDBError, DuckWorkspace } from "../duckdb/index.js"
 import { currentProvenance, engineVersions, type RunEnvironment } from "../engine/index.js"
 import type { DuplicateMintSeries } from "../simulate/index.js"
@@ -285,6 +286,7 @@ export type ExperimentError =
   | PipelineError
   | DuplicateMintSeries
   | SyntheticError
+  | ArtifactSchemaMismatch
 
 /** `executeExperiment` with its requirements and errors spelled out for callers. */
 export const runExperiment: (

@@ -4,7 +4,9 @@
  */
 import { Effect } from "effect"
 import { type ArtifactNode, resourceNode } from "../../pipeline/index.js"
-import { ArtifactCatalog, ObjectStore } from "../../store/index.js"
+import { ObjectStore } from "../../store/index.js"
+import { contractDataPath } from "../contracts/ArtifactColumns.js"
+import { AlertsV1, OhlcvSliceV2 } from "../contracts/index.js"
 import { ValidateConfig } from "../validate/index.js"
 import { openProjection } from "./Projection.js"
 
@@ -28,9 +30,8 @@ export const projectNode = <V extends ArtifactNode<"coverage", any, any, any, an
     acquire: ({ config, progress }) =>
       Effect.gen(function*() {
         const objects = yield* ObjectStore
-        const catalog = yield* ArtifactCatalog
-        const alertFiles = yield* Effect.forEach(config.alerts, (id) => catalog.dataPath(id))
-        const ohlcvFiles = yield* Effect.forEach(config.ohlcv, (id) => catalog.dataPath(id))
+        const alertFiles = yield* Effect.forEach(config.alerts, (id) => contractDataPath(id, AlertsV1))
+        const ohlcvFiles = yield* Effect.forEach(config.ohlcv, (id) => contractDataPath(id, OhlcvSliceV2))
         const databasePath = yield* objects.scratchPath("-projection.duckdb")
         const projection = yield* openProjection({
           databasePath,

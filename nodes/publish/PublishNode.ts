@@ -6,7 +6,6 @@
  */
 import { Effect, Schema } from "effect"
 import { type ArtifactNode, artifactNode } from "../../pipeline/index.js"
-import { ArtifactCatalog } from "../../store/index.js"
 import {
   ExperimentCoverage,
   ExperimentDiagnostics,
@@ -16,6 +15,7 @@ import {
   ExperimentTrades,
   readRowsParquet
 } from "../contracts/index.js"
+import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { publishRows } from "../engine/index.js"
 import { computeMetrics, equityCurve } from "../metrics/index.js"
 import type { DiagnosticRow, Fill, Trade, TradeRow } from "../simulate/index.js"
@@ -60,11 +60,10 @@ export const publishNode = <
     outputs: ["metrics", "equity", "diagnostics"],
     run: ({ config, inputs, seed, key, name }) =>
       Effect.gen(function*() {
-        const catalog = yield* ArtifactCatalog
         const simulated = inputs.simulated as unknown as Record<"trades" | "fills" | "skips", { artifactId: any }>
         const validated = inputs.validated as unknown as Record<"coverage", { artifactId: any }>
         const read = (id: any, contract: Parameters<typeof readRowsParquet>[0]) =>
-          Effect.flatMap(catalog.dataPath(id), (path) => readRowsParquet(contract, path))
+          Effect.flatMap(contractDataPath(id, contract), (path) => readRowsParquet(contract, path))
         const [tradeRows, fillRows, skipRows, coverageRows] = yield* Effect.all([
           read(simulated.trades.artifactId, ExperimentTrades),
           read(simulated.fills.artifactId, ExperimentFills),

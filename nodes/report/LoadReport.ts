@@ -19,6 +19,7 @@ import {
   ExperimentTrades,
   readRowsParquet
 } from "../contracts/index.js"
+import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { NoCompletedRun, ReportDataError, ReportOutputMissing } from "./ReportError.js"
 import {
   type ReportArtifact,
@@ -48,7 +49,6 @@ const readRows = <A, I>(
   schema: Schema.Schema<A, I>
 ) =>
   Effect.gen(function*() {
-    const catalog = yield* ArtifactCatalog
     if (manifest.type !== contract.type) {
       return yield* new ReportDataError({
         artifactId: manifest.artifactId,
@@ -56,7 +56,7 @@ const readRows = <A, I>(
         detail: `expected an artifact of type ${contract.type}`
       })
     }
-    const path = yield* catalog.dataPath(manifest.artifactId)
+    const path = yield* contractDataPath(manifest.artifactId, contract)
     const rows = yield* readRowsParquet(contract, path)
     return yield* Schema.decodeUnknown(Schema.Array(schema))(rows).pipe(
       Effect.mapError((error) =>

@@ -8,6 +8,7 @@ import { Effect, Schema } from "effect"
 import { artifactNode } from "../../pipeline/index.js"
 import { ArtifactCatalog, ArtifactId, type ArtifactManifest, ObjectStore } from "../../store/index.js"
 import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2, writeCanonicalParquet } from "../contracts/index.js"
+import { checkArtifactColumns } from "../contracts/ArtifactColumns.js"
 import { Duck, workspaceConnection } from "../duckdb/index.js"
 import { publishWritten } from "../engine/index.js"
 
@@ -60,6 +61,23 @@ const checkOne = (id: ArtifactId, role: "alerts" | "ohlcv", contract: AnyContrac
     if (verified._tag === "Missing") problems.push({ artifactId: id, role, problem: `object ${manifest.digest} is missing` })
     if (verified._tag === "Corrupt") {
       problems.push({ artifactId: id, role, problem: `object ${manifest.digest} is corrupt (hashes to ${verified.actual})` })
+    }
+    if (verified._tag === "Intact" && problems.length === 0) {
+      // Sound manifest, intact object: its columns must still be the contract's.
+      const path = yield* objects.path(manifest.digest)
+      const checked = yield* Effect.either(
+        Effect.scoped(Effect.flatMap(workspaceConnection, (connection) => checkArtifactColumns(connection, contract, id, path)))
+      )
+      if (checked._tag === "Left") {
+        const error = checked.left
+        problems.push({
+          artifactId: id,
+          role,
+          problem: error._tag === "ArtifactSchemaMismatch"
+            ? `its data file is not ${error.type}: column ${error.column} ${error.problem}`
+            : `its data file cannot be read as Parquet: ${error.message}`
+        })
+      }
     }
     return { problems, manifest }
   })

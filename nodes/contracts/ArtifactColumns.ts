@@ -1,0 +1,87 @@
+/**
+ * An artifact's data file against its contract's columns, read from the Parquet footer (DESCRIBE
+ * reads no data). A manifest can be sound and still name an object of another shape (an alerts file
+ * where candles are expected, a file swapped in with a hand-made manifest): every reader of an
+ * artifact checks this first, so the failure names the artifact, its type and the column, instead
+ * of surfacing as a DuckDB binder error.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api"
+import { Effect, Schema } from "effect"
+import { ArtifactCatalog, type ArtifactId } from "../../store/index.js"
+import { Duck, type DuckDBError, workspaceConnection } from "../duckdb/index.js"
+import type { AnyContract, ColumnDef } from "./Contract.js"
+
+/** The data file of `artifactId` does not have the columns of its contract (`type`). */
+export class ArtifactSchemaMismatch extends Schema.TaggedError<ArtifactSchemaMismatch>()("ArtifactSchemaMismatch", {
+  artifactId: Schema.String,
+  type: Schema.String,
+  path: Schema.String,
+  /** The first column that is missing, of another type, or not in the contract. */
+  column: Schema.String,
+  problem: Schema.String
+}) {
+  override get message() {
+    return `artifact ${this.artifactId} (${this.type}): its data file ${this.path} does not have the columns of ${this.type}: column ${this.column} ${this.problem}`
+  }
+}
+
+export interface FileColumn {
+  readonly name: string
+  readonly type: string
+}
+
+/** The first difference between a file's columns and the contract's, or undefined. Pure. */
+export const columnMismatch = (
+  contract: AnyContract,
+  actual: ReadonlyArray<FileColumn>
+): { readonly column: string; readonly problem: string } | undefined => {
+  const byName = new Map(actual.map((column) => [column.name, column.type]))
+  const found = actual.map((column) => column.name).join(", ")
+  for (const column of contract.columns as ReadonlyArray<ColumnDef>) {
+    const type = byName.get(column.name)
+    if (type === undefined) return { column: column.name, problem: `is missing (the file has: ${found})` }
+    if (type !== column.duckdbType) return { column: column.name, problem: `is ${type}, expected ${column.duckdbType}` }
+  }
+  const expected = new Set((contract.columns as ReadonlyArray<ColumnDef>).map((column) => column.name))
+  const extra = actual.find((column) => !expected.has(column.name))
+  if (extra !== undefined) return { column: extra.name, problem: "is not a column of this type" }
+  return undefined
+}
+
+/** The columns of the Parquet file at `path`, in file order. */
+export const parquetColumns = (
+  connection: DuckDBConnection,
+  path: string
+): Effect.Effect<ReadonlyArray<FileColumn>, DuckDBError> =>
+  Effect.map(
+    Duck.readRowsJson(connection, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($1))", [Duck.literalPath(path)]),
+    (rows) => rows.map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
+  )
+
+/** Fails with ArtifactSchemaMismatch when the file at `path` is not of `contract`'s shape. */
+export const checkArtifactColumns = (
+  connection: DuckDBConnection,
+  contract: AnyContract,
+  artifactId: string,
+  path: string
+): Effect.Effect<void, ArtifactSchemaMismatch | DuckDBError> =>
+  Effect.flatMap(parquetColumns(connection, path), (actual) => {
+    const mismatch = columnMismatch(contract, actual)
+    return mismatch === undefined
+      ? Effect.void
+      : Effect.fail(new ArtifactSchemaMismatch({ artifactId, type: contract.type, path, ...mismatch }))
+  })
+
+/**
+ * The data path of `artifactId` (object present and intact, `ArtifactCatalog.dataPath`) after
+ * checking that its columns are `contract`'s.
+ */
+export const contractDataPath = (artifactId: ArtifactId, contract: AnyContract) =>
+  Effect.gen(function*() {
+    const catalog = yield* ArtifactCatalog
+    const path = yield* catalog.dataPath(artifactId)
+    yield* Effect.scoped(
+      Effect.flatMap(workspaceConnection, (connection) => checkArtifactColumns(connection, contract, artifactId, path))
+    )
+    return path
+  })
