@@ -8,7 +8,8 @@
  *   waits for its reader, as a shell redirection does). Its write error (ENOSPC on /dev/full) is
  *   the error.
  * - A regular file or a new path is written atomically: a temporary file in the same directory,
- *   fsync, rename over the path, fsync of the directory. A replaced file keeps its permission bits.
+ *   fsync, rename over the path, fsync of the directory. A replaced file keeps its permission bits
+ *   (and its owner, where the process may set it); hard links to it keep the old contents.
  * - A directory is refused (EISDIR).
  *
  * Every failure is a `FileWriteError` naming the path the user gave (and where a link led).
@@ -84,16 +85,27 @@ const fsyncDirectory = async (dir: string) => {
   }
 }
 
-/** Temp file beside `path`, fsync, rename over `path`, fsync the directory. `mode`: keep these bits. */
-const replaceAtomically = async (path: string, data: string, mode: number | undefined) => {
+/** What a replaced regular file keeps: its permission bits and, where allowed, its owner. */
+interface Kept {
+  readonly mode: number
+  readonly uid: number
+  readonly gid: number
+}
+
+/** Temp file beside `path`, fsync, rename over `path`, fsync the directory. */
+const replaceAtomically = async (path: string, data: string, kept: Kept | undefined) => {
   const dir = NodePath.dirname(path)
   const temp = NodePath.join(dir, `.${NodePath.basename(path)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`)
   let renamed = false
   try {
-    const handle = await NodeFs.open(temp, "wx", mode ?? 0o666)
+    const handle = await NodeFs.open(temp, "wx", kept?.mode ?? 0o666)
     try {
       await handle.writeFile(data, "utf8")
-      if (mode !== undefined) await handle.chmod(mode) // the umask applied at creation
+      if (kept !== undefined) {
+        // Only root may give a file away; anyone else keeps their own ownership (as `cp` does).
+        await handle.chown(kept.uid, kept.gid).catch(() => {})
+        await handle.chmod(kept.mode) // after chown (which may clear set-id bits); undoes the umask
+      }
       await handle.sync()
     } finally {
       await handle.close()
@@ -114,7 +126,7 @@ export const writeOutputFile = (path: string, data: string): Effect.Effect<void,
       target = await followLinks(path)
       const stats = await lstatOrAbsent(target)
       if (stats === undefined) return replaceAtomically(target, data, undefined)
-      if (stats.isFile()) return replaceAtomically(target, data, stats.mode & 0o7777)
+      if (stats.isFile()) return replaceAtomically(target, data, { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid })
       if (stats.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" })
       return writeInto(target, data)
     },

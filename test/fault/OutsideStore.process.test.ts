@@ -118,12 +118,14 @@ describe("report -o PATH", () => {
     expect(leftovers(NodePath.dirname(device))).toEqual([])
   }, SLOW)
 
-  it("a regular file is replaced atomically: new inode, same mode, no temp file left", async () => {
+  it("a regular file is replaced atomically: new inode, same mode and owner, no temp file left", async () => {
     const dir = NodePath.join(work.dir, "regular")
     NodeFs.mkdirSync(dir)
     const file = NodePath.join(dir, "report.html")
     NodeFs.writeFileSync(file, "old contents, longer than nothing")
     NodeFs.chmodSync(file, 0o640)
+    // As root, a file of another user's stays theirs (the temp file is given to them before the rename).
+    if (process.getuid?.() === 0) NodeFs.chownSync(file, 65534, 65534)
     const before = NodeFs.statSync(file)
     // A reader holding the old file keeps reading the old bytes: the file was replaced, not rewritten.
     const held = NodeFs.openSync(file, "r")
@@ -133,6 +135,7 @@ describe("report -o PATH", () => {
       const after = NodeFs.statSync(file)
       expect(after.ino).not.toBe(before.ino)
       expect(after.mode & 0o7777).toBe(0o640)
+      expect([after.uid, after.gid]).toEqual([before.uid, before.gid])
       expect(NodeFs.readFileSync(file).equals(expected)).toBe(true)
       const old = Buffer.alloc(100)
       const n = NodeFs.readSync(held, old, 0, 100, 0)
