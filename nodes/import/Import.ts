@@ -15,8 +15,13 @@
  *   between consecutive timestamps; every ts must be aligned to it (epoch-based);
  * - logical keys: ohlcv `chain=<chain>/mint=<mint>/res=<interval>s`, alerts
  *   `alerts/<name | file name without extension>` (`/` and `%` in values percent-encoded);
- * - row numbers in problems are 1-based lines of the CSV, header included (records spanning
- *   several lines through quoted newlines shift them), or 1-based Parquet rows;
+ * - row numbers in problems are 1-based lines of the CSV, header included (a record spanning
+ *   several lines through quoted line ends is named by its first line), or 1-based Parquet rows;
+ * - CSV structure: one line ending per file (LF, CR LF or a bare CR, taken from the first line),
+ *   records of at most `MAX_LINE_BYTES` (1 MiB), at most `MAX_COLUMNS` (4,096) columns, names a
+ *   field looks for appearing once; every record is imported or named in an error (the scan
+ *   counts records independently of DuckDB);
+ * - timestamps in years 0001–9999 (what the manifest's ISO-8601 minTs/maxTs can state);
  * - text values (alert_id, chain, mint, caller) and the chain, mint, name and logical-key options
  *   may hold no C0 control character but tab (NUL, newline, escape, … are problems, like in
  *   experiment names).
