@@ -105,7 +105,7 @@ describe("CSV scan", () => {
         const rng = seedrandom(`scan/${ending}`)
         const records = ["a,b,c"]
         let size = 0
-        while (size < 2.2 * MiB) {
+        while (size < 1.5 * MiB) {
           const record = rng() < 0.02 ? "" : randomRecord(rng, ending)
           records.push(record)
           size += record.length + ending.length
