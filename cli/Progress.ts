@@ -3,6 +3,7 @@
  * not --quiet/--json), and the per-node summary table printed after a run.
  */
 import { Console, Effect } from "effect"
+import type { SweepProgress } from "../nodes/sweep/index.js"
 import type { ExecutorEvent, NodeReport } from "../pipeline/index.js"
 
 const short = (digest: string) => digest.replace(/^blake3:/, "").slice(0, 12)
@@ -38,6 +39,8 @@ export const progressText = (done: number, total: number, unit: string): string 
  */
 export const progressRenderer = (enabled: boolean) => (event: ExecutorEvent): Effect.Effect<void> => {
   if (!enabled) return Effect.void
+  // A sweep's batches report through the sweep's own progress line.
+  if ("node" in event && event.node.name === "sweep-batch") return Effect.void
   switch (event._tag) {
     case "Started":
       return Console.error(`  … ${event.node.name} running`)
@@ -65,4 +68,33 @@ export const nodeLines = (nodes: ReadonlyArray<NodeReport>): Array<string> => {
     const time = node.cache === "hit" ? "" : `${node.durationMs} ms`
     return `${status} ${node.node.name.padEnd(width)}  ${time.padStart(9)}  ${short(node.key)}${reason}`
   })
+}
+
+/**
+ * A sweep's progress on stderr (same conditions as {@link progressRenderer}): variants done of
+ * total, the evaluation rate and an ETA, at most every 500 ms and at the end.
+ */
+export const sweepProgressRenderer = (enabled: boolean) => {
+  let startedAt: number | undefined
+  let firstDone = 0
+  let lastShown = 0
+  return (progress: SweepProgress): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (!enabled) return Effect.void
+      const now = Date.now()
+      if (startedAt === undefined) {
+        startedAt = now
+        firstDone = progress.done
+      }
+      const finished = progress.done === progress.total
+      if (!finished && now - lastShown < 500) return Effect.void
+      lastShown = now
+      const seconds = (now - startedAt) / 1000
+      const rate = seconds > 0 ? (progress.done - firstDone) / seconds : 0
+      const eta = rate > 0 && !finished ? `, ETA ${Math.ceil((progress.total - progress.done) / rate)} s` : ""
+      return Console.error(
+        `  … sweep ${progressText(progress.done, progress.total, "variants")}` +
+          `${rate > 0 ? `, ${rate.toFixed(1)} variants/s` : ""}${eta}`
+      )
+    })
 }

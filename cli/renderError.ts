@@ -31,7 +31,10 @@ export const usageErrorTags: ReadonlySet<string> = new Set([
   "UnknownId",
   "AmbiguousArtifactId",
   "StoreMissing",
-  "NotAStore"
+  "NotAStore",
+  "SweepVariantInvalid",
+  "TooManyVariants",
+  "VariantNotFound"
 ])
 
 const tagOf = (error: unknown): string | undefined =>

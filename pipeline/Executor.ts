@@ -357,10 +357,10 @@ export const execute = <N extends AnyNode>(
 
 /** Error and requirement types of a node and everything upstream (carried on the node's type). */
 export type NodeErrorOf<N> = N extends ArtifactNode<any, any, infer E, any, any> ? E
-  : N extends ResourceNode<any, any, infer E, any> ? E
+  : N extends ResourceNode<any, any, infer E, any, any> ? E
   : never
 export type NodeRequirementsOf<N> = N extends ArtifactNode<any, any, any, infer R, any> ? R
-  : N extends ResourceNode<any, any, any, infer R> ? R
+  : N extends ResourceNode<any, any, any, infer R, any> ? R
   : never
 
 /** True when the exit is an interruption only (used by callers to record `cancelled`). */

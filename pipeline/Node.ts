@@ -57,7 +57,7 @@ export type InputSpec = { readonly [name: string]: AnyNode | ReadonlyArray<AnyNo
 
 type ResolvedNode<N> =
   N extends ArtifactNode<infer O, any, any, any, any> ? ResolvedOutputs<O>
-  : N extends ResourceNode<infer A, any, any, any> ? A
+  : N extends ResourceNode<infer A, any, any, any, any> ? A
   : never
 
 export type ResolvedInputs<I extends InputSpec> = {
@@ -65,10 +65,10 @@ export type ResolvedInputs<I extends InputSpec> = {
 }
 
 type NodeError<N> = N extends ArtifactNode<any, any, infer E, any, any> ? E
-  : N extends ResourceNode<any, any, infer E, any> ? E
+  : N extends ResourceNode<any, any, infer E, any, any> ? E
   : never
 type NodeRequirements<N> = N extends ArtifactNode<any, any, any, infer R, any> ? R
-  : N extends ResourceNode<any, any, any, infer R> ? R
+  : N extends ResourceNode<any, any, any, infer R, any> ? R
   : never
 type Flatten<I extends InputSpec> = { [K in keyof I]: I[K] extends ReadonlyArray<infer N> ? N : I[K] }[keyof I]
 /** Errors of every node upstream of (and including) a node: the executor may surface any of them. */

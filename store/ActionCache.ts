@@ -28,6 +28,21 @@ export const ActionEntry = Schema.Struct({
 })
 export type ActionEntry = typeof ActionEntry.Type
 
+/**
+ * A group entry: one durable record for many keys that share their outputs — a sweep batch, whose
+ * one artifact holds a row per variant. Written once per batch (one fsync pair instead of one per
+ * key); each member key reads as cached while the group's outputs are sound.
+ */
+export const GroupEntry = Schema.Struct({
+  key: Digest,
+  node: Schema.String,
+  members: Schema.Array(Digest),
+  outputs: Schema.Record({ key: Schema.String, value: OutputRef }),
+  ranAt: Schema.String,
+  durationMs: Schema.NonNegative
+})
+export type GroupEntry = typeof GroupEntry.Type
+
 export type MissReason =
   | { readonly _tag: "Absent" }
   | { readonly _tag: "ArtifactMissing"; readonly output: string; readonly artifactId: string }
@@ -53,6 +68,13 @@ export interface ActionCacheShape {
   readonly remove: (key: Digest) => Effect.Effect<void, StoreIOError>
   readonly lastForIdentity: (identity: string) => Effect.Effect<IdentityPointer | undefined, StoreIOError>
   readonly rememberIdentity: (pointer: IdentityPointer) => Effect.Effect<void, StoreIOError>
+  /** Idempotent (first writer wins), like `put`; the group's outputs must already be durable. */
+  readonly putGroup: (group: GroupEntry) => Effect.Effect<void, StoreIOError>
+  /**
+   * For each of `keys` that is a member of a sound group entry (decodable, outputs intact): that
+   * group. Malformed groups and groups whose outputs are gone are skipped (their keys miss).
+   */
+  readonly lookupMembers: (keys: ReadonlyArray<Digest>) => Effect.Effect<ReadonlyMap<Digest, GroupEntry>, StoreIOError>
 }
 
 export class ActionCache extends Context.Tag("pipeline/store/ActionCache")<ActionCache, ActionCacheShape>() {

@@ -10,6 +10,7 @@
  * artifacts/by-input/<id>/<id2>    empty markers: <id2> consumed <id> (downstream without a scan)
  * actions/<key-hex>.json           action cache entries, write-once
  * actions/identity/<hash>.json     last key per node identity, replaced atomically
+ * actions/groups/<key-hex>.json    group entries (many keys, one record: a sweep batch), write-once
  * experiments/                     tracker records (owned by ExperimentTracker)
  * cache/stat/<path-hash>.json      the file digest cache: (dev, ino, size, mtime-ns, ctime-ns) → digest
  * tmp/                             staging, scratch and projections; same filesystem as objects/
@@ -137,6 +138,8 @@ export interface StoreLayout {
   readonly artifactsByInput: string
   readonly actions: string
   readonly actionIdentities: string
+  /** Group entries: one record for many keys sharing outputs (a sweep batch's variants). */
+  readonly actionGroups: string
   readonly experiments: string
   readonly tmp: string
   readonly cache: string
@@ -150,6 +153,7 @@ export interface StoreLayout {
   readonly actionPath: (key: Digest) => string
   /** `identityHex` is the hex of a hash of the identity string (names may hold any character). */
   readonly identityPath: (identityHex: string) => string
+  readonly actionGroupPath: (key: Digest) => string
   readonly statCachePath: (pathHex: string) => string
   readonly tmpPath: (name: string) => string
 }
@@ -176,6 +180,7 @@ export const makeLayout = (root: string): StoreLayout => {
   const artifactsByInput = join(artifacts, "by-input")
   const actions = join(root, "actions")
   const actionIdentities = join(actions, "identity")
+  const actionGroups = join(actions, "groups")
   const cache = join(root, "cache")
   const statCache = join(cache, "stat")
   const tmp = join(root, "tmp")
@@ -189,6 +194,7 @@ export const makeLayout = (root: string): StoreLayout => {
     artifactsByInput,
     actions,
     actionIdentities,
+    actionGroups,
     experiments: join(root, "experiments"),
     tmp,
     cache,
@@ -200,6 +206,7 @@ export const makeLayout = (root: string): StoreLayout => {
     typeIndexDir: (type) => join(artifactsByType, encodeSegment(type)),
     inputIndexDir: (inputId) => join(artifactsByInput, inputId),
     actionPath: (key) => join(actions, `${hexOf(key)}.json`),
+    actionGroupPath: (key) => join(actionGroups, `${hexOf(key)}.json`),
     identityPath: (identityHex) => join(actionIdentities, `${identityHex}.json`),
     statCachePath: (pathHex) => join(statCache, `${pathHex}.json`),
     tmpPath: (name) => join(tmp, name)

@@ -1,19 +1,23 @@
 /**
  * `pipeline run <definition.json>`: runs an experiment incrementally and prints what ran.
- * `--json` prints exactly the document of DESIGN.md §9; `--dry-run` plans only; `--timeout`
- * interrupts the run past a duration (recorded as failed with RunTimedOut). `--dry-run` only reads:
- * without a store it plans as for an empty one and creates nothing.
+ * `--json` prints exactly the document of DESIGN.md §9 (plus `sweep` for a sweep); `--dry-run`
+ * plans only; `--timeout` interrupts the run past a duration (recorded as failed with RunTimedOut).
+ * A definition with a `sweep` block runs every variant (`--workers` threads, `--batch-size`).
+ * `--dry-run` only reads: without a store it plans as for an empty one and creates nothing.
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Duration, Effect, Option } from "effect"
-import { type ExperimentResult, runExperiment } from "../../nodes/experiment/index.js"
+import * as NodeOs from "node:os"
+import { type ExperimentResult, isSweep, runExperiment } from "../../nodes/experiment/index.js"
+import { executeSweep, expandSweep, type SweepResult, strategyAsWritten } from "../../nodes/sweep/index.js"
 import { UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
-import { nodeLines, progressRenderer } from "../Progress.js"
+import { nodeLines, progressRenderer, sweepProgressRenderer } from "../Progress.js"
 import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
+import { leaderboardTable } from "../SweepTable.js"
 
 const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
   Args.withDescription("The experiment definition (JSON, DESIGN.md §9)")
@@ -27,6 +31,14 @@ const concurrency = Options.integer("concurrency").pipe(
   Options.withDescription("Node bodies running at once (default 2)"),
   Options.withDefault(2)
 )
+const workers = Options.integer("workers").pipe(
+  Options.withDescription("Sweeps: worker threads evaluating variants (default: the machine's cores; 0 = none)"),
+  Options.optional
+)
+const batchSize = Options.integer("batch-size").pipe(
+  Options.withDescription("Sweeps: variants per published batch (default: about four batches per worker)"),
+  Options.optional
+)
 
 /** `90s`, `10m`, `2h`, `500ms`, or a bare number of seconds. */
 export const parseDuration = (text: string): Option.Option<Duration.Duration> => {
@@ -38,8 +50,8 @@ export const parseDuration = (text: string): Option.Option<Duration.Duration> =>
   return Option.some(Duration.millis(ms))
 }
 
-/** The `run --json` document (DESIGN.md §9). */
-export const runDocument = (result: ExperimentResult, status: string) => ({
+/** The `run --json` document (DESIGN.md §9), with `sweep` for a sweep. */
+export const runDocument = (result: ExperimentResult | SweepResult, status: string) => ({
   experimentId: result.experimentId,
   status,
   nodes: result.nodes.map((node) => ({
@@ -48,10 +60,30 @@ export const runDocument = (result: ExperimentResult, status: string) => ({
     cache: node.cache === "resource" ? (node.acquired ? "miss" : "hit") : node.cache,
     durationMs: node.durationMs
   })),
-  outputs: result.outputs ?? {}
+  outputs: result.outputs ?? {},
+  ...(isSweepResult(result)
+    ? {
+      sweep: {
+        variants: result.sweep.variants,
+        simulated: result.sweep.simulated,
+        cached: result.sweep.cached,
+        rank: result.sweep.rank,
+        ...(result.sweep.leaderboard ? { leaderboard: result.sweep.leaderboard } : {}),
+        ...(result.sweep.top.length > 0 ? { best: result.sweep.top[0]!.variantId } : {})
+      }
+    }
+    : {})
 })
 
-export const run = Command.make("run", { definition, dryRun, timeout, concurrency }, (args) =>
+const isSweepResult = (result: ExperimentResult | SweepResult): result is SweepResult =>
+  (result as SweepResult).sweep !== undefined
+
+const positive = (name: string, value: Option.Option<number>, min: number) =>
+  Option.isSome(value) && value.value < min
+    ? Effect.fail(new UsageError({ reason: `--${name}: expected an integer ≥ ${min}, got ${value.value}` }))
+    : Effect.succeed(Option.getOrUndefined(value))
+
+export const run = Command.make("run", { definition, dryRun, timeout, concurrency, workers, batchSize }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const { decoded, encoded } = yield* readDefinition(args.definition)
@@ -63,13 +95,27 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
       }
       timeoutDuration = parsed.value
     }
-    // --dry-run only reads: without a store it plans against an empty one and creates none.
-    const result = yield* runExperiment(decoded, encoded, {
-      mode: args.dryRun ? "dryRun" : "normal",
+    const workerCount = (yield* positive("workers", args.workers, 0)) ?? NodeOs.availableParallelism()
+    const batch = yield* positive("batch-size", args.batchSize, 1)
+    const common = {
+      mode: args.dryRun ? "dryRun" as const : "normal" as const,
       concurrency: args.concurrency,
       onEvent: progressRenderer(config.progress),
       ...(timeoutDuration ? { timeout: timeoutDuration } : {})
-    }).pipe(Effect.provide(args.dryRun && !storeExists(config.storeDir) ? emptyStoreLayer() : storeLayer(config.storeDir)))
+    }
+    // --dry-run only reads: without a store it plans against an empty one and creates none.
+    const layer = args.dryRun && !storeExists(config.storeDir) ? emptyStoreLayer() : storeLayer(config.storeDir)
+    // A sweep is expanded (every variant validated) before the store is opened: a bad spec changes nothing.
+    const result: ExperimentResult | SweepResult = isSweep(decoded)
+      ? yield* Effect.flatMap(expandSweep(strategyAsWritten(encoded), decoded.sweep), (expanded) =>
+        executeSweep(decoded, encoded, {
+          ...common,
+          expanded,
+          workers: workerCount,
+          ...(batch !== undefined ? { batchSize: batch } : {}),
+          onSweepProgress: sweepProgressRenderer(config.progress)
+        }).pipe(Effect.provide(layer)))
+      : yield* runExperiment(decoded, encoded, common).pipe(Effect.provide(layer))
 
     const status = args.dryRun ? "planned" : "completed"
     if (config.json) return yield* printJson(runDocument(result, status))
@@ -78,6 +124,19 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
       ...nodeLines(result.nodes),
       `cache: ${result.cache.hits} hit, ${result.cache.misses} miss`
     ]
+    if (isSweepResult(result)) {
+      const sweep = result.sweep
+      lines.push(
+        args.dryRun
+          ? `sweep: ${sweep.variants} variants, ${sweep.cached} cached, ${sweep.variants - sweep.cached} to simulate`
+          : `sweep: ${sweep.variants} variants, ${sweep.simulated} simulated, ${sweep.cached} cached`
+      )
+      if (sweep.leaderboard) lines.push(`leaderboard ${sweep.leaderboard.artifactId}  ${sweep.leaderboard.path}`)
+      if (sweep.top.length > 0) {
+        lines.push("", `top ${Math.min(10, sweep.top.length)} by ${sweep.rank}:`, leaderboardTable(sweep, 10), "")
+        lines.push(`best variant ${sweep.top[0]!.variantId}:`)
+      }
+    }
     if (result.outputs) {
       for (const [name, output] of Object.entries(result.outputs)) {
         lines.push(`${name.padEnd(11)} ${output.artifactId}  ${output.path}`)
@@ -87,4 +146,4 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
     }
     yield* Console.log(lines.join("\n"))
   })
-).pipe(Command.withDescription("Run an experiment incrementally: only what changed is recomputed"))
+).pipe(Command.withDescription("Run an experiment (or a sweep of variants) incrementally: only what changed is recomputed"))

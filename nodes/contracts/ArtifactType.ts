@@ -15,6 +15,7 @@ import {
   ExperimentTrades
 } from "./ExperimentOutputs.js"
 import { OhlcvSliceV2 } from "./OhlcvSliceV2.js"
+import { ExperimentSweep, ExperimentSweepBatch } from "./SweepOutputs.js"
 
 export const ArtifactType = {
   alerts_v1: AlertsV1,
@@ -24,7 +25,9 @@ export const ArtifactType = {
   experiment_metrics: ExperimentMetrics,
   experiment_equity: ExperimentEquity,
   experiment_diagnostics: ExperimentDiagnostics,
-  experiment_coverage: ExperimentCoverage
+  experiment_coverage: ExperimentCoverage,
+  experiment_sweep: ExperimentSweep,
+  experiment_sweep_batch: ExperimentSweepBatch
 } as const satisfies Record<string, AnyContract>
 
 export type ArtifactTypeName = keyof typeof ArtifactType

@@ -56,6 +56,11 @@ export interface ContractSpec<Cols extends ReadonlyArray<ColumnDef>> {
   readonly checks?: ReadonlyArray<SqlCheck>
   /** Extra TypeScript check on a decoded row; returns a message when the row is invalid. */
   readonly refineRow?: (row: RowOf<Cols>) => string | undefined
+  /**
+   * Allow column names that are strategy paths (`stopLoss.pct`, `exit.targets[0].multiple`): the
+   * sweep leaderboard names its parameter columns so. Other contracts keep plain identifiers.
+   */
+  readonly pathColumns?: boolean
 }
 
 export interface Contract<Cols extends ReadonlyArray<ColumnDef> = ReadonlyArray<ColumnDef>> {
@@ -97,8 +102,10 @@ export interface ContractDescription {
 
 const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/
 
-const assertName = (what: string, name: string): string => {
-  if (!PLAIN_NAME.test(name)) throw new Error(`contract ${what} ${JSON.stringify(name)} is not a plain lowercase identifier`)
+const PATH_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*)*$/
+
+const assertName = (what: string, name: string, pattern: RegExp = PLAIN_NAME): string => {
+  if (!pattern.test(name)) throw new Error(`contract ${what} ${JSON.stringify(name)} is not a plain lowercase identifier`)
   return name
 }
 
@@ -109,7 +116,9 @@ export const defineContract = <const Cols extends ReadonlyArray<ColumnDef>>(
   spec: ContractSpec<Cols>
 ): Contract<Cols> => {
   assertName("type", spec.type)
-  const names = spec.columns.map((column) => assertName("column", column.name))
+  const names = spec.columns.map((column) =>
+    assertName("column", column.name, spec.pathColumns === true && !PLAIN_NAME.test(column.name) ? PATH_NAME : PLAIN_NAME)
+  )
   if (new Set(names).size !== names.length) throw new Error(`contract ${spec.type} has duplicate columns`)
   const known = (name: string) => {
     if (!names.includes(name)) throw new Error(`contract ${spec.type}: unknown column ${name}`)

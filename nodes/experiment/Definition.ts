@@ -8,6 +8,7 @@ import { Effect, Either, ParseResult, Schema } from "effect"
 import { ArtifactId } from "../../store/ArtifactCatalog.js"
 import { type FieldIssue, parseIssues, Strategy } from "../simulate/Strategy.js"
 import { checkMarketSize, DEFAULT_INTERVAL_S, SyntheticDays, SyntheticTokens } from "../synthetic/SyntheticConfig.js"
+import { SweepSpec } from "../sweep/SweepSpec.js"
 
 const strict = { parseOptions: { onExcessProperty: "error" as const } }
 
@@ -74,7 +75,9 @@ export const Definition = Schema.Struct({
   inputs: Schema.Union(CatalogInputs, SyntheticInputs),
   dateRange: DateRange,
   strategy: Strategy,
-  metrics: Schema.optionalWith(MetricsOptions, { default: () => ({ bootstrapResamples: 1000 }), exact: true })
+  metrics: Schema.optionalWith(MetricsOptions, { default: () => ({ bootstrapResamples: 1000 }), exact: true }),
+  /** Many variants of `strategy` over the same inputs, ranked (nodes/sweep). */
+  sweep: Schema.optionalWith(SweepSpec, { exact: true })
 }).annotations({ identifier: "Definition", ...strict })
 
 export type Definition = typeof Definition.Type
@@ -143,3 +146,7 @@ const simplifyUnionIssues = (value: unknown, issues: ReadonlyArray<FieldIssue>):
 }
 
 export const isSynthetic = (inputs: Definition["inputs"]): inputs is typeof SyntheticInputs.Type => "synthetic" in inputs
+
+/** A definition with a `sweep` block. */
+export const isSweep = (definition: Definition): definition is Definition & { readonly sweep: SweepSpec } =>
+  definition.sweep !== undefined

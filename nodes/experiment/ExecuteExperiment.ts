@@ -8,7 +8,7 @@
  * and its resolved inputs, so running the same definition again adds a run to the same experiment.
  * `dryRun` plans (explain, `run --dry-run`); `force` re-executes for `verify`. Neither records a run.
  */
-import { Cause, type Duration, Effect, Exit, Option, Schema } from "effect"
+import { Cause, type Duration, Effect, Exit, Option, Predicate, Schema } from "effect"
 import {
   type ExecutionMode,
   type ExecutionReport,
@@ -21,6 +21,8 @@ import {
   ArtifactCatalog,
   type ArtifactId,
   canonicalDigest,
+  type Digest,
+  type OutputRef,
   type ExperimentId,
   ExperimentTracker,
   hexOf,
@@ -48,7 +50,7 @@ export type OutputName = (typeof OUTPUT_NAMES)[number]
 
 export interface OutputArtifact {
   readonly artifactId: ArtifactId
-  readonly digest: string
+  readonly digest: Digest
   /** The Parquet file in the store. */
   readonly path: string
 }
@@ -74,6 +76,8 @@ export interface ExperimentResult {
   /** Undefined in a dry run whose outputs are not yet known. */
   readonly outputs: { readonly [K in OutputName]: OutputArtifact } | undefined
   readonly cache: { readonly hits: number; readonly misses: number }
+  /** Set by a sweep (nodes/sweep): its variants and leaderboard. */
+  readonly sweep?: unknown
 }
 
 export class RunTimedOut extends Schema.TaggedError<RunTimedOut>()("RunTimedOut", { timeout: Schema.String }) {
@@ -89,7 +93,7 @@ export const experimentIdOf = (definitionEncoded: unknown, inputs: ResolvedInput
     (digest) => `exp_${hexOf(digest).slice(0, 32)}` as ExperimentId
   )
 
-const summarize = (nodes: ReadonlyArray<NodeReport>) => {
+export const summarize = (nodes: ReadonlyArray<NodeReport>) => {
   const summaries: Array<NodeSummary> = nodes.map((node) => ({
     name: node.node.name,
     key: node.key,
@@ -107,9 +111,9 @@ const summarize = (nodes: ReadonlyArray<NodeReport>) => {
 }
 
 /** Runs the synthetic generator node (cached) and returns the ids of its two artifacts. */
-const syntheticInputs = (
+const syntheticInputs = <E, R>(
   definition: Definition & { inputs: { synthetic: unknown } },
-  run: (targets: ReadonlyArray<ReturnType<typeof syntheticNode>>) => Effect.Effect<ExecutionReport, any, any>
+  run: (targets: ReadonlyArray<ReturnType<typeof syntheticNode>>) => Effect.Effect<ExecutionReport, E, R>
 ) =>
   Effect.gen(function*() {
     const config = yield* Schema.decodeUnknown(SyntheticConfig)(definition.inputs.synthetic)
@@ -122,16 +126,11 @@ const syntheticInputs = (
     return { report, inputs }
   })
 
-export const executeExperiment = (
-  definition: Definition,
-  definitionEncoded: unknown,
-  options: ExperimentRunOptions = {}
-) =>
-  Effect.gen(function*() {
+/** How a handler runs a set of nodes: `execute` with the experiment's engine, seed and mode. */
+export const experimentRunner = (definition: Definition, options: ExperimentRunOptions) =>
+  Effect.map(engineVersions, (engine) => {
     const mode = options.mode ?? "normal"
-    const engine = yield* engineVersions
-    const catalog = yield* ArtifactCatalog
-    const runDag = <N extends Parameters<typeof execute>[0][number]>(targets: ReadonlyArray<N>) =>
+    return <N extends Parameters<typeof execute>[0][number]>(targets: ReadonlyArray<N>) =>
       execute(targets, {
         engine,
         seed: definition.seed,
@@ -139,8 +138,18 @@ export const executeExperiment = (
         ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
         ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {})
       })
+  })
 
-    // 1. Inputs, resolved before anything is recorded.
+/**
+ * The experiment's inputs (the synthetic generator run first when the definition asks for it) and
+ * its id. `inputs` is undefined only in a dry run whose generator has not run yet.
+ */
+export const resolveExperiment = <E, R>(
+  definition: Definition,
+  definitionEncoded: unknown,
+  runDag: (targets: ReadonlyArray<ReturnType<typeof syntheticNode>>) => Effect.Effect<ExecutionReport, E, R>
+) =>
+  Effect.gen(function*() {
     let before: ReadonlyArray<NodeReport> = []
     let inputs: ResolvedInputs | undefined
     if (isSynthetic(definition.inputs)) {
@@ -154,6 +163,103 @@ export const executeExperiment = (
       definitionEncoded,
       isSynthetic(definition.inputs) ? null : inputs ?? null
     )
+    return { before, inputs, experimentId }
+  })
+
+/** What a tracked body returns: enough to complete the run record. */
+export interface TrackedOutcome {
+  readonly nodes: ReadonlyArray<NodeReport>
+  readonly cache: { readonly hits: number; readonly misses: number }
+  /** Recorded as the run's outputs. */
+  readonly recordedOutputs: Readonly<Record<string, OutputRef>>
+}
+
+/**
+ * Records a run of the experiment around `body`: pending → running → completed | failed |
+ * cancelled (interruption) on every exit path, with a heartbeat while it runs and the timeout
+ * applied to the body.
+ */
+export const trackRun = <A extends TrackedOutcome, E, R>(
+  experiment: { readonly experimentId: ExperimentId; readonly definition: Definition; readonly definitionEncoded: unknown; readonly inputs: ResolvedInputs },
+  options: ExperimentRunOptions,
+  body: Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const { definition, experimentId, inputs } = experiment
+    const tracker = yield* ExperimentTracker
+    const liveness = yield* ProcessLiveness
+    const provenance = yield* currentProvenance
+    yield* tracker.create({
+      experimentId,
+      name: definition.name,
+      definition: experiment.definitionEncoded,
+      inputs: { alerts: [...inputs.alerts], ohlcv: [...inputs.ohlcv] },
+      seed: definition.seed
+    })
+    const run = yield* tracker.startRun(experimentId, { owner: liveness.self, provenance })
+    yield* tracker.transition(experimentId, run.runId, "running")
+
+    const timed = options.timeout === undefined
+      ? body
+      : body.pipe(
+        Effect.timeoutFail({
+          duration: options.timeout,
+          onTimeout: () => new RunTimedOut({ timeout: String(options.timeout) })
+        })
+      )
+    const result = yield* Effect.scoped(
+      Effect.zipRight(keepAlive(experimentId, run.runId, options.heartbeat ?? "5 seconds"), timed)
+    ).pipe(
+      Effect.onExit((exit) => {
+        if (Exit.isSuccess(exit)) {
+          const { summaries } = summarize(exit.value.nodes)
+          return Effect.ignore(
+            tracker.transition(experimentId, run.runId, "completed", {
+              outputs: { ...exit.value.recordedOutputs },
+              cache: exit.value.cache,
+              nodes: summaries
+            })
+          )
+        }
+        if (isInterruptOnly(exit)) return Effect.ignore(tracker.transition(experimentId, run.runId, "cancelled"))
+        return Effect.ignore(tracker.transition(experimentId, run.runId, "failed", { error: errorOf(exit.cause) }))
+      })
+    )
+    return { runId: run.runId, result }
+  })
+
+/** The tag and message of a run's failure, for its record. */
+const errorOf = (cause: Cause.Cause<unknown>): { tag: string; message: string } => {
+  const failure = Option.getOrUndefined(Cause.failureOption(cause))
+  if (Predicate.isTagged(failure, "_tag") || (Predicate.hasProperty(failure, "_tag") && typeof failure._tag === "string")) {
+    const message = Predicate.hasProperty(failure, "message") ? String(failure.message) : String(failure)
+    return { tag: String(failure._tag), message }
+  }
+  return { tag: "Defect", message: String(cause) }
+}
+
+/** The artifact ids and digests of a run's outputs, as its record keeps them. */
+export const recordedOutputsOf = (outputs: ExperimentResult["outputs"]) => {
+  const recorded: Record<string, OutputRef> = {}
+  for (const name of OUTPUT_NAMES) {
+    const output = outputs?.[name]
+    if (output) recorded[name] = { artifactId: output.artifactId, digest: output.digest }
+  }
+  return recorded
+}
+
+export const executeExperiment = (
+  definition: Definition,
+  definitionEncoded: unknown,
+  options: ExperimentRunOptions = {}
+) =>
+  Effect.gen(function*() {
+    const mode = options.mode ?? "normal"
+    const catalog = yield* ArtifactCatalog
+    const runDag = yield* experimentRunner(definition, options)
+
+    // 1. Inputs, resolved before anything is recorded.
+    const { before, experimentId, inputs } = yield* resolveExperiment(definition, definitionEncoded, runDag)
     if (inputs === undefined) {
       // Dry run with a synthetic generator that has not run yet: nothing downstream can be keyed.
       const { cache } = summarize(before)
@@ -178,7 +284,7 @@ export const executeExperiment = (
       const published = report.of(dag.publish).outputs
       let outputs: ExperimentResult["outputs"]
       if (trades !== undefined && published !== undefined) {
-        const withPath = (ref: { artifactId: ArtifactId; digest: string }) =>
+        const withPath = (ref: OutputRef) =>
           Effect.map(catalog.dataPath(ref.artifactId), (path): OutputArtifact => ({ ...ref, path }))
         outputs = yield* Effect.all({
           trades: withPath(trades),
@@ -187,7 +293,7 @@ export const executeExperiment = (
           diagnostics: withPath(published.diagnostics)
         })
       }
-      return { nodes, cache, outputs }
+      return { nodes, cache, outputs, recordedOutputs: recordedOutputsOf(outputs) }
     })
 
     if (mode !== "normal") {
@@ -204,58 +310,15 @@ export const executeExperiment = (
     }
 
     // 2. Normal mode: record the run around the execution.
-    const tracker = yield* ExperimentTracker
-    const liveness = yield* ProcessLiveness
-    const provenance = yield* currentProvenance
-    yield* tracker.create({
-      experimentId,
-      name: definition.name,
-      definition: definitionEncoded,
-      inputs: { alerts: [...resolved.alerts], ohlcv: [...resolved.ohlcv] },
-      seed: definition.seed
-    })
-    const run = yield* tracker.startRun(experimentId, { owner: liveness.self, provenance })
-    yield* tracker.transition(experimentId, run.runId, "running")
-
-    const timed = options.timeout === undefined
-      ? runGraph
-      : runGraph.pipe(
-        Effect.timeoutFail({
-          duration: options.timeout,
-          onTimeout: () => new RunTimedOut({ timeout: String(options.timeout) })
-        })
-      )
-    const result = yield* Effect.scoped(
-      Effect.zipRight(keepAlive(experimentId, run.runId, options.heartbeat ?? "5 seconds"), timed)
-    ).pipe(
-      Effect.onExit((exit) => {
-        if (Exit.isSuccess(exit)) {
-          const { summaries } = summarize(exit.value.nodes)
-          const outputs: Record<string, { artifactId: ArtifactId; digest: any }> = {}
-          for (const name of OUTPUT_NAMES) {
-            const output = exit.value.outputs?.[name]
-            if (output) outputs[name] = { artifactId: output.artifactId, digest: output.digest }
-          }
-          return Effect.ignore(
-            tracker.transition(experimentId, run.runId, "completed", {
-              outputs,
-              cache: exit.value.cache,
-              nodes: summaries
-            })
-          )
-        }
-        if (isInterruptOnly(exit)) return Effect.ignore(tracker.transition(experimentId, run.runId, "cancelled"))
-        const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
-        const error = failure !== null && typeof failure === "object" && "_tag" in failure
-          ? { tag: String((failure as { _tag: unknown })._tag), message: String((failure as Error).message ?? failure) }
-          : { tag: "Defect", message: String(exit.cause) }
-        return Effect.ignore(tracker.transition(experimentId, run.runId, "failed", { error }))
-      })
+    const { result, runId } = yield* trackRun(
+      { experimentId, definition, definitionEncoded, inputs: resolved },
+      options,
+      runGraph
     )
     return {
       experimentId,
       name: definition.name,
-      runId: run.runId,
+      runId,
       inputs: resolved,
       nodes: result.nodes,
       outputs: result.outputs,

@@ -5,7 +5,7 @@
  * Imported by ../ActionCache.ts, which it imports back: no use of that module's values at load time.
  */
 import { Effect, Schema } from "effect"
-import { ActionEntry, type ActionCacheShape, IdentityPointer, type Lookup, type MissReason } from "../ActionCache.js"
+import { ActionEntry, type ActionCacheShape, GroupEntry, IdentityPointer, type Lookup, type MissReason } from "../ActionCache.js"
 import type { ArtifactCatalogShape } from "../ArtifactCatalog.js"
 import { type Digest, digestFromHex, hashString, hexOf } from "../Digest.js"
 import type { ObjectStoreShape } from "../ObjectStore.js"
@@ -30,6 +30,9 @@ export interface ActionBackend {
   readonly readIdentity: (identityHex: string) => Effect.Effect<RawRecord | undefined, StoreIOError>
   /** Atomic replace. */
   readonly writeIdentity: (identityHex: string, text: string) => Effect.Effect<void, StoreIOError>
+  /** First writer wins. */
+  readonly writeGroup: (key: Digest, text: string) => Effect.Effect<void, StoreIOError>
+  readonly readGroups: Effect.Effect<ReadonlyArray<RawRecord>, StoreIOError>
 }
 
 export const fileSystemBackend = (layout: StoreLayout): ActionBackend => {
@@ -43,13 +46,24 @@ export const fileSystemBackend = (layout: StoreLayout): ActionBackend => {
     ),
     remove: (key) => unlinkIfExists(layout.actionPath(key)),
     readIdentity: (identityHex) => readAt(layout.identityPath(identityHex)),
-    writeIdentity: (identityHex, text) => writeAtomic(layout, layout.identityPath(identityHex), text)
+    writeIdentity: (identityHex, text) => writeAtomic(layout, layout.identityPath(identityHex), text),
+    writeGroup: (key, text) => Effect.asVoid(writeOnce(layout, layout.actionGroupPath(key), text)),
+    readGroups: Effect.flatMap(readDir(layout.actionGroups), (names) =>
+      Effect.map(
+        Effect.forEach(
+          names.filter((name) => /^[0-9a-f]{64}\.json$/.test(name)).sort(),
+          (name) => readAt(layout.actionGroupPath(digestFromHex(name.slice(0, 64)))),
+          { concurrency: 16 }
+        ),
+        (records) => records.filter((record): record is RawRecord => record !== undefined)
+      ))
   }
 }
 
 export const memoryBackend = (): ActionBackend => {
   const entries = new Map<Digest, string>()
   const identities = new Map<string, string>()
+  const groups = new Map<Digest, string>()
   return {
     read: (key) =>
       Effect.sync(() => {
@@ -67,7 +81,14 @@ export const memoryBackend = (): ActionBackend => {
         const text = identities.get(identityHex)
         return text === undefined ? undefined : { text, location: `memory:actions/identity/${identityHex}` }
       }),
-    writeIdentity: (identityHex, text) => Effect.sync(() => void identities.set(identityHex, text))
+    writeIdentity: (identityHex, text) => Effect.sync(() => void identities.set(identityHex, text)),
+    writeGroup: (key, text) =>
+      Effect.sync(() => {
+        if (!groups.has(key)) groups.set(key, text)
+      }),
+    readGroups: Effect.sync(() =>
+      [...groups.keys()].sort().map((key) => ({ text: groups.get(key)!, location: `memory:actions/groups/${hexOf(key)}` }))
+    )
   }
 }
 
@@ -170,5 +191,39 @@ export const make = (
       yield* backend.writeIdentity(hex, `${text}\n`)
     })
 
-  return { lookup, put, get, list, remove: backend.remove, lastForIdentity, rememberIdentity }
+  const groupJson = Schema.parseJson(GroupEntry)
+
+  const putGroup: ActionCacheShape["putGroup"] = (group) =>
+    Effect.flatMap(
+      Effect.mapError(
+        Schema.encode(groupJson)(group),
+        (error) => new StoreIOError({ operation: "encode", path: `actions/groups/${hexOf(group.key)}`, reason: parseDetail(error) })
+      ),
+      (text) => backend.writeGroup(group.key, `${text}\n`)
+    )
+
+  const lookupMembers: ActionCacheShape["lookupMembers"] = (keys) =>
+    Effect.gen(function* () {
+      const wanted = new Set(keys)
+      const found = new Map<Digest, GroupEntry>()
+      if (wanted.size === 0) return found
+      for (const raw of yield* backend.readGroups) {
+        const decoded = yield* Effect.option(Schema.decode(groupJson)(raw.text))
+        if (decoded._tag === "None") continue
+        const group = decoded.value
+        const members = group.members.filter((key) => wanted.has(key) && !found.has(key))
+        if (members.length === 0) continue
+        let sound = true
+        for (const output of Object.keys(group.outputs).sort()) {
+          if ((yield* checkOutput(output, group.outputs[output])) !== undefined) {
+            sound = false
+            break
+          }
+        }
+        if (sound) for (const key of members) found.set(key, group)
+      }
+      return found
+    })
+
+  return { lookup, put, get, list, remove: backend.remove, lastForIdentity, rememberIdentity, putGroup, lookupMembers }
 }

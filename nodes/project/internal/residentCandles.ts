@@ -207,16 +207,14 @@ interface Columns {
 }
 
 /**
- * Zero-filled arrays: pages never written are never made resident (the kernel maps them lazily),
+ * Zero-filled (shared) arrays: pages never written are never made resident (the kernel maps them lazily),
  * so the capacity left unwritten at each range's end costs address space, not memory.
  */
-const allocate = (n: number): Columns => ({
-  ts: new Float64Array(n),
-  open: new Float64Array(n),
-  high: new Float64Array(n),
-  low: new Float64Array(n),
-  close: new Float64Array(n)
-})
+const allocate = (n: number): Columns => {
+  // Shared buffers: a sweep's worker threads read these very arrays, never a copy.
+  const column = () => new Float64Array(new SharedArrayBuffer(Math.max(1, n) * Float64Array.BYTES_PER_ELEMENT))
+  return { ts: column(), open: column(), high: column(), low: column(), close: column() }
+}
 
 /**
  * Tuning of the scan (defaults measured on 2 cores; scratch drivers vary them).

@@ -1,0 +1,540 @@
+/**
+ * `executeSweep(definition)`: every variant of the definition's `sweep` over the same inputs, one
+ * validate and one projection shared by all of them.
+ *
+ * Caching works at three levels, each keyed like any node (DESIGN.md §3):
+ * - the sweep: a key over every variant's key, rank and keep — a repeated sweep is one lookup;
+ * - each variant: a key over its strategy (defaults filled), the inputs, date range, seed and
+ *   engine — so adding variants runs exactly the new ones, and two sweeps sharing a variant share
+ *   its result;
+ * - each batch: the variants that missed, sorted by key and cut into batches, each evaluated on the
+ *   worker pool and published as ONE `experiment_sweep_batch` artifact, then ONE group entry in the
+ *   action cache maps every member variant's key to it (so the durable cost is paid per batch).
+ * The leaderboard (`experiment_sweep`) is assembled from the variants' rows in variant id order, so
+ * its bytes never depend on batch size, worker count, or whether the sweep grew incrementally. The
+ * best `keep` variants are then run as single experiments (simulate → publish over the same
+ * validate and projection), which publishes their trades, equity and diagnostics; their keys are a
+ * single experiment's keys, so `sweep show` of one of them is a cache hit.
+ */
+import { Chunk, Clock, Effect, Schema, Stream } from "effect"
+import { artifactNode, execute, type ExecutorEvent, keyOf, type KeyMaterial, type NodeReport, resourceNode } from "../../pipeline/index.js"
+import {
+  ActionCache,
+  ArtifactCatalog,
+  type ArtifactId,
+  canonicalDigest,
+  type Digest,
+  hexOf,
+  type OutputRef
+} from "../../store/index.js"
+import { ExperimentSweepBatch, readRowsParquet, sweepLeaderboardContract } from "../contracts/index.js"
+import { engineVersions, publishRows } from "../engine/index.js"
+import type { Definition } from "../experiment/Definition.js"
+import {
+  type ExperimentResult,
+  type ExperimentRunOptions,
+  experimentRunner,
+  type OutputArtifact,
+  recordedOutputsOf,
+  resolveExperiment,
+  summarize,
+  trackRun
+} from "../experiment/ExecuteExperiment.js"
+import { inputNodes, type ResolvedInputs, strategyNodes } from "../experiment/ExperimentDag.js"
+import type { MetricsRow } from "../metrics/index.js"
+import type { Projection } from "../project/Projection.js"
+import { Strategy } from "../simulate/index.js"
+import { SIMULATION_ENGINE_VERSION } from "../simulate/SimulateNode.js"
+import { type OverrideValue, RANK_DIRECTIONS, type RankMetric, type SweepSpec } from "./SweepSpec.js"
+import { makeVariantEvaluator } from "./VariantEvaluator.js"
+import { effectiveValue, type ExpandedSweep, expandSweep, type Variant } from "./Variants.js"
+
+/** Bump when the sweep's own code changes a result; enters every sweep, variant and batch key. */
+export const SWEEP_VERSION = "1"
+
+export interface SweepProgress {
+  /** Variants whose result is known (cached or evaluated). */
+  readonly done: number
+  readonly total: number
+  /** Of `done`, evaluated by this run. */
+  readonly simulated: number
+}
+
+export interface SweepRunOptions extends ExperimentRunOptions {
+  /** Worker threads evaluating variants (default 1; 0 evaluates on the calling thread). */
+  readonly workers?: number
+  /** Variants per batch artifact (default: about four batches per worker, 16 … 512). */
+  readonly batchSize?: number
+  readonly onSweepProgress?: (progress: SweepProgress) => Effect.Effect<void>
+  /** The sweep already expanded (e.g. by a caller that checked it before opening the store). */
+  readonly expanded?: ExpandedSweep
+}
+
+export interface LeaderboardEntry {
+  readonly variantId: string
+  /** The variant's value at each swept path (after defaults; null where the strategy has none). */
+  readonly parameters: { readonly [path: string]: OverrideValue | null }
+  readonly metrics: MetricsRow
+}
+
+export interface SweepSummary {
+  readonly variants: number
+  /** Distinct variant results evaluated by this run. */
+  readonly simulated: number
+  readonly cached: number
+  readonly rank: RankMetric
+  /** Swept paths: the leaderboard's parameter columns. */
+  readonly paths: ReadonlyArray<string>
+  /** Undefined in a dry run. */
+  readonly leaderboard: OutputArtifact | undefined
+  /** Best first: the `keep` materialised variants (at least the top 10 when known). */
+  readonly top: ReadonlyArray<LeaderboardEntry>
+}
+
+export interface SweepResult extends ExperimentResult {
+  readonly sweep: SweepSummary
+}
+
+const strategyEncode = Schema.encode(Strategy)
+
+/** Better first by the rank metric's direction; undefined metrics last; ties by variant id. */
+export const compareByRank = (rank: RankMetric) => (a: LeaderboardEntry, b: LeaderboardEntry): number => {
+  const x = a.metrics[rank]
+  const y = b.metrics[rank]
+  if (x !== y) {
+    if (x === null) return 1
+    if (y === null) return -1
+    return RANK_DIRECTIONS[rank] === "asc" ? x - y : y - x
+  }
+  return a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0
+}
+
+/** The DuckDB type of a parameter column: one type when every variant agrees, else text. */
+const parameterType = (values: ReadonlyArray<unknown>): "DOUBLE" | "VARCHAR" | "BOOLEAN" => {
+  const kinds = new Set(values.filter((value) => value !== null).map((value) => typeof value))
+  if (kinds.size === 1 && kinds.has("number")) return "DOUBLE"
+  if (kinds.size === 1 && kinds.has("boolean")) return "BOOLEAN"
+  return "VARCHAR"
+}
+
+const defaultBatchSize = (misses: number, workers: number) =>
+  Math.max(16, Math.min(512, Math.ceil(misses / (Math.max(1, workers) * 4))))
+
+const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+interface KeyedVariant extends Variant {
+  readonly key: Digest
+  readonly material: KeyMaterial
+  readonly strategyEncoded: unknown
+}
+
+const BatchVariant = Schema.Struct({ key: Schema.String, strategy: Strategy })
+const BatchConfig = Schema.Struct({ variants: Schema.Array(BatchVariant) })
+const PoolConfig = Schema.Struct({
+  seed: Schema.Number,
+  dateRange: Schema.Struct({ from: Schema.String, to: Schema.String }),
+  bootstrapResamples: Schema.Int
+})
+
+export const executeSweep = (
+  definition: Definition & { readonly sweep: SweepSpec },
+  definitionEncoded: unknown,
+  options: SweepRunOptions = {}
+) =>
+  Effect.gen(function*() {
+    const spec = definition.sweep
+    const mode = options.mode ?? "normal"
+    const workers = options.workers ?? 1
+    const emit = options.onEvent ?? (() => Effect.void)
+    const onSweepProgress = options.onSweepProgress ?? (() => Effect.void)
+    const baseStrategy = strategyAsWritten(definitionEncoded)
+    const expanded = options.expanded ?? (yield* expandSweep(baseStrategy, spec))
+    const engine = yield* engineVersions
+    const cache = yield* ActionCache
+    const catalog = yield* ArtifactCatalog
+    const runDag = yield* experimentRunner(definition, options)
+    const { before, experimentId, inputs } = yield* resolveExperiment(definition, definitionEncoded, runDag)
+    const total = expanded.variants.length
+
+    const emptySummary = (cached: number): SweepSummary => ({
+      variants: total,
+      simulated: 0,
+      cached,
+      rank: spec.rank,
+      paths: expanded.paths,
+      leaderboard: undefined,
+      top: []
+    })
+    const plannedResult = (nodes: ReadonlyArray<NodeReport>, resolved: ResolvedInputs, cached: number): SweepResult => ({
+      experimentId,
+      name: definition.name,
+      runId: undefined,
+      inputs: resolved,
+      nodes,
+      outputs: undefined,
+      cache: summarize(nodes).cache,
+      sweep: emptySummary(cached)
+    })
+    if (inputs === undefined) return plannedResult(before, { alerts: [], ohlcv: [] }, 0)
+    const resolved = inputs
+    const shared = inputNodes(definition, resolved)
+    const withPath = (ref: OutputRef) =>
+      Effect.map(catalog.dataPath(ref.artifactId), (path): OutputArtifact => ({ ...ref, path }))
+
+    const body = Effect.gen(function*() {
+      // 1. validate (cached like any node): its coverage digest enters every variant key.
+      const validated = yield* runDag([shared.validate])
+      const validateReport = validated.of(shared.validate)
+      const coverage = validateReport.outputs?.coverage
+      const nodes: Array<NodeReport> = [...before, validateReport]
+      if (coverage === undefined) return { _tag: "Planned" as const, planned: plannedResult(nodes, resolved, 0) }
+
+      // 2. Keys: one per variant, one for the whole sweep.
+      const dateRange = definition.dateRange
+      const inputIds = [...resolved.alerts, ...resolved.ohlcv]
+      const keyed: Array<KeyedVariant> = yield* Effect.forEach(expanded.variants, (variant) =>
+        Effect.gen(function*() {
+          const strategyEncoded = yield* strategyEncode(variant.strategy)
+          const material: KeyMaterial = {
+            node: "sweep-variant",
+            nodeVersion: `${SWEEP_VERSION}/${SIMULATION_ENGINE_VERSION}`,
+            engine,
+            config: {
+              strategy: strategyEncoded,
+              dateRange,
+              inputs: inputIds,
+              bootstrapResamples: definition.metrics.bootstrapResamples
+            },
+            seed: definition.seed,
+            inputs: { validated: { outputs: { coverage: coverage.digest } } }
+          }
+          return { ...variant, key: yield* keyOf(material), material, strategyEncoded }
+        }))
+      const sweepMaterial: KeyMaterial = {
+        node: "sweep",
+        nodeVersion: SWEEP_VERSION,
+        engine,
+        config: {
+          variants: yield* canonicalDigest(keyed.map((v) => [v.variantId, v.overrides, v.key])),
+          count: keyed.length,
+          paths: expanded.paths,
+          rank: spec.rank,
+          keep: spec.keep
+        },
+        seed: definition.seed,
+        inputs: { validated: { outputs: { coverage: coverage.digest } } }
+      }
+      const sweepKey = yield* keyOf(sweepMaterial)
+      const sweepRef = { name: "sweep", identity: `${definition.name}/sweep`, kind: "artifact" as const }
+
+      // 3. The whole sweep cached?
+      const sweepLookup = yield* cache.lookup(sweepKey)
+      if (sweepLookup._tag === "Hit") {
+        yield* emit({ _tag: "Hit", node: sweepRef, key: sweepKey })
+        yield* onSweepProgress({ done: total, total, simulated: 0 })
+        const outputs = sweepLookup.entry.outputs
+        const leaderboard = yield* withPath(outputs.leaderboard!)
+        nodes.push({ node: sweepRef, key: sweepKey, material: sweepMaterial, cache: "hit", durationMs: 0, outputs })
+        return {
+          _tag: "Ran" as const,
+          nodes,
+          leaderboard,
+          rows: undefined,
+          simulated: 0,
+          best: outputs.trades === undefined ? undefined : yield* bestOutputs(outputs, withPath)
+        }
+      }
+      yield* emit({ _tag: "Miss", node: sweepRef, key: sweepKey, reason: sweepLookup.reason })
+
+      // 4. Per-variant lookups: which variants some earlier batch already evaluated.
+      const members = yield* cache.lookupMembers([...new Set(keyed.map((v) => v.key))])
+      const found = new Map<Digest, OutputRef>()
+      for (const [key, group] of members) {
+        const results = group.outputs.results
+        if (results !== undefined) found.set(key, results)
+      }
+      const pending = new Map<Digest, KeyedVariant>()
+      for (const variant of keyed) if (!found.has(variant.key) && !pending.has(variant.key)) pending.set(variant.key, variant)
+      const cachedCount = keyed.filter((v) => found.has(v.key)).length
+      if (mode === "dryRun") {
+        nodes.push({ node: sweepRef, key: sweepKey, material: sweepMaterial, cache: "miss", reason: sweepLookup.reason, durationMs: 0 })
+        return { _tag: "Planned" as const, planned: plannedResult(nodes, resolved, cachedCount) }
+      }
+      const started = yield* Clock.currentTimeMillis
+
+      // 5. Evaluate the misses in batches on the worker pool, publishing one artifact per batch.
+      const fresh = new Map<Digest, MetricsRow>()
+      let done = cachedCount
+      yield* onSweepProgress({ done, total, simulated: 0 })
+      const misses = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      const batchSize = options.batchSize ?? defaultBatchSize(misses.length, workers)
+      const lineage = [...inputIds, validateReport.outputs!.coverage!.artifactId]
+      const poolConfig = {
+        seed: definition.seed,
+        dateRange,
+        bootstrapResamples: definition.metrics.bootstrapResamples
+      }
+      const pool = resourceNode({
+        name: "sweep-workers",
+        version: SWEEP_VERSION,
+        configSchema: PoolConfig,
+        config: poolConfig,
+        identity: `${definition.name}/sweep-workers`,
+        inputs: { projection: shared.project },
+        acquire: ({ config, inputs: { projection } }) =>
+          Effect.flatMap(collectSeries(projection), (series) =>
+            makeVariantEvaluator({
+              alerts: projection.alerts,
+              series,
+              seed: config.seed,
+              dateRange: { from: Date.parse(config.dateRange.from), to: Date.parse(config.dateRange.to) },
+              bootstrapResamples: config.bootstrapResamples
+            }, workers))
+      })
+      const batches = chunk(misses, batchSize).map((batch) =>
+        artifactNode({
+          name: "sweep-batch",
+          version: SWEEP_VERSION,
+          configSchema: BatchConfig,
+          config: { variants: batch.map((v) => ({ key: v.key, strategy: v.strategy })) },
+          seeded: true,
+          identity: `${definition.name}/sweep-batch`,
+          inputs: { pool },
+          outputs: ["results"],
+          run: ({ inputs: { pool: evaluator }, key, name }) =>
+            Effect.gen(function*() {
+              const rows = yield* evaluator.evaluate(batch.map((v) => v.strategy))
+              const manifest = yield* publishRows({
+                contract: ExperimentSweepBatch,
+                rows: rows.map((row, i) => ({ variant_key: hexOf(batch[i]!.key), ...row })),
+                logicalKey: `sweep-batch/${key.slice(7, 23)}`,
+                inputs: lineage,
+                producedBy: { node: name, key }
+              })
+              // CAS before AC: the batch is durable before the entry that points its variants into it.
+              const finishedAt = yield* Clock.currentTimeMillis
+              yield* cache.putGroup({
+                key,
+                node: "sweep-variant",
+                members: batch.map((variant) => variant.key),
+                outputs: { results: { artifactId: manifest.artifactId, digest: manifest.digest } },
+                ranAt: new Date(finishedAt).toISOString(),
+                durationMs: 0
+              })
+              batch.forEach((variant, i) => fresh.set(variant.key, rows[i]!))
+              done += keyed.filter((v) => batch.some((b) => b.key === v.key)).length
+              yield* onSweepProgress({ done, total, simulated: fresh.size })
+              return { results: manifest }
+            })
+        })
+      )
+      if (batches.length > 0) {
+        const report = yield* execute(batches, {
+          engine,
+          seed: definition.seed,
+          concurrency: Math.max(2, workers + 1),
+          onEvent: emit
+        })
+        const seen = new Set(nodes.map((node) => node.node.identity))
+        nodes.push(...report.nodes.filter((node) => node.node.name !== "sweep-batch" && !seen.has(node.node.identity)))
+      }
+
+      // 6. The leaderboard, in variant id order, from fresh rows and cached batches.
+      const cachedRows = yield* readCachedRows(found, catalog)
+      const parameters = expanded.paths.map((path) => {
+        const values = keyed.map((variant) => effectiveValue(variant, path))
+        return { path, duckdbType: parameterType(values), values }
+      })
+      const entries: Array<LeaderboardEntry> = keyed.map((variant, i) => ({
+        variantId: variant.variantId,
+        parameters: Object.fromEntries(parameters.map((parameter) => [parameter.path, parameter.values[i]!])),
+        metrics: fresh.get(variant.key) ?? cachedRows.get(hexOf(variant.key))!
+      }))
+      const rows = keyed.map((variant, i) => {
+        const row: Record<string, unknown> = { variant_id: variant.variantId }
+        for (const parameter of parameters) {
+          const value = parameter.values[i]
+          row[parameter.path] = parameter.duckdbType === "VARCHAR" && value !== null ? String(value) : value
+        }
+        return { ...row, ...entries[i]!.metrics }
+      })
+      const leaderboardManifest = yield* publishRows({
+        contract: sweepLeaderboardContract(parameters),
+        rows,
+        logicalKey: `sweep/${sweepKey.slice(7, 23)}`,
+        inputs: lineage,
+        producedBy: { node: "sweep", key: sweepKey }
+      })
+      const leaderboard = yield* withPath({ artifactId: leaderboardManifest.artifactId, digest: leaderboardManifest.digest })
+      const finished = yield* Clock.currentTimeMillis
+
+      // 7. The best `keep` variants as single experiments; the best one's outputs are the run's.
+      const ranked = [...entries].sort(compareByRank(spec.rank))
+      const kept = ranked.slice(0, spec.keep)
+      const byId = new Map(keyed.map((variant) => [variant.variantId, variant]))
+      const pairs = kept.map((entry) => {
+        const variant = byId.get(entry.variantId)!
+        return strategyNodes(definition, resolved, shared, variant.strategy, `${definition.name}/${variant.variantId}`)
+      })
+      let best: ExperimentResult["outputs"]
+      if (pairs.length > 0) {
+        const report = yield* runDag(pairs.map((pair) => pair.publish))
+        const [first] = pairs
+        const trades = report.of(first!.simulate).outputs!.trades!
+        const published = report.of(first!.publish).outputs!
+        best = yield* Effect.all({
+          trades: withPath(trades),
+          metrics: withPath(published.metrics!),
+          equity: withPath(published.equity!),
+          diagnostics: withPath(published.diagnostics!)
+        })
+        const seen = new Set(nodes.map((node) => node.node.identity))
+        nodes.push(...[report.of(shared.project), report.of(first!.simulate), report.of(first!.publish)]
+          .filter((node) => !seen.has(node.node.identity)))
+      }
+      const sweepOutputs: Record<string, OutputRef> = {
+        leaderboard: { artifactId: leaderboard.artifactId, digest: leaderboard.digest },
+        ...recordedOutputsOf(best)
+      }
+      yield* cache.put({
+        key: sweepKey,
+        node: "sweep",
+        material: sweepMaterial,
+        outputs: sweepOutputs,
+        ranAt: new Date(finished).toISOString(),
+        durationMs: finished - started
+      })
+      nodes.push({
+        node: sweepRef,
+        key: sweepKey,
+        material: sweepMaterial,
+        cache: "miss",
+        reason: sweepLookup.reason,
+        durationMs: finished - started,
+        outputs: sweepOutputs
+      })
+      return { _tag: "Ran" as const, nodes, leaderboard, rows: ranked, simulated: fresh.size, best }
+    })
+
+    const complete = Effect.gen(function*() {
+      const outcome = yield* body
+      if (outcome._tag === "Planned") return outcome
+      const top = outcome.rows ?? (yield* readLeaderboard(outcome.leaderboard.path, expanded, spec.rank))
+      const sweep: SweepSummary = {
+        variants: total,
+        simulated: outcome.simulated,
+        cached: total - outcome.simulated,
+        rank: spec.rank,
+        paths: expanded.paths,
+        leaderboard: outcome.leaderboard,
+        top: top.slice(0, Math.max(10, spec.keep))
+      }
+      return {
+        _tag: "Completed" as const,
+        nodes: outcome.nodes,
+        cache: summarize(outcome.nodes).cache,
+        outputs: outcome.best,
+        sweep,
+        recordedOutputs: {
+          ...recordedOutputsOf(outcome.best),
+          leaderboard: { artifactId: outcome.leaderboard.artifactId, digest: outcome.leaderboard.digest }
+        }
+      }
+    })
+
+    if (mode !== "normal") {
+      const outcome = yield* complete
+      if (outcome._tag === "Planned") return outcome.planned
+      return {
+        experimentId,
+        name: definition.name,
+        runId: undefined,
+        inputs: resolved,
+        nodes: outcome.nodes,
+        outputs: outcome.outputs,
+        cache: outcome.cache,
+        sweep: outcome.sweep
+      } satisfies SweepResult
+    }
+    const tracked = Effect.flatMap(complete, (outcome) =>
+      outcome._tag === "Planned"
+        ? Effect.dieMessage("a sweep planned nothing in normal mode")
+        : Effect.succeed(outcome))
+    const { result, runId } = yield* trackRun({ experimentId, definition, definitionEncoded, inputs: resolved }, options, tracked)
+    return {
+      experimentId,
+      name: definition.name,
+      runId,
+      inputs: resolved,
+      nodes: result.nodes,
+      outputs: result.outputs,
+      cache: result.cache,
+      sweep: result.sweep
+    } satisfies SweepResult
+  })
+
+/** The `strategy` of a definition as written (JSON): what sweep overrides apply to. */
+export const strategyAsWritten = (definitionEncoded: unknown): unknown =>
+  typeof definitionEncoded === "object" && definitionEncoded !== null && "strategy" in definitionEncoded
+    ? definitionEncoded.strategy
+    : undefined
+
+/** The projection's series as one array (views of its resident arrays; nothing is copied). */
+const collectSeries = (projection: Projection) =>
+  Effect.map(Stream.runCollect(projection.candles), Chunk.toReadonlyArray)
+
+const bestOutputs = <E, R>(
+  outputs: Readonly<Record<string, OutputRef>>,
+  withPath: (ref: OutputRef) => Effect.Effect<OutputArtifact, E, R>
+) =>
+  Effect.all({
+    trades: withPath(outputs.trades!),
+    metrics: withPath(outputs.metrics!),
+    equity: withPath(outputs.equity!),
+    diagnostics: withPath(outputs.diagnostics!)
+  })
+
+/** Metrics rows of cached variants, read once per batch artifact: variant key hex → row. */
+const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
+  Effect.gen(function*() {
+    const rows = new Map<string, MetricsRow>()
+    const artifacts = [...new Set([...found.values()].map((ref) => ref.artifactId))].sort()
+    yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
+      Effect.gen(function*() {
+        const path = yield* catalog.dataPath(artifactId)
+        for (const row of yield* readRowsParquet(ExperimentSweepBatch, path)) {
+          const { variant_key, ...metrics } = row
+          rows.set(String(variant_key), metrics as unknown as MetricsRow)
+        }
+      }), { concurrency: 2, discard: true })
+    return rows
+  })
+
+/** The ranked entries of a published leaderboard (a cached sweep). */
+const readLeaderboard = (
+  path: string,
+  expanded: { readonly variants: ReadonlyArray<Variant>; readonly paths: ReadonlyArray<string> },
+  rank: RankMetric
+) =>
+  Effect.gen(function*() {
+    const byId = new Map(expanded.variants.map((variant) => [variant.variantId, variant]))
+    const contract = sweepLeaderboardContract(expanded.paths.map((path) => ({ path, duckdbType: "VARCHAR" as const })))
+    const metricsOnly = { ...contract, columns: contract.columns.filter((column) => !expanded.paths.includes(column.name)) }
+    const rows = yield* readRowsParquet(metricsOnly, path)
+    const entries: Array<LeaderboardEntry> = rows.map((row) => {
+      const { variant_id, ...metrics } = row
+      const variantId = String(variant_id)
+      const variant = byId.get(variantId)
+      const parameters = Object.fromEntries(
+        expanded.paths.map((path) => [path, variant === undefined ? null : effectiveValue(variant, path)])
+      )
+      return { variantId, parameters, metrics: metrics as unknown as MetricsRow }
+    })
+    return entries.sort(compareByRank(rank))
+  })
+
+export type { ExecutorEvent }

@@ -1,0 +1,42 @@
+/** Why a sweep cannot run: each names the variant, path or bound concerned. */
+import { Schema } from "effect"
+
+const Issue = Schema.Struct({ path: Schema.String, message: Schema.String })
+
+/** A variant (the base strategy with its overrides) fails the strategy's own validation. */
+export class SweepVariantInvalid extends Schema.TaggedError<SweepVariantInvalid>()("SweepVariantInvalid", {
+  variantId: Schema.String,
+  /** The variant's overrides as JSON text. */
+  overrides: Schema.String,
+  issues: Schema.Array(Issue)
+}) {
+  override get message() {
+    const lines = this.issues.map((issue) => `  ${issue.path === "" ? "<root>" : issue.path}: ${issue.message}`)
+    return `sweep variant ${this.variantId} ${this.overrides} is not a valid strategy:\n${lines.join("\n")}`
+  }
+}
+
+/** The sweep declares more variants than its bound allows. */
+export class TooManyVariants extends Schema.TaggedError<TooManyVariants>()("TooManyVariants", {
+  declared: Schema.Number,
+  limit: Schema.Number,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `the sweep declares ${this.declared} variants (${this.detail}), above the limit of ${this.limit} ` +
+      `(raise sweep.maxVariants to allow more)`
+  }
+}
+
+/** A variant id given on the command line names no variant of the sweep. */
+export class VariantNotFound extends Schema.TaggedError<VariantNotFound>()("VariantNotFound", {
+  variantId: Schema.String,
+  experiment: Schema.String,
+  candidates: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return this.candidates.length === 0
+      ? `no variant ${this.variantId} in the sweep of ${this.experiment}`
+      : `${this.variantId} is ambiguous in the sweep of ${this.experiment}: ${this.candidates.slice(0, 10).join(", ")}`
+  }
+}

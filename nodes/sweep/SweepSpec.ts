@@ -1,0 +1,105 @@
+/**
+ * The `sweep` block of an experiment definition: which strategy variants to run over the same
+ * inputs, and how to rank them. Paths are relative to `strategy`, in the dotted form `explain`
+ * prints (`stopLoss.pct`, `exit.targets[0].multiple`).
+ *
+ * Variants are the union of `grid` (the cartesian product of the listed values), `random` (seeded
+ * uniform draws in ranges) and `variants` (listed override sets); duplicates are merged.
+ * Execution settings (workers, batch size) are not here: they never change a result.
+ */
+import { Schema } from "effect"
+
+const strict = { parseOptions: { onExcessProperty: "error" as const } }
+
+/** A value a swept path may take: the JSON scalars a strategy field can hold. */
+export const OverrideValue = Schema.Union(Schema.Number.pipe(Schema.finite()), Schema.String, Schema.Boolean)
+export type OverrideValue = typeof OverrideValue.Type
+
+/** Path syntax: identifiers joined by dots, each optionally followed by `[index]`s. */
+export const PATH_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*)*$/
+
+export const StrategyPathText = Schema.String.pipe(
+  Schema.filter((path) =>
+    PATH_PATTERN.test(path) || `not a strategy path like "stopLoss.pct" or "exit.targets[0].multiple": ${JSON.stringify(path)}`
+  )
+)
+
+/** A set of overrides: path → value. */
+export const Overrides = Schema.Record({ key: StrategyPathText, value: OverrideValue })
+export type Overrides = typeof Overrides.Type
+
+export const RandomRange = Schema.Struct({
+  min: Schema.Number.pipe(Schema.finite()),
+  max: Schema.Number.pipe(Schema.finite()),
+  /** Draw integers in [min, max] (both inclusive) instead of reals in [min, max). */
+  integer: Schema.optionalWith(Schema.Boolean, { default: () => false, exact: true })
+}).pipe(
+  Schema.filter((range) => range.min < range.max || `min (${range.min}) must be below max (${range.max})`),
+  Schema.filter((range) =>
+    !range.integer || (Number.isInteger(range.min) && Number.isInteger(range.max)) ||
+    "integer ranges need integer min and max"
+  )
+).annotations({ identifier: "RandomRange", ...strict })
+
+export const RandomSampling = Schema.Struct({
+  count: Schema.Int.pipe(Schema.between(1, 10_000_000)),
+  seed: Schema.Int,
+  ranges: Schema.Record({ key: StrategyPathText, value: RandomRange }).pipe(
+    Schema.filter((ranges) => Object.keys(ranges).length > 0 || "at least one range is needed")
+  )
+}).annotations({ identifier: "RandomSampling", ...strict })
+
+/** Metrics a sweep can rank by, and in which direction "better" lies. */
+export const RANK_DIRECTIONS = {
+  sharpe: "desc",
+  sortino: "desc",
+  mean_return: "desc",
+  median_return: "desc",
+  total_net_pnl: "desc",
+  profit_factor: "desc",
+  expectancy: "desc",
+  win_rate: "desc",
+  final_equity: "desc",
+  sharpe_ci_low: "desc",
+  mean_return_ci_low: "desc",
+  trades: "desc",
+  wins: "desc",
+  max_drawdown: "asc",
+  losses: "asc"
+} as const
+export type RankMetric = keyof typeof RANK_DIRECTIONS
+
+export const RankMetricName = Schema.Literal(
+  ...(Object.keys(RANK_DIRECTIONS) as [RankMetric, ...Array<RankMetric>])
+)
+
+export const DEFAULT_MAX_VARIANTS = 100_000
+export const DEFAULT_KEEP = 10
+
+export const SweepSpec = Schema.Struct({
+  grid: Schema.optionalWith(
+    Schema.Record({
+      key: StrategyPathText,
+      value: Schema.Array(OverrideValue).pipe(Schema.minItems(1, { message: () => "a grid needs at least one value" }))
+    }).pipe(Schema.filter((grid) => Object.keys(grid).length > 0 || "a grid needs at least one path")),
+    { exact: true }
+  ),
+  random: Schema.optionalWith(RandomSampling, { exact: true }),
+  variants: Schema.optionalWith(Schema.Array(Overrides).pipe(Schema.minItems(1)), { exact: true }),
+  /** The metric the leaderboard is ranked by (default `sharpe`). */
+  rank: Schema.optionalWith(RankMetricName, { default: () => "sharpe" as const, exact: true }),
+  /** How many of the best variants get their full outputs (trades, equity, diagnostics) published. */
+  keep: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 1000)), { default: () => DEFAULT_KEEP, exact: true }),
+  /** The largest number of variants accepted (default 100,000). */
+  maxVariants: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10_000_000)), {
+    default: () => DEFAULT_MAX_VARIANTS,
+    exact: true
+  })
+}).pipe(
+  Schema.filter((spec) =>
+    spec.grid !== undefined || spec.random !== undefined || spec.variants !== undefined ||
+    "a sweep needs at least one of grid, random or variants"
+  )
+).annotations({ identifier: "Sweep", ...strict })
+
+export type SweepSpec = typeof SweepSpec.Type

@@ -1,0 +1,22 @@
+/** Messages between the variant evaluator and its worker threads. */
+import type { MetricsRow } from "../../metrics/index.js"
+import type { Seed, SimAlert, Strategy } from "../../simulate/index.js"
+import type { SharedSeries } from "./sharedSeries.js"
+
+/** Sent once, as `workerData`: SharedArrayBuffers inside are shared, not copied. */
+export interface WorkerInit {
+  readonly shared: SharedSeries
+  readonly alerts: ReadonlyArray<SimAlert>
+  readonly seed: Seed
+  readonly dateRange: { readonly from: number; readonly to: number }
+  readonly bootstrapResamples: number
+}
+
+export interface WorkerRequest {
+  readonly id: number
+  readonly strategies: ReadonlyArray<Strategy>
+}
+
+export type WorkerResponse =
+  | { readonly id: number; readonly rows: ReadonlyArray<MetricsRow> }
+  | { readonly id: number; readonly error: string }
