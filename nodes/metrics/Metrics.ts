@@ -73,6 +73,32 @@ export interface MetricsOptions {
 
 export const DEFAULT_BOOTSTRAP_RESAMPLES = 1000
 
+/**
+ * seedrandom's `quick()` stream for `seed`, drawn from a typed copy of its ARC4 state: the same
+ * numbers, about twice as fast (seedrandom keeps S in a plain array and calls through `g(count)`).
+ * The bootstrap draws a million of them per experiment at 1,000 resamples, and a sweep that many
+ * per variant. A unit test pins it to seedrandom's own stream.
+ */
+export const arc4Quick = (seed: string): (() => number) => {
+  const state = seedrandom(seed, { state: true }).state()
+  const S = Uint8Array.from(state.S)
+  let i = state.i
+  let j = state.j
+  return () => {
+    let r = 0
+    for (let c = 0; c < 4; c++) {
+      i = (i + 1) & 255
+      const t = S[i]!
+      j = (j + t) & 255
+      const u = S[j]!
+      S[i] = u
+      S[j] = t
+      r = r * 256 + S[(u + t) & 255]!
+    }
+    return r / 0x100000000
+  }
+}
+
 /** The 95% bootstrap percentile intervals of the mean and the Sharpe ratio of `returns`. */
 export const bootstrapIntervals = (
   returns: Float64Array,
@@ -81,14 +107,20 @@ export const bootstrapIntervals = (
 ): { meanLow: number | null; meanHigh: number | null; sharpeLow: number | null; sharpeHigh: number | null } => {
   const n = returns.length
   if (n === 0 || resamples <= 0) return { meanLow: null, meanHigh: null, sharpeLow: null, sharpeHigh: null }
-  const rng = seedrandom(`${seed}/bootstrap`)
+  const draw = arc4Quick(`${seed}/bootstrap`)
   const sample = new Float64Array(n)
   const means = new Float64Array(resamples)
   const sharpes = new Float64Array(resamples)
   let nSharpe = 0
   for (let b = 0; b < resamples; b++) {
-    for (let j = 0; j < n; j++) sample[j] = returns[Math.floor(rng.quick() * n)]
-    const m = mean(sample, n)
+    // Summed while drawing: the same left-to-right order as `mean`, so the same bits.
+    let sum = 0
+    for (let j = 0; j < n; j++) {
+      const x = returns[Math.floor(draw() * n)]
+      sample[j] = x
+      sum += x
+    }
+    const m = sum / n
     means[b] = m
     if (n >= 2) {
       const sd = sampleStd(sample, m, n)
