@@ -17,6 +17,11 @@
  *   whatever quantity is left, so no dust position remains.
  * - `stopLoss.pct` is in (0, 1): 0 would stop out on the entry candle's open, ≥ 1 is no stop.
  * - `costs.slippageBps + costs.slippageJitterBps` must be below 10,000 (a sell price must stay > 0).
+ * - Every number is finite and bounded (`LIMITS`) so that nothing the kernel computes overflows or
+ *   leaves the timestamp range: candle counts (delay, jitter, max hold) ≤ 10,000,000; target
+ *   multiples and 1 + trailing activation ≤ 1,000,000; feeBps ≤ 10,000 (100% of a fill);
+ *   notional in [1e-6, 1e12] and initialCapital in [1e-6, 1e15] (notional × multiple × a price ratio,
+ *   summed over every trade, stays far below 1e308; a quantity never rounds to 0).
  */
 import { Either, Effect, ParseResult, Schema } from "effect"
 
@@ -24,22 +29,44 @@ const strict = { parseOptions: { onExcessProperty: "error" as const } }
 
 const FiniteNumber = Schema.Number.pipe(Schema.finite())
 const NonNegative = FiniteNumber.pipe(Schema.nonNegative())
-const Positive = FiniteNumber.pipe(Schema.positive())
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
 const PositiveInt = Schema.Int.pipe(Schema.positive())
+
+/** The bounds of the strategy's numbers (see the module comment). */
+export const LIMITS = {
+  candles: 10_000_000,
+  multiple: 1_000_000,
+  feeBps: 10_000,
+  notional: { min: 1e-6, max: 1e12 },
+  initialCapital: { min: 1e-6, max: 1e15 }
+} as const
+
+const most = (max: number) => ({ message: (issue: ParseResult.ParseIssue) => `must be at most ${max}, got ${String(issue.actual)}` })
+const least = (min: number) => ({ message: (issue: ParseResult.ParseIssue) => `must be at least ${min}, got ${String(issue.actual)}` })
+const CandleCount = Schema.Int.pipe(Schema.nonNegative(), Schema.lessThanOrEqualTo(LIMITS.candles, most(LIMITS.candles)))
+const MaxHoldCandles = PositiveInt.pipe(Schema.lessThanOrEqualTo(LIMITS.candles, most(LIMITS.candles)))
+const Multiple = FiniteNumber.pipe(Schema.greaterThan(1), Schema.lessThanOrEqualTo(LIMITS.multiple, most(LIMITS.multiple)))
+const Activation = NonNegative.pipe(Schema.lessThanOrEqualTo(LIMITS.multiple - 1, most(LIMITS.multiple - 1)))
+const FeeBps = NonNegative.pipe(Schema.lessThanOrEqualTo(LIMITS.feeBps, most(LIMITS.feeBps)))
+const between = (range: { readonly min: number; readonly max: number }) =>
+  FiniteNumber.pipe(
+    Schema.greaterThanOrEqualTo(range.min, least(range.min)),
+    Schema.lessThanOrEqualTo(range.max, most(range.max))
+  )
+const Notional = between(LIMITS.notional)
+const InitialCapital = between(LIMITS.initialCapital)
 
 /** Tolerance on the sum of target fractions (and on "the ladder sells everything"). */
 export const FRACTION_TOLERANCE = 1e-9
 
 /** When to enter: `delayCandles` (+ a seeded jitter in 0..`jitterCandles`) candle intervals after the alert. */
 export const Entry = Schema.Struct({
-  delayCandles: Schema.optionalWith(NonNegativeInt, { default: () => 0, exact: true }),
-  jitterCandles: Schema.optionalWith(NonNegativeInt, { default: () => 0, exact: true })
+  delayCandles: Schema.optionalWith(CandleCount, { default: () => 0, exact: true }),
+  jitterCandles: Schema.optionalWith(CandleCount, { default: () => 0, exact: true })
 }).annotations({ identifier: "Entry", ...strict })
 
 /** One rung of the take-profit ladder: sell `fraction` of the initial quantity at `multiple` × entry fill. */
 export const Target = Schema.Struct({
-  multiple: FiniteNumber.pipe(Schema.greaterThan(1)),
+  multiple: Multiple,
   fraction: FiniteNumber.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(1))
 }).annotations({ identifier: "Target", ...strict })
 
@@ -61,7 +88,7 @@ const Targets = Schema.Array(Target).pipe(
 export const Exit = Schema.Struct({
   targets: Schema.optionalWith(Targets, { default: () => [], exact: true }),
   /** Time exit at the close of candle entry + maxHoldCandles (candles present in the data). */
-  maxHoldCandles: Schema.optionalWith(PositiveInt, { exact: true })
+  maxHoldCandles: Schema.optionalWith(MaxHoldCandles, { exact: true })
 }).annotations({ identifier: "Exit", ...strict })
 
 export const StopLoss = Schema.Struct({
@@ -70,7 +97,7 @@ export const StopLoss = Schema.Struct({
 
 /** Once the highest high reaches entry × (1 + activation), the stop trails at highest high × (1 − pct). */
 export const Trailing = Schema.Struct({
-  activation: NonNegative,
+  activation: Activation,
   pct: FiniteNumber.pipe(Schema.greaterThan(0), Schema.lessThan(1))
 }).annotations({ identifier: "Trailing", ...strict })
 
@@ -78,7 +105,7 @@ export const Intrabar = Schema.Literal("stop-first", "target-first")
 export type Intrabar = typeof Intrabar.Type
 
 export const Costs = Schema.Struct({
-  feeBps: Schema.optionalWith(NonNegative, { default: () => 0, exact: true }),
+  feeBps: Schema.optionalWith(FeeBps, { default: () => 0, exact: true }),
   slippageBps: Schema.optionalWith(NonNegative, { default: () => 0, exact: true }),
   slippageJitterBps: Schema.optionalWith(NonNegative, { default: () => 0, exact: true })
 }).pipe(
@@ -89,8 +116,8 @@ export const Costs = Schema.Struct({
 ).annotations({ identifier: "Costs", ...strict })
 
 export const Sizing = Schema.Struct({
-  notional: Schema.optionalWith(Positive, { default: () => 1, exact: true }),
-  initialCapital: Schema.optionalWith(Positive, { default: () => 1000, exact: true }),
+  notional: Schema.optionalWith(Notional, { default: () => 1, exact: true }),
+  initialCapital: Schema.optionalWith(InitialCapital, { default: () => 1000, exact: true }),
   maxOpenPositions: Schema.optionalWith(PositiveInt, { exact: true })
 }).annotations({ identifier: "Sizing", ...strict })
 

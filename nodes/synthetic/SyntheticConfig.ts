@@ -13,8 +13,18 @@ const MS_PER_DAY = 86_400_000
  * per-token buffers take 48 bytes a slot). */
 export const MAX_SLOTS_PER_TOKEN = 2 ** 22
 
-/** Largest number of tokens one config may ask for. */
-export const MAX_TOKENS = 1_000_000
+/** Largest number of tokens one config may ask for (a definition's `inputs.synthetic` too). */
+export const MAX_TOKENS = 100_000
+
+/**
+ * Largest market one config may ask for: tokens × candle slots per token (50 M: five times the
+ * 10 M-candle benchmark; the projection holds every present candle of the alerted mints in memory,
+ * 40 bytes each). Past it the generator and the run would go on for hours.
+ */
+export const MAX_MARKET_SLOTS = 50_000_000
+
+/** The default candle interval, in seconds (what a definition's `inputs.synthetic` gets). */
+export const DEFAULT_INTERVAL_S = 60
 
 const Probability = (name: string) =>
   Schema.Number.pipe(
@@ -32,14 +42,41 @@ const IsoUtc = Schema.String.pipe(
   Schema.filter((s) => Number.isFinite(Date.parse(s)) || "not a valid calendar date")
 )
 
+/** Number of tokens (mints) to generate: 1 … MAX_TOKENS. */
+export const SyntheticTokens = Schema.Int.pipe(
+  Schema.positive({ message: () => "tokens must be a positive integer" }),
+  Schema.lessThanOrEqualTo(MAX_TOKENS, { message: (issue) => `tokens must be at most ${MAX_TOKENS}, got ${String(issue.actual)}` })
+)
+
+/** Length of the window, in days (fractions allowed: 3.5 days); see `checkMarketSize` for its bounds. */
+export const SyntheticDays = Schema.Number.pipe(Schema.finite(), Schema.positive({ message: () => "days must be > 0" }))
+
+/**
+ * The size rules of a market, shared by this config and a definition's `inputs.synthetic` (one
+ * source): at least one candle slot per token, at most MAX_SLOTS_PER_TOKEN, at most
+ * MAX_MARKET_SLOTS in all. `true`, or the issue with the field it is about.
+ */
+export const checkMarketSize = (
+  c: { readonly tokens: number; readonly days: number; readonly intervalS: number }
+): true | { readonly path: ReadonlyArray<string>; readonly message: string } => {
+  const slots = slotsPerToken(c)
+  if (slots < 1) return { path: ["days"], message: `days ${c.days} is shorter than one candle interval (${c.intervalS} s)` }
+  if (slots > MAX_SLOTS_PER_TOKEN) {
+    return { path: ["days"], message: `days ${c.days} spans more than ${MAX_SLOTS_PER_TOKEN} candles per token` }
+  }
+  if (c.tokens * slots > MAX_MARKET_SLOTS) {
+    return {
+      path: [],
+      message: `tokens × days is ${c.tokens} × ${slots} = ${c.tokens * slots} candles of ${c.intervalS} s, ` +
+        `above the limit of ${MAX_MARKET_SLOTS}`
+    }
+  }
+  return true
+}
+
 const Fields = Schema.Struct({
-  /** Number of tokens (mints) to generate. */
-  tokens: Schema.Int.pipe(
-    Schema.positive({ message: () => "tokens must be a positive integer" }),
-    Schema.lessThanOrEqualTo(MAX_TOKENS)
-  ),
-  /** Length of the window, in days (fractions allowed: 3.5 days). */
-  days: Schema.Number.pipe(Schema.finite(), Schema.positive({ message: () => "days must be > 0" })),
+  tokens: SyntheticTokens,
+  days: SyntheticDays,
   /** The seed every random stream is derived from. */
   seed: Schema.Int,
   /** Chain name written in both files. */
@@ -48,7 +85,7 @@ const Fields = Schema.Struct({
   startTs: Schema.optionalWith(IsoUtc, { default: () => "2024-01-01T00:00:00Z" }),
   /** Candle interval in seconds. */
   intervalS: Schema.optionalWith(Schema.Int.pipe(Schema.positive(), Schema.lessThanOrEqualTo(86_400)), {
-    default: () => 60
+    default: () => DEFAULT_INTERVAL_S
   }),
   /** Expected pumps per token per day. */
   pumpsPerDay: Schema.optionalWith(Schema.Number.pipe(Schema.finite(), Schema.positive()), { default: () => 1 }),
@@ -72,13 +109,7 @@ export const SyntheticConfig = Fields.pipe(
     if (startMs % (c.intervalS * 1000) !== 0) {
       return { path: ["startTs"], message: `startTs must be aligned to intervalS (${c.intervalS} s)` }
     }
-    if (slotsPerToken(c) < 1) {
-      return { path: ["days"], message: "days is shorter than one candle interval" }
-    }
-    if (slotsPerToken(c) > MAX_SLOTS_PER_TOKEN) {
-      return { path: ["days"], message: `days spans more than ${MAX_SLOTS_PER_TOKEN} candles per token` }
-    }
-    return true
+    return checkMarketSize(c)
   })
 )
 export type SyntheticConfig = typeof SyntheticConfig.Type

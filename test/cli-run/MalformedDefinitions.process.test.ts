@@ -66,6 +66,76 @@ const cases: ReadonlyArray<{
     edit: (d) => ({ ...d, inputs: { alerts: [UNKNOWN_ID], ohlcv: [{ type: "ohlcv_slice_v2" }] } }),
     expected: ["inputs.alerts[0]", UNKNOWN_ID]
   },
+  // Numeric bounds the runtime relies on: each is refused where the definition is decoded.
+  {
+    name: "jitterCandles 1e15",
+    command: "run",
+    edit: (d) => ({ ...d, strategy: { ...d.strategy, entry: { delayCandles: 1, jitterCandles: 1e15 } } }),
+    expected: ["strategy.entry.jitterCandles", "1000000000000000"]
+  },
+  {
+    name: "delayCandles 1e15",
+    command: "run",
+    edit: (d) => ({ ...d, strategy: { ...d.strategy, entry: { delayCandles: 1e15 } } }),
+    expected: ["strategy.entry.delayCandles"]
+  },
+  {
+    name: "synthetic days 1e-9 (shorter than one candle)",
+    command: "run",
+    edit: (d) => ({ ...d, inputs: { synthetic: { tokens: 10, days: 1e-9, seed: 7 } } }),
+    expected: ["inputs.synthetic.days", "one candle"]
+  },
+  {
+    name: "the largest synthetic market the old schema allowed",
+    command: "explain",
+    edit: (d) => ({ ...d, inputs: { synthetic: { tokens: 100_000, days: 366, seed: 7 } } }),
+    expected: ["inputs.synthetic", "candles"]
+  },
+  {
+    name: "synthetic tokens over the generator's limit",
+    command: "run",
+    edit: (d) => ({ ...d, inputs: { synthetic: { tokens: 500_000, days: 0.01, seed: 7 } } }),
+    expected: ["inputs.synthetic.tokens"]
+  },
+  {
+    name: "notional 1e308",
+    command: "run",
+    edit: (d) => ({ ...d, strategy: { ...d.strategy, sizing: { notional: 1e308, initialCapital: 1000 } } }),
+    expected: ["strategy.sizing.notional"]
+  },
+  {
+    name: "initialCapital 1e308",
+    command: "run",
+    edit: (d) => ({ ...d, strategy: { ...d.strategy, sizing: { notional: 10, initialCapital: 1e308 } } }),
+    expected: ["strategy.sizing.initialCapital"]
+  },
+  {
+    name: "feeBps 1e308",
+    command: "run",
+    edit: (d) => ({ ...d, strategy: { ...d.strategy, costs: { feeBps: 1e308, slippageBps: 15 } } }),
+    expected: ["strategy.costs.feeBps"]
+  },
+  {
+    name: "target multiple 1e300",
+    command: "run",
+    edit: (d) => ({
+      ...d,
+      strategy: { ...d.strategy, exit: { ...d.strategy.exit, targets: [{ multiple: 1e300, fraction: 0.5 }] } }
+    }),
+    expected: ["strategy.exit.targets[0].multiple"]
+  },
+  {
+    name: "maxHoldCandles 1e15",
+    command: "run",
+    edit: (d) => ({ ...d, strategy: { ...d.strategy, exit: { ...d.strategy.exit, maxHoldCandles: 1e15 } } }),
+    expected: ["strategy.exit.maxHoldCandles"]
+  },
+  {
+    name: "trailing activation 1e308",
+    command: "run",
+    edit: (d) => ({ ...d, strategy: { ...d.strategy, trailing: { activation: 1e308, pct: 0.2 } } }),
+    expected: ["strategy.trailing.activation"]
+  },
   {
     name: "verify: missing field",
     command: "verify",
