@@ -8,7 +8,11 @@
  *   and record the same digest;
  * - every experiment record and run must decode; each run's outputs and the experiment's frozen
  *   inputs must exist (with the digests the run recorded);
- * - identity pointers must decode.
+ * - identity pointers must decode;
+ * - every action entry's key must be blake3(canonical(material)) of its recorded material;
+ * - with the domain's checks (FsckOptions): every experiment id must derive from its definition and
+ *   frozen inputs, and every manifest's rowCount / minTs / maxTs (and columns) must agree with its
+ *   object.
  *
  * Problems are collected, not thrown: the report lists each one with what it is about (digest,
  * artifact id, action key, experiment id), the file, and what is wrong. Debris that gc sweeps
@@ -17,8 +21,8 @@
  */
 import type { Effect } from "effect"
 import type { ActionCache } from "./ActionCache.js"
-import type { ArtifactCatalog } from "./ArtifactCatalog.js"
-import type { ExperimentTracker } from "./ExperimentTracker.js"
+import type { ArtifactCatalog, ArtifactManifest } from "./ArtifactCatalog.js"
+import type { ExperimentRecord, ExperimentTracker } from "./ExperimentTracker.js"
 import type { ObjectStore } from "./ObjectStore.js"
 import type { StoreIOError } from "./StoreError.js"
 import type { StoreRoot } from "./StoreLayout.js"
@@ -45,6 +49,16 @@ export type FsckProblemCode =
   | "output-missing"
   /** action / experiment run: an output's recorded digest is not its manifest's digest. */
   | "digest-mismatch"
+  /** action: the key is not blake3(canonical(material)) of the material the entry records. */
+  | "material-mismatch"
+  /** experiment: the id is not the one its definition and frozen inputs derive to (`experimentIdOf`). */
+  | "definition-mismatch"
+  /** artifact: `rowCount` is not the number of rows in the object (`checkObject`). */
+  | "row-count-mismatch"
+  /** artifact: `minTs`/`maxTs` disagree with the object's time column (`checkObject`). */
+  | "time-range-mismatch"
+  /** artifact: the object's columns are not its type's, or it cannot be read as such (`checkObject`). */
+  | "schema-mismatch"
 
 export interface FsckProblem {
   readonly kind: FsckKind
@@ -68,11 +82,31 @@ export interface FsckReport {
 
 export type FsckServices = StoreRoot | ObjectStore | ArtifactCatalog | ActionCache | ExperimentTracker
 
-export interface FsckOptions {
+/** A problem `checkObject` found in an artifact's object. */
+export interface ObjectCheckProblem {
+  readonly problem: "row-count-mismatch" | "time-range-mismatch" | "schema-mismatch"
+  readonly detail: string
+}
+
+/**
+ * The store knows neither how an experiment id derives from its definition nor what is inside an
+ * object: the domain (nodes/) supplies both checks, and the CLI passes them. Unset: not checked.
+ */
+export interface FsckOptions<R = never> {
   /** Objects hashed at once (default 2). */
   readonly concurrency?: number
+  /** The id an experiment record's definition and frozen inputs derive to. */
+  readonly experimentIdOf?: (record: ExperimentRecord) => Effect.Effect<string, unknown, R>
+  /**
+   * The manifest's descriptive fields (rowCount, minTs, maxTs) against its object at `path`, which
+   * is present, intact and of the recorded size when this is called; [] when they agree.
+   */
+  readonly checkObject?: (
+    manifest: ArtifactManifest,
+    path: string
+  ) => Effect.Effect<ReadonlyArray<ObjectCheckProblem>, never, R>
 }
 
 /** Checks the whole store; fails only when the store cannot be read at all. Prints nothing. */
-export const fsck = (options: FsckOptions = {}): Effect.Effect<FsckReport, StoreIOError, FsckServices> =>
-  runFsck({ concurrency: Math.max(1, Math.floor(options.concurrency ?? 2)) })
+export const fsck = <R = never>(options: FsckOptions<R> = {}): Effect.Effect<FsckReport, StoreIOError, FsckServices | R> =>
+  runFsck({ ...options, concurrency: Math.max(1, Math.floor(options.concurrency ?? 2)) })

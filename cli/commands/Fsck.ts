@@ -5,6 +5,7 @@
  */
 import { Command } from "@effect/cli"
 import { Console, Effect, Schema } from "effect"
+import { domainFsckChecks } from "../../nodes/experiment/FsckChecks.js"
 import { fsck, type FsckProblem, type FsckReport } from "../../store/index.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
@@ -36,7 +37,7 @@ export const fsckCommand = Command.make("fsck", {}, () =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
-    const report = yield* fsck().pipe(Effect.provide(storeLayer(config.storeDir)))
+    const report = yield* fsck(domainFsckChecks).pipe(Effect.provide(storeLayer(config.storeDir)))
     if (config.json) {
       yield* printJson({ store: config.storeDir, ok: report.problems.length === 0, ...report })
     } else if (report.problems.length === 0) {

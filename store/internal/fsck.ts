@@ -5,10 +5,11 @@
 import { Effect, Either, Schema } from "effect"
 import * as nodePath from "node:path"
 import { ActionCache, IdentityPointer } from "../ActionCache.js"
+import { canonicalDigest } from "../Canonical.js"
 import { ArtifactCatalog, type ArtifactId, type ArtifactManifest } from "../ArtifactCatalog.js"
 import { digestFromHex, type Digest } from "../Digest.js"
 import { type ExperimentId, ExperimentTracker } from "../ExperimentTracker.js"
-import type { FsckKind, FsckProblem, FsckReport } from "../Fsck.js"
+import type { FsckKind, FsckOptions, FsckProblem, FsckReport } from "../Fsck.js"
 import { ObjectStore } from "../ObjectStore.js"
 import { layoutOf } from "../StoreLayout.js"
 import { artifactIdOf } from "./artifactCatalog.js"
@@ -21,7 +22,7 @@ const EXPERIMENT_NAME = /^exp_[0-9a-f]+$/
 
 const pointerJson = Schema.parseJson(IdentityPointer)
 
-export const runFsck = (options: { readonly concurrency: number }) =>
+export const runFsck = <R>(options: FsckOptions<R> & { readonly concurrency: number }) =>
   Effect.gen(function* () {
     const layout = yield* layoutOf
     const objects = yield* ObjectStore
@@ -102,6 +103,10 @@ export const runFsck = (options: { readonly concurrency: number }) =>
           problem: "size-mismatch",
           detail: `object ${manifest.digest} has ${size} bytes, the manifest records ${manifest.bytes}`
         })
+      } else if (options.checkObject !== undefined && !corrupt.has(manifest.digest)) {
+        for (const found of yield* options.checkObject(manifest, layout.objectPath(manifest.digest))) {
+          problems.push({ kind: "artifact", id, path, problem: found.problem, detail: found.detail })
+        }
       }
       const users = usedBy.get(manifest.digest) ?? []
       users.push(id)
@@ -174,6 +179,18 @@ export const runFsck = (options: { readonly concurrency: number }) =>
       if (entry.key !== key) {
         problems.push({ kind: "action", id: key, path, problem: "key-mismatch", detail: `the entry records key ${entry.key}` })
       }
+      const derived = yield* Effect.either(canonicalDigest(entry.material))
+      if (Either.isLeft(derived) || derived.right !== entry.key) {
+        problems.push({
+          kind: "action",
+          id: key,
+          path,
+          problem: "material-mismatch",
+          detail: Either.isLeft(derived)
+            ? `its material cannot be encoded: ${derived.left.message}`
+            : `its material hashes to ${derived.right}, not to the key ${entry.key}`
+        })
+      }
       for (const output of Object.keys(entry.outputs).sort()) checkOutput("action", key, path, output, entry.outputs[output])
     }
 
@@ -198,6 +215,20 @@ export const runFsck = (options: { readonly concurrency: number }) =>
         problems.push({ kind: "experiment", id: `${name}/run ${bad.runId}`, path: bad.path, problem: "malformed", detail: bad.detail })
       }
       const experimentPath = nodePath.join(layout.experiments, name, "experiment.json")
+      if (options.experimentIdOf !== undefined) {
+        const derived = yield* Effect.either(options.experimentIdOf(experiment))
+        if (Either.isLeft(derived) || derived.right !== experiment.experimentId) {
+          problems.push({
+            kind: "experiment",
+            id: name,
+            path: experimentPath,
+            problem: "definition-mismatch",
+            detail: Either.isLeft(derived)
+              ? `no id can be derived from its definition: ${derived.left instanceof Error ? derived.left.message : String(derived.left)}`
+              : `its definition and frozen inputs derive to ${derived.right}`
+          })
+        }
+      }
       for (const [group, ids] of Object.entries(experiment.inputs)) {
         for (const input of ids) {
           if (!present.has(input)) {

@@ -57,7 +57,7 @@ const putEntry = (node: string, outputs: Record<string, string>) =>
       const manifest = yield* publishText(content, `${node}/${name}`)
       refs[name] = { artifactId: manifest.artifactId, digest: manifest.digest }
     }
-    const entry: ActionEntry = { key, node, material: { node }, outputs: refs, ranAt: "2026-01-01T00:00:00.000Z", durationMs: 1 }
+    const entry: ActionEntry = { key, node, material: { node, outputs }, outputs: refs, ranAt: "2026-01-01T00:00:00.000Z", durationMs: 1 }
     yield* cache.put(entry)
     return entry
   })

@@ -56,7 +56,7 @@ beforeAll(async () => {
       entry = {
         key,
         node: "simulate",
-        material: { node: "simulate" },
+        material: { node: "simulate", test: true },
         outputs: { trades: { artifactId: output.artifactId, digest: output.digest } },
         ranAt: "2026-01-01T00:00:00.000Z",
         durationMs: 1
