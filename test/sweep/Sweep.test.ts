@@ -1,0 +1,103 @@
+/**
+ * Sweeps end to end on the real store, DuckDB and Parquet: the leaderboard's bytes do not depend
+ * on workers, batch size or incremental growth; each row equals the metrics of the same strategy
+ * run as a single experiment; reruns and growth simulate exactly what is new.
+ */
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { ExperimentMetrics, ExperimentSweep, readRowsParquet } from "../../nodes/contracts/index.js"
+import { decodeDefinition, isSweep, runExperiment } from "../../nodes/experiment/index.js"
+import { Strategy } from "../../nodes/simulate/index.js"
+import { executeSweep, expandSweep, strategyAsWritten, type SweepRunOptions } from "../../nodes/sweep/index.js"
+import { smallDefinition } from "../cli-run/support.js"
+import { storeLayer, tempStore } from "../experiment/support.js"
+
+const stores: Array<ReturnType<typeof tempStore>> = []
+const newStore = () => {
+  const store = tempStore("pipeline-sweep-")
+  stores.push(store)
+  return store.root
+}
+afterAll(() => stores.forEach((store) => store.cleanup()))
+
+const sweepDefinition = (stops: ReadonlyArray<number>) => ({
+  ...smallDefinition({ name: "sweep-test", tokens: 12 }),
+  metrics: { bootstrapResamples: 200 },
+  sweep: {
+    grid: { "stopLoss.pct": stops, "exit.targets[0].multiple": [1.5, 2, 3] },
+    random: { count: 3, seed: 5, ranges: { "trailing.pct": { min: 0.05, max: 0.4 } } },
+    rank: "sharpe",
+    keep: 2
+  }
+})
+
+const runSweep = (root: string, encoded: unknown, options: SweepRunOptions = {}) =>
+  Effect.runPromise(
+    Effect.gen(function*() {
+      const decoded = yield* decodeDefinition(encoded, "sweep.json")
+      if (!isSweep(decoded)) return yield* Effect.dieMessage("not a sweep")
+      return yield* executeSweep(decoded, encoded, options)
+    }).pipe(Effect.provide(storeLayer(root)))
+  )
+
+const metricsColumns = ExperimentMetrics.columns.map((column) => column.name)
+
+describe("sweep", () => {
+  const full = sweepDefinition([0.1, 0.2, 0.3])
+  const rootA = newStore()
+
+  it("leaderboard bytes are the same for any workers, batch size, or incremental growth; reruns simulate nothing", async () => {
+    const a = await runSweep(rootA, full, { workers: 0, batchSize: 1 })
+    expect(a.sweep.variants).toBe(12)
+    expect(a.sweep.simulated).toBe(12)
+    expect(a.sweep.leaderboard).toBeDefined()
+
+    const b = await runSweep(newStore(), full, { workers: 2, batchSize: 5 })
+    expect(b.sweep.leaderboard!.digest).toBe(a.sweep.leaderboard!.digest)
+
+    const rootC = newStore()
+    const first = await runSweep(rootC, sweepDefinition([0.1, 0.2]), { workers: 1, batchSize: 100 })
+    expect(first.sweep.simulated).toBe(9)
+    const grown = await runSweep(rootC, full, { workers: 1 })
+    expect(grown.sweep.simulated).toBe(3) // exactly the three new variants (0.3 × three multiples)
+    expect(grown.sweep.cached).toBe(9)
+    expect(grown.sweep.leaderboard!.digest).toBe(a.sweep.leaderboard!.digest)
+
+    const again = await runSweep(rootA, full, { workers: 2 })
+    expect(again.sweep.simulated).toBe(0)
+    expect(again.nodes.find((node) => node.node.name === "sweep")?.cache).toBe("hit")
+    expect(again.sweep.leaderboard!.digest).toBe(a.sweep.leaderboard!.digest)
+    expect(again.outputs).toEqual(a.outputs)
+    expect(again.sweep.top.map((entry) => entry.variantId)).toEqual(a.sweep.top.map((entry) => entry.variantId))
+  }, 240_000)
+
+  it("every leaderboard row equals the metrics row of the same strategy run as a single experiment", async () => {
+    const result = await runSweep(rootA, full, { workers: 0 })
+    const leaderboard = await Effect.runPromise(
+      readRowsParquet(ExperimentSweep, result.sweep.leaderboard!.path).pipe(Effect.provide(storeLayer(rootA)))
+    )
+    expect(leaderboard).toHaveLength(12)
+    const decoded = await Effect.runPromise(decodeDefinition(full, "sweep.json"))
+    const { variants } = await Effect.runPromise(expandSweep(strategyAsWritten(full), decoded.sweep!))
+    // Three variants spread over the id order, plus the best (materialised by the sweep: a cache hit).
+    const picked = [variants[0]!, variants[5]!, variants[11]!, variants.find((v) => v.variantId === result.sweep.top[0]!.variantId)!]
+    for (const variant of picked) {
+      const single = { ...full, name: `single-${variant.variantId}`, sweep: undefined, strategy: Schema.encodeSync(Strategy)(variant.strategy) }
+      delete (single as { sweep?: unknown }).sweep
+      const outcome = await Effect.runPromise(
+        Effect.flatMap(decodeDefinition(single, "single.json"), (definition) => runExperiment(definition, single))
+          .pipe(Effect.provide(storeLayer(rootA)))
+      )
+      const [metrics] = await Effect.runPromise(
+        readRowsParquet(ExperimentMetrics, outcome.outputs!.metrics.path).pipe(Effect.provide(storeLayer(rootA)))
+      )
+      const row = leaderboard.find((r) => r.variant_id === variant.variantId)!
+      for (const column of metricsColumns) expect(Object.is(row[column], metrics![column]), column).toBe(true)
+      if (variant.variantId === result.sweep.top[0]!.variantId) {
+        // The sweep materialised it: the single experiment's simulate and publish were cache hits.
+        expect(outcome.nodes.filter((node) => node.cache === "miss").map((node) => node.node.name)).toEqual([])
+        expect(outcome.outputs!.metrics.digest).toBe(result.outputs!.metrics.digest)
+      }
+    }
+  }, 240_000)
+})
