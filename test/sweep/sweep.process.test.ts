@@ -1,0 +1,132 @@
+/**
+ * `pipeline run` of a sweep as a user runs it: the --json document, bad sweep specs (exit 2 naming
+ * the variant or field, no store created), and Ctrl-C mid-sweep (exit 130, projection disposed,
+ * finished batches kept and reused, nothing partial published).
+ */
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectExit, parseJson, smallDefinition, type Workspace, workspace } from "../cli-run/support.js"
+import { runCli, spawnCli, waitForExit } from "../support/cli.js"
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const filesUnder = (dir: string, match: (name: string) => boolean): Array<string> => {
+  const found: Array<string> = []
+  const walk = (at: string) => {
+    let entries: Array<NodeFs.Dirent>
+    try {
+      entries = NodeFs.readdirSync(at, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const entry of entries) {
+      const path = NodePath.join(at, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else if (match(entry.name)) found.push(path)
+    }
+  }
+  walk(dir)
+  return found
+}
+
+const cliAt = (ws: Workspace, store: string, args: ReadonlyArray<string>, timeout = 90_000) =>
+  runCli(["--store", store, ...args], { cwd: ws.dir, timeout })
+
+const artifactsOfType = (store: string, type: string) => {
+  const dir = NodePath.join(store, "artifacts", "by-type", type)
+  return NodeFs.existsSync(dir) ? NodeFs.readdirSync(dir) : []
+}
+
+describe("pipeline run <sweep>", () => {
+  let ws: Workspace
+  beforeAll(() => {
+    ws = workspace("pipeline-sweep-cli-")
+  })
+  afterAll(() => ws.cleanup())
+
+  it("--json adds the sweep: variants, simulated, cached, the leaderboard; outputs are the best variant's", async () => {
+    const definition = ws.write("sweep.json", {
+      ...smallDefinition({ name: "json-sweep" }),
+      sweep: { grid: { "stopLoss.pct": [0.1, 0.3], "costs.feeBps": [0, 50] }, keep: 1 }
+    })
+    const first = await ws.cli(["run", definition, "--json", "--workers", "1"])
+    expectExit(first, 0)
+    const doc = parseJson(first)
+    expect(doc.sweep).toMatchObject({ variants: 4, simulated: 4, cached: 0, rank: "sharpe" })
+    expect(doc.sweep.leaderboard).toEqual({
+      artifactId: expect.stringMatching(/^art_/),
+      digest: expect.stringMatching(/^blake3:[0-9a-f]{64}$/),
+      path: expect.any(String)
+    })
+    expect(NodeFs.existsSync(doc.sweep.leaderboard.path)).toBe(true)
+    expect(Object.keys(doc.outputs).sort()).toEqual(["diagnostics", "equity", "metrics", "trades"])
+    expect(doc.sweep.best).toMatch(/^var_[0-9a-f]{16}$/)
+
+    const again = parseJson(await ws.cli(["run", definition, "--json"]))
+    expect(again.sweep).toMatchObject({ variants: 4, simulated: 0, cached: 4 })
+    expect(again.sweep.leaderboard).toEqual(doc.sweep.leaderboard)
+    expect(again.outputs).toEqual(doc.outputs)
+
+    const text = await ws.cli(["run", definition])
+    expectExit(text, 0)
+    expect(text.stdout).toContain("sweep: 4 variants, 0 simulated, 4 cached")
+    expect(text.stdout).toContain("top 4 by sharpe:")
+    expect(text.stdout).toContain(doc.sweep.best)
+  }, 180_000)
+
+  it("a bad sweep spec is exit 2 naming the variant or field, and creates no store", async () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ["unknown path", { variants: [{ "stopLoss.pctt": 0.2 }] }, /strategy\.stopLoss\.pctt/],
+      ["empty list", { grid: { "stopLoss.pct": [] } }, /sweep\.grid.*stopLoss\.pct.*at least one value/s],
+      ["not a number", { grid: { "stopLoss.pct": [0.2, "wide"] } }, /var_[0-9a-f]{16} \{"stopLoss\.pct":"wide"\}.*strategy\.stopLoss\.pct/s],
+      ["invalid variant", { grid: { "stopLoss.pct": [0.2, 1.2] } }, /var_[0-9a-f]{16} \{"stopLoss\.pct":1\.2\}.*strategy\.stopLoss\.pct/s],
+      ["too many", { grid: { "stopLoss.pct": [0.1, 0.2, 0.3], "costs.feeBps": [1, 2] }, maxVariants: 5 }, /declares 6 variants .*above the limit of 5/]
+    ]
+    for (const [label, sweep, pattern] of cases) {
+      const store = NodePath.join(ws.dir, `bad-${label.replace(/ /g, "-")}`)
+      const definition = ws.write(`bad-${label.replace(/ /g, "-")}.json`, { ...smallDefinition({ name: "bad" }), sweep })
+      const result = await cliAt(ws, store, ["run", definition])
+      expect(result.code, `${label}: ${result.stderr}`).toBe(2)
+      expect(result.stderr, label).toMatch(pattern)
+      expect(NodeFs.existsSync(store), `${label}: a store was created`).toBe(false)
+    }
+  }, 120_000)
+
+  it("Ctrl-C mid-sweep: exit 130, projection disposed, finished batches reused, nothing partial", async () => {
+    const store = NodePath.join(ws.dir, "interrupted")
+    const definition = ws.write("long.json", {
+      ...smallDefinition({ name: "long-sweep", tokens: 60, days: 2 }),
+      sweep: { random: { count: 400, seed: 3, ranges: { "stopLoss.pct": { min: 0.05, max: 0.6 }, "trailing.pct": { min: 0.05, max: 0.5 } } }, keep: 1 }
+    })
+    const child = spawnCli(["--store", store, "run", definition, "--workers", "1", "--batch-size", "8"], { cwd: ws.dir })
+    const exited = waitForExit(child, 170_000)
+    let exitedEarly = false
+    void exited.then(() => (exitedEarly = true), () => (exitedEarly = true))
+    const groups = NodePath.join(store, "actions", "groups")
+    const deadline = Date.now() + 150_000
+    while (filesUnder(groups, (name) => name.endsWith(".json")).length < 2 && !exitedEarly && Date.now() < deadline) {
+      await sleep(50)
+    }
+    expect(exitedEarly, "the sweep ended before two batches were done").toBe(false)
+    child.kill("SIGINT")
+    const result = await exited
+    expect(result.code, result.stderr).toBe(130)
+    expect(filesUnder(NodePath.join(store, "tmp"), (name) => name.includes("-projection.duckdb"))).toEqual([])
+    // Nothing partial: no leaderboard, every batch entry points at a published batch artifact.
+    expect(artifactsOfType(store, "experiment_sweep")).toEqual([])
+    const batchesDone = filesUnder(groups, (name) => name.endsWith(".json")).length
+    expect(batchesDone).toBeGreaterThanOrEqual(2)
+    expect(artifactsOfType(store, "experiment_sweep_batch").length).toBeGreaterThanOrEqual(batchesDone)
+    const [experiment] = NodeFs.readdirSync(NodePath.join(store, "experiments")).filter((n) => n.startsWith("exp_"))
+    const run = JSON.parse(NodeFs.readFileSync(NodePath.join(store, "experiments", experiment!, "runs", "000001.json"), "utf8"))
+    expect(run.status).toBe("cancelled")
+    const fsck = await cliAt(ws, store, ["fsck"])
+    expectExit(fsck, 0)
+
+    const rerun = parseJson(await cliAt(ws, store, ["run", definition, "--json", "--workers", "2"], 170_000))
+    expect(rerun.sweep.variants).toBe(400)
+    expect(rerun.sweep.cached).toBeGreaterThanOrEqual(batchesDone * 8)
+    expect(rerun.sweep.simulated + rerun.sweep.cached).toBe(400)
+  }, 360_000)
+})
