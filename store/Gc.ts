@@ -38,6 +38,10 @@
  *    gets a hit whose artifacts are half gone, and a gc killed at any point leaves a store fsck
  *    calls clean (no `input-missing`, `output-missing` or `object-missing`).
  * 9. **Dry run** computes the same plan and changes nothing.
+ * 10. **Record.** Before its first removal, gc writes `gc/<ms>-<pid>.json` (internal/gcLog.ts) with
+ *    the artifact ids and object digests it removes, kept 7 days. `ArtifactCatalog.get` of an absent
+ *    id listed there fails with `ArtifactNotFound` whose reason says gc removed it, when, with which
+ *    grace (a concurrent run's fresh intermediate with grace 0); a second run recomputes it.
  *
  * gc refuses to run (fails with RecordDecodeError) on a store holding an undecodable manifest,
  * action entry or experiment record: it could not know what that record references. `pipeline fsck`

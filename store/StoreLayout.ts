@@ -14,6 +14,7 @@
  * experiments/                     tracker records (owned by ExperimentTracker)
  * cache/stat/<path-hash>.json      the file digest cache: (dev, ino, size, mtime-ns, ctime-ns) → digest
  * tmp/                             staging, scratch and projections; same filesystem as objects/
+ * gc/<ms>-<pid>.json               what each gc run removed (so a missing artifact can say gc removed it)
  * pipeline-store.json              the marker: this directory is a store (written when it is created)
  * ```
  *
@@ -142,6 +143,7 @@ export interface StoreLayout {
   readonly actionGroups: string
   readonly experiments: string
   readonly tmp: string
+  readonly gcLog: string
   readonly cache: string
   readonly statCache: string
   readonly objectDir: (digest: Digest) => string
@@ -197,6 +199,7 @@ export const makeLayout = (root: string): StoreLayout => {
     actionGroups,
     experiments: join(root, "experiments"),
     tmp,
+    gcLog: join(root, "gc"),
     cache,
     statCache,
     objectDir,

@@ -21,6 +21,7 @@ import type { ObjectStoreShape } from "../ObjectStore.js"
 import { ArtifactNotFound, RecordDecodeError, type StoreIOError } from "../StoreError.js"
 import type { StoreLayout } from "../StoreLayout.js"
 import { touchOnce, writeAtomic, writeOnce } from "./atomicWrite.js"
+import { findGcRemoval, removalReason } from "./gcLog.js"
 import { parseDetail } from "./parseDetail.js"
 import { readDir, readText, unlinkIfExists } from "./fsOps.js"
 
@@ -52,6 +53,8 @@ export interface CatalogBackend {
   readonly addToIndex: (index: IndexName, key: string, id: Id) => Effect.Effect<void, StoreIOError>
   /** Manifest, status overlay and the index markers that name `id` as the filed artifact. */
   readonly remove: (id: Id) => Effect.Effect<void, StoreIOError>
+  /** Why an absent `id` is absent, when a gc removed it (the filesystem store's gc log). */
+  readonly removedBy?: (id: Id) => Effect.Effect<string | undefined, StoreIOError>
 }
 
 const ID_PATTERN = /^art_[0-9a-f]{64}$/
@@ -181,7 +184,9 @@ export const fileSystemBackend = (layout: StoreLayout): CatalogBackend => {
           yield* unlinkIfExists(`${layout.typeIndexDir(manifest.type)}/${id}`)
           for (const input of manifest.inputs) yield* unlinkIfExists(`${layout.inputIndexDir(input)}/${id}`)
         }
-      })
+      }),
+    removedBy: (id) =>
+      Effect.map(findGcRemoval(layout, id), (record) => (record === undefined ? undefined : removalReason(record)))
   }
 }
 
@@ -248,14 +253,15 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
     Effect.flatMap(read(id), (reading): Effect.Effect<Manifest, ArtifactNotFound | StoreIOError | RecordDecodeError> =>
       reading._tag === "Sound"
         ? withStatus(reading.manifest)
+        : reading._tag === "Absent"
+        ? Effect.flatMap(backend.removedBy?.(id) ?? Effect.succeed(undefined), (reason) =>
+          Effect.fail(new ArtifactNotFound(reason === undefined ? { artifactId: id } : { artifactId: id, reason })))
         : Effect.fail(
-            reading._tag === "Absent"
-              ? new ArtifactNotFound({ artifactId: id })
-              : new ArtifactNotFound({
-                  artifactId: id,
-                  reason: `its manifest does not match its id (${reading.reason}); it is treated as absent until a run republishes it`
-                })
-          )
+          new ArtifactNotFound({
+            artifactId: id,
+            reason: `its manifest does not match its id (${reading.reason}); it is treated as absent until a run republishes it`
+          })
+        )
     )
 
   const publish: ArtifactCatalogShape["publish"] = Effect.fn("ArtifactCatalog.publish")(function* (request) {

@@ -13,6 +13,7 @@ import { ObjectStore } from "../ObjectStore.js"
 import { layoutOf } from "../StoreLayout.js"
 import { parseTempName } from "../TempName.js"
 import { readDir, readText, removeRecursive, unlinkIfExists } from "./fsOps.js"
+import { pruneGcLogs, writeGcLog } from "./gcLog.js"
 import { ACTION_NAME, fileInfo, listManifestIds, listMarkers, removeDirIfEmpty, treeInfo } from "./gcFiles.js"
 
 /** The kinds gc removes, in removal order (the reverse of the write order). */
@@ -341,6 +342,17 @@ export const runGc = (options: GcPlanOptions) =>
     // entries, entries and experiment records before the artifacts they name, a derived artifact's
     // manifest before its inputs' manifests, manifests before objects.
     if (!options.dryRun) {
+      // The record first, so that a reader missing one of these can say gc removed it.
+      yield* pruneGcLogs(layout, now)
+      if (removedArtifacts.length > 0 || candidateObjects.length > 0) {
+        yield* writeGcLog(layout, now, {
+          at: new Date(now).toISOString(),
+          pid: liveness.self.pid,
+          graceMs: options.graceMs,
+          artifacts: removedArtifacts.map((manifest) => manifest.artifactId),
+          objects: candidateObjects.map((item) => item.id)
+        })
+      }
       for (const item of removed) if (item.kind === "identity") yield* unlinkIfExists(item.path)
       for (const entry of removedEntries) yield* actions.remove(entry.key)
       for (const item of removed) if (item.kind === "experiment") yield* removeRecursive(item.path)

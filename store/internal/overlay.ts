@@ -69,7 +69,9 @@ export const overlayCatalogBackend = (scratch: CatalogBackend, main: CatalogBack
   listIndex: (index, key) =>
     Effect.map(Effect.zip(scratch.listIndex(index, key), main.listIndex(index, key)), ([a, b]) => union(a, b)),
   addToIndex: scratch.addToIndex,
-  remove: scratch.remove
+  remove: scratch.remove,
+  // Only the main store is swept by gc.
+  ...(main.removedBy === undefined ? {} : { removedBy: main.removedBy })
 })
 
 /**

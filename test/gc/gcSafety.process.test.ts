@@ -9,6 +9,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCli } from "../support/cli.js"
+import { definitionJson } from "./support.js"
 
 let dir: string
 const DAY = 86_400_000
@@ -126,4 +127,21 @@ describe("pipeline gc: tmp/ holds only what the store wrote (process)", () => {
       expect.objectContaining({ path: link, reason: expect.stringMatching(/symbolic link/) })
     ])
   }, 60_000)
+
+  it("an artifact gc removed is reported as removed by gc, by id, not as unknown", async () => {
+    const store = path.join(dir, "removed")
+    const definition = path.join(dir, "removed.json")
+    fs.writeFileSync(definition, JSON.stringify(definitionJson("removed", 20)))
+    const run = await runCli(["--store", store, "--json", "run", definition], { timeout: 120_000 })
+    expect(run.code, run.stderr).toBe(0)
+    const metrics = JSON.parse(run.stdout).outputs.metrics.artifactId as string
+    const swept = await runCli(["--store", store, "gc", "--keep-last", "0", "--grace-minutes", "0"])
+    expect(swept.code, swept.stderr).toBe(0)
+    expect(fs.readdirSync(path.join(store, "gc"))).toHaveLength(1)
+
+    const shown = await runCli(["--store", store, "artifacts", "show", metrics])
+    expect(shown.code).not.toBe(0)
+    expect(shown.stderr).toContain(metrics)
+    expect(shown.stderr).toMatch(/removed by pipeline gc .* grace 0 min/)
+  }, 180_000)
 })
