@@ -1,7 +1,9 @@
 /**
  * Consistency check of the filesystem store (`pipeline fsck`).
  *
- * - every object under objects/ is re-hashed in full (no stat cache) and must hash to its name;
+ * - every object under objects/ is re-hashed in full (no stat cache) and must hash to its name; an
+ *   object path holding a symbolic link (never followed) or anything else than a regular file is a
+ *   problem, and that object counts as absent;
  * - every manifest must decode, carry the id its fields hash to (and its file name), and point at an
  *   existing object of the recorded size; its inputs must have manifests;
  * - every action entry must decode, be filed under its key, and name output manifests that exist
@@ -17,7 +19,8 @@
  * Problems are collected, not thrown: the report lists each one with what it is about (digest,
  * artifact id, action key, experiment id), the file, and what is wrong. Debris that gc sweeps
  * (tmp/ entries, index markers without a manifest, experiment directories without a record) is not
- * a problem. Reads only; the stat cache is refreshed for the objects it re-hashes.
+ * a problem. Reads only; the stat cache is refreshed for the objects it re-hashes when the store can
+ * be written (a read-only store is checked all the same).
  */
 import type { Effect } from "effect"
 import type { ActionCache } from "./ActionCache.js"
@@ -33,6 +36,10 @@ export type FsckKind = "object" | "artifact" | "action" | "experiment" | "identi
 export type FsckProblemCode =
   /** object: its bytes hash to another digest. */
   | "corrupt"
+  /** object: its path is a symbolic link (never followed: the object is absent; a run puts it back). */
+  | "symlink"
+  /** object: its path is a directory or a special file, not a regular file. */
+  | "not-a-file"
   /** artifact: the manifest names an object that is not in the store. */
   | "object-missing"
   /** artifact: the object's size differs from the manifest's `bytes`. */

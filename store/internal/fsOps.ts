@@ -57,6 +57,10 @@ export const statBig = (path: string): Effect.Effect<BigIntStats | undefined, St
 export const lstatBig = (path: string): Effect.Effect<BigIntStats | undefined, StoreIOError> =>
   attemptOptional("stat", path, () => fsp.lstat(path, { bigint: true }))
 
+/** Where a symbolic link points (not followed); `undefined` when it is gone. */
+export const readLink = (path: string): Effect.Effect<string | undefined, StoreIOError> =>
+  attemptOptional("readlink", path, () => fsp.readlink(path))
+
 export const exists = (path: string): Effect.Effect<boolean, StoreIOError> =>
   Effect.map(statBig(path), (stats) => stats !== undefined)
 

@@ -13,7 +13,7 @@ import type { FsckKind, FsckOptions, FsckProblem, FsckReport } from "../Fsck.js"
 import { ObjectStore } from "../ObjectStore.js"
 import { layoutOf } from "../StoreLayout.js"
 import { artifactIdOf } from "./artifactCatalog.js"
-import { readDir, readText } from "./fsOps.js"
+import { lstatBig, readDir, readLink, readText } from "./fsOps.js"
 import { ACTION_NAME, listManifestIds } from "./gcFiles.js"
 import { parseDetail } from "./parseDetail.js"
 
@@ -30,6 +30,27 @@ export const runFsck = <R>(options: FsckOptions<R> & { readonly concurrency: num
     const actions = yield* ActionCache
     const tracker = yield* ExperimentTracker
     const problems: Array<FsckProblem> = []
+
+    // Object paths holding something else than a regular file: never followed, never counted as stored.
+    for (const fan of yield* readDir(layout.objects)) {
+      if (!/^[0-9a-f]{2}$/.test(fan)) continue
+      for (const name of yield* readDir(nodePath.join(layout.objects, fan))) {
+        if (!/^[0-9a-f]{64}$/.test(name) || !name.startsWith(fan)) continue
+        const path = nodePath.join(layout.objects, fan, name)
+        const stats = yield* lstatBig(path)
+        if (stats === undefined || stats.isFile()) continue
+        const link = stats.isSymbolicLink()
+        problems.push({
+          kind: "object",
+          id: digestFromHex(name),
+          path,
+          problem: link ? "symlink" : "not-a-file",
+          detail: link
+            ? `a symbolic link to ${(yield* readLink(path)) ?? "(gone)"}, not an object (never followed); a run that produces these bytes replaces it`
+            : `${stats.isDirectory() ? "a directory" : "a special file"}, not an object (never read)`
+        })
+      }
+    }
 
     // Objects: full re-hash.
     const stored = yield* objects.list()
