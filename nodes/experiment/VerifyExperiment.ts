@@ -4,7 +4,10 @@
  * Every artifact node of the experiment is re-executed bypassing the cache (force mode) *into
  * scratch space*: the store is overlaid (store/Overlay.ts), so recomputed artifacts never land in
  * the real store, and the scratch store is removed when verification ends. Each recomputed output
- * digest is compared with the one the action cache recorded for the same key.
+ * digest is compared with the one the action cache recorded for the same key, and the recorded
+ * object in the store is re-hashed in full (no stat cache): stored bytes that no longer hash to the
+ * recorded digest are a divergence naming the artifact and its file, even when the recomputed digest
+ * equals the recorded one.
  *
  * On a divergence, the two Parquet files are compared with DuckDB while both still exist: rows are
  * numbered in canonical order (the order of the file, which every contract writes sorted), and the
@@ -22,7 +25,8 @@ import {
   type Digest,
   overlayLayer,
   StoreOverlay,
-  StoreRoot
+  StoreRoot,
+  type VerifyResult
 } from "../../store/index.js"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
 import type { Definition } from "./Definition.js"
@@ -42,7 +46,15 @@ export interface VerifyRow {
   /** What the action cache recorded for this key; undefined when nothing was recorded. */
   readonly recorded: Digest | undefined
   readonly recomputed: Digest
-  /** null when nothing was recorded (nothing to compare with). */
+  /**
+   * The recorded object in the main store, re-hashed in full (no stat cache); undefined when nothing
+   * was recorded.
+   */
+  readonly stored: VerifyResult | undefined
+  /**
+   * The recorded digest is the recomputed one and the stored object still hashes to it; null when
+   * nothing was recorded (nothing to compare with).
+   */
   readonly identical: boolean | null
   readonly recordedArtifactId: ArtifactId | undefined
   readonly recomputedArtifactId: ArtifactId
@@ -235,9 +247,14 @@ export interface VerifyOptions {
   readonly scratchRoot?: string
 }
 
-const rowsOf = (
+const rowsOf = <E>(
   nodes: ReadonlyArray<NodeReport>,
-  paths: { readonly recorded: (id: ArtifactId) => Effect.Effect<string | undefined>; readonly recomputed: (id: ArtifactId) => Effect.Effect<string | undefined> }
+  paths: {
+    readonly recorded: (id: ArtifactId) => Effect.Effect<string | undefined>
+    readonly recomputed: (id: ArtifactId) => Effect.Effect<string | undefined>
+    /** Re-hashes the recorded object in the main store. */
+    readonly stored: (digest: Digest) => Effect.Effect<VerifyResult, E>
+  }
 ) =>
   Effect.forEach(
     nodes.filter((node) => node.node.kind === "artifact" && node.outputs !== undefined && node.dedupedWith === undefined),
@@ -246,6 +263,7 @@ const rowsOf = (
         Effect.gen(function*() {
           const recomputed = node.outputs![output]!
           const recorded = node.recorded?.[output]
+          const stored = recorded === undefined ? undefined : yield* paths.stored(recorded.digest)
           const row: VerifyRow = {
             node: node.node.name,
             identity: node.node.identity,
@@ -253,7 +271,8 @@ const rowsOf = (
             output,
             recorded: recorded?.digest,
             recomputed: recomputed.digest,
-            identical: recorded === undefined ? null : recorded.digest === recomputed.digest,
+            stored,
+            identical: recorded === undefined ? null : recorded.digest === recomputed.digest && stored?._tag === "Intact",
             recordedArtifactId: recorded?.artifactId,
             recomputedArtifactId: recomputed.artifactId,
             recordedPath: recorded === undefined ? undefined : yield* paths.recorded(recorded.artifactId),
@@ -287,7 +306,8 @@ export const verifyExperiment = (
       const catalog = yield* ArtifactCatalog
       const rows = yield* rowsOf(result.nodes, {
         recorded: (id) => pathOr(overlay.main.catalog.dataPath(id)),
-        recomputed: (id) => pathOr(catalog.dataPath(id))
+        recomputed: (id) => pathOr(catalog.dataPath(id)),
+        stored: (digest) => overlay.main.objects.verify(digest, { trustStatCache: false })
       })
       const divergences: Array<Divergence> = []
       for (const row of rows) {
@@ -298,6 +318,24 @@ export const verifyExperiment = (
           artifactId: row.recordedArtifactId!,
           recordedDigest: row.recorded!,
           recomputedDigest: row.recomputed
+        }
+        if (row.stored !== undefined && row.stored._tag !== "Intact") {
+          const file = row.stored._tag === "Corrupt"
+            ? yield* overlay.main.objects.path(row.stored.digest).pipe(Effect.orElseSucceed(() => row.stored!.digest))
+            : row.stored.digest
+          divergences.push({
+            ...base,
+            row: null,
+            column: null,
+            recordedValue: null,
+            recomputedValue: null,
+            detail: row.stored._tag === "Corrupt"
+              ? `the stored object ${file} is corrupt: its bytes hash to ${row.stored.actual}, not to the recorded ${row.recorded}` +
+                `${row.recorded === row.recomputed ? " (which the recomputation reproduces)" : `; recomputed ${row.recomputed}`}` +
+                "; a run of the experiment replaces it"
+              : `the stored object ${file} is not in the store (missing, or not a regular file); recomputed ${row.recomputed}`
+          })
+          continue
         }
         if (row.recordedPath === undefined || row.recomputedPath === undefined) {
           divergences.push({

@@ -13,6 +13,7 @@ const row = (node: string, output: string, recorded: any, recomputed: any) => ({
   output,
   recorded,
   recomputed,
+  stored: recorded === undefined ? undefined : ({ _tag: "Intact", digest: recorded } as const),
   identical: recorded === undefined ? null : recorded === recomputed,
   recordedArtifactId: recorded === undefined ? undefined : id("a"),
   recomputedArtifactId: id("b"),
