@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --size S|L|all] [--quick] [--sweep N] [--out DIR]`
+ * `npm run bench [-- --size S|L|all] [--quick] [--sweep N] [--sweep-variants N] [--out DIR]`
  *
  * End-to-end benchmark of the pipeline on the synthetic market (bench/support.ts SIZES: S ≈ 1M
  * candles / ~1.1k alerts, L ≈ 10M / ~11k; `all` adds Sm, S's data over 10× the mints, to show
@@ -44,6 +44,7 @@ import {
   tempDir
 } from "./support.js"
 import type { SweepResult } from "./sweep.js"
+import type { SweepRunsResult } from "./sweepRuns.js"
 
 // ---------------------------------------------------------------- options
 
@@ -51,6 +52,8 @@ interface Options {
   readonly sizes: ReadonlyArray<SizeConfig>
   readonly quick: boolean
   readonly sweep: number
+  /** Variants of the definition sweep (`executeSweep`) at S. */
+  readonly sweepVariants: number
   readonly out: string
   readonly hashMib: number
   /** Rebuild dist/pipeline.mjs when stale before the CLI runs (off: bin/pipeline.js falls back to tsx). */
@@ -61,6 +64,7 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
   let size = "all"
   let quick = false
   let sweep = 100
+  let sweepVariants: number | undefined
   let out = join(BENCH_DIR, "results")
   let hashMib: number | undefined
   let build = true
@@ -75,11 +79,12 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
     else if (arg.startsWith("--size=")) size = arg.slice(7)
     else if (arg === "--quick") quick = true
     else if (arg === "--sweep") sweep = Number(value())
+    else if (arg === "--sweep-variants") sweepVariants = Number(value())
     else if (arg === "--out") out = value()
     else if (arg === "--hash-mib") hashMib = Number(value())
     else if (arg === "--no-build") build = false
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run bench -- [--size S|L|Sm|all] [--quick] [--sweep N] [--out DIR] [--hash-mib N] [--no-build]")
+      console.log("usage: npm run bench -- [--size S|L|Sm|all] [--quick] [--sweep N] [--sweep-variants N] [--out DIR] [--hash-mib N] [--no-build]")
       process.exit(0)
     } else throw new Error(`unknown option ${arg}`)
   }
@@ -89,7 +94,7 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
     if (found === undefined) throw new Error(`unknown size ${n} (S, L, Sm, T, all)`)
     return found
   })
-  return { sizes, quick, sweep, out, hashMib: hashMib ?? (quick ? 64 : 256), build }
+  return { sizes, quick, sweep, sweepVariants: sweepVariants ?? (quick ? 300 : 1000), out, hashMib: hashMib ?? (quick ? 64 : 256), build }
 }
 
 // ---------------------------------------------------------------- running
@@ -236,6 +241,17 @@ const benchSize = async (size: SizeConfig, options: Options) => {
         repeats
       }))
 
+    const sweepVariants = size.name === "S" || size.name === "T" ? options.sweepVariants : 0
+    if (sweepVariants > 0) log(`${size.name}: definition sweep of ${sweepVariants} variants (1 worker, 2 workers, cached)`)
+    const sweepRuns = generated === undefined || sweepVariants === 0 ? null : await attempt(errors, "definition sweep", () =>
+      runChild<SweepRunsResult>("sweepRuns.ts", {
+        store: catalogStore,
+        alertsId: generated.alertsId,
+        ohlcvId: generated.ohlcvId,
+        count: sweepVariants,
+        repeats
+      }))
+
     let cli: { mode: string; cold: CliRun; cached: CliRun } | null = null
     if (size.name === "S" || size.name === "T") {
       cli = await attempt(errors, "CLI", async () => {
@@ -250,7 +266,7 @@ const benchSize = async (size: SizeConfig, options: Options) => {
       })
     }
 
-    return summarize(size, { full, gen, catalog, baseline, sweep, cli }, errors)
+    return summarize(size, { full, gen, catalog, baseline, sweep, sweepRuns, cli }, errors)
   } finally {
     for (const dir of stores) removeDir(dir)
   }
@@ -264,6 +280,7 @@ const summarize = (
     catalog: Child<ReadonlyArray<StepResult>> | null
     baseline: Child<BaselineResult> | null
     sweep: Child<SweepResult> | null
+    sweepRuns: Child<SweepRunsResult> | null
     cli: { mode: string; cold: CliRun; cached: CliRun } | null
   },
   errors: ReadonlyArray<string>
@@ -350,6 +367,14 @@ const summarize = (
         : round((sweep.strategies / ((sweep.wallMs - sweep.projectionAcquireMs) / 1000)) / single.strategiesPerSecond, 4),
       byConcurrency: r.sweep?.result.sweeps ?? []
     },
+    definitionSweep: r.sweepRuns === null ? null : {
+      ...r.sweepRuns.result,
+      peakRssMb: r.sweepRuns.peakRssMb,
+      oneWorkerToKernel: round(r.sweepRuns.result.oneWorker.variantsPerSecond / r.sweepRuns.result.kernel.variantsPerSecond, 4),
+      oneWorkerToEvaluate: round(r.sweepRuns.result.oneWorker.variantsPerSecond / r.sweepRuns.result.kernel.evaluatedPerSecond, 4),
+      twoToOneWorker: round(r.sweepRuns.result.twoWorkers.variantsPerSecond / r.sweepRuns.result.oneWorker.variantsPerSecond, 3),
+      cachedToCold: round(r.sweepRuns.result.cached.wallMs / r.sweepRuns.result.twoWorkers.wallMs, 4)
+    },
     kernel: r.sweep === null ? null : {
       singleRun: r.sweep.result.singleRun,
       onProjection: r.sweep.result.kernelOnProjection,
@@ -406,6 +431,13 @@ const targetsOf = (sizes: Record<string, SizeSummary>): Array<Target> => {
   const sweepSize = sizes.S?.sweep ? "S" : sizes.T?.sweep ? "T" : undefined
   if (sweepSize !== undefined) {
     add("sweep throughput / kernel throughput", "≥ 50%", sweepSize, sizes[sweepSize]!.sweep!.ratioToKernel, pct, (v) => v >= 0.5)
+  }
+  const defSweepSize = sizes.S?.definitionSweep ? "S" : sizes.T?.definitionSweep ? "T" : undefined
+  if (defSweepSize !== undefined) {
+    const d = sizes[defSweepSize]!.definitionSweep!
+    add(`definition sweep (${d.oneWorker.variants} variants, 1 worker) / kernel variants/s`, "≥ 50%", defSweepSize, d.oneWorkerToKernel, pct, (v) => v >= 0.5)
+    add("definition sweep: 2 workers / 1 worker", "≥ 1.6×", defSweepSize, d.twoToOneWorker, (v) => `${v.toFixed(2)}×`, (v) => v >= 1.6)
+    add("definition sweep: cached rerun / cold", "≤ 5%", defSweepSize, d.cachedToCold, pct, (v) => v <= 0.05)
   }
   for (const [name, s] of Object.entries(sizes)) {
     if (name === "Sm") continue
@@ -466,6 +498,14 @@ const printReport = (doc: { machine: any; sizes: Record<string, SizeSummary>; ha
         row("  one strategy: simulate vs publish its 3 tables", fmtMs(single.simulationMs), `publishing trades, fills, skips: ${fmtMs(single.publishMs)} (${pct(single.publishMs / (single.simulationMs + single.publishMs))} of the two)`)
       }
     }
+    if (s.definitionSweep) {
+      const d = s.definitionSweep
+      row("variant in memory: simulation / + metrics", fmtMs(d.kernel.simulationMs), `with equity and metrics (1,000-resample bootstrap): ${fmtMs(d.kernel.evaluateMs)}; ${d.kernel.trades} trades`)
+      for (const run of [d.oneWorker, d.twoWorkers]) {
+        row(`definition sweep ${run.variants} variants, ${run.workers} worker(s)`, fmtMs(run.wallMs), `${run.variantsPerSecond} variants/s = ${pct(run.variantsPerSecond / d.kernel.variantsPerSecond)} of the kernel's ${d.kernel.variantsPerSecond}/s, ${pct(run.variantsPerSecond / d.kernel.evaluatedPerSecond)} of simulation + metrics (${d.kernel.evaluatedPerSecond}/s)`)
+      }
+      row("definition sweep, cached rerun", fmtMs(d.cached.wallMs), `${pct(d.cachedToCold)} of its cold run; 2 workers / 1 worker = ${d.twoToOneWorker.toFixed(2)}×; peak RSS ${d.peakRssMb} MB`)
+    }
     if (s.kernel) {
       row("one strategy in memory (runSimulationSync)", fmtMs(s.kernel.singleRun.simulationMs), fmtRate(s.kernel.singleRun.candles / (s.kernel.singleRun.simulationMs / 1000), "candles/s"))
       const k = s.kernel.onProjection
@@ -517,7 +557,7 @@ const main = async () => {
     version: 1,
     startedAt: started.toISOString(),
     durationS: round((Date.now() - started.getTime()) / 1000, 1),
-    options: { sizes: options.sizes.map((s) => s.name), quick: options.quick, sweep: options.sweep, hashMib: options.hashMib, build: options.build },
+    options: { sizes: options.sizes.map((s) => s.name), quick: options.quick, sweep: options.sweep, sweepVariants: options.sweepVariants, hashMib: options.hashMib, build: options.build },
     machine,
     sizes,
     hash,
