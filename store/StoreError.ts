@@ -16,10 +16,12 @@ export class StoreIOError extends Schema.TaggedError<StoreIOError>()("StoreIOErr
 }
 
 export class ObjectNotFound extends Schema.TaggedError<ObjectNotFound>()("ObjectNotFound", {
-  digest: Schema.String
+  digest: Schema.String,
+  /** Why, when known (e.g. a gc removed it). */
+  reason: Schema.optional(Schema.String)
 }) {
   override get message() {
-    return `object ${this.digest} is not in the store`
+    return `object ${this.digest} is not in the store${this.reason === undefined ? "" : `: ${this.reason}`}`
   }
 }
 

@@ -18,7 +18,7 @@ import * as fsp from "node:fs/promises"
 import { type Digest, digestFromHex, hashBytes, makeHasher } from "../Digest.js"
 import type { FileDigestCacheShape } from "../FileDigestCache.js"
 import type { ObjectStoreShape, StoredObject, VerifyResult } from "../ObjectStore.js"
-import { ObjectNotFound, StoreIOError } from "../StoreError.js"
+import { type ObjectCorrupt, ObjectNotFound, StoreIOError } from "../StoreError.js"
 import type { StoreLayout } from "../StoreLayout.js"
 import { commitOnce, commitReplace, withTempPath, writeNewFile } from "./atomicWrite.js"
 import {
@@ -31,6 +31,7 @@ import {
   unlinkIfExists
 } from "./fsOps.js"
 import { TEMP_SUFFIX, tempName } from "../TempName.js"
+import { findGcRemoval, removalReason } from "./gcLog.js"
 import { requireIntact } from "./verifyResult.js"
 
 /** mtime and atime of every object, in seconds. */
@@ -143,6 +144,11 @@ const objectStat = (path: string) =>
 
 export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
   Effect.sync((): ObjectStoreShape => {
+    /** Absent: saying so, and that gc removed it when its log says so. */
+    const notFound = (digest: Digest): Effect.Effect<never, ObjectNotFound | StoreIOError> =>
+      Effect.flatMap(findGcRemoval(layout, digest), (record) =>
+        Effect.fail(new ObjectNotFound(record === undefined ? { digest } : { digest, reason: removalReason(record) })))
+
     const verify: ObjectStoreShape["verify"] = Effect.fn("ObjectStore.verify")(function* (digest, options) {
       const path = layout.objectPath(digest)
       // A symbolic link (or a directory, a FIFO) is not an object: absent, and never opened.
@@ -248,19 +254,23 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
             await handle.close()
           }
         }),
-        (bytes) => (bytes === undefined ? Effect.fail(new ObjectNotFound({ digest })) : Effect.succeed(bytes))
+        (bytes) => (bytes === undefined ? notFound(digest) : Effect.succeed(bytes))
       )
     }
 
     const path: ObjectStoreShape["path"] = (digest) => {
       const file = layout.objectPath(digest)
       return Effect.flatMap(objectStat(file), (stats) =>
-        stats !== undefined ? Effect.succeed(file) : Effect.fail(new ObjectNotFound({ digest }))
+        stats !== undefined ? Effect.succeed(file) : notFound(digest)
       )
     }
 
     const ensureIntact: ObjectStoreShape["ensureIntact"] = (digest) =>
-      Effect.flatMap(verify(digest, { trustStatCache: true }), requireIntact)
+      Effect.flatMap(
+        verify(digest, { trustStatCache: true }),
+        (result): Effect.Effect<void, ObjectNotFound | ObjectCorrupt | StoreIOError> =>
+          result._tag === "Missing" ? notFound(digest) : requireIntact(result)
+      )
 
     const list: ObjectStoreShape["list"] = Effect.fn("ObjectStore.list")(function* () {
       const objects: Array<StoredObject> = []

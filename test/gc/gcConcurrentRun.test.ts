@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as path from "node:path"
-import { ArtifactCatalog, type GcServices, gc } from "../../store/index.js"
+import { ArtifactCatalog, type Digest, type GcServices, gc, ObjectStore } from "../../store/index.js"
 import { definitionJson, runDefinition, storeAt, tempDir } from "./support.js"
 
 describe("gc during a run", () => {
@@ -48,6 +48,29 @@ describe("gc during a run", () => {
         const again = yield* Effect.provide(runDefinition(definitionJson("concurrent", 20, 7)), storeAt(root))
         expect(Object.keys(again.outputs ?? {}).sort()).toEqual(["diagnostics", "equity", "metrics", "trades"])
         expect(again.cache.misses).toBeGreaterThan(0)
+      })
+    ), 120_000)
+
+  it.live("an object gc removed is not found with the reason, by path, read and ensureIntact", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const root = path.join(yield* tempDir("gc-object-"), "store")
+        yield* Effect.provide(
+          Effect.gen(function* () {
+            const result = yield* runDefinition(definitionJson("objects", 20, 7))
+            const report = yield* gc({ keepLast: 0, grace: 0 })
+            const digest = result.outputs!.metrics.digest as Digest
+            expect(report.removed.map((item) => item.id)).toContain(digest)
+            const objects = yield* ObjectStore
+            for (const attempt of [objects.path(digest), objects.read(digest), objects.ensureIntact(digest)]) {
+              const error = yield* Effect.flip(attempt)
+              expect(error._tag).toBe("ObjectNotFound")
+              expect(error.message).toContain(digest)
+              expect(error.message).toMatch(/removed by pipeline gc \(pid \d+\) at .*grace 0 min/)
+            }
+          }),
+          storeAt(root)
+        )
       })
     ), 120_000)
 })
