@@ -15,6 +15,7 @@ import { hash } from "./commands/Hash.js"
 import { importCommand } from "./commands/Import.js"
 import { report } from "./commands/Report.js"
 import { run } from "./commands/Run.js"
+import { sweep } from "./commands/Sweep.js"
 import { verify } from "./commands/Verify.js"
 import { hoistGlobalOptions, root } from "./GlobalOptions.js"
 
@@ -28,6 +29,7 @@ export const command = root.pipe(
   ),
   Command.withSubcommands([
     run,
+    sweep,
     verify,
     explainCommand,
     hash,

@@ -34,7 +34,8 @@ export const usageErrorTags: ReadonlySet<string> = new Set([
   "NotAStore",
   "SweepVariantInvalid",
   "TooManyVariants",
-  "VariantNotFound"
+  "VariantNotFound",
+  "NotASweep"
 ])
 
 const tagOf = (error: unknown): string | undefined =>

@@ -40,3 +40,10 @@ export class VariantNotFound extends Schema.TaggedError<VariantNotFound>()("Vari
       : `${this.variantId} is ambiguous in the sweep of ${this.experiment}: ${this.candidates.slice(0, 10).join(", ")}`
   }
 }
+
+/** An experiment named as a sweep has no `sweep` block. */
+export class NotASweep extends Schema.TaggedError<NotASweep>()("NotASweep", { experiment: Schema.String }) {
+  override get message() {
+    return `${this.experiment} is not a sweep (its definition has no sweep block)`
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * `pipeline sweep show <experiment> <variant>`: one variant of a sweep as a single experiment — its
+ * trades, equity, metrics and diagnostics, run on the sweep's frozen inputs (a cache hit for the
+ * variants the sweep materialised, or when shown before; otherwise simulate → publish run once).
+ */
+import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { runExperiment } from "../../nodes/experiment/index.js"
+import { variantDefinition } from "../../nodes/sweep/index.js"
+import { ExperimentTracker } from "../../store/index.js"
+import { pathArg } from "../Arguments.js"
+import { unknownIdOf } from "../CliError.js"
+import { globalConfig } from "../GlobalOptions.js"
+import { printJson } from "../Output.js"
+import { nodeLines, progressRenderer } from "../Progress.js"
+import { requireStore } from "../ReadOnlyStore.js"
+import { storeLayer } from "../StoreLayers.js"
+import { runDocument } from "./Run.js"
+
+const experimentId = pathArg("experiment-id", "The sweep's experiment id or a unique prefix")
+const variantId = pathArg("variant-id", "A variant id (var_…) of the sweep, or a unique prefix")
+
+const show = Command.make("show", { experimentId, variantId }, (args) =>
+  Effect.gen(function*() {
+    const config = yield* globalConfig
+    yield* requireStore(config.storeDir)
+    const { result, variant } = yield* Effect.gen(function*() {
+      const tracker = yield* ExperimentTracker
+      const record = yield* tracker.resolve(args.experimentId).pipe(
+        unknownIdOf("experiment", args.experimentId, config.storeDir)
+      )
+      const chosen = yield* variantDefinition(record.definition, args.variantId, {
+        experiment: record.experimentId,
+        frozenInputs: { alerts: record.inputs.alerts ?? [], ohlcv: record.inputs.ohlcv ?? [] }
+      })
+      const result = yield* runExperiment(chosen.definition, chosen.encoded, { onEvent: progressRenderer(config.progress) })
+      return { result, variant: chosen.variant }
+    }).pipe(Effect.provide(storeLayer(config.storeDir)))
+
+    if (config.json) {
+      return yield* printJson({ variantId: variant.variantId, overrides: variant.overrides, ...runDocument(result, "completed") })
+    }
+    const lines = [
+      `variant ${variant.variantId} ${JSON.stringify(variant.overrides)}`,
+      `experiment ${result.experimentId} (${result.name})${result.runId ? `, run ${result.runId}` : ""}: completed`,
+      ...nodeLines(result.nodes),
+      `cache: ${result.cache.hits} hit, ${result.cache.misses} miss`
+    ]
+    for (const [name, output] of Object.entries(result.outputs ?? {})) {
+      lines.push(`${name.padEnd(11)} ${output.artifactId}  ${output.path}`)
+    }
+    yield* Console.log(lines.join("\n"))
+  })
+).pipe(Command.withDescription("Run one variant of a sweep as a single experiment (a cache hit when done before)"))
+
+export const sweep = Command.make("sweep").pipe(
+  Command.withDescription("Sweeps: look at one variant"),
+  Command.withSubcommands([show])
+)
