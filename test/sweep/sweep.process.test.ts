@@ -68,6 +68,15 @@ describe("pipeline run <sweep>", () => {
     expect(again.sweep.leaderboard).toEqual(doc.sweep.leaderboard)
     expect(again.outputs).toEqual(doc.outputs)
 
+    // One variant as a single experiment: the best was materialised by the run (every node a hit).
+    const best = parseJson(await ws.cli(["sweep", "show", doc.experimentId.slice(0, 10), doc.sweep.best.slice(0, 9), "--json"]))
+    expect(best.variantId).toBe(doc.sweep.best)
+    expect(best.nodes.filter((node: { cache: string }) => node.cache === "miss")).toEqual([])
+    expect(best.outputs.metrics.digest).toBe(doc.outputs.metrics.digest)
+    const ambiguous = await ws.cli(["sweep", "show", doc.experimentId, "var_"])
+    expect(ambiguous.code).toBe(2)
+    expect(ambiguous.stderr).toContain("is ambiguous")
+
     const text = await ws.cli(["run", definition])
     expectExit(text, 0)
     expect(text.stdout).toContain("sweep: 4 variants, 0 simulated, 4 cached")
