@@ -1,6 +1,9 @@
 /**
  * Reading what a report shows: the experiment record, its latest completed run, that run's four
  * outputs (read back from their Parquet files in the store) and their lineage in the catalog.
+ * A sweep's run also has a `leaderboard` (`experiment_sweep`), whose parameter columns vary by
+ * sweep: they are read from the file's own schema, checked, then read with the contract built for
+ * them; its four outputs are the best variant's (none when the sweep kept none).
  * Needs only the store services; prints and writes nothing.
  */
 import { Effect, Schema } from "effect"
@@ -16,10 +19,15 @@ import {
   ExperimentDiagnostics,
   ExperimentEquity,
   ExperimentMetrics,
+  ExperimentSweep,
   ExperimentTrades,
-  readRowsParquet
+  readRowsParquet,
+  sweepLeaderboardContract
 } from "../contracts/index.js"
-import { contractDataPath } from "../contracts/ArtifactColumns.js"
+import { checkArtifactColumns, contractDataPath, parquetColumns } from "../contracts/ArtifactColumns.js"
+import { workspaceConnection } from "../duckdb/index.js"
+import { PATH_PATTERN } from "../sweep/SweepSpec.js"
+import { rankMetricOf, rankRows } from "./internal/rankMetric.js"
 import { NoCompletedRun, ReportDataError, ReportOutputMissing } from "./ReportError.js"
 import {
   type ReportArtifact,
@@ -28,12 +36,18 @@ import {
   type ReportInput,
   type ReportLineage,
   ReportMetrics,
+  type ReportSweep,
+  type ReportSweepParameter,
+  type ReportSweepRow,
   ReportTrade
 } from "./ReportData.js"
 import { renderReport } from "./RenderReport.js"
 
 /** The outputs a report reads, by their name in the run record. */
 export const REPORT_OUTPUTS = ["trades", "metrics", "equity", "diagnostics"] as const
+
+/** A sweep run's extra output: the `experiment_sweep` leaderboard. */
+export const SWEEP_OUTPUT = "leaderboard"
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -73,6 +87,65 @@ const toReportArtifact = (m: ArtifactManifest): ReportArtifact => ({
   bytes: m.bytes
 })
 
+const PARAMETER_TYPES = { DOUBLE: Schema.Number, VARCHAR: Schema.String, BOOLEAN: Schema.Boolean } as const
+
+const isParameterType = (type: string): type is keyof typeof PARAMETER_TYPES => Object.hasOwn(PARAMETER_TYPES, type)
+
+/** The `sweep.rank` of a recorded definition: `sharpe` when absent, undefined when not a rank metric. */
+const rankOfDefinition = (definition: unknown) => {
+  const sweep = typeof definition === "object" && definition !== null && "sweep" in definition ? definition.sweep : undefined
+  const rank = typeof sweep === "object" && sweep !== null && "rank" in sweep ? sweep.rank : undefined
+  return rank === undefined ? "sharpe" as const : rankMetricOf(rank)
+}
+
+/**
+ * The leaderboard artifact `artifactId`: its parameter columns from the file's schema (a strategy
+ * path each, of DOUBLE, VARCHAR or BOOLEAN), every other column checked against experiment_sweep,
+ * then its rows. Fails with ReportDataError naming the artifact and the column or value.
+ */
+export const loadLeaderboard = (artifactId: ArtifactId) =>
+  Effect.gen(function*() {
+    const catalog = yield* ArtifactCatalog
+    const manifest = yield* catalog.get(artifactId)
+    const fail = (detail: string) => new ReportDataError({ artifactId, type: manifest.type, detail })
+    if (manifest.type !== ExperimentSweep.type) return yield* fail(`expected an artifact of type ${ExperimentSweep.type}`)
+    const path = yield* catalog.dataPath(artifactId)
+    const fixed = new Set(ExperimentSweep.columns.map((column) => column.name))
+    const columns = yield* Effect.scoped(Effect.flatMap(workspaceConnection, (connection) => parquetColumns(connection, path)))
+    const parameters: Array<ReportSweepParameter> = []
+    for (const column of columns) {
+      if (fixed.has(column.name)) continue
+      if (!PATH_PATTERN.test(column.name)) {
+        return yield* fail(`column ${JSON.stringify(column.name)} is neither a metric nor a strategy path`)
+      }
+      if (!isParameterType(column.type)) {
+        return yield* fail(`parameter column ${column.name} is ${column.type}, expected DOUBLE, VARCHAR or BOOLEAN`)
+      }
+      parameters.push({ path: column.name, duckdbType: column.type })
+    }
+    const contract = sweepLeaderboardContract(parameters)
+    yield* Effect.scoped(
+      Effect.flatMap(workspaceConnection, (connection) => checkArtifactColumns(connection, contract, artifactId, path))
+    )
+    const raw = yield* readRowsParquet(contract, path)
+    const decodeError = (error: { readonly message: string }) => fail(error.message)
+    const metrics = yield* Schema.decodeUnknown(Schema.Array(ReportMetrics))(raw).pipe(Effect.mapError(decodeError))
+    const Identity = Schema.Struct({
+      variant_id: Schema.String,
+      ...Object.fromEntries(parameters.map((p) => [p.path, Schema.NullOr(PARAMETER_TYPES[p.duckdbType])]))
+    })
+    const identities = yield* Schema.decodeUnknown(Schema.Array(Identity))(raw).pipe(Effect.mapError(decodeError))
+    const rows: Array<ReportSweepRow> = identities.map((identity, i) => {
+      const record = identity as Readonly<Record<string, string | number | boolean | null>>
+      return {
+        variantId: identity.variant_id,
+        parameters: Object.fromEntries(parameters.map((p) => [p.path, record[p.path] ?? null])),
+        metrics: metrics[i]
+      }
+    })
+    return { parameters, rows }
+  })
+
 /** The union of the outputs' lineage graphs, nodes and edges sorted. */
 const mergedLineage = (ids: ReadonlyArray<ArtifactId>) =>
   Effect.gen(function*() {
@@ -108,18 +181,41 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
         latestStatus: latest === undefined ? "none" : latest.effectiveStatus
       })
     }
+    const leaderboardRef = run.run.outputs[SWEEP_OUTPUT]
+    // A sweep that kept no variant (keep: 0) records its leaderboard alone.
+    const withoutVariant = leaderboardRef !== undefined && REPORT_OUTPUTS.every((name) => run.run.outputs[name] === undefined)
     const manifests: Record<string, ArtifactManifest> = {}
-    for (const name of REPORT_OUTPUTS) {
+    for (const name of withoutVariant ? [] : REPORT_OUTPUTS) {
       const ref = run.run.outputs[name]
       if (ref === undefined) {
         return yield* new ReportOutputMissing({ experimentId: record.experimentId, runId: run.run.runId, output: name })
       }
       manifests[name] = yield* catalog.get(ref.artifactId)
     }
-    const trades = yield* readRows(manifests.trades, ExperimentTrades, ReportTrade)
-    const equity = yield* readRows(manifests.equity, ExperimentEquity, ReportEquityPoint)
-    const diagnostics = yield* readRows(manifests.diagnostics, ExperimentDiagnostics, ReportDiagnostic)
-    const metricsRows = yield* readRows(manifests.metrics, ExperimentMetrics, ReportMetrics)
+    let sweep: ReportSweep | undefined
+    if (leaderboardRef !== undefined) {
+      const leaderboard = yield* loadLeaderboard(leaderboardRef.artifactId)
+      const rank = rankOfDefinition(record.definition)
+      if (rank === undefined) {
+        return yield* new ReportDataError({
+          artifactId: leaderboardRef.artifactId,
+          type: ExperimentSweep.type,
+          detail: "the experiment's definition has a sweep.rank that is not a metric a sweep ranks by"
+        })
+      }
+      manifests[SWEEP_OUTPUT] = yield* catalog.get(leaderboardRef.artifactId)
+      sweep = {
+        leaderboardId: leaderboardRef.artifactId,
+        rank,
+        parameters: leaderboard.parameters,
+        rows: leaderboard.rows,
+        best: withoutVariant ? undefined : rankRows(leaderboard.rows, rank)[0]?.variantId
+      }
+    }
+    const trades = withoutVariant ? [] : yield* readRows(manifests.trades, ExperimentTrades, ReportTrade)
+    const equity = withoutVariant ? [] : yield* readRows(manifests.equity, ExperimentEquity, ReportEquityPoint)
+    const diagnostics = withoutVariant ? [] : yield* readRows(manifests.diagnostics, ExperimentDiagnostics, ReportDiagnostic)
+    const metricsRows = withoutVariant ? [undefined] : yield* readRows(manifests.metrics, ExperimentMetrics, ReportMetrics)
     if (metricsRows.length !== 1) {
       return yield* new ReportDataError({
         artifactId: manifests.metrics.artifactId,
@@ -127,10 +223,11 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
         detail: `expected one metrics row, found ${metricsRows.length}`
       })
     }
+    const outputNames = Object.keys(manifests)
     const outputs: Record<string, string> = {}
-    for (const name of REPORT_OUTPUTS) outputs[name] = manifests[name].artifactId
-    const lineage = yield* mergedLineage(REPORT_OUTPUTS.map((name) => manifests[name].artifactId))
-    const provenance = manifests.metrics.provenance
+    for (const name of outputNames) outputs[name] = manifests[name].artifactId
+    const lineage = yield* mergedLineage(outputNames.map((name) => manifests[name].artifactId))
+    const provenance = (manifests.metrics ?? manifests[SWEEP_OUTPUT]).provenance
     const input: ReportInput = {
       experiment: {
         experimentId: record.experimentId,
@@ -150,7 +247,8 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
       trades,
       equity,
       diagnostics,
-      lineage
+      lineage,
+      ...(sweep === undefined ? {} : { sweep })
     }
     return { input, runId: run.run.runId }
   })

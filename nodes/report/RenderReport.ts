@@ -1,6 +1,9 @@
 /**
- * The experiment report as one self-contained HTML page: inline CSS, inline SVG, no script, no
- * external reference, so it opens offline and can be mailed or archived as a single file.
+ * The experiment report as one self-contained HTML page: inline CSS, inline SVG, no external
+ * reference, so it opens offline and can be mailed or archived as a single file. A sweep's page
+ * adds its leaderboard, heatmap and Sharpe distribution before the best variant's sections, and a
+ * few lines of inline script that sort the leaderboard (the page reads the same without it); any
+ * other page has no script and is unchanged by sweeps.
  *
  * `renderReport` is pure: the same input gives the same bytes. It prints no generation time, only
  * things the experiment's outputs determine; numbers go through fixed-decimal formatters and every
@@ -17,10 +20,34 @@ import {
   metricsSection,
   tradesSection
 } from "./internal/sections.js"
-import type { ReportInput } from "./ReportData.js"
+import {
+  bestVariantSection,
+  heatmapSection,
+  leaderboardSection,
+  sharpeSection,
+  SORT_SCRIPT,
+  SWEEP_CSS,
+  sweepOverview
+} from "./internal/sweepSections.js"
+import type { ReportInput, ReportSweep } from "./ReportData.js"
 
 export { MAX_PLOT_POINTS } from "./internal/charts.js"
 export { type DiagnosticSummary, diagnosticSummary, type ExitReasonStats, exitReasonStats } from "./internal/sections.js"
+export {
+  aggregationName,
+  type HeatmapAxis,
+  type HeatmapCell,
+  type HeatmapGrid,
+  heatmapAxis,
+  heatmapGrid,
+  heatmapPairs,
+  heatmapSvg,
+  MAX_AXIS_VALUES,
+  MAX_CATEGORIES,
+  MAX_HEATMAP_PARAMETERS
+} from "./internal/heatmap.js"
+export { compareRows, rankDirection, rankMetricOf, rankRows } from "./internal/rankMetric.js"
+export { leaderboardRows, MAX_LEADERBOARD_ROWS } from "./internal/sweepSections.js"
 
 const PAGE_CSS = `
 :root { color-scheme: light; }
@@ -72,18 +99,35 @@ footer { margin-top: 32px; color: #8a929b; font-size: 12px; }
 @media print { body { background: #fff; } main { padding: 0; } }
 ${CHART_CSS}`
 
-/** The report page for one experiment's outputs. */
-export const renderReport = (input: ReportInput): string => {
+/** The single experiment's sections (a sweep's best variant's, under their own heading). */
+const experimentSections = (input: ReportInput): Array<string> => {
   const initialCapital = input.metrics?.initial_capital
-  const body = [
-    headerSection(input),
-    definitionSection(input),
+  return [
     metricsSection(input.metrics),
     `<section><h2>Equity curve and drawdown</h2>${equityChart(input.equity, initialCapital)}</section>`,
     `<section><h2>Distribution of trade returns</h2>${returnsHistogram(input.trades.map((t) => t.return))}</section>`,
     exitReasonsSection(input.trades),
     tradesSection(input.trades),
-    diagnosticsSection(input.diagnostics),
+    diagnosticsSection(input.diagnostics)
+  ]
+}
+
+const sweepSections = (input: ReportInput, sweep: ReportSweep): Array<string> => [
+  sweepOverview(sweep),
+  leaderboardSection(sweep),
+  heatmapSection(sweep),
+  sharpeSection(sweep),
+  bestVariantSection(sweep),
+  ...(sweep.best === undefined ? [] : experimentSections(input))
+]
+
+/** The report page for one experiment's outputs. */
+export const renderReport = (input: ReportInput): string => {
+  const sweep = input.sweep
+  const body = [
+    headerSection(input),
+    definitionSection(input),
+    ...(sweep === undefined ? experimentSections(input) : sweepSections(input, sweep)),
     lineageSection(input),
     `<footer>pipeline report · ${escapeHtml(input.experiment.experimentId)} · all times UTC</footer>`
   ].join("\n")
@@ -93,12 +137,12 @@ export const renderReport = (input: ReportInput): string => {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(`${input.experiment.name} · ${input.experiment.experimentId}`)}</title>
-<style>${PAGE_CSS}</style>
+<style>${PAGE_CSS}${sweep === undefined ? "" : SWEEP_CSS}</style>
 </head>
 <body>
 <main>
 ${body}
-</main>
+</main>${sweep === undefined ? "" : `\n<script>${SORT_SCRIPT}</script>`}
 </body>
 </html>
 `

@@ -4,6 +4,7 @@
  * (timestamps as epoch ms), keeping only the columns the report shows.
  */
 import { Schema } from "effect"
+import type { RankMetric } from "../sweep/SweepSpec.js"
 
 const Finite = Schema.Number.pipe(Schema.finite())
 const NullableFinite = Schema.NullOr(Finite)
@@ -94,6 +95,39 @@ export interface ReportProvenance {
   readonly gitDirty: boolean
 }
 
+/** A swept parameter's value in one variant (null where the strategy has none). */
+export type ReportParameterValue = number | string | boolean | null
+
+/** A swept strategy path: a parameter column of the leaderboard. */
+export interface ReportSweepParameter {
+  readonly path: string
+  readonly duckdbType: "DOUBLE" | "VARCHAR" | "BOOLEAN"
+}
+
+/** One row of the `experiment_sweep` leaderboard. */
+export interface ReportSweepRow {
+  readonly variantId: string
+  /** Swept path → the variant's value. */
+  readonly parameters: Readonly<Record<string, ReportParameterValue>>
+  readonly metrics: ReportMetrics
+}
+
+/** What a sweep experiment's report adds: its leaderboard and how it is ranked. */
+export interface ReportSweep {
+  readonly leaderboardId: string
+  /** The metric of the definition's `sweep.rank` (default `sharpe`). */
+  readonly rank: RankMetric
+  /** In the leaderboard's column order. */
+  readonly parameters: ReadonlyArray<ReportSweepParameter>
+  /** One per variant, in any order (the report ranks them). */
+  readonly rows: ReadonlyArray<ReportSweepRow>
+  /**
+   * The variant whose trades, metrics, equity and diagnostics the run recorded (the best by rank);
+   * undefined when the sweep kept none (`keep: 0`): the report then shows no single-variant sections.
+   */
+  readonly best: string | undefined
+}
+
 export interface ReportInput {
   readonly experiment: {
     readonly experimentId: string
@@ -115,4 +149,6 @@ export interface ReportInput {
   readonly equity: ReadonlyArray<ReportEquityPoint>
   readonly diagnostics: ReadonlyArray<ReportDiagnostic>
   readonly lineage: ReportLineage
+  /** Present for a sweep experiment only. */
+  readonly sweep?: ReportSweep
 }

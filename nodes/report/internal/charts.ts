@@ -6,25 +6,26 @@
 import { downsample } from "../Downsample.js"
 import { coord, escapeHtml, formatFixed, formatSignedPercent } from "../Format.js"
 import type { ReportEquityPoint } from "../ReportData.js"
-import { linearScale, niceStep, niceTicks, paddedTicks, timeTicks } from "./axes.js"
+import { decimalsOf, linearScale, niceStep, niceTicks, paddedTicks, timeTicks } from "./axes.js"
 
 /** The equity curve is plotted from at most this many points (extremes kept). */
 export const MAX_PLOT_POINTS = 2000
 
-const WIDTH = 1040
+/** Width of every chart (px, also its viewBox width). */
+export const WIDTH = 1040
 const FONT = `font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"`
 
-const text = (
+export const text = (
   x: number,
   y: number,
   content: string,
   attributes: string = ""
 ): string => `<text x="${coord(x)}" y="${coord(y)}"${attributes === "" ? "" : ` ${attributes}`}>${escapeHtml(content)}</text>`
 
-const line = (x1: number, y1: number, x2: number, y2: number, cls: string): string =>
+export const line = (x1: number, y1: number, x2: number, y2: number, cls: string): string =>
   `<line class="${cls}" x1="${coord(x1)}" y1="${coord(y1)}" x2="${coord(x2)}" y2="${coord(y2)}"/>`
 
-const svgOpen = (height: number, label: string): string =>
+export const svgOpen = (height: number, label: string): string =>
   `<svg class="chart" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${
     escapeHtml(label)
   }" ${FONT} font-size="12">`
@@ -45,11 +46,11 @@ svg.chart .mean { stroke: #1f2933; stroke-width: 1.2; stroke-dasharray: 5 3; }
 svg.chart .note { fill: #6b7682; font-style: italic; }
 `
 
-const placeholder = (height: number, label: string, message: string): string =>
+export const placeholder = (height: number, label: string, message: string): string =>
   `${svgOpen(height, label)}${text(WIDTH / 2, height / 2, message, `class="note" text-anchor="middle"`)}</svg>`
 
 /** Anchor for an x-axis label, so the first and last labels stay inside the chart. */
-const anchorFor = (x: number, left: number, right: number): string =>
+export const anchorFor = (x: number, left: number, right: number): string =>
   x - left < 40 ? "start" : right - x < 40 ? "end" : "middle"
 
 /**
@@ -188,11 +189,34 @@ export const histogramBins = (values: ReadonlyArray<number>, target = 30): Array
   }))
 }
 
-/** Histogram of trade returns (fractions), bars red below zero and green above; mean marked. */
-export const returnsHistogram = (returns: ReadonlyArray<number>): string => {
-  const label = "Distribution of trade returns"
-  if (returns.length === 0) return placeholder(120, label, "No trades.")
-  const bins = histogramBins(returns)
+/** How `valueHistogram` labels its values. */
+export interface HistogramOptions {
+  /** The SVG's accessible label. */
+  readonly label: string
+  /** Shown instead of a chart when there are no values. */
+  readonly empty: string
+  /** A value on the x axis, given the decimals that print the axis's step exactly. */
+  readonly tick: (value: number, decimals: number) => string
+  /** A bin's bound in its tooltip, given the decimals that print the bin width exactly. */
+  readonly bound: (value: number, decimals: number) => string
+  /** The mean in its label. */
+  readonly mean: (value: number) => string
+  /** Above the chart, e.g. `Trades per return bin (4 trades)`. */
+  readonly title: string
+  /** Under the x axis, at its right end. */
+  readonly axisLabel: string
+  /** An extra dashed marker at this value, labelled (e.g. the best variant). */
+  readonly marker?: { readonly value: number; readonly label: string }
+}
+
+/**
+ * Histogram of `values` on an axis of nice bins: bars red below zero and green above, the mean
+ * marked with a dashed line.
+ */
+export const valueHistogram = (values: ReadonlyArray<number>, options: HistogramOptions): string => {
+  const label = options.label
+  if (values.length === 0) return placeholder(120, label, options.empty)
+  const bins = histogramBins(values)
   const left = 64
   const right = WIDTH - 24
   const top = 30
@@ -212,6 +236,7 @@ export const returnsHistogram = (returns: ReadonlyArray<number>): string => {
     parts.push(line(left, y.map(v), right, y.map(v), "grid"))
     parts.push(text(left - 8, y.map(v) + 4, formatFixed(v, 0), `class="tick" text-anchor="end"`))
   }
+  const binDecimals = decimalsOf(niceStep(bins[0].to - bins[0].from))
   for (const bin of bins) {
     if (bin.count === 0) continue
     const x0 = x.map(bin.from) + 0.5
@@ -221,29 +246,54 @@ export const returnsHistogram = (returns: ReadonlyArray<number>): string => {
     parts.push(
       `<rect class="${cls}" x="${coord(x0)}" y="${coord(y0)}" width="${coord(Math.max(0.5, x1 - x0))}" height="${
         coord(bottom - y0)
-      }"><title>${escapeHtml(`${formatSignedPercent(bin.from, 1)} to ${formatSignedPercent(bin.to, 1)}: ${bin.count}`)}</title></rect>`
+      }"><title>${
+        escapeHtml(`${options.bound(bin.from, binDecimals)} to ${options.bound(bin.to, binDecimals)}: ${bin.count}`)
+      }</title></rect>`
     )
   }
   // x ticks: about 12 labels (each ~50 px wide, so they never touch on a 950 px axis).
   const xTicks = niceTicks(bins[0].from, bins[bins.length - 1].to, 12)
-  const pctDecimals = Math.max(0, xTicks.decimals - 2)
   for (const v of xTicks.ticks) {
     if (v < bins[0].from - 1e-12 || v > bins[bins.length - 1].to + 1e-12) continue
     const xv = x.map(v)
     parts.push(line(xv, bottom, xv, bottom + 5, "axis"))
-    parts.push(text(xv, bottom + 19, formatSignedPercent(v, pctDecimals), `class="tick" text-anchor="${anchorFor(xv, left, right)}"`))
+    parts.push(text(xv, bottom + 19, options.tick(v, xTicks.decimals), `class="tick" text-anchor="${anchorFor(xv, left, right)}"`))
   }
   parts.push(line(left, top, left, bottom, "axis"))
   parts.push(line(left, bottom, right, bottom, "axis"))
   if (bins[0].from < 0 && bins[bins.length - 1].to > 0) parts.push(line(x.map(0), top, x.map(0), bottom, "axis"))
   let sum = 0
-  for (const r of returns) sum += r
-  const mean = sum / returns.length
+  for (const r of values) sum += r
+  const mean = sum / values.length
   const xm = x.map(mean)
   parts.push(line(xm, top, xm, bottom, "mean"))
-  parts.push(text(xm + (right - xm < 140 ? -6 : 6), top + 12, `mean ${formatSignedPercent(mean, 2)}`, `class="tick" text-anchor="${right - xm < 140 ? "end" : "start"}"`))
-  parts.push(text(left, top - 10, `Trades per return bin (${returns.length} trades)`, `class="title"`))
-  parts.push(text(right, bottom + 42, "trade return (net pnl / notional)", `class="tick" text-anchor="end"`))
+  parts.push(
+    text(
+      xm + (right - xm < 140 ? -6 : 6),
+      top + 12,
+      `mean ${options.mean(mean)}`,
+      `class="tick" text-anchor="${right - xm < 140 ? "end" : "start"}"`
+    )
+  )
+  if (options.marker !== undefined) {
+    const xb = x.map(options.marker.value)
+    parts.push(line(xb, top, xb, bottom, "marker"))
+    parts.push(text(right, top - 10, `dotted: ${options.marker.label}`, `class="tick" text-anchor="end"`))
+  }
+  parts.push(text(left, top - 10, options.title, `class="title"`))
+  parts.push(text(right, bottom + 42, options.axisLabel, `class="tick" text-anchor="end"`))
   parts.push("</svg>")
   return parts.join("")
 }
+
+/** Histogram of trade returns (fractions), bars red below zero and green above; mean marked. */
+export const returnsHistogram = (returns: ReadonlyArray<number>): string =>
+  valueHistogram(returns, {
+    label: "Distribution of trade returns",
+    empty: "No trades.",
+    tick: (v, decimals) => formatSignedPercent(v, Math.max(0, decimals - 2)),
+    bound: (v) => formatSignedPercent(v, 1),
+    mean: (v) => formatSignedPercent(v, 2),
+    title: `Trades per return bin (${returns.length} trades)`,
+    axisLabel: "trade return (net pnl / notional)"
+  })
