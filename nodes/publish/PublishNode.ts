@@ -17,7 +17,7 @@ import {
 } from "../contracts/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { publishRows } from "../engine/index.js"
-import { computeMetrics, equityCurve } from "../metrics/index.js"
+import { computeMetrics, equityCurve, METRICS_VERSION } from "../metrics/index.js"
 import type { DiagnosticRow, Fill, Trade, TradeRow } from "../simulate/index.js"
 import { compareDiagnostics } from "../simulate/index.js"
 
@@ -51,7 +51,8 @@ export const publishNode = <
 >(config: PublishConfig, simulated: S, validated: V, identity?: string) =>
   artifactNode({
     name: "publish",
-    version: "1",
+    // The publish code (1) and the metrics it computes: a metrics change reruns every publish.
+    version: `1/${METRICS_VERSION}`,
     configSchema: PublishConfig,
     config,
     seeded: true,

@@ -41,7 +41,7 @@ import {
   trackRun
 } from "../experiment/ExecuteExperiment.js"
 import { inputNodes, type ResolvedInputs, strategyNodes } from "../experiment/ExperimentDag.js"
-import type { MetricsRow } from "../metrics/index.js"
+import { METRICS_VERSION, type MetricsRow } from "../metrics/index.js"
 import type { Projection } from "../project/Projection.js"
 import { Strategy } from "../simulate/index.js"
 import { SIMULATION_ENGINE_VERSION } from "../simulate/SimulateNode.js"
@@ -201,7 +201,7 @@ export const executeSweep = (
           const strategyEncoded = yield* strategyEncode(variant.strategy)
           const material: KeyMaterial = {
             node: "sweep-variant",
-            nodeVersion: `${SWEEP_VERSION}/${SIMULATION_ENGINE_VERSION}`,
+            nodeVersion: `${SWEEP_VERSION}/${SIMULATION_ENGINE_VERSION}/${METRICS_VERSION}`,
             engine,
             config: {
               strategy: strategyEncoded,
