@@ -218,7 +218,9 @@ export const heatmapSection = (sweep: ReportSweep): string => {
     const grid = heatmapGrid(sweep.rows, rank, x, y, paths)
     const others = grid.others.length === 0
       ? "No other parameter is swept"
-      : `The other swept parameter${grid.others.length === 1 ? "" : "s"} (${grid.others.join(", ")}) vary inside a cell`
+      : grid.others.length === 1
+      ? `The other swept parameter (${grid.others[0]}) varies inside a cell`
+      : `The other swept parameters (${grid.others.join(", ")}) vary inside a cell`
     const binned = [x, y].filter((axis) => axis.binned).map((axis) => axis.path)
     const caption = `Each cell: the ${aggregation} of ${rank} (${directionText(rank)}) over the variants sharing its two values. ${others}.${
       binned.length === 0
