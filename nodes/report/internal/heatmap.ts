@@ -10,7 +10,7 @@ import { coord, escapeHtml, formatFixed } from "../Format.js"
 import type { ReportParameterValue, ReportSweepParameter, ReportSweepRow } from "../ReportData.js"
 import { niceTicks } from "./axes.js"
 import { line, svgOpen, text, WIDTH } from "./charts.js"
-import { formatRankValue, type RankMetric, rankDirection } from "./rankMetric.js"
+import { byVariantId, formatRankValue, type RankMetric, rankDirection } from "./rankMetric.js"
 
 /** A numeric axis with more distinct values than this is binned. */
 export const MAX_AXIS_VALUES = 16
@@ -48,14 +48,15 @@ const NUMERIC_TEXT = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
  * numbers ascending (also numeric text), false before true, text by code units, "none" (null) last.
  */
 export const heatmapAxis = (rows: ReadonlyArray<ReportSweepRow>, path: string): HeatmapAxis | undefined => {
-  const seen = new Map<string, ReportParameterValue>()
+  // Keyed by the value itself: a Map tells 1, "1" and true apart.
+  const seen = new Set<number | string | boolean>()
   let hasNull = false
   for (const row of rows) {
     const value = row.parameters[path] ?? null
     if (value === null) hasNull = true
-    else seen.set(`${typeof value}:${String(value)}`, value)
+    else seen.add(value)
   }
-  const values = [...seen.values()] as Array<number | string | boolean>
+  const values = [...seen]
   const distinct = values.length + (hasNull ? 1 : 0)
   const numbers = values.every((v) => typeof v === "number")
   if (numbers && values.length > MAX_AXIS_VALUES) {
@@ -93,7 +94,7 @@ export const heatmapAxis = (rows: ReadonlyArray<ReportSweepRow>, path: string): 
     // Mixed kinds (not produced by the run, which stores mixed columns as text): by kind, then text.
     return compareStrings(typeof a, typeof b) || compareStrings(String(a), String(b))
   })
-  const index = new Map(sorted.map((v, i) => [`${typeof v}:${String(v)}`, i]))
+  const index = new Map<ReportParameterValue, number>(sorted.map((v, i) => [v, i]))
   const labels = sorted.map(parameterLabel)
   if (hasNull) labels.push("none")
   return {
@@ -101,7 +102,7 @@ export const heatmapAxis = (rows: ReadonlyArray<ReportSweepRow>, path: string): 
     distinct,
     binned: false,
     labels,
-    indexOf: (value) => value === null ? sorted.length : index.get(`${typeof value}:${String(value)}`) ?? sorted.length
+    indexOf: (value) => index.get(value) ?? sorted.length
   }
 }
 
@@ -147,7 +148,7 @@ export const heatmapGrid = (
       bestVariant: null as string | null,
       sum: 0
     })))
-  const ordered = [...rows].sort((a, b) => compareStrings(a.variantId, b.variantId))
+  const ordered = byVariantId(rows)
   for (const row of ordered) {
     const cell = acc[y.indexOf(row.parameters[y.path] ?? null)][x.indexOf(row.parameters[x.path] ?? null)]
     cell.variants++

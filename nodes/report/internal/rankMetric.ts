@@ -31,9 +31,30 @@ export const compareRows = (rank: RankMetric) => (a: ReportSweepRow, b: ReportSw
   return compareStrings(a.variantId, b.variantId)
 }
 
-/** The rows best first (a new array). */
-export const rankRows = (rows: ReadonlyArray<ReportSweepRow>, rank: RankMetric): Array<ReportSweepRow> =>
-  [...rows].sort(compareRows(rank))
+/** The rows in variant id order: `rows` itself when already so (as a leaderboard is stored). */
+export const byVariantId = (rows: ReadonlyArray<ReportSweepRow>): ReadonlyArray<ReportSweepRow> => {
+  for (let i = 1; i < rows.length; i++) {
+    if (!(rows[i - 1].variantId < rows[i].variantId)) {
+      return [...rows].sort((a, b) => compareStrings(a.variantId, b.variantId))
+    }
+  }
+  return rows
+}
+
+/** The rows best first (a new array); the order of `compareRows`, with the values read once. */
+export const rankRows = (rows: ReadonlyArray<ReportSweepRow>, rank: RankMetric): Array<ReportSweepRow> => {
+  const sign = rankDirection(rank) === "asc" ? 1 : -1
+  const keyed = rows.map((row) => ({ row, id: row.variantId, value: row.metrics[rank] }))
+  keyed.sort((a, b) => {
+    if (a.value !== b.value) {
+      if (a.value === null) return 1
+      if (b.value === null) return -1
+      return sign * (a.value - b.value)
+    }
+    return compareStrings(a.id, b.id)
+  })
+  return keyed.map((k) => k.row)
+}
 
 const PERCENT = new Set<RankMetric>(["win_rate", "max_drawdown"])
 const SIGNED_PERCENT = new Set<RankMetric>(["mean_return", "median_return", "mean_return_ci_low"])

@@ -8,7 +8,7 @@ import { escapeHtml, formatFixed, formatInt, formatPercent, NO_VALUE, shortId } 
 import type { ReportMetrics, ReportParameterValue, ReportSweep, ReportSweepRow } from "../ReportData.js"
 import { valueHistogram } from "./charts.js"
 import { aggregationName, HEATMAP_CSS, heatmapGrid, heatmapPairs, heatmapSvg, MAX_AXIS_VALUES, parameterLabel } from "./heatmap.js"
-import { formatRankValue, type RankMetric, rankDirection, rankRows } from "./rankMetric.js"
+import { byVariantId, formatRankValue, type RankMetric, rankDirection, rankRows } from "./rankMetric.js"
 
 /** The leaderboard table shows at most this many variants (the best by rank). */
 export const MAX_LEADERBOARD_ROWS = 1000
@@ -243,7 +243,7 @@ export const heatmapSection = (sweep: ReportSweep): string => {
 
 export const sharpeSection = (sweep: ReportSweep): string => {
   const values: Array<number> = []
-  for (const row of [...sweep.rows].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0))) {
+  for (const row of byVariantId(sweep.rows)) {
     if (row.metrics.sharpe !== null) values.push(row.metrics.sharpe)
   }
   const missing = sweep.rows.length - values.length
