@@ -74,7 +74,13 @@ export interface ActionCacheShape {
    * For each of `keys` that is a member of a sound group entry (decodable, outputs intact): that
    * group. Malformed groups and groups whose outputs are gone are skipped (their keys miss).
    */
-  readonly lookupMembers: (keys: ReadonlyArray<Digest>) => Effect.Effect<ReadonlyMap<Digest, GroupEntry>, StoreIOError>
+  readonly lookupMembers: (
+    keys: ReadonlyArray<Digest>,
+    options?: {
+      /** Default true. False returns groups whose outputs are gone or corrupt too (verify re-hashes them itself). */
+      readonly requireSoundOutputs?: boolean
+    }
+  ) => Effect.Effect<ReadonlyMap<Digest, GroupEntry>, StoreIOError>
 }
 
 export class ActionCache extends Context.Tag("pipeline/store/ActionCache")<ActionCache, ActionCacheShape>() {

@@ -11,16 +11,19 @@
  * exit 2).
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Effect } from "effect"
+import { Console, Effect, Option } from "effect"
 import { existsSync } from "node:fs"
+import * as NodeOs from "node:os"
 import {
   decodeDefinition,
   type Definition,
+  isSweep,
   isSynthetic,
   verificationFailure,
   verifyExperiment,
   type VerifyReport
 } from "../../nodes/experiment/index.js"
+import { SweepVerificationFailed, type SweepVerifyReport, verifySweep } from "../../nodes/sweep/index.js"
 import { type ArtifactId, ExperimentTracker } from "../../store/index.js"
 import { unknownIdOf, UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
@@ -38,7 +41,40 @@ const concurrency = Options.integer("concurrency").pipe(
   Options.withDefault(2)
 )
 
+const sample = Options.integer("sample").pipe(
+  Options.withDescription("Sweeps: recompute a seeded sample of N variants instead of all of them"),
+  Options.optional
+)
+const sampleSeed = Options.integer("sample-seed").pipe(
+  Options.withDescription("Sweeps: the seed that picks the sample (default 0)"),
+  Options.withDefault(0)
+)
+const workers = Options.integer("workers").pipe(
+  Options.withDescription("Sweeps: worker threads recomputing variants (default: the machine's cores)"),
+  Options.optional
+)
+
 const EXPERIMENT_ID = /^(exp_)?[0-9a-f]{4,}$/
+
+/** The sweep verification as text. */
+export const sweepVerifyLines = (report: SweepVerifyReport): Array<string> => {
+  const lines = [
+    `sweep ${report.experimentId} (${report.name}): verify ${report.checked} of ${report.variants} variants`
+  ]
+  for (const bad of report.corrupt) lines.push(`corrupt: batch ${bad.artifactId} (${bad.path}) no longer hashes to its digest`)
+  for (const d of report.divergences) {
+    lines.push(`diverged: ${d.variantId} (batch ${d.artifactId}) column ${d.column}: recorded ${d.recorded}, recomputed ${d.recomputed}`)
+  }
+  if (report.unrecorded.length > 0) {
+    lines.push(`no sound recorded row (never run, or its batch is gone or corrupt): ${report.unrecorded.slice(0, 10).join(", ")}${report.unrecorded.length > 10 ? `, … (${report.unrecorded.length})` : ""}`)
+  }
+  lines.push(
+    report.ok
+      ? `verified: ${report.identical} variants recomputed, every metrics value identical`
+      : `${report.identical} of ${report.checked} identical, ${report.divergences.length} diverged, ${report.unrecorded.length} not recorded, ${report.corrupt.length} corrupt batches`
+  )
+  return lines
+}
 
 /** The definition stored with a recorded experiment, its catalog inputs frozen to the resolved ids. */
 const recordedDefinition = (idOrPrefix: string, storeDir: string) =>
@@ -107,7 +143,7 @@ export const verifyDocument = (report: VerifyReport) => ({
   unrecorded: report.unrecorded
 })
 
-export const verify = Command.make("verify", { target, concurrency }, (args) =>
+export const verify = Command.make("verify", { target, concurrency, sample, sampleSeed, workers }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const isFile = existsSync(args.target)
@@ -119,12 +155,32 @@ export const verify = Command.make("verify", { target, concurrency }, (args) =>
       const { decoded, encoded } = isFile
         ? yield* readDefinition(args.target)
         : yield* recordedDefinition(args.target, config.storeDir)
+      if (isSweep(decoded)) {
+        const sweepReport = yield* verifySweep(decoded, encoded, {
+          ...(Option.isSome(args.sample) ? { sample: Math.max(1, args.sample.value) } : {}),
+          sampleSeed: args.sampleSeed,
+          workers: Option.getOrElse(args.workers, () => NodeOs.availableParallelism())
+        })
+        return { _tag: "Sweep" as const, report: sweepReport }
+      }
       return yield* verifyExperiment(decoded, encoded, {
         concurrency: args.concurrency,
         onEvent: progressRenderer(config.progress)
       })
     }).pipe(Effect.provide(storeLayer(config.storeDir)))
 
+    if ("_tag" in report) {
+      const sweep = report.report
+      if (config.json) yield* printJson(sweep)
+      else yield* Console.log(sweepVerifyLines(sweep).join("\n"))
+      if (!sweep.ok) {
+        return yield* new SweepVerificationFailed({
+          experimentId: sweep.experimentId,
+          detail: `${sweep.divergences.length} diverged, ${sweep.unrecorded.length} not recorded, ${sweep.corrupt.length} corrupt batches`
+        })
+      }
+      return
+    }
     if (config.json) yield* printJson(verifyDocument(report))
     else yield* Console.log(verifyLines(report).join("\n"))
     if (!report.ok) return yield* verificationFailure(report)

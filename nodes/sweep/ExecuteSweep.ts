@@ -126,7 +126,7 @@ const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>
   return out
 }
 
-interface KeyedVariant extends Variant {
+export interface KeyedVariant extends Variant {
   readonly key: Digest
   readonly material: KeyMaterial
   readonly strategyEncoded: unknown
@@ -194,41 +194,12 @@ export const executeSweep = (
       if (coverage === undefined) return { _tag: "Planned" as const, planned: plannedResult(nodes, resolved, 0) }
 
       // 2. Keys: one per variant, one for the whole sweep.
-      const dateRange = definition.dateRange
       const inputIds = [...resolved.alerts, ...resolved.ohlcv]
-      const keyed: Array<KeyedVariant> = yield* Effect.forEach(expanded.variants, (variant) =>
-        Effect.gen(function*() {
-          const strategyEncoded = yield* strategyEncode(variant.strategy)
-          const material: KeyMaterial = {
-            node: "sweep-variant",
-            nodeVersion: `${SWEEP_VERSION}/${SIMULATION_ENGINE_VERSION}/${METRICS_VERSION}`,
-            engine,
-            config: {
-              strategy: strategyEncoded,
-              dateRange,
-              inputs: inputIds,
-              bootstrapResamples: definition.metrics.bootstrapResamples
-            },
-            seed: definition.seed,
-            inputs: { validated: { outputs: { coverage: coverage.digest } } }
-          }
-          return { ...variant, key: yield* keyOf(material), material, strategyEncoded }
-        }))
-      const sweepMaterial: KeyMaterial = {
-        node: "sweep",
-        nodeVersion: SWEEP_VERSION,
+      const { keyed, sweepKey, sweepMaterial } = yield* sweepKeys(definition, expanded, {
         engine,
-        config: {
-          variants: yield* canonicalDigest(keyed.map((v) => [v.variantId, v.overrides, v.key])),
-          count: keyed.length,
-          paths: expanded.paths,
-          rank: spec.rank,
-          keep: spec.keep
-        },
-        seed: definition.seed,
-        inputs: { validated: { outputs: { coverage: coverage.digest } } }
-      }
-      const sweepKey = yield* keyOf(sweepMaterial)
+        inputs: resolved,
+        coverage: coverage.digest
+      })
       const sweepRef = { name: "sweep", identity: `${definition.name}/sweep`, kind: "artifact" as const }
 
       // 3. The whole sweep cached?
@@ -272,6 +243,7 @@ export const executeSweep = (
       yield* onSweepProgress({ done, total, simulated: 0 })
       const misses = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       const batchSize = options.batchSize ?? defaultBatchSize(misses.length, workers)
+      const dateRange = definition.dateRange
       const lineage = [...inputIds, validateReport.outputs!.coverage!.artifactId]
       const poolConfig = {
         seed: definition.seed,
@@ -477,6 +449,54 @@ export const executeSweep = (
     } satisfies SweepResult
   })
 
+/**
+ * The keys of a sweep: one per variant (its strategy after defaults, the inputs, the date range,
+ * seed, engine, and the simulation and metrics versions, with validate's coverage digest), and one
+ * for the whole sweep (every variant's id, overrides and key; paths, rank, keep).
+ */
+export const sweepKeys = (
+  definition: Definition & { readonly sweep: SweepSpec },
+  expanded: ExpandedSweep,
+  context: { readonly engine: KeyMaterial["engine"]; readonly inputs: ResolvedInputs; readonly coverage: Digest }
+) =>
+  Effect.gen(function*() {
+    const inputIds = [...context.inputs.alerts, ...context.inputs.ohlcv]
+    const validated = { validated: { outputs: { coverage: context.coverage } } }
+    const keyed: Array<KeyedVariant> = yield* Effect.forEach(expanded.variants, (variant) =>
+      Effect.gen(function*() {
+        const strategyEncoded = yield* strategyEncode(variant.strategy)
+        const material: KeyMaterial = {
+          node: "sweep-variant",
+          nodeVersion: `${SWEEP_VERSION}/${SIMULATION_ENGINE_VERSION}/${METRICS_VERSION}`,
+          engine: context.engine,
+          config: {
+            strategy: strategyEncoded,
+            dateRange: definition.dateRange,
+            inputs: inputIds,
+            bootstrapResamples: definition.metrics.bootstrapResamples
+          },
+          seed: definition.seed,
+          inputs: validated
+        }
+        return { ...variant, key: yield* keyOf(material), material, strategyEncoded }
+      }))
+    const sweepMaterial: KeyMaterial = {
+      node: "sweep",
+      nodeVersion: SWEEP_VERSION,
+      engine: context.engine,
+      config: {
+        variants: yield* canonicalDigest(keyed.map((v) => [v.variantId, v.overrides, v.key])),
+        count: keyed.length,
+        paths: expanded.paths,
+        rank: definition.sweep.rank,
+        keep: definition.sweep.keep
+      },
+      seed: definition.seed,
+      inputs: validated
+    }
+    return { keyed, sweepMaterial, sweepKey: yield* keyOf(sweepMaterial) }
+  })
+
 /** The `strategy` of a definition as written (JSON): what sweep overrides apply to. */
 export const strategyAsWritten = (definitionEncoded: unknown): unknown =>
   typeof definitionEncoded === "object" && definitionEncoded !== null && "strategy" in definitionEncoded
@@ -499,7 +519,7 @@ const bestOutputs = <E, R>(
   })
 
 /** Metrics rows of cached variants, read once per batch artifact: variant key hex → row. */
-const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
+export const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
   Effect.gen(function*() {
     const rows = new Map<string, MetricsRow>()
     const artifacts = [...new Set([...found.values()].map((ref) => ref.artifactId))].sort()

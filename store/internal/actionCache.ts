@@ -202,7 +202,7 @@ export const make = (
       (text) => backend.writeGroup(group.key, `${text}\n`)
     )
 
-  const lookupMembers: ActionCacheShape["lookupMembers"] = (keys) =>
+  const lookupMembers: ActionCacheShape["lookupMembers"] = (keys, options) =>
     Effect.gen(function* () {
       const wanted = new Set(keys)
       const found = new Map<Digest, GroupEntry>()
@@ -214,7 +214,7 @@ export const make = (
         const members = group.members.filter((key) => wanted.has(key) && !found.has(key))
         if (members.length === 0) continue
         let sound = true
-        for (const output of Object.keys(group.outputs).sort()) {
+        if (options?.requireSoundOutputs !== false) for (const output of Object.keys(group.outputs).sort()) {
           if ((yield* checkOutput(output, group.outputs[output])) !== undefined) {
             sound = false
             break

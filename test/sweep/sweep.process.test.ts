@@ -84,6 +84,37 @@ describe("pipeline run <sweep>", () => {
     expect(text.stdout).toContain(doc.sweep.best)
   }, 180_000)
 
+  it("verify recomputes every variant (or a seeded sample) and names a corrupted batch", async () => {
+    const store = NodePath.join(ws.dir, "verified")
+    const definition = ws.write("verified.json", {
+      ...smallDefinition({ name: "verified-sweep" }),
+      sweep: { grid: { "stopLoss.pct": [0.1, 0.2, 0.3], "exit.targets[0].multiple": [1.5, 3] }, keep: 1 }
+    })
+    const run = parseJson(await cliAt(ws, store, ["run", definition, "--json", "--workers", "0", "--batch-size", "2"]))
+    expect(run.sweep.simulated).toBe(6)
+    const all = await cliAt(ws, store, ["verify", definition, "--workers", "1"])
+    expectExit(all, 0)
+    expect(all.stdout).toContain("verify 6 of 6 variants")
+    expect(all.stdout).toContain("verified: 6 variants recomputed, every metrics value identical")
+    const sample = parseJson(await cliAt(ws, store, ["verify", run.experimentId, "--sample", "2", "--json"]))
+    expect(sample).toMatchObject({ checked: 2, identical: 2, ok: true, variants: 6 })
+
+    // Flip one byte of one batch object, keeping its size and mtime: verify re-hashes, never trusts.
+    const [group] = filesUnder(NodePath.join(store, "actions", "groups"), (name) => name.endsWith(".json"))
+    const digest: string = JSON.parse(NodeFs.readFileSync(group!, "utf8")).outputs.results.digest
+    const hex = digest.slice("blake3:".length)
+    const object = NodePath.join(store, "objects", hex.slice(0, 2), hex)
+    const { mtime, atime } = NodeFs.statSync(object)
+    NodeFs.chmodSync(object, 0o644)
+    const bytes = NodeFs.readFileSync(object)
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff
+    NodeFs.writeFileSync(object, bytes)
+    NodeFs.utimesSync(object, atime, mtime)
+    const broken = await cliAt(ws, store, ["verify", definition, "--workers", "0"])
+    expect(broken.code, broken.stderr).toBe(1)
+    expect(broken.stdout).toMatch(/corrupt: batch art_[0-9a-f]+ .* no longer hashes to its digest/)
+  }, 180_000)
+
   it("a bad sweep spec is exit 2 naming the variant or field, and creates no store", async () => {
     const cases: Array<[string, unknown, RegExp]> = [
       ["unknown path", { variants: [{ "stopLoss.pctt": 0.2 }] }, /strategy\.stopLoss\.pctt/],
