@@ -9,6 +9,7 @@ import {
   heatmapAxis,
   heatmapGrid,
   heatmapPairs,
+  heatmapSvg,
   leaderboardRows,
   rankRows,
   renderReport,
@@ -183,6 +184,15 @@ describe("heatmap", () => {
     expect(axis.indexOf(0.3893)).toBe(6)
     const grid = heatmapGrid(many, "sharpe", axis, heatmapAxis(many, INTRABAR)!, [STOP, INTRABAR])
     expect(grid.cells[0].map((c) => c.variants)).toEqual([6, 6, 6, 5, 6, 6, 5])
+  })
+
+  it("cell labels get enough decimals to tell a narrow range apart", () => {
+    const narrow = rows.map((r, i) => ({ ...r, metrics: metrics(r.metrics.sharpe === null ? null : 1.4969 + i * 0.0001) }))
+    const svg = heatmapSvg(heatmapGrid(narrow, "sharpe", heatmapAxis(narrow, MULTIPLE)!, heatmapAxis(narrow, STOP)!, paths))
+    // (0.1, 1.5) holds var_a01 and var_a02: max 1.4969 + 0.0001 = 1.4970; range 1.4970 … 1.4976: step 0.0001
+    expect(svg).toContain(`text-anchor="middle">1.4970</text>`)
+    expect(svg).toContain(`>1.4976 best</text>`)
+    expect(svg).toContain(`>1.4970 worst</text>`)
   })
 
   it("fewer than two swept paths: a note instead of a heatmap", () => {

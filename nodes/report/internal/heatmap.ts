@@ -8,7 +8,7 @@
  */
 import { coord, escapeHtml, formatFixed } from "../Format.js"
 import type { ReportParameterValue, ReportSweepParameter, ReportSweepRow } from "../ReportData.js"
-import { niceTicks } from "./axes.js"
+import { decimalsOf, niceStep, niceTicks } from "./axes.js"
 import { line, svgOpen, text, WIDTH } from "./charts.js"
 import { byVariantId, formatRankValue, type RankMetric, rankDirection } from "./rankMetric.js"
 
@@ -271,6 +271,10 @@ export const heatmapSvg = (grid: HeatmapGrid): string => {
   const legendStepH = 18
   const height = Math.max(gridBottom + 64, legendTop + legendSteps * legendStepH + 110)
   const showValues = cellW >= 44 && cellH >= 16
+  // Enough decimals to tell the cells apart on a narrow range (2 to 6).
+  const decimals = grid.range === undefined || !(grid.range[1] > grid.range[0])
+    ? 2
+    : Math.min(6, Math.max(2, decimalsOf(niceStep((grid.range[1] - grid.range[0]) / 10))))
   const aggregation = aggregationName(rank)
 
   const parts: Array<string> = [svgOpen(height, label)]
@@ -309,7 +313,7 @@ export const heatmapSvg = (grid: HeatmapGrid): string => {
           text(
             xc + cellW / 2,
             yc + cellH / 2 + 4,
-            formatRankValue(rank, cell.best, 2),
+            formatRankValue(rank, cell.best, decimals),
             `class="${g < 0.15 || g > 0.85 ? "hm-value-light" : "hm-value"}" text-anchor="middle"`
           )
         )
@@ -342,8 +346,11 @@ export const heatmapSvg = (grid: HeatmapGrid): string => {
         }"/>`
       )
     }
-    parts.push(text(lx + 26, legendTop + 13, `${formatRankValue(rank, bestValue)} best`, `class="tick"`))
-    parts.push(text(lx + 26, legendTop + legendSteps * legendStepH - 5, `${formatRankValue(rank, worstValue)} worst`, `class="tick"`))
+    const legendDecimals = Math.max(3, decimals)
+    parts.push(text(lx + 26, legendTop + 13, `${formatRankValue(rank, bestValue, legendDecimals)} best`, `class="tick"`))
+    parts.push(
+      text(lx + 26, legendTop + legendSteps * legendStepH - 5, `${formatRankValue(rank, worstValue, legendDecimals)} worst`, `class="tick"`)
+    )
   }
   const ky = legendTop + legendSteps * legendStepH + 16
   parts.push(`<rect class="hm-null" x="${coord(lx)}" y="${coord(ky)}" width="18" height="14"/>`)

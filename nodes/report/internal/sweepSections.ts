@@ -257,7 +257,7 @@ export const sharpeSection = (sweep: ReportSweep): string => {
     tick: (v, decimals) => formatFixed(v, decimals),
     bound: (v, decimals) => formatFixed(v, decimals),
     mean: (v) => formatFixed(v, 3),
-    title: `Variants per Sharpe bin (${values.length} variant${values.length === 1 ? "" : "s"})`,
+    title: `Variants per Sharpe bin (${formatInt(values.length)} variant${values.length === 1 ? "" : "s"})`,
     axisLabel: "Sharpe (per trade) of each variant",
     ...(marker === undefined ? {} : { marker })
   })
