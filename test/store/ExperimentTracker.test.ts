@@ -491,7 +491,7 @@ describe("ExperimentTracker (filesystem layout and decoding)", () => {
       })
     ))
 
-  it.effect("a corrupt run file fails with RecordDecodeError naming its path", () =>
+  it.effect("a corrupt run file is listed apart by get (path, detail), skipped by list, and fails a transition naming its path", () =>
     withStore((root) =>
       Effect.gen(function* () {
         const t = yield* ExperimentTracker
@@ -500,17 +500,21 @@ describe("ExperimentTracker (filesystem layout and decoding)", () => {
         const run = yield* t.startRun(id, { owner, provenance })
         const file = path.join(root, "experiments", "exp_0f", "runs", `${run.runId}.json`)
 
+        const second = yield* t.startRun(id, { owner, provenance })
         yield* Effect.promise(() => fs.writeFile(file, "{ truncated"))
-        const notJson = yield* Effect.flip(t.get(id))
-        expect(notJson).toMatchObject({ _tag: "RecordDecodeError", path: file })
-        expect(notJson.message).toContain(file)
+        // The other runs stay readable; the bad one is reported with its file.
+        const detail = yield* t.get(id)
+        expect(detail.runs.map((view) => view.run.runId)).toEqual([second.runId])
+        expect(detail.unreadable).toMatchObject([{ runId: run.runId, path: file }])
+        expect(detail.unreadable[0]!.detail).toContain("JSON")
 
         const valid = JSON.parse(JSON.stringify({ ...run, status: "exploded" }))
         yield* Effect.promise(() => fs.writeFile(file, JSON.stringify(valid)))
         const badStatus = yield* Effect.flip(t.transition(id, run.runId, "running"))
         expect(badStatus).toMatchObject({ _tag: "RecordDecodeError", path: file })
         expect((badStatus as { detail: string }).detail).toContain("exploded")
-        expect(yield* Effect.flip(t.list())).toMatchObject({ _tag: "RecordDecodeError", path: file })
+        // list shows the latest readable run.
+        expect((yield* t.list()).map((summary) => summary.latestRun?.run.runId)).toEqual([second.runId])
       })
     ))
 
