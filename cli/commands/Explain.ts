@@ -7,7 +7,8 @@
  */
 import { Args, Command } from "@effect/cli"
 import { Console, Effect } from "effect"
-import { type ExperimentExplanation, explainExperiment, type ExplainedNode } from "../../nodes/experiment/index.js"
+import { type ExperimentExplanation, explainExperiment, type ExplainedNode, isSweep } from "../../nodes/experiment/index.js"
+import { executeSweep } from "../../nodes/sweep/index.js"
 import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
@@ -85,11 +86,23 @@ export const explainCommand = Command.make("explain", { definition }, (args) =>
     const config = yield* globalConfig
     const { decoded, encoded } = yield* readDefinition(args.definition)
     const exists = storeExists(config.storeDir)
-    const explanation = yield* explainExperiment(decoded, encoded).pipe(
-      Effect.provide(exists ? storeLayer(config.storeDir) : emptyStoreLayer())
-    )
-    if (config.json) return yield* printJson(explanation)
+    const layer = exists ? storeLayer(config.storeDir) : emptyStoreLayer()
+    const explanation = yield* explainExperiment(decoded, encoded).pipe(Effect.provide(layer))
+    // A sweep: which of its variants are cached (a dry run: nothing runs, nothing is written).
+    const sweep = isSweep(decoded)
+      ? (yield* executeSweep(decoded, encoded, { mode: "dryRun" }).pipe(Effect.provide(layer))).sweep
+      : undefined
+    const sweepSummary = sweep === undefined
+      ? undefined
+      : { variants: sweep.variants, cached: sweep.cached, toSimulate: sweep.variants - sweep.cached, paths: sweep.paths }
+    if (config.json) return yield* printJson(sweepSummary === undefined ? explanation : { ...explanation, sweep: sweepSummary })
     const lines = explainLines(explanation)
+    if (sweepSummary !== undefined) {
+      lines.push(
+        `sweep: ${sweepSummary.variants} variants over ${sweepSummary.paths.join(", ")}: ` +
+          `${sweepSummary.cached} cached, ${sweepSummary.toSimulate} would be simulated`
+      )
+    }
     if (!exists) lines.push(`note: no store at ${config.storeDir} yet: nothing has run there`)
     yield* Console.log(lines.join("\n"))
   })

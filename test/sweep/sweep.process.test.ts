@@ -77,6 +77,12 @@ describe("pipeline run <sweep>", () => {
     expect(ambiguous.code).toBe(2)
     expect(ambiguous.stderr).toContain("is ambiguous")
 
+    const explained = await ws.cli(["explain", definition])
+    expectExit(explained, 0)
+    expect(explained.stdout).toContain("sweep: 4 variants over costs.feeBps, stopLoss.pct: 4 cached, 0 would be simulated")
+    const dry = await ws.cli(["run", definition, "--dry-run"])
+    expect(dry.stdout).toContain("sweep: 4 variants, 4 cached, 0 to simulate")
+
     const text = await ws.cli(["run", definition])
     expectExit(text, 0)
     expect(text.stdout).toContain("sweep: 4 variants, 0 simulated, 4 cached")
