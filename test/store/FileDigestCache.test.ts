@@ -102,13 +102,16 @@ describe("FileDigestCache (filesystem)", () => {
         const root = path.join(dir, "store")
         const file = path.join(dir, "input.csv")
         yield* writeAged(file, "aaaa", 7200)
+        // Whole seconds, so putting the time back is exact (a Date keeps only milliseconds).
+        const aged = Math.floor(Date.now() / 1000) - 7200
+        yield* Effect.promise(() => fs.utimes(file, aged, aged))
         const before = yield* Effect.flatMap(FileDigestCache, (cache) => cache.digest(file)).pipe(Effect.provide(cacheAt(root)))
         const stat = yield* Effect.promise(() => fs.stat(file, { bigint: true }))
         yield* Effect.promise(async () => {
           const handle = await fs.open(file, "r+") // in place: same inode, same size
           await handle.write("bbbb", 0)
           await handle.close()
-          await fs.utimes(file, stat.atime, stat.mtime)
+          await fs.utimes(file, aged, aged)
         })
         const after = yield* Effect.promise(() => fs.stat(file, { bigint: true }))
         expect([after.ino, after.size, after.mtimeNs]).toEqual([stat.ino, stat.size, stat.mtimeNs])
