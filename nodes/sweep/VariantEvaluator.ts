@@ -63,6 +63,8 @@ const bundleFromSources = async (): Promise<URL> => {
     write: false,
     logLevel: "silent"
   })
+  // esbuild keeps a service process for later builds: there are none, so let it go.
+  await esbuild.stop()
   return new URL(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0]!.contents).toString("base64")}`)
 }
 
