@@ -126,6 +126,20 @@ const syntheticInputs = <E, R>(
     return { report, inputs }
   })
 
+/** An artifact with its Parquet file in the store. */
+export const withPath = (ref: OutputRef) =>
+  Effect.flatMap(ArtifactCatalog, (catalog) =>
+    Effect.map(catalog.dataPath(ref.artifactId), (path): OutputArtifact => ({ ...ref, path })))
+
+/** An experiment's four outputs (from simulate's trades and publish's three), with their files. */
+export const outputArtifacts = (refs: Readonly<Record<string, OutputRef>>) =>
+  Effect.all({
+    trades: withPath(refs.trades!),
+    metrics: withPath(refs.metrics!),
+    equity: withPath(refs.equity!),
+    diagnostics: withPath(refs.diagnostics!)
+  })
+
 /** How a handler runs a set of nodes: `execute` with the experiment's engine, seed and mode. */
 export const experimentRunner = (definition: Definition, options: ExperimentRunOptions) =>
   Effect.map(engineVersions, (engine) => {
@@ -255,7 +269,6 @@ export const executeExperiment = (
 ) =>
   Effect.gen(function*() {
     const mode = options.mode ?? "normal"
-    const catalog = yield* ArtifactCatalog
     const runDag = yield* experimentRunner(definition, options)
 
     // 1. Inputs, resolved before anything is recorded.
@@ -284,14 +297,7 @@ export const executeExperiment = (
       const published = report.of(dag.publish).outputs
       let outputs: ExperimentResult["outputs"]
       if (trades !== undefined && published !== undefined) {
-        const withPath = (ref: OutputRef) =>
-          Effect.map(catalog.dataPath(ref.artifactId), (path): OutputArtifact => ({ ...ref, path }))
-        outputs = yield* Effect.all({
-          trades: withPath(trades),
-          metrics: withPath(published.metrics),
-          equity: withPath(published.equity),
-          diagnostics: withPath(published.diagnostics)
-        })
+        outputs = yield* outputArtifacts({ trades, ...published })
       }
       return { nodes, cache, outputs, recordedOutputs: recordedOutputsOf(outputs) }
     })

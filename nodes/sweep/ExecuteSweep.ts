@@ -35,17 +35,19 @@ import {
   type ExperimentRunOptions,
   experimentRunner,
   type OutputArtifact,
+  outputArtifacts,
   recordedOutputsOf,
   resolveExperiment,
   summarize,
-  trackRun
+  trackRun,
+  withPath
 } from "../experiment/ExecuteExperiment.js"
 import { inputNodes, type ResolvedInputs, strategyNodes } from "../experiment/ExperimentDag.js"
 import { METRICS_VERSION, type MetricsRow } from "../metrics/index.js"
 import type { Projection } from "../project/Projection.js"
 import { Strategy } from "../simulate/index.js"
 import { SIMULATION_ENGINE_VERSION } from "../simulate/SimulateNode.js"
-import { type OverrideValue, RANK_DIRECTIONS, type RankMetric, type SweepSpec } from "./SweepSpec.js"
+import { compareByRank, type OverrideValue, type RankMetric, type SweepSpec } from "./SweepSpec.js"
 import { makeVariantEvaluator } from "./VariantEvaluator.js"
 import { effectiveValue, type ExpandedSweep, expandSweep, type Variant } from "./Variants.js"
 
@@ -96,18 +98,6 @@ export interface SweepResult extends ExperimentResult {
 }
 
 const strategyEncode = Schema.encode(Strategy)
-
-/** Better first by the rank metric's direction; undefined metrics last; ties by variant id. */
-export const compareByRank = (rank: RankMetric) => (a: LeaderboardEntry, b: LeaderboardEntry): number => {
-  const x = a.metrics[rank]
-  const y = b.metrics[rank]
-  if (x !== y) {
-    if (x === null) return 1
-    if (y === null) return -1
-    return RANK_DIRECTIONS[rank] === "asc" ? x - y : y - x
-  }
-  return a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0
-}
 
 /** The DuckDB type of a parameter column: one type when every variant agrees, else text. */
 const parameterType = (values: ReadonlyArray<unknown>): "DOUBLE" | "VARCHAR" | "BOOLEAN" => {
@@ -182,8 +172,6 @@ export const executeSweep = (
     if (inputs === undefined) return plannedResult(before, { alerts: [], ohlcv: [] }, 0)
     const resolved = inputs
     const shared = inputNodes(definition, resolved)
-    const withPath = (ref: OutputRef) =>
-      Effect.map(catalog.dataPath(ref.artifactId), (path): OutputArtifact => ({ ...ref, path }))
 
     const body = Effect.gen(function*() {
       // 1. validate (cached like any node): its coverage digest enters every variant key.
@@ -216,7 +204,7 @@ export const executeSweep = (
           leaderboard,
           rows: undefined,
           simulated: 0,
-          best: outputs.trades === undefined ? undefined : yield* bestOutputs(outputs, withPath)
+          best: outputs.trades === undefined ? undefined : yield* outputArtifacts(outputs)
         }
       }
       yield* emit({ _tag: "Miss", node: sweepRef, key: sweepKey, reason: sweepLookup.reason })
@@ -358,12 +346,7 @@ export const executeSweep = (
         const [first] = pairs
         const trades = report.of(first!.simulate).outputs!.trades!
         const published = report.of(first!.publish).outputs!
-        best = yield* Effect.all({
-          trades: withPath(trades),
-          metrics: withPath(published.metrics!),
-          equity: withPath(published.equity!),
-          diagnostics: withPath(published.diagnostics!)
-        })
+        best = yield* outputArtifacts({ trades, ...published })
         const seen = new Set(nodes.map((node) => node.node.identity))
         nodes.push(...[report.of(shared.project), report.of(first!.simulate), report.of(first!.publish)]
           .filter((node) => !seen.has(node.node.identity)))
@@ -506,17 +489,6 @@ export const strategyAsWritten = (definitionEncoded: unknown): unknown =>
 /** The projection's series as one array (views of its resident arrays; nothing is copied). */
 const collectSeries = (projection: Projection) =>
   Effect.map(Stream.runCollect(projection.candles), Chunk.toReadonlyArray)
-
-const bestOutputs = <E, R>(
-  outputs: Readonly<Record<string, OutputRef>>,
-  withPath: (ref: OutputRef) => Effect.Effect<OutputArtifact, E, R>
-) =>
-  Effect.all({
-    trades: withPath(outputs.trades!),
-    metrics: withPath(outputs.metrics!),
-    equity: withPath(outputs.equity!),
-    diagnostics: withPath(outputs.diagnostics!)
-  })
 
 /** Metrics rows of cached variants, read once per batch artifact: variant key hex → row. */
 export const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>

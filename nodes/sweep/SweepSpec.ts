@@ -69,6 +69,27 @@ export const RANK_DIRECTIONS = {
 } as const
 export type RankMetric = keyof typeof RANK_DIRECTIONS
 
+/** Anything ranked: a variant id and its metrics. */
+export interface Ranked {
+  readonly variantId: string
+  readonly metrics: { readonly [K in RankMetric]: number | null }
+}
+
+/**
+ * Better first by the rank metric's direction; undefined (null) metrics last; ties by variant id.
+ * The one order of a leaderboard: the run's choice of the best variants and the report's table.
+ */
+export const compareByRank = (rank: RankMetric) => (a: Ranked, b: Ranked): number => {
+  const x = a.metrics[rank]
+  const y = b.metrics[rank]
+  if (x !== y) {
+    if (x === null) return 1
+    if (y === null) return -1
+    return RANK_DIRECTIONS[rank] === "asc" ? x - y : y - x
+  }
+  return a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0
+}
+
 export const RankMetricName = Schema.Literal(
   ...(Object.keys(RANK_DIRECTIONS) as [RankMetric, ...Array<RankMetric>])
 )
