@@ -27,7 +27,7 @@ import {
   hexOf,
   type OutputRef
 } from "../../store/index.js"
-import { ExperimentSweepBatch, readRowsParquet, sweepLeaderboardContract } from "../contracts/index.js"
+import { ExperimentMetrics, ExperimentSweepBatch, readRowsParquet, sweepLeaderboardContract } from "../contracts/index.js"
 import { engineVersions, publishRows } from "../engine/index.js"
 import type { Definition } from "../experiment/Definition.js"
 import {
@@ -490,6 +490,19 @@ export const strategyAsWritten = (definitionEncoded: unknown): unknown =>
 const collectSeries = (projection: Projection) =>
   Effect.map(Stream.runCollect(projection.candles), Chunk.toReadonlyArray)
 
+/** A row read back from a table with experiment_metrics' columns: every column a number (or null where allowed). */
+const isMetricsRow = (row: Readonly<Record<string, unknown>>): row is Readonly<Record<string, unknown>> & MetricsRow =>
+  ExperimentMetrics.columns.every((column) => {
+    const value = row[column.name]
+    return typeof value === "number" || (column.nullable && value === null)
+  })
+
+/** The metrics part of a row read back from a sweep artifact; a defect when it is not one (its columns were checked). */
+const metricsOf = (row: Readonly<Record<string, unknown>>, artifact: string): Effect.Effect<MetricsRow> =>
+  isMetricsRow(row)
+    ? Effect.succeed(row)
+    : Effect.dieMessage(`${artifact}: a row is not an experiment_metrics row`)
+
 /** Metrics rows of cached variants, read once per batch artifact: variant key hex → row. */
 export const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
   Effect.gen(function*() {
@@ -500,7 +513,7 @@ export const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: t
         const path = yield* catalog.dataPath(artifactId)
         for (const row of yield* readRowsParquet(ExperimentSweepBatch, path)) {
           const { variant_key, ...metrics } = row
-          rows.set(String(variant_key), metrics as unknown as MetricsRow)
+          rows.set(String(variant_key), yield* metricsOf(metrics, artifactId))
         }
       }), { concurrency: 2, discard: true })
     return rows
@@ -517,15 +530,16 @@ const readLeaderboard = (
     const contract = sweepLeaderboardContract(expanded.paths.map((path) => ({ path, duckdbType: "VARCHAR" as const })))
     const metricsOnly = { ...contract, columns: contract.columns.filter((column) => !expanded.paths.includes(column.name)) }
     const rows = yield* readRowsParquet(metricsOnly, path)
-    const entries: Array<LeaderboardEntry> = rows.map((row) => {
-      const { variant_id, ...metrics } = row
-      const variantId = String(variant_id)
-      const variant = byId.get(variantId)
-      const parameters = Object.fromEntries(
-        expanded.paths.map((path) => [path, variant === undefined ? null : effectiveValue(variant, path)])
-      )
-      return { variantId, parameters, metrics: metrics as unknown as MetricsRow }
-    })
+    const entries: Array<LeaderboardEntry> = yield* Effect.forEach(rows, (row) =>
+      Effect.gen(function*() {
+        const { variant_id, ...metrics } = row
+        const variantId = String(variant_id)
+        const variant = byId.get(variantId)
+        const parameters = Object.fromEntries(
+          expanded.paths.map((path) => [path, variant === undefined ? null : effectiveValue(variant, path)])
+        )
+        return { variantId, parameters, metrics: yield* metricsOf(metrics, path) }
+      }))
     return entries.sort(compareByRank(rank))
   })
 
