@@ -342,7 +342,13 @@ export const executeSweep = (
       })
       let best: ExperimentResult["outputs"]
       if (pairs.length > 0) {
-        const report = yield* runDag(pairs.map((pair) => pair.publish))
+        // The workers are idle by now: the kept variants use every core.
+        const report = yield* execute(pairs.map((pair) => pair.publish), {
+          engine,
+          seed: definition.seed,
+          concurrency: Math.max(options.concurrency ?? 2, workers + 1),
+          onEvent: emit
+        })
         const [first] = pairs
         const trades = report.of(first!.simulate).outputs!.trades!
         const published = report.of(first!.publish).outputs!
