@@ -25,7 +25,7 @@ import type { ExperimentNotFound, IllegalTransition, RecordDecodeError, StoreIOE
 // ---------------------------------------------------------------------------------------------
 // Records
 
-/** `exp_` + lowercase hex (the lead derives it from the definition hash). */
+/** `exp_` + lowercase hex (derived from the definition and its resolved inputs: nodes/experiment). */
 export const ExperimentId = Schema.String.pipe(
   Schema.pattern(/^exp_[0-9a-f]+$/, { message: () => "expected an experiment id of the form exp_<hex>" }),
   Schema.brand("ExperimentId")

@@ -1,8 +1,7 @@
 /**
  * Convenience compositions of the store layers. Composition proper belongs to the CLI's entry point;
- * these exist so that it, the tests and the benchmarks build the same graph.
- *
- * The ExperimentTracker layers are added by the lead (see store/ExperimentTracker.ts).
+ * these exist so that it, the tests and the benchmarks build the same graph. The tracker's layers
+ * live in store/ExperimentTracker.ts (they also need a ProcessLiveness).
  */
 import { Layer } from "effect"
 import { ActionCache } from "./ActionCache.js"

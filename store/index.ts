@@ -11,7 +11,6 @@ export * from "./ObjectStore.js"
 export * from "./ArtifactCatalog.js"
 export * from "./ActionCache.js"
 export * from "./StoreLive.js"
-// ExperimentTracker (written by another helper):
 export * from "./ExperimentTracker.js"
 export * from "./Overlay.js"
 export * from "./Gc.js"
