@@ -362,4 +362,4 @@ export const runExperiment: (
   definition: Definition,
   definitionEncoded: unknown,
   options?: ExperimentRunOptions
-) => Effect.Effect<ExperimentResult, ExperimentError, ExperimentServices> = executeExperiment as any
+) => Effect.Effect<ExperimentResult, ExperimentError, ExperimentServices> = executeExperiment

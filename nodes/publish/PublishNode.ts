@@ -39,7 +39,7 @@ const sparseCoverage = (rows: ReadonlyArray<Record<string, unknown>>): Array<Dia
     return [{
       alert_id: row.alert_id as string,
       level: "info" as const,
-      code: "sparse_coverage" as never,
+      code: "sparse_coverage",
       message: `${after} of ${expected} candles present in the hour after the alert ` +
         `(${row.candles_hour_before as number} in the hour before) for ${row.chain as string}/${row.mint as string}`
     }]

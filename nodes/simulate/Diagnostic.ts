@@ -17,6 +17,8 @@ export type DiagnosticCode =
   | "duplicate_alert_id"
   | "no_candle_after_alert"
   | "position_limit"
+  /** Written by publish from validate's coverage, not by the simulation: few candles after the alert. */
+  | "sparse_coverage"
 
 export type DiagnosticLevel = "info" | "warning" | "error"
 
@@ -26,7 +28,8 @@ export const diagnosticLevel: { readonly [C in DiagnosticCode]: DiagnosticLevel 
   out_of_range: "info",
   duplicate_alert_id: "warning",
   no_candle_after_alert: "warning",
-  position_limit: "warning"
+  position_limit: "warning",
+  sparse_coverage: "info"
 }
 
 /** One row of `experiment_diagnostics`. */
