@@ -7,7 +7,6 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Duration, Effect, Option } from "effect"
-import * as NodeOs from "node:os"
 import { type ExperimentResult, isSweep, runExperiment } from "../../nodes/experiment/index.js"
 import { executeSweep, expandSweep, type SweepResult, strategyAsWritten } from "../../nodes/sweep/index.js"
 import { UsageError } from "../CliError.js"
@@ -17,6 +16,7 @@ import { printJson } from "../Output.js"
 import { nodeLines, progressRenderer, sweepProgressRenderer } from "../Progress.js"
 import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
+import { atLeast, workerCount, workers } from "../SweepOptions.js"
 import { leaderboardTable } from "../SweepTable.js"
 
 const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
@@ -30,10 +30,6 @@ const timeout = Options.text("timeout").pipe(
 const concurrency = Options.integer("concurrency").pipe(
   Options.withDescription("Node bodies running at once (default 2)"),
   Options.withDefault(2)
-)
-const workers = Options.integer("workers").pipe(
-  Options.withDescription("Sweeps: worker threads evaluating variants (default: the machine's cores; 0 = none)"),
-  Options.optional
 )
 const batchSize = Options.integer("batch-size").pipe(
   Options.withDescription("Sweeps: variants per published batch (default: about four batches per worker)"),
@@ -78,11 +74,6 @@ export const runDocument = (result: ExperimentResult | SweepResult, status: stri
 const isSweepResult = (result: ExperimentResult | SweepResult): result is SweepResult =>
   (result as SweepResult).sweep !== undefined
 
-const positive = (name: string, value: Option.Option<number>, min: number) =>
-  Option.isSome(value) && value.value < min
-    ? Effect.fail(new UsageError({ reason: `--${name}: expected an integer ≥ ${min}, got ${value.value}` }))
-    : Effect.succeed(Option.getOrUndefined(value))
-
 export const run = Command.make("run", { definition, dryRun, timeout, concurrency, workers, batchSize }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
@@ -95,8 +86,8 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
       }
       timeoutDuration = parsed.value
     }
-    const workerCount = (yield* positive("workers", args.workers, 0)) ?? NodeOs.availableParallelism()
-    const batch = yield* positive("batch-size", args.batchSize, 1)
+    const threads = yield* workerCount(args.workers)
+    const batch = yield* atLeast("batch-size", args.batchSize, 1)
     const common = {
       mode: args.dryRun ? "dryRun" as const : "normal" as const,
       concurrency: args.concurrency,
@@ -111,7 +102,7 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
         executeSweep(decoded, encoded, {
           ...common,
           expanded,
-          workers: workerCount,
+          workers: threads,
           ...(batch !== undefined ? { batchSize: batch } : {}),
           onSweepProgress: sweepProgressRenderer(config.progress)
         }).pipe(Effect.provide(layer)))

@@ -13,7 +13,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { existsSync } from "node:fs"
-import * as NodeOs from "node:os"
 import {
   decodeDefinition,
   type Definition,
@@ -31,6 +30,7 @@ import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { progressRenderer } from "../Progress.js"
 import { requireStore } from "../ReadOnlyStore.js"
+import { workerCount, workers } from "../SweepOptions.js"
 import { storeLayer } from "../StoreLayers.js"
 
 const target = Args.text({ name: "definition.json | experiment-id" }).pipe(
@@ -48,10 +48,6 @@ const sample = Options.integer("sample").pipe(
 const sampleSeed = Options.integer("sample-seed").pipe(
   Options.withDescription("Sweeps: the seed that picks the sample (default 0)"),
   Options.withDefault(0)
-)
-const workers = Options.integer("workers").pipe(
-  Options.withDescription("Sweeps: worker threads recomputing variants (default: the machine's cores)"),
-  Options.optional
 )
 
 const EXPERIMENT_ID = /^(exp_)?[0-9a-f]{4,}$/
@@ -159,7 +155,7 @@ export const verify = Command.make("verify", { target, concurrency, sample, samp
         const sweepReport = yield* verifySweep(decoded, encoded, {
           ...(Option.isSome(args.sample) ? { sample: Math.max(1, args.sample.value) } : {}),
           sampleSeed: args.sampleSeed,
-          workers: Option.getOrElse(args.workers, () => NodeOs.availableParallelism())
+          workers: yield* workerCount(args.workers)
         })
         return { _tag: "Sweep" as const, report: sweepReport }
       }
