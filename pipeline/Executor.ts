@@ -52,7 +52,10 @@ export interface NodeReport {
   /** `hit`/`miss` for artifact nodes; `resource` for resource nodes. */
   readonly cache: CacheStatus
   readonly reason?: MissReason | { readonly _tag: "Forced" }
-  /** Body time for a run, 0 for a hit. */
+  /**
+   * Body time for a run (after its inputs are resolved: a resource it needed reports its own build
+   * time), the build time of an acquired resource, 0 for a hit or a resource not acquired.
+   */
   readonly durationMs: number
   /** Undefined for a miss in a dry run (nothing ran) and for resource nodes. */
   readonly outputs?: { readonly [name: string]: ResolvedArtifact }
@@ -110,6 +113,8 @@ type Outcome =
     /** Acquires on first call (into the run scope); later calls share the value. */
     readonly get: Effect.Effect<unknown, unknown, any>
     readonly wasAcquired: () => boolean
+    /** How long the acquisition took (0 when it was not acquired). */
+    readonly acquiredMs: () => number
   }
 
 const refOf = (node: AnyNode): NodeRef => ({ name: node.name, identity: node.identity })
@@ -194,6 +199,7 @@ export const execute = <N extends AnyNode>(
         Effect.gen(function*() {
           const { key, material } = yield* materialFor(node)
           let acquired = false
+          let acquiredMs = 0
           const acquire = Effect.gen(function*() {
             const start = yield* Clock.currentTimeMillis
             const inputs = yield* resolveInputs(node)
@@ -209,7 +215,8 @@ export const execute = <N extends AnyNode>(
             )
             acquired = true
             const end = yield* Clock.currentTimeMillis
-            yield* emit({ _tag: "ResourceAcquired", node: refOf(node), key, durationMs: end - start })
+            acquiredMs = end - start
+            yield* emit({ _tag: "ResourceAcquired", node: refOf(node), key, durationMs: acquiredMs })
             return value
           })
           const get = yield* Effect.cached(acquire)
@@ -217,6 +224,7 @@ export const execute = <N extends AnyNode>(
             kind: "resource",
             get,
             wasAcquired: () => acquired,
+            acquiredMs: () => acquiredMs,
             report: {
               node: { ...refOf(node), kind: "resource" },
               key,
@@ -231,9 +239,10 @@ export const execute = <N extends AnyNode>(
       const runBody = (node: ArtifactNode<string, InputSpec, unknown, unknown>, key: Digest) =>
         permits.withPermits(1)(
           Effect.gen(function*() {
+            // The body's own time: a resource it acquires reports its build time itself.
+            const inputs = yield* resolveInputs(node)
             yield* emit({ _tag: "Started", node: refOf(node), key })
             const start = yield* Clock.currentTimeMillis
-            const inputs = yield* resolveInputs(node)
             const manifests = yield* node.run(contextFor(node, key, inputs))
             const end = yield* Clock.currentTimeMillis
             const actual = Object.keys(manifests).sort()
@@ -339,7 +348,7 @@ export const execute = <N extends AnyNode>(
       for (const node of order) {
         const outcome = yield* outcomeOf(node)
         const report = outcome.kind === "resource"
-          ? { ...outcome.report, acquired: outcome.wasAcquired() }
+          ? { ...outcome.report, acquired: outcome.wasAcquired(), durationMs: outcome.acquiredMs() }
           : outcome.report
         reports.set(node, report)
       }

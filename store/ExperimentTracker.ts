@@ -67,6 +67,17 @@ export const NodeSummary = Schema.Struct({
 })
 export type NodeSummary = typeof NodeSummary.Type
 
+/**
+ * What a completed run produced, kept on its record so that readers (`experiments list`) need not
+ * open its output files: the metrics row (column → value, null where undefined) and how many
+ * diagnostics each code has.
+ */
+export const RunResults = Schema.Struct({
+  metrics: Schema.Record({ key: Schema.String, value: Schema.NullOr(Schema.Number) }),
+  diagnostics: Schema.Record({ key: Schema.String, value: Schema.NonNegativeInt })
+})
+export type RunResults = typeof RunResults.Type
+
 export const ExperimentRecord = Schema.Struct({
   experimentId: ExperimentId,
   name: Schema.String,
@@ -92,6 +103,8 @@ export const RunRecord = Schema.Struct({
   outputs: Schema.Record({ key: Schema.String, value: OutputRef }),
   cache: CacheSummary,
   nodes: Schema.Array(NodeSummary),
+  /** Set on completion when the run's metrics and diagnostics could be read. */
+  results: Schema.optional(RunResults),
   provenance: Provenance,
   owner: RunOwner,
   heartbeatAt: Timestamp
@@ -203,6 +216,7 @@ export interface RunPatch {
   readonly outputs?: RunRecord["outputs"]
   readonly cache?: CacheSummary
   readonly nodes?: ReadonlyArray<NodeSummary>
+  readonly results?: RunResults
 }
 
 export interface RunView {

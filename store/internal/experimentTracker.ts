@@ -237,6 +237,7 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
             ...(patch?.outputs !== undefined ? { outputs: patch.outputs } : {}),
             ...(patch?.cache !== undefined ? { cache: patch.cache } : {}),
             ...(patch?.nodes !== undefined ? { nodes: [...patch.nodes] } : {}),
+            ...(patch?.results !== undefined ? { results: patch.results } : {}),
             heartbeatAt: iso
           }
           yield* writeRun(next)
