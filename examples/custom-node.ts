@@ -6,20 +6,29 @@
  * the second run of this script executes nothing, and changing `callers` reruns the filter and
  * everything downstream of it, nothing else.
  *
- *   npx tsx examples/custom-node.ts [--store DIR] [--callers alpha_hunter,whale_tracker]
+ * It imports only the package's public entry, as a user's project would.
+ *
+ *   npx tsx --conditions=source examples/custom-node.ts [--store DIR] [--callers alpha_hunter,whale_tracker]
  */
 import { listValue } from "@duckdb/node-api"
 import { Effect, Schema } from "effect"
 import * as NodePath from "node:path"
-import { storeLayer } from "../cli/StoreLayers.js"
-import { AlertsV1, writeCanonicalParquet } from "../nodes/contracts/index.js"
-import { Duck } from "../nodes/duckdb/index.js"
-import { engineVersions, publishWritten } from "../nodes/engine/index.js"
-import { decodeDefinition, experimentDag } from "../nodes/experiment/index.js"
-import { SyntheticConfig } from "../nodes/synthetic/index.js"
-import { syntheticNode } from "../nodes/synthetic/SyntheticNode.js"
-import { type ArtifactNode, artifactNode, execute, type ResolvedArtifact } from "../pipeline/index.js"
-import { ArtifactCatalog } from "../store/index.js"
+import {
+  AlertsV1,
+  ArtifactCatalog,
+  type ArtifactNodeWith,
+  artifactNode,
+  decodeDefinition,
+  Duck,
+  engineVersions,
+  execute,
+  experimentDag,
+  layer,
+  publishWritten,
+  SyntheticConfig,
+  syntheticNode,
+  writeCanonicalParquet
+} from "content-addressed-backtest-pipeline"
 
 const flag = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`)
@@ -29,8 +38,8 @@ const storeDir = NodePath.resolve(flag("store", ".pipeline"))
 const callers = flag("callers", "alpha_hunter,whale_tracker").split(",").map((c) => c.trim()).filter(Boolean).sort()
 
 /** The custom node: alerts of the given callers only. */
-const alertsByCaller = <N extends ArtifactNode<"alerts" | "ohlcv", any, any, any, any>>(
-  source: N,
+const alertsByCaller = <E, R>(
+  source: ArtifactNodeWith<"alerts" | "ohlcv", E, R>,
   config: { readonly callers: ReadonlyArray<string> }
 ) =>
   artifactNode({
@@ -43,7 +52,7 @@ const alertsByCaller = <N extends ArtifactNode<"alerts" | "ohlcv", any, any, any
     run: ({ config, inputs, key, name }) =>
       Effect.gen(function*() {
         const catalog = yield* ArtifactCatalog
-        const upstream = (inputs.source as unknown as { alerts: ResolvedArtifact }).alerts
+        const upstream = inputs.source.alerts
         const path = yield* catalog.dataPath(upstream.artifactId)
         const alerts = yield* publishWritten({
           contract: AlertsV1,
@@ -102,7 +111,7 @@ const program = Effect.gen(function*() {
   console.log(`metrics:         ${second.of(dag.publish).outputs!.metrics.artifactId}`)
 })
 
-Effect.runPromise(program.pipe(Effect.provide(storeLayer(storeDir)))).catch((error) => {
+Effect.runPromise(program.pipe(Effect.provide(layer({ dir: storeDir })))).catch((error) => {
   console.error(String(error))
   process.exitCode = 1
 })

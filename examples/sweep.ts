@@ -4,22 +4,27 @@
  * simulate + publish pair, executed with bounded concurrency. Every node is cached: run it twice
  * and the second run executes nothing; change one grid value and only its pair reruns.
  *
- *   npx tsx examples/sweep.ts [--store DIR] [--tokens N] [--days D] [--concurrency C]
+ * It imports only the package's public entry, as a user's project would.
+ *
+ *   npx tsx --conditions=source examples/sweep.ts [--store DIR] [--tokens N] [--days D] [--concurrency C]
  */
 import { Effect, Schema } from "effect"
 import * as NodePath from "node:path"
-import { storeLayer } from "../cli/StoreLayers.js"
-import { ExperimentMetrics, readRowsParquet } from "../nodes/contracts/index.js"
-import { engineVersions } from "../nodes/engine/index.js"
-import { decodeDefinition } from "../nodes/experiment/index.js"
-import { projectNode } from "../nodes/project/index.js"
-import { publishNode } from "../nodes/publish/index.js"
-import { simulateNode } from "../nodes/simulate/SimulateNode.js"
-import { SyntheticConfig } from "../nodes/synthetic/index.js"
-import { syntheticNode } from "../nodes/synthetic/SyntheticNode.js"
-import { validateNode } from "../nodes/validate/index.js"
-import { execute } from "../pipeline/index.js"
-import { ArtifactCatalog } from "../store/index.js"
+import {
+  ArtifactCatalog,
+  decodeDefinition,
+  engineVersions,
+  execute,
+  ExperimentMetrics,
+  layer,
+  projectNode,
+  publishNode,
+  readRowsParquet,
+  simulateNode,
+  SyntheticConfig,
+  syntheticNode,
+  validateNode
+} from "content-addressed-backtest-pipeline"
 
 const flag = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`)
@@ -113,7 +118,7 @@ const program = Effect.gen(function*() {
   )
 })
 
-Effect.runPromise(program.pipe(Effect.provide(storeLayer(storeDir)))).catch((error) => {
+Effect.runPromise(program.pipe(Effect.provide(layer({ dir: storeDir })))).catch((error) => {
   console.error(String(error))
   process.exitCode = 1
 })

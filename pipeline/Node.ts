@@ -52,6 +52,13 @@ interface NodeCommon<Config, ConfigEncoded> {
   readonly identity: string
 }
 
+/**
+ * Any artifact node publishing the outputs `O`, whatever its inputs and config: the parameter type
+ * of a reusable node builder (`(source: ArtifactNodeWith<"alerts", E, R>) => artifactNode({…})`),
+ * whose body then reads `inputs.source.alerts` fully typed.
+ */
+export type ArtifactNodeWith<O extends string, E = never, R = never> = ArtifactNode<O, any, E, R, any>
+
 export type AnyNode = ArtifactNode<string, any, any, any, any> | ResourceNode<any, any, any, any, any>
 export type InputSpec = { readonly [name: string]: AnyNode | ReadonlyArray<AnyNode> }
 

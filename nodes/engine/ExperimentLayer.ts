@@ -25,3 +25,11 @@ export const experimentLayer = (root: string, options: ExperimentLayerOptions = 
     DuckWorkspace.layer
   )
 }
+
+export interface PipelineLayerOptions extends ExperimentLayerOptions {
+  /** The store directory (created on first write). */
+  readonly dir: string
+}
+
+/** `experimentLayer` by options: the library's `layer({ dir })`. */
+export const pipelineLayer = (options: PipelineLayerOptions) => experimentLayer(options.dir, options)
