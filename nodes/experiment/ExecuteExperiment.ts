@@ -44,6 +44,7 @@ import { syntheticNode } from "../synthetic/SyntheticNode.js"
 import { type Definition, isSynthetic } from "./Definition.js"
 import { experimentDag, type ResolvedInputs } from "./ExperimentDag.js"
 import { type InputNotResolved, resolveCatalogInputs } from "./ResolveInputs.js"
+import { nodeStatus, runResultsOf } from "./RunResults.js"
 
 export const OUTPUT_NAMES = ["trades", "metrics", "equity", "diagnostics"] as const
 export type OutputName = (typeof OUTPUT_NAMES)[number]
@@ -97,7 +98,7 @@ export const summarize = (nodes: ReadonlyArray<NodeReport>) => {
   const summaries: Array<NodeSummary> = nodes.map((node) => ({
     name: node.node.name,
     key: node.key,
-    cache: node.cache === "resource" ? (node.acquired ? "miss" : "hit") : node.cache,
+    cache: nodeStatus(node, nodes),
     durationMs: node.durationMs
   }))
   const artifactNodes = nodes.filter((node) => node.cache !== "resource")
@@ -227,12 +228,18 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
       Effect.onExit((exit) => {
         if (Exit.isSuccess(exit)) {
           const { summaries } = summarize(exit.value.nodes)
-          return Effect.ignore(
-            tracker.transition(experimentId, run.runId, "completed", {
-              outputs: { ...exit.value.recordedOutputs },
-              cache: exit.value.cache,
-              nodes: summaries
-            })
+          // The results are a convenience for readers: a run whose files cannot be read completes without them.
+          return Effect.flatMap(
+            Effect.orElseSucceed(runResultsOf(experimentId, exit.value.recordedOutputs), () => undefined),
+            (results) =>
+              Effect.ignore(
+                tracker.transition(experimentId, run.runId, "completed", {
+                  outputs: { ...exit.value.recordedOutputs },
+                  cache: exit.value.cache,
+                  nodes: summaries,
+                  ...(results !== undefined ? { results } : {})
+                })
+              )
           )
         }
         if (isInterruptOnly(exit)) return Effect.ignore(tracker.transition(experimentId, run.runId, "cancelled"))

@@ -127,14 +127,20 @@ export const validateNode = (config: ValidateConfig, identity?: string) =>
     ...(identity ? { identity } : {}),
     inputs: {},
     outputs: ["coverage"],
-    run: ({ config, key, name }) =>
+    run: ({ config, key, name, progress }) =>
       Effect.gen(function*() {
+        // Progress: one check per input artifact, then the coverage table.
+        const total = config.alerts.length + config.ohlcv.length + 1
+        let done = 0
+        const counted = <A, E, R>(check: Effect.Effect<A, E, R>) =>
+          Effect.tap(check, () => Effect.suspend(() => progress(++done, total, "checks")))
+        yield* progress(0, total, "checks")
         const checks = yield* Effect.forEach(
           [
             ...config.alerts.map((id) => checkOne(id, "alerts", AlertsV1)),
             ...config.ohlcv.map((id) => checkOne(id, "ohlcv", OhlcvSliceV2))
           ],
-          (check) => check,
+          counted,
           { concurrency: 4 }
         )
         const problems = checks.flatMap((c) => c.problems)
@@ -161,6 +167,7 @@ export const validateNode = (config: ValidateConfig, identity?: string) =>
                 ], path))
             )
         })
+        yield* progress(total, total, "checks")
         return { coverage }
       })
   })

@@ -1,0 +1,89 @@
+/**
+ * What a run produced, in the terms a user asks about first: its metrics row and its diagnostics
+ * counted by code (`RunResults`, kept on the run record), and one status word per node.
+ *
+ * Results are read from the run's `metrics` and `diagnostics` artifacts, or taken from an earlier
+ * run of the same experiment whose record holds results for the very same two artifacts (a cached
+ * rerun then opens no file). Prints nothing.
+ */
+import { Effect } from "effect"
+import type { NodeReport } from "../../pipeline/index.js"
+import { type ExperimentId, ExperimentTracker, type OutputRef, type RunResults } from "../../store/index.js"
+import { contractDataPath } from "../contracts/ArtifactColumns.js"
+import { ExperimentDiagnostics, ExperimentMetrics, readRowsParquet } from "../contracts/index.js"
+import { Duck, workspaceConnection } from "../duckdb/index.js"
+
+/**
+ * One word per node, the same in every output (progress, summary, `--dry-run`, `--json`, run
+ * records): `hit` — its outputs came from the cache and nothing ran; `miss` — it ran (or, in a dry
+ * run, would run). The projection (a resource, never cached) is a `miss` when it was built — or,
+ * in a dry run, would be built — for a node that misses, and a `hit` when no node needed it.
+ */
+export const nodeStatus = (node: NodeReport, all: ReadonlyArray<NodeReport>): "hit" | "miss" => {
+  if (node.cache !== "resource") return node.cache
+  if (node.acquired === true) return "miss"
+  return all.some((other) => other.cache === "miss" && consumes(other, node.key)) ? "miss" : "hit"
+}
+
+const consumes = (node: NodeReport, resourceKey: string): boolean =>
+  Object.values(node.material.inputs).some((input) =>
+    (Array.isArray(input) ? input : [input]).some((one) => "resource" in one && one.resource === resourceKey)
+  )
+
+const numberOrNull = (value: unknown): number | null =>
+  typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : null
+
+/** The metrics row and the diagnostics counted by code, read from the two artifacts' files. */
+export const readRunResults = (outputs: { readonly metrics: OutputRef; readonly diagnostics: OutputRef }) =>
+  Effect.gen(function*() {
+    const metricsPath = yield* contractDataPath(outputs.metrics.artifactId, ExperimentMetrics)
+    const rows = yield* readRowsParquet(ExperimentMetrics, metricsPath)
+    const metrics: Record<string, number | null> = {}
+    for (const column of ExperimentMetrics.columns) metrics[column.name] = numberOrNull(rows[0]?.[column.name])
+    const diagnosticsPath = yield* contractDataPath(outputs.diagnostics.artifactId, ExperimentDiagnostics)
+    const counts = yield* Effect.scoped(
+      Effect.flatMap(workspaceConnection, (connection) =>
+        Duck.readAll(
+          connection,
+          "SELECT code, count(*)::INTEGER AS n FROM read_parquet($1) GROUP BY code ORDER BY code",
+          [Duck.literalPath(diagnosticsPath)]
+        ))
+    )
+    const diagnostics: Record<string, number> = {}
+    for (const row of counts.getRowObjectsJS()) diagnostics[String(row.code)] = Number(row.n)
+    return { metrics, diagnostics } satisfies RunResults
+  })
+
+/** Outputs that have results: both a metrics and a diagnostics artifact. */
+export const resultOutputs = (
+  outputs: Readonly<Record<string, OutputRef>>
+): { readonly metrics: OutputRef; readonly diagnostics: OutputRef } | undefined => {
+  const { diagnostics, metrics } = outputs
+  return metrics !== undefined && diagnostics !== undefined ? { metrics, diagnostics } : undefined
+}
+
+/**
+ * The results of outputs recorded for `experimentId`: from an earlier run's record when one kept
+ * results for the same metrics and diagnostics artifacts, else read from their files. Undefined
+ * when the outputs have no metrics or diagnostics.
+ */
+export const runResultsOf = (experimentId: ExperimentId, outputs: Readonly<Record<string, OutputRef>>) =>
+  Effect.gen(function*() {
+    const wanted = resultOutputs(outputs)
+    if (wanted === undefined) return undefined
+    const tracker = yield* ExperimentTracker
+    const detail = yield* Effect.option(tracker.get(experimentId))
+    if (detail._tag === "Some") {
+      for (let i = detail.value.runs.length - 1; i >= 0; i--) {
+        const run = detail.value.runs[i]!.run
+        if (
+          run.results !== undefined &&
+          run.outputs.metrics?.artifactId === wanted.metrics.artifactId &&
+          run.outputs.diagnostics?.artifactId === wanted.diagnostics.artifactId
+        ) {
+          return run.results
+        }
+      }
+    }
+    return yield* readRunResults(wanted)
+  })
