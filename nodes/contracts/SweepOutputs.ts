@@ -6,15 +6,64 @@
 import { type ColumnDef, defineContract } from "./Contract.js"
 import { ExperimentMetrics } from "./ExperimentOutputs.js"
 
+/** Per variant, beside its metrics: the moments of its trades' returns (what the Deflated Sharpe needs). */
+export const RETURN_MOMENT_COLUMNS: ReadonlyArray<ColumnDef> = [
+  {
+    name: "return_skew",
+    duckdbType: "DOUBLE",
+    nullable: true,
+    description: "Skewness of the trades' returns from population moments, m3 / m2^1.5; null with no trade or zero variance."
+  },
+  {
+    name: "return_kurtosis",
+    duckdbType: "DOUBLE",
+    nullable: true,
+    description: "Kurtosis (not excess) of the trades' returns, m4 / m2²; null with no trade or zero variance."
+  }
+]
+
+/** The leaderboard's Deflated Sharpe columns (nodes/stats/DeflatedSharpe.ts has the formulas). */
+export const DEFLATED_SHARPE_COLUMNS: ReadonlyArray<ColumnDef> = [
+  {
+    name: "psr0",
+    duckdbType: "DOUBLE",
+    nullable: true,
+    description:
+      "Probabilistic Sharpe against 0: Φ(SR·√(T−1) / √(1 − skew·SR + (kurtosis−1)/4·SR²)), T = trades; null when T < 2, " +
+      "SR is undefined or the root's argument ≤ 0."
+  },
+  {
+    name: "dsr",
+    duckdbType: "DOUBLE",
+    nullable: true,
+    description: "Deflated Sharpe: as psr0 with SR − sr0 in place of SR; null also when sr0 is."
+  },
+  {
+    name: "sr0",
+    duckdbType: "DOUBLE",
+    nullable: true,
+    description:
+      "Expected maximum Sharpe of `trials` unskilled variants: √V·((1−γ)·Φ⁻¹(1−1/N) + γ·Φ⁻¹(1−1/(N·e))), V the sample " +
+      "variance of the defined Sharpes; the same in every row; null when N < 2."
+  },
+  {
+    name: "trials",
+    duckdbType: "INTEGER",
+    nullable: false,
+    description: "N: variants of the sweep with a defined Sharpe; the same in every row."
+  }
+]
+
 export const ExperimentSweepBatch = defineContract({
   type: "experiment_sweep_batch",
-  schemaVersion: 1,
+  schemaVersion: 2,
   description:
-    "The metrics rows of one batch of sweep variants (intermediate: the leaderboard is assembled from these). " +
-    "Sorted by variant_key.",
+    "The metrics rows of one batch of sweep variants, with their return moments (intermediate: the leaderboard is " +
+    "assembled from these). Sorted by variant_key.",
   columns: [
     { name: "variant_key", duckdbType: "VARCHAR", nullable: false, description: "The variant's cache key (64 hex digits)." },
-    ...ExperimentMetrics.columns
+    ...ExperimentMetrics.columns,
+    ...RETURN_MOMENT_COLUMNS
   ],
   sortKeys: ["variant_key"],
   uniqueKeys: [["variant_key"]]
@@ -30,11 +79,12 @@ const VARIANT_ID: ColumnDef = {
 /** The leaderboard as registered: its parameter columns (one per swept path) vary by sweep. */
 export const ExperimentSweep = defineContract({
   type: "experiment_sweep",
-  schemaVersion: 1,
+  schemaVersion: 2,
   description:
     "The sweep leaderboard: one row per variant — variant_id, one column per swept strategy path (named by the path, " +
-    "the variant's value after defaults), then every column of experiment_metrics. Sorted by variant_id.",
-  columns: [VARIANT_ID, ...ExperimentMetrics.columns],
+    "the variant's value after defaults), then every column of experiment_metrics, the return moments and the " +
+    "Deflated Sharpe columns. Sorted by variant_id.",
+  columns: [VARIANT_ID, ...ExperimentMetrics.columns, ...RETURN_MOMENT_COLUMNS, ...DEFLATED_SHARPE_COLUMNS],
   sortKeys: ["variant_id"],
   uniqueKeys: [["variant_id"]]
 })
@@ -55,7 +105,9 @@ export const sweepLeaderboardContract = (
         nullable: true,
         description: `The variant's strategy.${parameter.path}.`
       })),
-      ...ExperimentMetrics.columns
+      ...ExperimentMetrics.columns,
+      ...RETURN_MOMENT_COLUMNS,
+      ...DEFLATED_SHARPE_COLUMNS
     ],
     sortKeys: ["variant_id"],
     uniqueKeys: [["variant_id"]],

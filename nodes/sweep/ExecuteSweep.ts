@@ -27,7 +27,13 @@ import {
   hexOf,
   type OutputRef
 } from "../../store/index.js"
-import { ExperimentMetrics, ExperimentSweepBatch, readRowsParquet, sweepLeaderboardContract } from "../contracts/index.js"
+import {
+  ExperimentMetrics,
+  ExperimentSweepBatch,
+  readRowsParquet,
+  RETURN_MOMENT_COLUMNS,
+  sweepLeaderboardContract
+} from "../contracts/index.js"
 import { engineVersions, publishRows } from "../engine/index.js"
 import type { Definition } from "../experiment/Definition.js"
 import {
@@ -47,12 +53,14 @@ import { METRICS_VERSION, type MetricsRow } from "../metrics/index.js"
 import type { Projection } from "../project/Projection.js"
 import { Strategy } from "../simulate/index.js"
 import { SIMULATION_ENGINE_VERSION } from "../simulate/SimulateNode.js"
+import { deflatedSharpeColumns } from "./DeflatedSharpeColumns.js"
 import { compareByRank, type OverrideValue, type RankMetric, type SweepSpec } from "./SweepSpec.js"
+import type { VariantRow } from "./VariantEvaluation.js"
 import { makeVariantEvaluator } from "./VariantEvaluator.js"
 import { effectiveValue, type ExpandedSweep, expandSweep, type Variant } from "./Variants.js"
 
 /** Bump when the sweep's own code changes a result; enters every sweep, variant and batch key. */
-export const SWEEP_VERSION = "1"
+export const SWEEP_VERSION = "2"
 
 export interface SweepProgress {
   /** Variants whose result is known (cached or evaluated). */
@@ -226,7 +234,7 @@ export const executeSweep = (
       const started = yield* Clock.currentTimeMillis
 
       // 5. Evaluate the misses in batches on the worker pool, publishing one artifact per batch.
-      const fresh = new Map<Digest, MetricsRow>()
+      const fresh = new Map<Digest, VariantRow>()
       let done = cachedCount
       yield* onSweepProgress({ done, total, simulated: 0 })
       const misses = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
@@ -309,10 +317,12 @@ export const executeSweep = (
         const values = keyed.map((variant) => effectiveValue(variant, path))
         return { path, duckdbType: parameterType(values), values }
       })
+      const variantRows = keyed.map((variant) => fresh.get(variant.key) ?? cachedRows.get(hexOf(variant.key))!)
+      const deflated = deflatedSharpeColumns(variantRows)
       const entries: Array<LeaderboardEntry> = keyed.map((variant, i) => ({
         variantId: variant.variantId,
         parameters: Object.fromEntries(parameters.map((parameter) => [parameter.path, parameter.values[i]!])),
-        metrics: fresh.get(variant.key) ?? cachedRows.get(hexOf(variant.key))!
+        metrics: variantRows[i]!
       }))
       const rows = keyed.map((variant, i) => {
         const row: Record<string, unknown> = { variant_id: variant.variantId }
@@ -320,7 +330,7 @@ export const executeSweep = (
           const value = parameter.values[i]
           row[parameter.path] = parameter.duckdbType === "VARCHAR" && value !== null ? String(value) : value
         }
-        return { ...row, ...entries[i]!.metrics }
+        return { ...row, ...variantRows[i]!, ...deflated[i]! }
       })
       const leaderboardManifest = yield* publishRows({
         contract: sweepLeaderboardContract(parameters),
@@ -503,16 +513,20 @@ const isMetricsRow = (row: Readonly<Record<string, unknown>>): row is Readonly<R
     return typeof value === "number" || (column.nullable && value === null)
   })
 
+/** The return moments of a row read back from a sweep artifact (numbers or nulls). */
+const isMomentsRow = (row: Readonly<Record<string, unknown>>): row is Readonly<Record<string, unknown>> & VariantRow =>
+  RETURN_MOMENT_COLUMNS.every((column) => typeof row[column.name] === "number" || row[column.name] === null)
+
 /** The metrics part of a row read back from a sweep artifact; a defect when it is not one (its columns were checked). */
-const metricsOf = (row: Readonly<Record<string, unknown>>, artifact: string): Effect.Effect<MetricsRow> =>
-  isMetricsRow(row)
+const metricsOf = (row: Readonly<Record<string, unknown>>, artifact: string): Effect.Effect<VariantRow> =>
+  isMetricsRow(row) && isMomentsRow(row)
     ? Effect.succeed(row)
     : Effect.dieMessage(`${artifact}: a row is not an experiment_metrics row`)
 
 /** Metrics rows of cached variants, read once per batch artifact: variant key hex → row. */
 export const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
   Effect.gen(function*() {
-    const rows = new Map<string, MetricsRow>()
+    const rows = new Map<string, VariantRow>()
     const artifacts = [...new Set([...found.values()].map((ref) => ref.artifactId))].sort()
     yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
       Effect.gen(function*() {

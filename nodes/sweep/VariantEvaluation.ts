@@ -1,11 +1,14 @@
 /**
  * One variant's result, computed exactly as a single experiment computes it: the simulation
  * (DESIGN.md §7) over the projection's series, then the equity curve and the metrics row that the
- * publish node would write. Pure and synchronous: runs in a worker thread or inline.
+ * publish node would write, plus the skew and kurtosis of the trades' returns (what the
+ * leaderboard's Deflated Sharpe needs from each variant, so no trade is kept past this function).
+ * Pure and synchronous: runs in a worker thread or inline.
  */
 import { computeMetrics, equityCurve, type MetricsRow } from "../metrics/index.js"
 import type { MintSeries, Seed, SimAlert, Strategy } from "../simulate/index.js"
 import { runSimulationSync } from "../simulate/index.js"
+import { returnMoments } from "../stats/index.js"
 
 /** What every variant of a sweep shares. */
 export interface SweepContext {
@@ -17,17 +20,25 @@ export interface SweepContext {
   readonly bootstrapResamples: number
 }
 
-/** The metrics row of `strategy` on the sweep's inputs. */
-export const evaluateVariant = (context: SweepContext, strategy: Strategy): MetricsRow => {
+/** A variant's result: its metrics row and the population skew and kurtosis of its trades' returns. */
+export type VariantRow = MetricsRow & {
+  readonly return_skew: number | null
+  readonly return_kurtosis: number | null
+}
+
+/** The row of `strategy` on the sweep's inputs (moments over the trades in the simulation's order). */
+export const evaluateVariant = (context: SweepContext, strategy: Strategy): VariantRow => {
   const { trades } = runSimulationSync(
     { alerts: context.alerts, strategy, seed: context.seed, dateRange: context.dateRange },
     context.series
   )
   const initialCapital = strategy.sizing.initialCapital
   const equity = equityCurve(trades, initialCapital)
-  return computeMetrics(trades, equity, {
+  const metrics = computeMetrics(trades, equity, {
     seed: context.seed,
     initialCapital,
     bootstrapResamples: context.bootstrapResamples
   })
+  const moments = returnMoments(Float64Array.from(trades, (trade) => trade.return))
+  return { ...metrics, return_skew: moments.skew, return_kurtosis: moments.kurtosis }
 }

@@ -10,11 +10,10 @@
 import { Effect, Queue, Schema, type Scope } from "effect"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
-import type { MetricsRow } from "../metrics/index.js"
 import type { Strategy } from "../simulate/index.js"
 import type { WorkerInit, WorkerResponse } from "./internal/protocol.js"
 import { shareSeries } from "./internal/sharedSeries.js"
-import { evaluateVariant, type SweepContext } from "./VariantEvaluation.js"
+import { evaluateVariant, type SweepContext, type VariantRow } from "./VariantEvaluation.js"
 
 /** A worker thread failed to start or crashed while evaluating. */
 export class SweepWorkerFailed extends Schema.TaggedError<SweepWorkerFailed>()("SweepWorkerFailed", {
@@ -28,8 +27,8 @@ export class SweepWorkerFailed extends Schema.TaggedError<SweepWorkerFailed>()("
 export interface VariantEvaluator {
   /** Worker threads in the pool; 0 when evaluating inline. */
   readonly workers: number
-  /** One metrics row per strategy, in the order given. */
-  readonly evaluate: (strategies: ReadonlyArray<Strategy>) => Effect.Effect<ReadonlyArray<MetricsRow>, SweepWorkerFailed>
+  /** One row (metrics and return moments) per strategy, in the order given. */
+  readonly evaluate: (strategies: ReadonlyArray<Strategy>) => Effect.Effect<ReadonlyArray<VariantRow>, SweepWorkerFailed>
 }
 
 const inline = (context: SweepContext): VariantEvaluator => ({
@@ -81,7 +80,7 @@ let nextRequest = 0
 
 /** Sends one batch to an idle worker and waits for its answer. */
 const ask = (worker: Worker, strategies: ReadonlyArray<Strategy>) =>
-  Effect.async<ReadonlyArray<MetricsRow>, SweepWorkerFailed>((resume) => {
+  Effect.async<ReadonlyArray<VariantRow>, SweepWorkerFailed>((resume) => {
     const id = nextRequest++
     const cleanup = () => {
       worker.off("message", onMessage)

@@ -1,6 +1,6 @@
 /** Messages between the variant evaluator and its worker threads. */
-import type { MetricsRow } from "../../metrics/index.js"
 import type { Seed, SimAlert, Strategy } from "../../simulate/index.js"
+import type { VariantRow } from "../VariantEvaluation.js"
 import type { SharedSeries } from "./sharedSeries.js"
 
 /** Sent once, as `workerData`: SharedArrayBuffers inside are shared, not copied. */
@@ -18,5 +18,5 @@ export interface WorkerRequest {
 }
 
 export type WorkerResponse =
-  | { readonly id: number; readonly rows: ReadonlyArray<MetricsRow> }
+  | { readonly id: number; readonly rows: ReadonlyArray<VariantRow> }
   | { readonly id: number; readonly error: string }
