@@ -8,6 +8,7 @@
  * Execution settings (workers, batch size) are not here: they never change a result.
  */
 import { Schema } from "effect"
+import { blocksProblem, DEFAULT_OVERFITTING_BLOCKS } from "../stats/Overfitting.js"
 
 const strict = { parseOptions: { onExcessProperty: "error" as const } }
 
@@ -97,6 +98,31 @@ export const RankMetricName = Schema.Literal(
 export const DEFAULT_MAX_VARIANTS = 100_000
 export const DEFAULT_KEEP = 10
 
+/** `sweep.overfitting`: the CSCV of the probability of backtest overfitting (nodes/stats/Overfitting.ts). */
+export const OverfittingSpec = Schema.Struct({
+  /** S, the contiguous blocks the days are cut into (even, 2 … 20; default 16). */
+  blocks: Schema.optionalWith(
+    Schema.Number.pipe(Schema.filter((blocks) => blocksProblem(blocks) ?? true)),
+    { default: () => DEFAULT_OVERFITTING_BLOCKS, exact: true }
+  )
+}).annotations({ identifier: "Overfitting", ...strict })
+export type OverfittingSpec = typeof OverfittingSpec.Type
+
+/** Metrics a walk-forward fold can select its variant by (higher is better). */
+export const WalkForwardSelect = Schema.Literal("sharpe", "mean_return", "total_net_pnl")
+export type WalkForwardSelect = typeof WalkForwardSelect.Type
+
+/**
+ * `sweep.walkForward`: the date range cut into folds + 1 equal windows by alert_ts; fold k selects
+ * on window k (rolling) or windows 0 … k (anchored) and is scored on window k + 1.
+ */
+export const WalkForwardSpec = Schema.Struct({
+  folds: Schema.Int.pipe(Schema.between(1, 50)),
+  scheme: Schema.optionalWith(Schema.Literal("rolling", "anchored"), { default: () => "rolling" as const, exact: true }),
+  select: Schema.optionalWith(WalkForwardSelect, { default: () => "sharpe" as const, exact: true })
+}).annotations({ identifier: "WalkForward", ...strict })
+export type WalkForwardSpec = typeof WalkForwardSpec.Type
+
 export const SweepSpec = Schema.Struct({
   grid: Schema.optionalWith(
     Schema.Record({
@@ -115,7 +141,11 @@ export const SweepSpec = Schema.Struct({
   maxVariants: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10_000_000)), {
     default: () => DEFAULT_MAX_VARIANTS,
     exact: true
-  })
+  }),
+  /** The probability of backtest overfitting's settings (always computed; default 16 blocks). */
+  overfitting: Schema.optionalWith(OverfittingSpec, { default: () => ({ blocks: DEFAULT_OVERFITTING_BLOCKS }), exact: true }),
+  /** Walk-forward selection over the date range (none unless declared). */
+  walkForward: Schema.optionalWith(WalkForwardSpec, { exact: true })
 }).pipe(
   Schema.filter((spec) =>
     spec.grid !== undefined || spec.random !== undefined || spec.variants !== undefined ||

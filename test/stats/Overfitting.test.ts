@@ -13,7 +13,7 @@ import {
   lastExitDay,
   overfittingDays,
   probabilityOfOverfitting
-} from "../../nodes/stats/index.js"
+} from "../../nodes/stats/Overfitting.js"
 
 const DAY = 86_400_000
 
