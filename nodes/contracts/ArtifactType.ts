@@ -16,6 +16,7 @@ import {
 } from "./ExperimentOutputs.js"
 import { OhlcvSliceV2 } from "./OhlcvSliceV2.js"
 import { ExperimentSweep, ExperimentSweepBatch } from "./SweepOutputs.js"
+import { ExperimentOverfitting, ExperimentSweepDaily, ExperimentSweepWindows, ExperimentWalkForward } from "./SweepStatsOutputs.js"
 
 export const ArtifactType = {
   alerts_v1: AlertsV1,
@@ -27,7 +28,11 @@ export const ArtifactType = {
   experiment_diagnostics: ExperimentDiagnostics,
   experiment_coverage: ExperimentCoverage,
   experiment_sweep: ExperimentSweep,
-  experiment_sweep_batch: ExperimentSweepBatch
+  experiment_sweep_batch: ExperimentSweepBatch,
+  experiment_sweep_daily: ExperimentSweepDaily,
+  experiment_sweep_windows: ExperimentSweepWindows,
+  experiment_overfitting: ExperimentOverfitting,
+  experiment_walk_forward: ExperimentWalkForward
 } as const satisfies Record<string, AnyContract>
 
 export type ArtifactTypeName = keyof typeof ArtifactType
