@@ -1,7 +1,8 @@
 /**
- * `pipeline report <experiment-id> [-o file.html]`: writes the self-contained HTML report of the
- * experiment's latest completed run (default `report-<experiment id>.html` in the working
- * directory); a sweep's report adds its leaderboard, heatmap and Sharpe distribution before the
+ * `pipeline report <experiment-id> [--compare <experiment-id>] [-o file.html]`: writes the
+ * self-contained HTML report of the experiment's latest completed run (default
+ * `report-<experiment id>.html` in the working directory, `report-<A>-vs-<B>.html` with
+ * `--compare B`, whose curves and metrics are shown beside A's); a sweep's report adds its leaderboard, heatmap and Sharpe distribution before the
  * best variant's sections. The same experiment always gives the same bytes. The output path is written as
  * `OutputFile.ts` says: a new path or a regular file atomically (a reader never sees half a report),
  * through a symlink to its target, into a FIFO or device directly. Only reads the store:
@@ -22,24 +23,44 @@ import { storeLayer } from "../StoreLayers.js"
 export { FileWriteError } from "../OutputFile.js"
 
 const experimentId = pathArg("experiment-id", "An experiment id or a unique prefix (at least 4 hex digits)")
+const compare = Options.text("compare").pipe(
+  Options.withDescription("Another experiment (id or unique prefix): its equity curves overlaid, its metrics side by side"),
+  Options.optional
+)
 const output = Options.text("output").pipe(
   Options.withAlias("o"),
   Options.withDescription("Where to write the HTML (default: report-<experiment id>.html)"),
   Options.optional
 )
 
-export const report = Command.make("report", { experimentId, output }, (args) =>
+export const report = Command.make("report", { experimentId, compare, output }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
-    const built = yield* buildReport(args.experimentId).pipe(
+    const compareId = Option.getOrUndefined(args.compare)
+    const built = yield* buildReport(args.experimentId, compareId === undefined ? {} : { compare: compareId }).pipe(
       unknownIdOf("experiment", args.experimentId, config.storeDir),
+      (effect) => compareId === undefined ? effect : unknownIdOf("experiment", compareId, config.storeDir)(effect),
       Effect.provide(storeLayer(config.storeDir))
     )
-    const path = NodePath.resolve(Option.getOrElse(args.output, () => `report-${built.experimentId}.html`))
+    const defaultName = built.compare === undefined
+      ? `report-${built.experimentId}.html`
+      : `report-${built.experimentId}-vs-${built.compare.experimentId}.html`
+    const path = NodePath.resolve(Option.getOrElse(args.output, () => defaultName))
     yield* writeOutputFile(path, built.html)
     const bytes = Buffer.byteLength(built.html, "utf8")
-    if (config.json) return yield* printJson({ experimentId: built.experimentId, runId: built.runId, path, bytes })
-    yield* Console.log(`report of ${built.experimentId} (run ${built.runId}) written to ${path} (${formatBytes(bytes)})`)
+    if (config.json) {
+      return yield* printJson({
+        experimentId: built.experimentId,
+        runId: built.runId,
+        ...(built.compare === undefined ? {} : { compare: built.compare }),
+        path,
+        bytes
+      })
+    }
+    const compared = built.compare === undefined ? "" : ` compared with ${built.compare.experimentId} (run ${built.compare.runId})`
+    yield* Console.log(`report of ${built.experimentId} (run ${built.runId})${compared} written to ${path} (${formatBytes(bytes)})`)
   })
-).pipe(Command.withDescription("Write a self-contained HTML report of an experiment's latest completed run"))
+).pipe(Command.withDescription(
+    "Write a self-contained HTML report of an experiment's latest completed run (with --compare, beside another's)"
+  ))

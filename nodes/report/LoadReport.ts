@@ -28,9 +28,11 @@ import { checkArtifactColumns, contractDataPath, parquetColumns } from "../contr
 import { workspaceConnection } from "../duckdb/index.js"
 import { PATH_PATTERN } from "../sweep/SweepSpec.js"
 import { rankMetricOf, rankRows } from "./internal/rankMetric.js"
+import { loadMarkToMarket } from "./LoadMarkToMarket.js"
 import { NoCompletedRun, ReportDataError, ReportOutputMissing } from "./ReportError.js"
 import {
   type ReportArtifact,
+  type ReportComparison,
   ReportDiagnostic,
   ReportEquityPoint,
   type ReportInput,
@@ -223,6 +225,15 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
         detail: `expected one metrics row, found ${metricsRows.length}`
       })
     }
+    const markToMarket = withoutVariant || metricsRows[0] === undefined
+      ? []
+      : yield* loadMarkToMarket({
+        trades: manifests.trades,
+        equity: manifests.equity,
+        ohlcv: record.inputs.ohlcv ?? [],
+        initialCapital: metricsRows[0].initial_capital,
+        realised: equity
+      })
     const outputNames = Object.keys(manifests)
     const outputs: Record<string, string> = {}
     for (const name of outputNames) outputs[name] = manifests[name].artifactId
@@ -246,6 +257,7 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
       metrics: metricsRows[0],
       trades,
       equity,
+      ...(markToMarket === undefined ? {} : { markToMarket }),
       diagnostics,
       lineage,
       ...(sweep === undefined ? {} : { sweep })
@@ -253,10 +265,34 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
     return { input, runId: run.run.runId }
   })
 
-/** The report page of an experiment's latest completed run, and which run that was. */
-export const buildReport = (experimentIdOrPrefix: string) =>
-  Effect.map(loadReportInput(experimentIdOrPrefix), ({ input, runId }) => ({
+export interface BuildReportOptions {
+  /** Another experiment (id or unique prefix) whose curves and metrics the page shows beside. */
+  readonly compare?: string
+}
+
+/** What `--compare` adds to a report input: the other experiment's latest completed run. */
+export const loadComparison = (experimentIdOrPrefix: string) =>
+  Effect.map(loadReportInput(experimentIdOrPrefix), ({ input, runId }): ReportComparison => ({
     experimentId: input.experiment.experimentId,
+    name: input.experiment.name,
     runId,
-    html: renderReport(input)
+    metrics: input.metrics,
+    equity: input.equity,
+    ...(input.markToMarket === undefined ? {} : { markToMarket: input.markToMarket })
   }))
+
+/**
+ * The report page of an experiment's latest completed run, and which run that was; with
+ * `compare`, the other experiment's latest completed run too.
+ */
+export const buildReport = (experimentIdOrPrefix: string, options: BuildReportOptions = {}) =>
+  Effect.gen(function*() {
+    const { input, runId } = yield* loadReportInput(experimentIdOrPrefix)
+    const compare = options.compare === undefined ? undefined : yield* loadComparison(options.compare)
+    return {
+      experimentId: input.experiment.experimentId,
+      runId,
+      ...(compare === undefined ? {} : { compare: { experimentId: compare.experimentId, runId: compare.runId } }),
+      html: renderReport(compare === undefined ? input : { ...input, compare })
+    }
+  })

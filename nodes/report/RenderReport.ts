@@ -9,9 +9,11 @@
  * things the experiment's outputs determine; numbers go through fixed-decimal formatters and every
  * list is sorted by a total order.
  */
-import { escapeHtml } from "./Format.js"
-import { CHART_CSS, equityChart, returnsHistogram } from "./internal/charts.js"
+import { escapeHtml, formatPercent } from "./Format.js"
+import { CHART_CSS, type EquityCurve, equityChart, returnsHistogram } from "./internal/charts.js"
 import {
+  callersSection,
+  comparisonSection,
   definitionSection,
   diagnosticsSection,
   exitReasonsSection,
@@ -20,6 +22,7 @@ import {
   metricsSection,
   tradesSection
 } from "./internal/sections.js"
+import { maxDrawdownOf } from "./MarkToMarket.js"
 import {
   bestVariantSection,
   heatmapSection,
@@ -29,10 +32,23 @@ import {
   SWEEP_CSS,
   sweepOverview
 } from "./internal/sweepSections.js"
-import type { ReportInput, ReportSweep } from "./ReportData.js"
+import type { ReportInput } from "./ReportData.js"
 
 export { MAX_PLOT_POINTS } from "./internal/charts.js"
-export { type DiagnosticSummary, diagnosticSummary, type ExitReasonStats, exitReasonStats } from "./internal/sections.js"
+export { type EquityCurve, equityChart } from "./internal/charts.js"
+export { type TimeTickLabel, timeTickLabels, timeTicks } from "./internal/axes.js"
+export {
+  bestAndWorst,
+  callerStats,
+  type CallerStats,
+  type DiagnosticSummary,
+  diagnosticSummary,
+  type ExitReasonStats,
+  exitReasonStats,
+  MAX_CALLERS,
+  syntheticNote,
+  TRADES_SHOWN
+} from "./internal/sections.js"
 export {
   aggregationName,
   type HeatmapAxis,
@@ -99,27 +115,81 @@ footer { margin-top: 32px; color: #8a929b; font-size: 12px; }
 @media print { body { background: #fff; } main { padding: 0; } }
 ${CHART_CSS}`
 
-/** The single experiment's sections (a sweep's best variant's, under their own heading). */
-const experimentSections = (input: ReportInput): Array<string> => {
-  const initialCapital = input.metrics?.initial_capital
-  return [
-    metricsSection(input.metrics),
-    `<section><h2>Equity curve and drawdown</h2>${equityChart(input.equity, initialCapital)}</section>`,
-    `<section><h2>Distribution of trade returns</h2>${returnsHistogram(input.trades.map((t) => t.return))}</section>`,
-    exitReasonsSection(input.trades),
-    tradesSection(input.trades),
-    diagnosticsSection(input.diagnostics)
-  ]
+/**
+ * A section of the page: a pure function of the report input giving its HTML (an empty string
+ * leaves it out). The page is these lists in order; a new section is one more entry.
+ */
+export type ReportSection = (input: ReportInput) => string
+
+/** The equity curves drawn: mark-to-market and realised, the compared experiment's after. */
+export const equityCurves = (input: ReportInput): Array<EquityCurve> => {
+  const compare = input.compare
+  const prefix = (who: "A" | "B") => (compare === undefined ? "" : `${who}: `)
+  const curves: Array<EquityCurve> = []
+  const add = (
+    who: "A" | "B",
+    markToMarket: ReportInput["markToMarket"],
+    realised: ReportInput["equity"]
+  ) => {
+    const experiment = who === "A" ? 0 : 1
+    if (markToMarket !== undefined) {
+      curves.push({ label: `${prefix(who)}mark-to-market`, experiment, kind: "mark-to-market", points: markToMarket })
+    }
+    curves.push({ label: `${prefix(who)}realised (fills only)`, experiment, kind: "realised", points: realised })
+  }
+  add("A", input.markToMarket, input.equity)
+  if (compare !== undefined) add("B", compare.markToMarket, compare.equity)
+  return curves
 }
 
-const sweepSections = (input: ReportInput, sweep: ReportSweep): Array<string> => [
-  sweepOverview(sweep),
-  leaderboardSection(sweep),
-  heatmapSection(sweep),
-  sharpeSection(sweep),
-  bestVariantSection(sweep),
-  ...(sweep.best === undefined ? [] : experimentSections(input))
+/** Max drawdown of each curve, in one line under the chart, and what mark-to-market means. */
+const drawdownNote = (curves: ReadonlyArray<EquityCurve>): string => {
+  const drawn = curves.filter((c) => c.points.length > 0)
+  const definition = drawn.some((c) => c.kind === "mark-to-market")
+    ? " Mark-to-market: realised equity plus each open position's remaining quantity × its mint's candle close, minus its remaining cost (no exit fee or slippage charged before a sale)."
+    : ""
+  return `<p class="note">Max drawdown: ${
+    drawn.map((c) => `${escapeHtml(c.label)} ${formatPercent(maxDrawdownOf(c.points), 2)}`).join(" · ")
+  }.${definition}</p>`
+}
+
+export const equitySection: ReportSection = (input) => {
+  const curves = equityCurves(input)
+  const missing = input.markToMarket === undefined && input.equity.length > 0
+    ? `<p class="note">No mark-to-market curve: the run's fills or input candles could not be found; the realised curve is shown alone.</p>`
+    : ""
+  const note = curves.some((c) => c.points.length > 0) ? drawdownNote(curves) : ""
+  return `<section><h2>Equity curve and drawdown</h2>${equityChart(curves, input.metrics?.initial_capital)}${note}${missing}</section>`
+}
+
+/** The single experiment's sections (a sweep's best variant's, under their own heading). */
+export const EXPERIMENT_SECTIONS: ReadonlyArray<ReportSection> = [
+  (input) => metricsSection(input.metrics),
+  comparisonSection,
+  equitySection,
+  (input) => `<section><h2>Distribution of trade returns</h2>${returnsHistogram(input.trades.map((t) => t.return))}</section>`,
+  (input) => callersSection(input.trades),
+  (input) => exitReasonsSection(input.trades),
+  (input) => tradesSection(input.trades),
+  (input) => diagnosticsSection(input.diagnostics)
 ]
+
+/** A sweep's own sections, before its best variant's `EXPERIMENT_SECTIONS`. */
+export const SWEEP_SECTIONS: ReadonlyArray<ReportSection> = [
+  (input) => (input.sweep === undefined ? "" : sweepOverview(input.sweep)),
+  (input) => (input.sweep === undefined ? "" : leaderboardSection(input.sweep)),
+  (input) => (input.sweep === undefined ? "" : heatmapSection(input.sweep)),
+  (input) => (input.sweep === undefined ? "" : sharpeSection(input.sweep)),
+  (input) => (input.sweep === undefined ? "" : bestVariantSection(input.sweep))
+]
+
+const render = (sections: ReadonlyArray<ReportSection>, input: ReportInput): Array<string> =>
+  sections.map((section) => section(input)).filter((html) => html !== "")
+
+const bodySections = (input: ReportInput): Array<string> =>
+  input.sweep === undefined
+    ? render(EXPERIMENT_SECTIONS, input)
+    : [...render(SWEEP_SECTIONS, input), ...(input.sweep.best === undefined ? [] : render(EXPERIMENT_SECTIONS, input))]
 
 /** The report page for one experiment's outputs. */
 export const renderReport = (input: ReportInput): string => {
@@ -127,7 +197,7 @@ export const renderReport = (input: ReportInput): string => {
   const body = [
     headerSection(input),
     definitionSection(input),
-    ...(sweep === undefined ? experimentSections(input) : sweepSections(input, sweep)),
+    ...bodySections(input),
     lineageSection(input),
     `<footer>pipeline report · ${escapeHtml(input.experiment.experimentId)} · all times UTC</footer>`
   ].join("\n")

@@ -5,6 +5,7 @@
  */
 import { Schema } from "effect"
 import type { RankMetric } from "../sweep/SweepSpec.js"
+import type { MarkToMarketPoint } from "./MarkToMarket.js"
 
 const Finite = Schema.Number.pipe(Schema.finite())
 const NullableFinite = Schema.NullOr(Finite)
@@ -128,6 +129,18 @@ export interface ReportSweep {
   readonly best: string | undefined
 }
 
+/** Another experiment shown beside the report's own (`pipeline report A --compare B`). */
+export interface ReportComparison {
+  readonly experimentId: string
+  readonly name: string
+  readonly runId: string
+  readonly metrics: ReportMetrics | undefined
+  /** Its realised curve, in curve order. */
+  readonly equity: ReadonlyArray<ReportEquityPoint>
+  /** Its mark-to-market curve; undefined when it could not be computed. */
+  readonly markToMarket?: ReadonlyArray<MarkToMarketPoint>
+}
+
 export interface ReportInput {
   readonly experiment: {
     readonly experimentId: string
@@ -147,8 +160,16 @@ export interface ReportInput {
   readonly trades: ReadonlyArray<ReportTrade>
   /** In curve order (ts, seq). */
   readonly equity: ReadonlyArray<ReportEquityPoint>
+  /**
+   * The mark-to-market curve (`MarkToMarket.ts`), computed when the report is loaded from the
+   * trades, fills and input candles; undefined when it could not be (the chart then shows the
+   * realised curve alone).
+   */
+  readonly markToMarket?: ReadonlyArray<MarkToMarketPoint>
   readonly diagnostics: ReadonlyArray<ReportDiagnostic>
   readonly lineage: ReportLineage
   /** Present for a sweep experiment only. */
   readonly sweep?: ReportSweep
+  /** Present when another experiment is compared with this one. */
+  readonly compare?: ReportComparison
 }

@@ -6,7 +6,9 @@
  */
 export * from "./Downsample.js"
 export * from "./Format.js"
+export * from "./LoadMarkToMarket.js"
 export * from "./LoadReport.js"
+export * from "./MarkToMarket.js"
 export * from "./RenderReport.js"
 export * from "./ReportData.js"
 export * from "./ReportError.js"

@@ -34,17 +34,19 @@ describe("renderReport: content", () => {
 
   it("draws the equity curve over the drawdown, and the return histogram, as inline SVG", () => {
     expect(count(html, `<svg class="chart"`)).toBe(2)
-    expect(html).toMatch(/<path class="equity" d="M[0-9.]+,[0-9.]+(H[0-9.]+V[0-9.]+)+H[0-9.]+"\/>/)
+    expect(html).toMatch(/<path class="equity realised" d="M[0-9.]+,[0-9.]+(H[0-9.]+V[0-9.]+)+H[0-9.]+"\/>/)
     expect(html).toMatch(/<path class="dd" d="M[^"]+Z"\/>/)
-    // one step per point after the first: 8 equity points
-    const equityPath = /<path class="equity" d="([^"]+)"/.exec(html)![1]
+    // one step per point after the first: 8 realised points (the fixture has no mark-to-market curve)
+    const equityPath = /<path class="equity realised" d="([^"]+)"/.exec(html)![1]
     expect(count(equityPath, "V")).toBe(7)
+    expect(html).toContain("No mark-to-market curve")
     // returns +50%, −25%, +10%, −5% fall into four bins (width 5%): two red, two green
     expect(count(html, `<rect class="bar-neg"`)).toBe(2)
     expect(count(html, `<rect class="bar-pos"`)).toBe(2)
     expect(html).toContain(">mean +7.50%</text>")
     // shared time axis labelled in UTC, equity ticks around 1,000
-    expect(html).toContain(">01-01 01:00</text>")
+    expect(html).toContain(">01:00</text>")
+    expect(html).toContain(`class="tick-context" text-anchor="start">1 Jan 2024</text>`)
     expect(html).toContain(">1,000</text>")
   })
 

@@ -118,12 +118,53 @@ const TIME_STEPS: ReadonlyArray<number> = [
   364 * DAY
 ]
 
+/** A time tick's label: the tick itself, and under it the date (or year) when it changes. */
+export interface TimeTickLabel {
+  /** `HH:MM` for steps below a day, `D Mon` from a day on. */
+  readonly main: string
+  /**
+   * Below a day: `D Mon` on the first tick and where the UTC date changes (`D Mon YYYY` on the
+   * first tick and where the year changes); from a day on: `YYYY` on the first tick and where the
+   * year changes. Undefined elsewhere.
+   */
+  readonly context: string | undefined
+}
+
 export interface TimeTicks {
   readonly step: number
   /** Tick times (epoch ms), multiples of the step from the Unix epoch (UTC-aligned). */
   readonly ticks: ReadonlyArray<number>
-  /** A label for a tick: `MM-DD HH:MM` below a day, `YYYY-MM-DD` from a day on. */
-  readonly label: (ms: number) => string
+  /** One label per tick. */
+  readonly labels: ReadonlyArray<TimeTickLabel>
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const
+
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n))
+
+/**
+ * Labels for UTC time ticks `step` apart, readable without a legend (`12:00` under `2 Jan 2024`,
+ * then `00:00` under `3 Jan`, …): the context line appears only where it changes. Uses no locale.
+ */
+export const timeTickLabels = (ticks: ReadonlyArray<number>, step: number): Array<TimeTickLabel> => {
+  let previousDay = ""
+  let previousYear = -1
+  return ticks.map((ms) => {
+    const date = new Date(ms)
+    const year = date.getUTCFullYear()
+    const day = `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`
+    const newYear = year !== previousYear
+    const newDay = day !== previousDay || newYear
+    previousYear = year
+    previousDay = day
+    if (step < DAY) {
+      return {
+        main: `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}`,
+        context: newDay ? (newYear ? `${day} ${year}` : day) : undefined
+      }
+    }
+    return { main: day, context: newYear ? String(year) : undefined }
+  })
 }
 
 /** At most about `target` UTC-aligned ticks inside [min, max] (epoch ms). */
@@ -132,8 +173,5 @@ export const timeTicks = (min: number, max: number, target: number): TimeTicks =
   const step = TIME_STEPS.find((s) => span / s <= target) ?? Math.ceil(span / target / DAY) * DAY
   const ticks: Array<number> = []
   for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push(t)
-  const label = step < DAY
-    ? (ms: number) => new Date(ms).toISOString().slice(5, 16).replace("T", " ")
-    : (ms: number) => new Date(ms).toISOString().slice(0, 10)
-  return { step, ticks, label }
+  return { step, ticks, labels: timeTickLabels(ticks, step) }
 }

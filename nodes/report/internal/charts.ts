@@ -5,7 +5,6 @@
  */
 import { downsample } from "../Downsample.js"
 import { coord, escapeHtml, formatFixed, formatSignedPercent } from "../Format.js"
-import type { ReportEquityPoint } from "../ReportData.js"
 import { decimalsOf, linearScale, niceStep, niceTicks, paddedTicks, timeTicks } from "./axes.js"
 
 /** The equity curve is plotted from at most this many points (extremes kept). */
@@ -39,7 +38,20 @@ svg.chart .baseline { stroke: #8a929b; stroke-width: 1; stroke-dasharray: 4 3; }
 svg.chart .tick { fill: #4a5561; }
 svg.chart .title { fill: #1f2933; font-weight: 600; }
 svg.chart .equity { fill: none; stroke: #1f6feb; stroke-width: 1.6; }
+svg.chart .equity.realised { stroke: #0a3069; stroke-width: 1.2; stroke-dasharray: 5 3; }
+svg.chart .equity.b { stroke: #bc4c00; }
+svg.chart .equity.b.realised { stroke: #7d2e00; }
 svg.chart .dd { fill: rgba(207, 34, 46, 0.22); stroke: #cf222e; stroke-width: 1; }
+svg.chart .dd-line { fill: none; stroke: #0a3069; stroke-width: 1; stroke-dasharray: 5 3; }
+svg.chart .dd-line.b { stroke: #bc4c00; stroke-dasharray: none; }
+svg.chart .dd-line.b.realised { stroke: #7d2e00; stroke-dasharray: 5 3; }
+svg.chart .tick-context { fill: #1f2933; font-weight: 600; }
+.legend { margin: 2px 0 4px; font-size: 12.5px; color: #4a5561; }
+.legend-item { margin-right: 18px; white-space: nowrap; }
+.swatch { display: inline-block; width: 22px; height: 0; border-top: 2px solid #1f6feb; vertical-align: middle; margin-right: 6px; }
+.swatch.realised { border-top: 2px dashed #0a3069; }
+.swatch.b { border-top-color: #bc4c00; }
+.swatch.b.realised { border-top-color: #7d2e00; }
 svg.chart .bar-pos { fill: #2da44e; }
 svg.chart .bar-neg { fill: #cf222e; }
 svg.chart .mean { stroke: #1f2933; stroke-width: 1.2; stroke-dasharray: 5 3; }
@@ -53,15 +65,41 @@ export const placeholder = (height: number, label: string, message: string): str
 export const anchorFor = (x: number, left: number, right: number): string =>
   x - left < 40 ? "start" : right - x < 40 ? "end" : "middle"
 
+/** One line of the equity chart. */
+export interface EquityCurve {
+  /** Shown in the legend. */
+  readonly label: string
+  /** 0: the experiment's, 1: the compared experiment's (its colour). */
+  readonly experiment: 0 | 1
+  /** Mark-to-market (solid, its drawdown filled when it is the first curve) or realised (dashed). */
+  readonly kind: "mark-to-market" | "realised"
+  /** In time order. */
+  readonly points: ReadonlyArray<{ readonly ts: number; readonly equity: number; readonly drawdown: number }>
+}
+
+/** The classes that tell a curve's colour and style apart: `b` (compared experiment), `realised`. */
+const variantClasses = (curve: EquityCurve): string =>
+  [curve.experiment === 1 ? "b" : "", curve.kind === "realised" ? "realised" : ""].filter((c) => c !== "").join(" ")
+
+const withVariant = (base: string, curve: EquityCurve): string => {
+  const variant = variantClasses(curve)
+  return variant === "" ? base : `${base} ${variant}`
+}
+
+const curveClass = (curve: EquityCurve): string => withVariant("equity", curve)
+
 /**
- * The equity curve (step line: equity changes only at fills) with the drawdown underneath, on one
- * time axis. `initialCapital` draws a dashed baseline. Curves longer than `MAX_PLOT_POINTS` are
- * downsampled, keeping the extremes of equity and drawdown.
+ * The equity curves (step lines: the value holds until the next point) over their drawdowns, on
+ * one time axis with two-line date ticks. `initialCapital` draws a dashed baseline. The first
+ * curve's drawdown is filled, the others' are lines. Curves longer than `MAX_PLOT_POINTS` are
+ * downsampled, keeping the extremes of equity and drawdown; the legend (HTML, under the chart)
+ * names each curve and says when it was thinned.
  */
-export const equityChart = (points: ReadonlyArray<ReportEquityPoint>, initialCapital: number | undefined): string => {
+export const equityChart = (curves: ReadonlyArray<EquityCurve>, initialCapital: number | undefined): string => {
   const label = "Equity curve and drawdown"
-  if (points.length === 0) return placeholder(120, label, "No fills: the equity curve is empty.")
-  const plotted = downsample(points, MAX_PLOT_POINTS, [(p) => p.equity, (p) => p.drawdown])
+  const drawn = curves.filter((curve) => curve.points.length > 0)
+  if (drawn.length === 0) return placeholder(120, label, "No fills: the equity curve is empty.")
+  const plotted = drawn.map((curve) => downsample(curve.points, MAX_PLOT_POINTS, [(p) => p.equity, (p) => p.drawdown]))
 
   const left = 84
   const right = WIDTH - 24
@@ -69,11 +107,23 @@ export const equityChart = (points: ReadonlyArray<ReportEquityPoint>, initialCap
   const equityBottom = 300
   const ddTop = 336
   const ddBottom = 466
-  const height = 512
+  const height = 526
 
-  // Time axis, shared by both panels.
-  let t0 = points[0].ts
-  let t1 = points[points.length - 1].ts
+  // Time axis, shared by both panels and every curve.
+  let t0 = Number.POSITIVE_INFINITY
+  let t1 = Number.NEGATIVE_INFINITY
+  let low = Number.POSITIVE_INFINITY
+  let high = Number.NEGATIVE_INFINITY
+  let deepest = 0
+  for (const curve of drawn) {
+    t0 = Math.min(t0, curve.points[0].ts)
+    t1 = Math.max(t1, curve.points[curve.points.length - 1].ts)
+    for (const p of curve.points) {
+      if (p.equity < low) low = p.equity
+      if (p.equity > high) high = p.equity
+      if (p.drawdown > deepest) deepest = p.drawdown
+    }
+  }
   if (t1 === t0) {
     t0 -= 30 * 60_000
     t1 += 30 * 60_000
@@ -82,12 +132,6 @@ export const equityChart = (points: ReadonlyArray<ReportEquityPoint>, initialCap
   const time = timeTicks(t0, t1, 8)
 
   // Equity panel.
-  let low = Number.POSITIVE_INFINITY
-  let high = Number.NEGATIVE_INFINITY
-  for (const p of points) {
-    if (p.equity < low) low = p.equity
-    if (p.equity > high) high = p.equity
-  }
   if (initialCapital !== undefined) {
     low = Math.min(low, initialCapital)
     high = Math.max(high, initialCapital)
@@ -96,8 +140,6 @@ export const equityChart = (points: ReadonlyArray<ReportEquityPoint>, initialCap
   const y = linearScale([equityTicks.min, equityTicks.max], [equityBottom, equityTop])
 
   // Drawdown panel: 0 at the top, the deepest drawdown (rounded up) at the bottom.
-  let deepest = 0
-  for (const p of points) if (p.drawdown > deepest) deepest = p.drawdown
   const ddTicks = niceTicks(0, deepest > 0 ? deepest : 0.01, 3)
   const yd = linearScale([0, ddTicks.max], [ddTop, ddBottom])
 
@@ -121,40 +163,54 @@ export const equityChart = (points: ReadonlyArray<ReportEquityPoint>, initialCap
     parts.push(line(left, y.map(initialCapital), right, y.map(initialCapital), "baseline"))
   }
 
-  // Equity: a step line through the plotted points.
-  const path: Array<string> = [`M${coord(x.map(plotted[0].ts))},${coord(y.map(plotted[0].equity))}`]
-  for (let i = 1; i < plotted.length; i++) {
-    path.push(`H${coord(x.map(plotted[i].ts))}V${coord(y.map(plotted[i].equity))}`)
+  // Drawdowns first (under the equity lines of the other panel, never over each other's fill).
+  plotted.forEach((points, c) => {
+    const area: Array<string> = [`M${coord(x.map(points[0].ts))},${coord(c === 0 ? ddTop : yd.map(points[0].drawdown))}`]
+    for (const p of points) area.push(`H${coord(x.map(p.ts))}V${coord(yd.map(p.drawdown))}`)
+    const end = x.map(drawn[c].points[drawn[c].points.length - 1].ts)
+    if (c === 0) {
+      area.push(`H${coord(Math.max(end, x.map(t1)))}V${coord(ddTop)}Z`)
+      parts.push(`<path class="dd" d="${area.join("")}"/>`)
+    } else {
+      area.push(`H${coord(x.map(t1))}`)
+      parts.push(`<path class="${withVariant("dd-line", drawn[c])}" d="${area.join("")}"/>`)
+    }
+  })
+
+  // Equity: a step line per curve, the first drawn last (on top).
+  for (let c = plotted.length - 1; c >= 0; c--) {
+    const points = plotted[c]
+    const path: Array<string> = [`M${coord(x.map(points[0].ts))},${coord(y.map(points[0].equity))}`]
+    for (let i = 1; i < points.length; i++) path.push(`H${coord(x.map(points[i].ts))}V${coord(y.map(points[i].equity))}`)
+    path.push(`H${coord(right)}`)
+    parts.push(`<path class="${curveClass(drawn[c])}" d="${path.join("")}"/>`)
   }
-  path.push(`H${coord(right)}`)
-  parts.push(`<path class="equity" d="${path.join("")}"/>`)
 
-  // Drawdown: a filled step area hanging from 0.
-  const area: Array<string> = [`M${coord(x.map(plotted[0].ts))},${coord(ddTop)}`]
-  for (const p of plotted) area.push(`H${coord(x.map(p.ts))}V${coord(yd.map(p.drawdown))}`)
-  area.push(`H${coord(right)}V${coord(ddTop)}Z`)
-  parts.push(`<path class="dd" d="${area.join("")}"/>`)
-
-  // Axes and labels.
+  // Axes and labels: each tick's time, and under it the date where it changes.
   parts.push(line(left, equityTop, left, equityBottom, "axis"))
   parts.push(line(left, equityBottom, right, equityBottom, "axis"))
   parts.push(line(left, ddTop, left, ddBottom, "axis"))
   parts.push(line(left, ddBottom, right, ddBottom, "axis"))
-  for (const t of time.ticks) {
+  time.ticks.forEach((t, i) => {
     const xt = x.map(t)
+    const anchor = `text-anchor="${anchorFor(xt, left, right)}"`
     parts.push(line(xt, ddBottom, xt, ddBottom + 5, "axis"))
-    parts.push(text(xt, ddBottom + 19, time.label(t), `class="tick" text-anchor="${anchorFor(xt, left, right)}"`))
-  }
+    parts.push(text(xt, ddBottom + 19, time.labels[i].main, `class="tick" ${anchor}`))
+    const context = time.labels[i].context
+    if (context !== undefined) parts.push(text(xt, ddBottom + 34, context, `class="tick-context" ${anchor}`))
+  })
   parts.push(text(left, equityTop - 10, "Equity (quote currency)", `class="title"`))
   parts.push(text(left, ddTop - 10, "Drawdown from running peak", `class="title"`))
-  parts.push(text(right, ddBottom + 40, "time (UTC)", `class="tick" text-anchor="end"`))
-  if (plotted.length < points.length) {
-    parts.push(
-      text(right, equityTop - 10, `${plotted.length} of ${points.length} points plotted (extremes kept)`, `class="note" text-anchor="end"`)
-    )
-  }
+  parts.push(text(right, ddBottom + 54, "time (UTC)", `class="tick" text-anchor="end"`))
   parts.push("</svg>")
-  return parts.join("")
+
+  const legend = drawn.map((curve, c) => {
+    const thinned = plotted[c].length < curve.points.length
+      ? ` <span class="muted">(${plotted[c].length} of ${curve.points.length} points plotted, extremes kept)</span>`
+      : ""
+    return `<span class="legend-item"><span class="${withVariant("swatch", curve)}"></span>${escapeHtml(curve.label)}${thinned}</span>`
+  })
+  return `${parts.join("")}<p class="legend">${legend.join("")}</p>`
 }
 
 export interface HistogramBin {

@@ -62,6 +62,29 @@ const dateRangeOf = (definition: unknown): string | undefined => {
   return typeof from === "string" && typeof to === "string" ? `${from} → ${to}` : undefined
 }
 
+/** The `inputs.synthetic` block of a recorded definition, when the inputs are generated. */
+export const syntheticInputsOf = (
+  definition: unknown
+): { readonly tokens: unknown; readonly days: unknown; readonly seed: unknown } | undefined => {
+  if (definition === null || typeof definition !== "object" || !("inputs" in definition)) return undefined
+  const inputs = definition.inputs
+  if (inputs === null || typeof inputs !== "object" || !("synthetic" in inputs)) return undefined
+  const synthetic = inputs.synthetic
+  if (synthetic === null || typeof synthetic !== "object") return undefined
+  const field = (name: string): unknown => (name in synthetic ? (synthetic as Record<string, unknown>)[name] : undefined)
+  return { tokens: field("tokens"), days: field("days"), seed: field("seed") }
+}
+
+/** One line saying the inputs are generated (empty when the definition names catalog inputs). */
+export const syntheticNote = (definition: unknown): string => {
+  const synthetic = syntheticInputsOf(definition)
+  if (synthetic === undefined) return ""
+  const show = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? String(value) : NO_VALUE)
+  return `<p class="note synthetic">Synthetic inputs: these results come from the seeded market generator (${
+    escapeHtml(`${show(synthetic.tokens)} tokens × ${show(synthetic.days)} days, seed ${show(synthetic.seed)}`)
+  }), not from market data.</p>`
+}
+
 export const headerSection = (input: ReportInput): string => {
   const { experiment } = input
   const facts: Array<readonly [string, string]> = [
@@ -79,7 +102,10 @@ export const headerSection = (input: ReportInput): string => {
     const git = p.gitCommit === null ? "unknown" : `${p.gitCommit.slice(0, 12)}${p.gitDirty ? " (dirty)" : ""}`
     facts.push(["Engine", `${p.engineVersion}, DuckDB ${p.duckdbVersion}, git ${git}`])
   }
-  return `<header><h1>${escapeHtml(experiment.name)}</h1><dl class="facts">${
+  if (input.compare !== undefined) {
+    facts.push(["Compared with", `${input.compare.experimentId} (${input.compare.name}, run ${input.compare.runId})`])
+  }
+  return `<header><h1>${escapeHtml(experiment.name)}</h1>${syntheticNote(experiment.definition)}<dl class="facts">${
     facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("")
   }</dl></header>`
 }
@@ -137,6 +163,127 @@ export const metricsSection = (metrics: ReportMetrics | undefined): string => {
   const body = rows.map(([name, value, note, sign]) => `${cell(name, "mono")}${numCell(value, sign)}${cell(note, "muted")}`)
   return `<section><h2>Metrics</h2><div class="cards">${cardHtml}</div>${
     table([["metric", "text"], ["value", "num"], ["", "text"]], body, "metrics")
+  }</section>`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparison
+
+/** The metrics compared side by side: name, how to print a value, how to print a difference. */
+const COMPARED: ReadonlyArray<
+  readonly [keyof ReportMetrics, (x: number | null) => string, (x: number | null) => string]
+> = [
+  ["trades", formatInt, (x) => signed(formatInt(x), x)],
+  ["win_rate", (x) => formatPercent(x, 2), (x) => signed(formatFixed(x === null ? null : x * 100, 2), x, " pp")],
+  ["mean_return", (x) => formatSignedPercent(x, 2), (x) => signed(formatFixed(x === null ? null : x * 100, 2), x, " pp")],
+  ["median_return", (x) => formatSignedPercent(x, 2), (x) => signed(formatFixed(x === null ? null : x * 100, 2), x, " pp")],
+  ["total_net_pnl", (x) => signedMoney(x), (x) => signedMoney(x)],
+  ["profit_factor", (x) => formatFixed(x, 3), (x) => signed(formatFixed(x, 3), x)],
+  ["expectancy", (x) => signedMoney(x), (x) => signedMoney(x)],
+  ["max_drawdown", (x) => formatPercent(x, 2), (x) => signed(formatFixed(x === null ? null : x * 100, 2), x, " pp")],
+  ["sharpe", (x) => formatFixed(x, 3), (x) => signed(formatFixed(x, 3), x)],
+  ["sortino", (x) => formatFixed(x, 3), (x) => signed(formatFixed(x, 3), x)],
+  ["mean_hold_candles", (x) => formatFixed(x, 1), (x) => signed(formatFixed(x, 1), x)],
+  ["final_equity", (x) => money(x), (x) => signedMoney(x)]
+]
+
+const signed = (text: string, x: number | null, unit = ""): string =>
+  text === NO_VALUE ? text : `${typeof x === "number" && x > 0 && /[1-9]/.test(text) ? "+" : ""}${text}${unit}`
+
+/** The metrics of this experiment (A) and the compared one (B) side by side, with B − A. */
+export const comparisonSection = (input: ReportInput): string => {
+  const compare = input.compare
+  if (compare === undefined) return ""
+  const a = input.metrics
+  const b = compare.metrics
+  const rows = COMPARED.map(([name, show, showDelta]) => {
+    const va = a === undefined ? null : a[name]
+    const vb = b === undefined ? null : b[name]
+    const delta = va === null || vb === null ? null : vb - va
+    return `${cell(name, "mono")}${numCell(show(va))}${numCell(show(vb))}${numCell(showDelta(delta))}`
+  })
+  return `<section><h2>Compared with ${escapeHtml(compare.name)}</h2><p class="note">A: ${
+    escapeHtml(input.experiment.experimentId)
+  } · B: ${escapeHtml(compare.experimentId)} (run ${escapeHtml(compare.runId)}). The equity chart overlays both.</p>${
+    table([["metric", "text"], ["A", "num"], ["B", "num"], ["B − A", "num"]], rows, "metrics compare")
+  }</section>`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callers
+
+export interface CallerStats {
+  /** The caller, or null for alerts without one (or the folded rest, see `others`). */
+  readonly caller: string | null
+  readonly trades: number
+  readonly wins: number
+  readonly netPnl: number
+  readonly meanReturn: number
+  /** Set on the row that folds every caller past `MAX_CALLERS`: how many it holds. */
+  readonly others?: number
+}
+
+/** Callers listed one per row; the rest share one row, so the rows always add up to the totals. */
+export const MAX_CALLERS = 20
+
+/**
+ * Trades, wins, net pnl and mean return per caller (sums in the trades' output order), sorted by
+ * net pnl (desc), then trades (desc), then caller (no caller last); callers past `MAX_CALLERS`
+ * folded into one last row.
+ */
+export const callerStats = (trades: ReadonlyArray<ReportTrade>): Array<CallerStats> => {
+  const groups = new Map<string | null, { trades: number; wins: number; pnl: number; returns: number }>()
+  for (const t of trades) {
+    const g = groups.get(t.caller) ?? { trades: 0, wins: 0, pnl: 0, returns: 0 }
+    g.trades++
+    if (t.net_pnl > 0) g.wins++
+    g.pnl += t.net_pnl
+    g.returns += t.return
+    groups.set(t.caller, g)
+  }
+  const rows = [...groups.entries()]
+    .map(([caller, g]) => ({ caller, trades: g.trades, wins: g.wins, netPnl: g.pnl, returns: g.returns }))
+    .sort((a, b) =>
+      b.netPnl - a.netPnl || b.trades - a.trades ||
+      (a.caller === null ? (b.caller === null ? 0 : 1) : b.caller === null ? -1 : compareStrings(a.caller, b.caller))
+    )
+  const shown = rows.length > MAX_CALLERS ? rows.slice(0, MAX_CALLERS - 1) : rows
+  const result: Array<CallerStats> = shown.map((r) => ({
+    caller: r.caller,
+    trades: r.trades,
+    wins: r.wins,
+    netPnl: r.netPnl,
+    meanReturn: r.returns / r.trades
+  }))
+  if (shown.length < rows.length) {
+    const rest = rows.slice(shown.length)
+    let n = 0
+    let wins = 0
+    let pnl = 0
+    let returns = 0
+    for (const r of rest) {
+      n += r.trades
+      wins += r.wins
+      pnl += r.netPnl
+      returns += r.returns
+    }
+    result.push({ caller: null, trades: n, wins, netPnl: pnl, meanReturn: returns / n, others: rest.length })
+  }
+  return result
+}
+
+export const callersSection = (trades: ReadonlyArray<ReportTrade>): string => {
+  if (trades.length === 0) return ""
+  const stats = callerStats(trades)
+  const rows = stats.map((s) =>
+    `${cell(s.others !== undefined ? `${formatInt(s.others)} other callers` : s.caller ?? "(no caller)", "clip")}${
+      numCell(formatInt(s.trades))
+    }${numCell(formatPercent(s.wins / s.trades, 1))}${numCell(formatSignedPercent(s.meanReturn, 2), s.meanReturn)}${
+      numCell(signedMoney(s.netPnl), s.netPnl)
+    }`
+  )
+  return `<section><h2>By caller</h2><p class="note">Who raised the alerts behind the trades (the alerts' caller column), best net pnl first.</p>${
+    table([["caller", "text"], ["trades", "num"], ["win rate", "num"], ["mean return", "num"], ["net pnl", "num"]], rows, "callers")
   }</section>`
 }
 
@@ -201,7 +348,6 @@ export const exitReasonsSection = (trades: ReadonlyArray<ReportTrade>): string =
 // Best and worst trades
 
 const byReturnDesc = (a: ReportTrade, b: ReportTrade) => b.return - a.return || compareStrings(a.trade_id, b.trade_id)
-const byReturnAsc = (a: ReportTrade, b: ReportTrade) => a.return - b.return || compareStrings(a.trade_id, b.trade_id)
 
 const tradeTable = (trades: ReadonlyArray<ReportTrade>): string =>
   table(
@@ -230,11 +376,29 @@ const tradeTable = (trades: ReadonlyArray<ReportTrade>): string =>
 
 export const TRADES_SHOWN = 8
 
+/**
+ * The best trades (return desc, then trade id) and the worst (return asc, then trade id), at most
+ * `TRADES_SHOWN` each, never sharing a trade: with fewer than 2 × `TRADES_SHOWN` trades the best
+ * table takes the better half (rounded up) and the worst table the rest.
+ */
+export const bestAndWorst = (
+  trades: ReadonlyArray<ReportTrade>
+): { readonly best: Array<ReportTrade>; readonly worst: Array<ReportTrade> } => {
+  const ranked = [...trades].sort(byReturnDesc)
+  const best = ranked.slice(0, Math.min(TRADES_SHOWN, Math.ceil(ranked.length / 2)))
+  const worst = ranked.slice(best.length).reverse().slice(0, TRADES_SHOWN)
+  return { best, worst }
+}
+
 export const tradesSection = (trades: ReadonlyArray<ReportTrade>): string => {
   if (trades.length === 0) return ""
-  const best = [...trades].sort(byReturnDesc).slice(0, TRADES_SHOWN)
-  const worst = [...trades].sort(byReturnAsc).slice(0, TRADES_SHOWN)
-  return `<section><h2>Best trades</h2>${tradeTable(best)}<h2>Worst trades</h2>${tradeTable(worst)}</section>`
+  const { best, worst } = bestAndWorst(trades)
+  const note = best.length + worst.length === trades.length
+    ? `<p class="note">All ${formatInt(trades.length)} trade${trades.length === 1 ? "" : "s"} shown, each once.</p>`
+    : ""
+  return `<section><h2>Best trades</h2>${note}${tradeTable(best)}${
+    worst.length === 0 ? "" : `<h2>Worst trades</h2>${tradeTable(worst)}`
+  }</section>`
 }
 
 // ---------------------------------------------------------------------------------------------
