@@ -33,6 +33,8 @@ export interface ActionBackend {
   /** First writer wins. */
   readonly writeGroup: (key: Digest, text: string) => Effect.Effect<void, StoreIOError>
   readonly readGroups: Effect.Effect<ReadonlyArray<RawRecord>, StoreIOError>
+  /** Only the groups listing one of `keys` among their members, when the backend can select them. */
+  readonly readGroupsHaving?: (keys: ReadonlyArray<Digest>) => Effect.Effect<ReadonlyArray<RawRecord>, StoreIOError>
 }
 
 export const fileSystemBackend = (layout: StoreLayout): ActionBackend => {
@@ -207,7 +209,8 @@ export const make = (
       const wanted = new Set(keys)
       const found = new Map<Digest, GroupEntry>()
       if (wanted.size === 0) return found
-      for (const raw of yield* backend.readGroups) {
+      const groups = backend.readGroupsHaving === undefined ? backend.readGroups : backend.readGroupsHaving([...wanted])
+      for (const raw of yield* groups) {
         const decoded = yield* Effect.option(Schema.decode(groupJson)(raw.text))
         if (decoded._tag === "None") continue
         const group = decoded.value

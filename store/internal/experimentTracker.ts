@@ -25,7 +25,7 @@ import {
   type TransitionFn,
   type UnreadableRun
 } from "../ExperimentTracker.js"
-import { ExperimentNotFound, IllegalTransition, RecordDecodeError } from "../StoreError.js"
+import { ExperimentNotFound, IllegalTransition, RecordDecodeError, type StoreIOError } from "../StoreError.js"
 import type { RecordFiles } from "./trackerFiles.js"
 
 const LEGAL: Readonly<Record<RunStatus, ReadonlyArray<RunStatus>>> = {
@@ -158,6 +158,10 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
         return runs.map((run): RunView => ({ run, effectiveStatus: effectiveStatus(run, options) }))
       })
 
+    /** Read-check-write of one run as a unit (a transaction where the backend has them). */
+    const atomically = <A, E, R>(rel: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StoreIOError, R> =>
+      files.atomically === undefined ? effect : files.atomically(rel, effect)
+
     const writeRun = (run: RunRecord) => files.replace(runFile(run.experimentId, run.runId), toJson(encodeRun(run)))
 
     const create: ExperimentTrackerShape["create"] = (experiment) =>
@@ -176,7 +180,15 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
         if (created) return record
         const existing = yield* readExperiment(experiment.experimentId)
         // createExclusive said the name exists, so the record is there (write-once, never removed here).
-        return Option.getOrElse(existing, () => record)
+        if (Option.isNone(existing)) return record
+        // Except a record made before its inputs were known (no input group at all: a synthetic
+        // experiment whose generator had not finished): the first create that knows them fills them in.
+        if (Object.keys(existing.value.inputs).length === 0 && Object.keys(record.inputs).length > 0) {
+          const completed: ExperimentRecord = { ...existing.value, inputs: record.inputs }
+          yield* files.replace(experimentFile(experiment.experimentId), toJson(encodeExperiment(completed)))
+          return completed
+        }
+        return existing.value
       }).pipe(Effect.withSpan("ExperimentTracker.create"))
 
     const startRun: ExperimentTrackerShape["startRun"] = (experimentId, options) =>
@@ -213,7 +225,7 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
       to: RunStatus,
       patch?: RunPatch & { readonly error?: RunError }
     ) =>
-      writeLock.withPermits(1)(
+      writeLock.withPermits(1)(atomically(runFile(experimentId, runId),
         Effect.gen(function* () {
           const run = yield* requireRun(experimentId, runId)
           if (!LEGAL[run.status].includes(to)) {
@@ -242,11 +254,11 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
           }
           yield* writeRun(next)
           return next
-        })
+        }))
       ).pipe(Effect.withSpan("ExperimentTracker.transition"))) as TransitionFn
 
     const heartbeat: ExperimentTrackerShape["heartbeat"] = (experimentId, runId) =>
-      writeLock.withPermits(1)(
+      writeLock.withPermits(1)(atomically(runFile(experimentId, runId),
         Effect.gen(function* () {
           const run = yield* requireRun(experimentId, runId)
           if (run.status !== "pending" && run.status !== "running") return run
@@ -255,7 +267,7 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
           yield* writeRun(next)
           return next
         })
-      )
+      ))
 
     const get: ExperimentTrackerShape["get"] = (experimentId) =>
       Effect.gen(function* () {

@@ -28,6 +28,12 @@ export interface RecordFiles {
   readonly createExclusive: (rel: string, text: string) => Effect.Effect<boolean, StoreIOError>
   /** Atomically replaces (or creates) `rel` with `text`. */
   readonly replace: (rel: string, text: string) => Effect.Effect<void, StoreIOError>
+  /**
+   * Runs a read-check-replace of `rel` as one unit against other processes (a database transaction
+   * holding the record's row lock). Absent where the record has a single writer anyway (the run's
+   * owner process, serialised in-process by the tracker).
+   */
+  readonly atomically?: <A, E, R>(rel: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreIOError, R>
 }
 
 const errnoOf = (error: unknown): string => {

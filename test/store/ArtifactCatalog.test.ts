@@ -5,10 +5,11 @@ import type { Digest } from "../../store/Digest.js"
 import { ObjectStore } from "../../store/ObjectStore.js"
 import { make, memoryBackend } from "../../store/internal/artifactCatalog.js"
 import { artifactCatalogSuite } from "./suites/artifactCatalogSuite.js"
-import { fileSystemStore, memoryStore, provenance } from "./suites/support.js"
+import { fileSystemStore, memoryStore, postgresStore, provenance } from "./suites/support.js"
 
 artifactCatalogSuite("memory", memoryStore)
 artifactCatalogSuite("filesystem", fileSystemStore)
+artifactCatalogSuite("postgres", postgresStore)
 
 describe("ArtifactCatalog.resolve with a shared prefix", () => {
   it.effect("a prefix matching two artifacts fails AmbiguousArtifactId listing both; a longer one resolves", () =>

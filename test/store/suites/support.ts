@@ -10,6 +10,8 @@ import { ObjectStore } from "../../../store/ObjectStore.js"
 import { StoreLive, StoreMemory, type StoreServices } from "../../../store/StoreLive.js"
 import type { NotAStore, StoreIOError } from "../../../store/StoreError.js"
 import type { StoreRoot } from "../../../store/StoreLayout.js"
+import { StorePostgres } from "../../../store/postgres/index.js"
+import { freshDatabase } from "../../support/postgres.js"
 
 /** A temp directory removed when the scope closes. */
 export const tempDir = (prefix = "store-test-") =>
@@ -29,6 +31,19 @@ export const memoryStore: MakeStore = () => StoreMemory.layer
 /** A filesystem store in a fresh temp directory, deleted with the layer. */
 export const fileSystemStore: MakeStore = () =>
   Layer.unwrapScoped(Effect.map(tempDir("store-fs-"), (dir) => StoreLive.layer(path.join(dir, "store"))))
+
+/**
+ * Catalog, action cache (and tracker) in a fresh PostgreSQL database of the test server; objects in a
+ * fresh temp directory. Both are new per call.
+ */
+export const postgresStore: MakeStore = () =>
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const dir = yield* tempDir("store-pg-")
+      const url = yield* freshDatabase()
+      return StorePostgres.layer(path.join(dir, "store"), { url, maxConnections: 4 })
+    })
+  )
 
 /** The same, keeping the root (for tests that inspect or damage files). */
 export const fileSystemStoreAt = (root: string) => StoreLive.layer(root)
