@@ -7,6 +7,7 @@ import { Console, Effect } from "effect"
 import packageJson from "../package.json" with { type: "json" }
 import { UsageError } from "./CliError.js"
 import { artifacts } from "./commands/Artifacts.js"
+import { diffCommand } from "./commands/Diff.js"
 import { experiments } from "./commands/Experiments.js"
 import { explainCommand } from "./commands/Explain.js"
 import { fsckCommand } from "./commands/Fsck.js"
@@ -36,6 +37,7 @@ export const command = root.pipe(
     experiments,
     artifacts,
     report,
+    diffCommand,
     gcCommand,
     fsckCommand,
     importCommand
