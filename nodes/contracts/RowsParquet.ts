@@ -6,38 +6,21 @@
  *
  * Timestamps in rows are epoch milliseconds (numbers); they are exact at µs in Parquet.
  */
-import {
-  BIGINT,
-  BOOLEAN,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  type DuckDBType,
-  type DuckDBValue,
-  DOUBLE,
-  INTEGER,
-  TIMESTAMP,
-  timestampValue,
-  VARCHAR
-} from "@duckdb/node-api"
+import type { DuckDBConnection, DuckDBType, DuckDBValue } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { Duck, type DuckDBError, type DuckWorkspace, workspaceConnection } from "../duckdb/index.js"
 import { toDuckDBError } from "../duckdb/DuckDBError.js"
+import { duckdbApi } from "../duckdb/NodeApi.js"
 import { writeContractTableParquet } from "./CanonicalParquet.js"
 import type { AnyContract, ColumnDef } from "./Contract.js"
 
 type Row = Readonly<Record<string, unknown>>
 
-const DUCKDB_TYPES: Record<ColumnDef["duckdbType"], DuckDBType> = {
-  VARCHAR,
-  DOUBLE,
-  INTEGER,
-  BIGINT,
-  BOOLEAN,
-  TIMESTAMP
-}
+const duckdbTypeOf = (type: ColumnDef["duckdbType"]): DuckDBType => duckdbApi()[type]
 
 /** One column's values in the form the data chunk takes; NULL checked against the contract. */
 const columnValues = (column: ColumnDef, rows: ReadonlyArray<Row>, from: number, to: number): Array<DuckDBValue> => {
+  const { timestampValue } = duckdbApi()
   const values: Array<DuckDBValue> = new Array(to - from)
   for (let i = from; i < to; i++) {
     const value = rows[i]![column.name]
@@ -78,7 +61,8 @@ const appendRows = (conn: DuckDBConnection, table: string, contract: AnyContract
       Effect.try({
         try: () => {
           const columns = contract.columns as ReadonlyArray<ColumnDef>
-          const types = columns.map((column) => DUCKDB_TYPES[column.duckdbType])
+          const { DuckDBDataChunk } = duckdbApi()
+          const types = columns.map((column) => duckdbTypeOf(column.duckdbType))
           for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
             const to = Math.min(rows.length, from + CHUNK_ROWS)
             const chunk = DuckDBDataChunk.create(types, to - from)

@@ -12,21 +12,21 @@
  *   name enters SQL text, and it accepts plain identifiers written by this code, never user strings.
  * - File paths handed to a reader go through `literalPath` / `literalPaths`: DuckDB globs them.
  */
-import {
-  type DuckDBConnection,
-  type DuckDBDataChunk,
+import type {
+  DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBInstance,
-  type DuckDBListValue,
-  type DuckDBMaterializedResult,
-  type DuckDBResultReader,
-  type DuckDBValue,
-  type JS,
-  type Json,
-  listValue
+  DuckDBListValue,
+  DuckDBMaterializedResult,
+  DuckDBResultReader,
+  DuckDBValue,
+  JS,
+  Json
 } from "@duckdb/node-api"
 import { Effect, Option, type Scope, Stream } from "effect"
 import { rm } from "node:fs/promises"
 import { type DuckDBError, toDuckDBError } from "./DuckDBError.js"
+import { duckdbApi } from "./NodeApi.js"
 
 export const MEMORY = ":memory:"
 
@@ -125,7 +125,7 @@ export const openDatabase = (
     }
     const instance = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => DuckDBInstance.create(path, toConfig(options)),
+        try: () => duckdbApi().DuckDBInstance.create(path, toConfig(options)),
         catch: (cause) => toDuckDBError(`open ${path}`, cause)
       }),
       (db) => Effect.sync(() => db.closeSync())
@@ -219,7 +219,7 @@ export const identifier = (name: string): string => {
 export const literalPath = (path: string): string => path.replace(/[*?[]/g, (char) => `[${char}]`)
 
 /** `literalPath` of each path, as a DuckDB list parameter (`read_parquet($1)` over many files). */
-export const literalPaths = (paths: ReadonlyArray<string>): DuckDBListValue => listValue(paths.map(literalPath))
+export const literalPaths = (paths: ReadonlyArray<string>): DuckDBListValue => duckdbApi().listValue(paths.map(literalPath))
 
 export interface DuckDBBuild {
   /** `SELECT version()`, e.g. `v1.5.6`. */

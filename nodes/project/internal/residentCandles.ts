@@ -21,10 +21,10 @@
  * - the directory groups by `mint` alone when the footer shows a single `chain` (half the CPU).
  */
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api"
-import duckdb from "@duckdb/node-bindings"
 import { Effect, Schedule } from "effect"
 import { type Database, Duck, type DuckDBError } from "../../duckdb/index.js"
 import { toDuckDBError } from "../../duckdb/DuckDBError.js"
+import { duckdbBindings } from "../../duckdb/NodeApi.js"
 import type { CandleSeries, MintSeries } from "../../simulate/CandleSeries.js"
 import type { MintRange, ProjectionSpec } from "../Projection.js"
 
@@ -297,6 +297,7 @@ const rangesOf = (
 
 /** One DOUBLE column of a chunk: a copy of the vector's bytes (no per-value conversion). */
 const doublesOf = (chunk: DuckDBDataChunk, column: number, rows: number): Float64Array => {
+  const duckdb = duckdbBindings()
   const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, column), rows * 8)
   return new Float64Array(bytes.buffer, bytes.byteOffset, rows)
 }

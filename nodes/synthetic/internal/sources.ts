@@ -13,17 +13,9 @@
  *
  * DuckDB calls these callbacks on the JS thread (node-api README), one at a time.
  */
-import {
-  DOUBLE,
-  type DuckDBDataChunk,
-  DuckDBTableFunction,
-  type DuckDBTableFunctionInfo,
-  ENUM,
-  INTEGER,
-  TIMESTAMP,
-  VARCHAR
-} from "@duckdb/node-api"
-import duckdb from "@duckdb/node-bindings"
+import type { DuckDBDataChunk, DuckDBTableFunction, DuckDBTableFunctionInfo } from "@duckdb/node-api"
+import type * as Bindings from "@duckdb/node-bindings"
+import { duckdbApi, duckdbBindings } from "../../duckdb/NodeApi.js"
 import {
   type CandleBuffers,
   generateCandles,
@@ -35,7 +27,6 @@ import {
   tokenAlerts
 } from "./market.js"
 
-const CHUNK = duckdb.vector_size()
 const TWO_32 = 4294967296
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
@@ -86,6 +77,9 @@ export const makeOhlcvSource = (
   mints: ReadonlyArray<string>,
   order: Int32Array
 ): OhlcvSource => {
+  const duckdb = duckdbBindings()
+  const { DOUBLE, DuckDBTableFunction, ENUM, INTEGER, TIMESTAMP, VARCHAR } = duckdbApi()
+  const CHUNK = duckdb.vector_size()
   const buffers: CandleBuffers = makeCandleBuffers(p)
   const tsBuffer = new ArrayBuffer(CHUNK * 8)
   const tsWords = new Uint32Array(tsBuffer)
@@ -94,8 +88,8 @@ export const makeOhlcvSource = (
   const ranks = p.tokens < 256 ? new Uint8Array(CHUNK) : p.tokens < 65536 ? new Uint16Array(CHUNK) : new Uint32Array(CHUNK)
   const startUs = startMsOf(p) * 1000
   const intervalUs = p.intervalS * 1_000_000
-  let chainValue: duckdb.Value | undefined
-  let intervalValue: duckdb.Value | undefined
+  let chainValue: Bindings.Value | undefined
+  let intervalValue: Bindings.Value | undefined
   let rank = 0 // tokens started
   let length = 0 // candles of the current token
   let pos = 0 // candles of the current token already emitted
@@ -104,7 +98,7 @@ export const makeOhlcvSource = (
   let minSlot = Number.MAX_SAFE_INTEGER
   let maxSlot = -1
 
-  const copyDoubles = (chunk: duckdb.DataChunk, column: number, values: Float64Array, at: number, n: number) =>
+  const copyDoubles = (chunk: Bindings.DataChunk, column: number, values: Float64Array, at: number, n: number) =>
     duckdb.copy_data_to_vector(
       duckdb.data_chunk_get_vector(chunk, column),
       at * 8,
@@ -202,9 +196,12 @@ export interface AlertSource {
 export const ALERTS_FUNCTION = "synthetic_alerts"
 
 export const makeAlertSource = (p: SourceParams, mints: ReadonlyArray<string>): AlertSource => {
+  const duckdb = duckdbBindings()
+  const { DuckDBTableFunction, TIMESTAMP, VARCHAR } = duckdbApi()
+  const CHUNK = duckdb.vector_size()
   const tsBuffer = new ArrayBuffer(CHUNK * 8)
   const tsWords = new Uint32Array(tsBuffer)
-  let chainValue: duckdb.Value | undefined
+  let chainValue: Bindings.Value | undefined
   let token = 0
   let pending: Array<SyntheticAlert> = []
   let pos = 0

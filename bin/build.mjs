@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Builds the CLI bundle (dist/pipeline.mjs, from cli/main.ts) and the sweep worker
+// (dist/sweep-worker.mjs, beside it: nodes/sweep finds it relative to the bundle). `npm run build`
+// runs this; `npm ci` does through the `prepare` script. `build(outdir)` is also used by the tests.
+//
+// Start-up is what this bundle is for (README, Performance): every pure-JS package (effect,
+// @effect/*, seedrandom, …) is bundled, since importing effect through its package index alone
+// costs ~1 s. Kept external: the DuckDB packages (native code; the project requires them on first
+// use, see nodes/duckdb/NodeApi.ts), blake3-wasm (it reads its .wasm file beside its own module),
+// esbuild and tsx (only used when running from the TypeScript sources). yaml, toml and ini, which
+// @effect/cli imports for options read from config files (not used by `pipeline`), are replaced by
+// stubs that require the real package on first use: they were ~15% of the bundle's bytes.
+import * as esbuild from "esbuild"
+import { dirname, join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+
+const external = ["@duckdb/*", "blake3-wasm", "esbuild", "tsx", "tsx/*"]
+
+// Bundled CommonJS packages call require() for node's built-ins: give the ES module one.
+const requireBanner =
+  "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);"
+
+const lazyConfigParsers = {
+  name: "lazy-config-file-parsers",
+  setup(build) {
+    build.onResolve({ filter: /^(yaml|toml|ini)$/ }, (args) => ({ path: args.path, namespace: "lazy-parser" }))
+    build.onLoad({ filter: /.*/, namespace: "lazy-parser" }, (args) => ({
+      contents: `import { createRequire } from "node:module"
+export const parse = (text) => createRequire(import.meta.url)(${JSON.stringify(args.path)}).parse(text)`,
+      loader: "js",
+      resolveDir: root
+    }))
+  }
+}
+
+/** Builds both bundles into `outdir`. */
+export const build = async (outdir) => {
+  const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, "cli", "main.ts")],
+    outfile: join(outdir, "pipeline.mjs"),
+    external,
+    plugins: [lazyConfigParsers],
+    banner: { js: requireBanner },
+    // Whitespace and syntax only: names stay readable in stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true
+  })
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, "nodes", "sweep", "internal", "worker.ts")],
+    outfile: join(outdir, "sweep-worker.mjs")
+  })
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await build(join(root, "dist"))
+}
