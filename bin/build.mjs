@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Builds the CLI bundle (dist/pipeline.mjs, from cli/main.ts) and the sweep worker
-// (dist/sweep-worker.mjs, beside it: nodes/sweep finds it relative to the bundle). `npm run build`
-// runs this; `npm ci` does through the `prepare` script. `build(outdir)` is also used by the tests.
+// Builds the CLI bundle (dist/pipeline.mjs, from cli/main.ts), the sweep worker
+// (dist/sweep-worker.mjs, beside it: nodes/sweep finds it relative to the bundle) and the library
+// entry (dist/index.mjs, from index.ts: every package external, as a library's dependencies are).
+// `npm run build` runs this; `npm ci` does through the `prepare` script. `build(outdir)` is also
+// used by the tests.
 //
 // Start-up is what this bundle is for (README, Performance): every pure-JS package (effect,
 // @effect/*, seedrandom, …) is bundled, since importing effect through its package index alone
@@ -35,7 +37,7 @@ export const parse = (text) => createRequire(import.meta.url)(${JSON.stringify(a
   }
 }
 
-/** Builds both bundles into `outdir`. */
+/** Builds the three bundles into `outdir`. */
 export const build = async (outdir) => {
   const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
   await esbuild.build({
@@ -53,6 +55,12 @@ export const build = async (outdir) => {
     ...common,
     entryPoints: [join(root, "nodes", "sweep", "internal", "worker.ts")],
     outfile: join(outdir, "sweep-worker.mjs")
+  })
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, "index.ts")],
+    outfile: join(outdir, "index.mjs"),
+    packages: "external"
   })
 }
 
