@@ -40,7 +40,10 @@ export interface GlobalConfig {
   readonly json: boolean
   /** `--quiet` was given. */
   readonly quiet: boolean
-  /** Render progress on stderr: stderr is a TTY and neither `--quiet` nor `--json` was given. */
+  /**
+   * Render progress on stderr (neither `--quiet` nor `--json` was given): live on a terminal,
+   * plain lines otherwise (cli/Progress.ts).
+   */
   readonly progress: boolean
 }
 
@@ -51,7 +54,7 @@ export const globalConfig: Effect.Effect<GlobalConfig, never, Command.Command.Co
     storeDir: NodePath.resolve(store),
     json,
     quiet,
-    progress: !quiet && !json && process.stderr.isTTY === true
+    progress: !quiet && !json
   })
 )
 

@@ -1,30 +1,17 @@
 /**
- * Rendering the executor's events: live progress lines on stderr (only when stderr is a TTY and
- * not --quiet/--json), and the per-node summary table printed after a run.
+ * Rendering the executor's events as progress on stderr (never with --quiet or --json).
+ *
+ * On a terminal (`live`): one line per node, updated in place — the block of lines is redrawn
+ * by moving the cursor up over it (`ESC[nA`) and erasing each line (`\r ESC[2K`), so nothing
+ * scrolls — with done/total, elapsed time, rate and ETA where a total is known; a finished node's
+ * line reads as in the summary (`miss  simulate  420ms`, `hit   validate`). When stderr is not a
+ * terminal (or TERM=dumb) (`plain`): one line when a node starts, finishes or hits, and a
+ * progress line at most every few seconds (and at 100%), never a control character.
  */
-import { Console, Effect } from "effect"
+import { Effect } from "effect"
+import { formatBytes, formatDuration } from "../nodes/report/Format.js"
 import type { SweepProgress } from "../nodes/sweep/index.js"
-import type { ExecutorEvent, NodeReport } from "../pipeline/index.js"
-
-const short = (digest: string) => digest.replace(/^blake3:/, "").slice(0, 12)
-
-const missReason = (reason: NodeReport["reason"]): string => {
-  if (reason === undefined) return ""
-  switch (reason._tag) {
-    case "Absent":
-      return "not in cache"
-    case "Forced":
-      return "forced"
-    case "ArtifactMissing":
-      return `output ${reason.output}: artifact ${reason.artifactId} missing`
-    case "ObjectMissing":
-      return `output ${reason.output}: object ${short(reason.digest)} missing`
-    case "ObjectCorrupt":
-      return `output ${reason.output}: object ${short(reason.digest)} corrupt`
-    case "EntryMalformed":
-      return `cache entry malformed: ${reason.detail}`
-  }
-}
+import type { ExecutorEvent } from "../pipeline/index.js"
 
 const grouped = (n: number) => n.toLocaleString("en-US")
 
@@ -32,69 +19,213 @@ const grouped = (n: number) => n.toLocaleString("en-US")
 export const progressText = (done: number, total: number, unit: string): string =>
   `${grouped(done)}/${grouped(total)} ${unit}${total > 0 ? ` (${Math.floor((done / total) * 100)}%)` : ""}`
 
+/** Where progress goes: stderr, or a fake terminal in tests. */
+export interface ProgressWriter {
+  /** True for a terminal that understands cursor movement. */
+  readonly live: boolean
+  /** Terminal width (lines are cut to fit, so none wraps); undefined when unknown. */
+  readonly columns: () => number | undefined
+  readonly write: (text: string) => void
+}
+
+/** stderr; live when it is a terminal and TERM is not `dumb`. */
+export const stderrWriter = (): ProgressWriter => ({
+  live: process.stderr.isTTY === true && process.env.TERM !== "dumb",
+  columns: () => process.stderr.columns,
+  write: (text) => void process.stderr.write(text)
+})
+
+/** `12.3 MiB/s` for bytes, `1,234 rows/s` otherwise (a trailing participle dropped: "rows validated"). */
+export const rateText = (perSecond: number, unit: string): string => {
+  const words = unit.split(" ")
+  const base = words.length > 1 && /ed$/.test(words[words.length - 1]!) ? words.slice(0, -1).join(" ") : unit
+  if (base === "bytes") return `${formatBytes(perSecond)}/s`
+  return `${grouped(Math.round(perSecond))} ${base}/s`
+}
+
+interface Line {
+  readonly name: string
+  startedAt: number
+  /** `running` until finished; then the final text. */
+  state: "running" | "done"
+  text: string
+  done?: number
+  total?: number
+  unit?: string
+  /** First progress sample of the current unit (for the rate). */
+  firstAt?: number
+  firstDone?: number
+}
+
+/** How often a live block is redrawn while only counts change (a status change redraws at once). */
+const LIVE_INTERVAL_MS = 100
+/** How often a plain progress line is written for one node. */
+const PLAIN_INTERVAL_MS = 5_000
+
+export interface ProgressDisplay {
+  readonly onEvent: (event: ExecutorEvent) => Effect.Effect<void>
+  readonly onSweepProgress: (progress: SweepProgress) => Effect.Effect<void>
+  /** Ends the display: a successful run erases its live block (the summary follows). */
+  readonly finish: (erase: boolean) => Effect.Effect<void>
+}
+
+const noDisplay: ProgressDisplay = {
+  onEvent: () => Effect.void,
+  onSweepProgress: () => Effect.void,
+  finish: () => Effect.void
+}
+
 /**
- * An onEvent handler writing progress to stderr; a no-op when `enabled` is false (`GlobalConfig.progress`:
- * stderr is a TTY and neither --quiet nor --json was given). Also renders `pipeline import`'s
- * progress, given as Progress events.
+ * A progress display writing to `writer`; a no-op when `enabled` is false (--quiet or --json).
+ * `now` is the clock (tests pass a fake one).
  */
-export const progressRenderer = (enabled: boolean) => (event: ExecutorEvent): Effect.Effect<void> => {
-  if (!enabled) return Effect.void
-  // A sweep's batches report through the sweep's own progress line.
-  if ("node" in event && event.node.name === "sweep-batch") return Effect.void
-  switch (event._tag) {
-    case "Started":
-      return Console.error(`  … ${event.node.name} running`)
-    case "Progress":
-      return Console.error(`  … ${event.node.name} ${progressText(event.done, event.total, event.unit)}`)
-    case "ResourceAcquired":
-      return Console.error(`  … ${event.node.name} ready (${event.durationMs} ms)`)
-    case "Failed":
-      return Console.error(`  ✗ ${event.node.name} failed`)
-    default:
-      return Effect.void
+export const makeProgress = (
+  enabled: boolean,
+  writer: ProgressWriter = stderrWriter(),
+  now: () => number = Date.now
+): ProgressDisplay => {
+  if (!enabled) return noDisplay
+  const lines: Array<Line> = []
+  const byName = new Map<string, Line>()
+  let drawn = 0
+  let lastDraw = 0
+  const lastPlain = new Map<string, number>()
+
+  const lineOf = (name: string): Line => {
+    let line = byName.get(name)
+    if (line === undefined) {
+      line = { name, startedAt: now(), state: "running", text: "running" }
+      byName.set(name, line)
+      lines.push(line)
+    }
+    return line
   }
-}
 
-/** One line per node: status, name, time, key, and why it missed. */
-export const nodeLines = (nodes: ReadonlyArray<NodeReport>): Array<string> => {
-  const width = Math.max(...nodes.map((n) => n.node.name.length), 4)
-  return nodes.map((node) => {
-    const status = node.cache === "resource"
-      ? (node.acquired ? "built" : "skip ")
-      : node.cache === "hit"
-      ? "hit  "
-      : "miss "
-    const reason = node.cache === "miss" ? `  (${missReason(node.reason)})` : ""
-    const time = node.cache === "hit" ? "" : `${node.durationMs} ms`
-    return `${status} ${node.node.name.padEnd(width)}  ${time.padStart(9)}  ${short(node.key)}${reason}`
-  })
+  const runningText = (line: Line): string => {
+    // Elapsed time once it is worth reading.
+    const elapsedMs = now() - line.startedAt
+    const elapsed = elapsedMs >= 1000 ? [formatDuration(elapsedMs)] : []
+    if (line.done === undefined || line.total === undefined || line.unit === undefined) {
+      return ["running", ...elapsed].join(", ")
+    }
+    const parts = [progressText(line.done, line.total, line.unit), ...elapsed]
+    const seconds = line.firstAt === undefined ? 0 : (now() - line.firstAt) / 1000
+    const rate = seconds >= 0.2 ? (line.done - (line.firstDone ?? 0)) / seconds : 0
+    if (rate > 0) {
+      parts.push(rateText(rate, line.unit))
+      if (line.done < line.total) parts.push(`ETA ${formatDuration(((line.total - line.done) / rate) * 1000)}`)
+    }
+    return parts.join(", ")
+  }
+
+  const render = (line: Line): string => (line.state === "done" ? line.text : `  … ${line.name} ${runningText(line)}`)
+
+  const fit = (text: string): string => {
+    const columns = writer.columns()
+    return columns !== undefined && columns > 1 && text.length >= columns ? `${text.slice(0, columns - 2)}…` : text
+  }
+
+  /** Redraws the block in place: up over what was drawn, each line erased and rewritten. */
+  const draw = (force: boolean) => {
+    const t = now()
+    if (!force && t - lastDraw < LIVE_INTERVAL_MS) return
+    lastDraw = t
+    let out = drawn > 0 ? `\x1b[${drawn}A` : ""
+    for (const line of lines) out += `\r\x1b[2K${fit(render(line))}\n`
+    writer.write(out)
+    drawn = lines.length
+  }
+
+  const plain = (text: string) => writer.write(`${text}\n`)
+
+  /**
+   * Applies `change` to the node's line and shows it. `change` says whether the update is notable:
+   * `status` (started, finished) and `step` (a step complete) are shown at once in both modes, a
+   * new step at once on a terminal only; anything else at most every interval.
+   */
+  const update = (name: string, change: (line: Line) => "status" | "step" | "new" | undefined) =>
+    Effect.sync(() => {
+      const line = lineOf(name)
+      const kind = change(line)
+      if (writer.live) return draw(kind !== undefined)
+      const notable = kind === "status" || kind === "step"
+      if (line.state === "done") return plain(line.text)
+      const t = now()
+      const last = lastPlain.get(name)
+      if (notable || last === undefined || t - last >= PLAIN_INTERVAL_MS) {
+        lastPlain.set(name, t)
+        plain(render(line))
+      }
+    })
+
+  const finished = (name: string, text: string) =>
+    update(name, (line) => {
+      line.state = "done"
+      line.text = text
+      return "status"
+    })
+
+  /** A progress sample; notable when it starts a new step (unit) or completes one. */
+  const sample = (line: Line, done: number, total: number, unit: string): "step" | "new" | undefined => {
+    const newStep = line.unit !== unit || line.firstAt === undefined
+    if (newStep) {
+      line.unit = unit
+      line.firstAt = now()
+      line.firstDone = done
+    }
+    const completes = done === total && line.done !== done
+    line.done = done
+    line.total = total
+    return completes ? "step" : newStep ? "new" : undefined
+  }
+
+  const onEvent = (event: ExecutorEvent): Effect.Effect<void> => {
+    // A sweep's batches report through the sweep's own progress line.
+    if ("node" in event && event.node.name === "sweep-batch") return Effect.void
+    switch (event._tag) {
+      case "Started":
+        return update(event.node.name, (line) => {
+          line.startedAt = now()
+          return "status"
+        })
+      case "Progress":
+        return update(event.node.name, (line) => sample(line, event.done, event.total, event.unit))
+      case "Hit":
+        return finished(event.node.name, `  hit   ${event.node.name}`)
+      case "Finished":
+        return finished(event.node.name, `  miss  ${event.node.name}  ${formatDuration(event.durationMs)}`)
+      case "ResourceAcquired":
+        return finished(event.node.name, `  miss  ${event.node.name}  ${formatDuration(event.durationMs)}  (built)`)
+      case "Failed":
+        return finished(event.node.name, `  ✗ ${event.node.name} failed`)
+      default:
+        return Effect.void
+    }
+  }
+
+  const onSweepProgress = (progress: SweepProgress): Effect.Effect<void> =>
+    update("sweep", (line) => sample(line, progress.done, progress.total, "variants"))
+
+  const finish = (erase: boolean) =>
+    Effect.sync(() => {
+      if (!writer.live || drawn === 0) return
+      if (erase) {
+        writer.write(`\x1b[${drawn}A\r\x1b[J`)
+        drawn = 0
+      } else {
+        draw(true)
+      }
+    })
+
+  return { onEvent, onSweepProgress, finish }
 }
 
 /**
- * A sweep's progress on stderr (same conditions as {@link progressRenderer}): variants done of
- * total, the evaluation rate and an ETA, at most every 500 ms and at the end.
+ * An onEvent handler writing progress to stderr (live on a terminal, plain lines otherwise); a
+ * no-op when `enabled` is false (`GlobalConfig.progress`: neither --quiet nor --json). Also
+ * renders `pipeline import`'s progress, given as Progress events.
  */
-export const sweepProgressRenderer = (enabled: boolean) => {
-  let startedAt: number | undefined
-  let firstDone = 0
-  let lastShown = 0
-  return (progress: SweepProgress): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      if (!enabled) return Effect.void
-      const now = Date.now()
-      if (startedAt === undefined) {
-        startedAt = now
-        firstDone = progress.done
-      }
-      const finished = progress.done === progress.total
-      if (!finished && now - lastShown < 500) return Effect.void
-      lastShown = now
-      const seconds = (now - startedAt) / 1000
-      const rate = seconds > 0 ? (progress.done - firstDone) / seconds : 0
-      const eta = rate > 0 && !finished ? `, ETA ${Math.ceil((progress.total - progress.done) / rate)} s` : ""
-      return Console.error(
-        `  … sweep ${progressText(progress.done, progress.total, "variants")}` +
-          `${rate > 0 ? `, ${rate.toFixed(1)} variants/s` : ""}${eta}`
-      )
-    })
-}
+export const progressRenderer = (enabled: boolean) => makeProgress(enabled).onEvent
+
+/** The per-node lines of a finished run (kept here for the commands that print them). */
+export { nodeLines } from "./RunSummary.js"

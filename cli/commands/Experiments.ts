@@ -6,7 +6,8 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { formatDuration, formatTimestamp, NO_VALUE, stableJson } from "../../nodes/report/index.js"
+import { readRunResults, resultOutputs } from "../../nodes/experiment/RunResults.js"
+import { formatDuration, formatTimestamp, NO_VALUE, stableJson } from "../../nodes/report/Format.js"
 import { type EffectiveStatus, ExperimentTracker, type RunView } from "../../store/index.js"
 import { pathArg } from "../Arguments.js"
 import { unknownIdOf, UsageError } from "../CliError.js"
@@ -14,6 +15,7 @@ import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { requireStore, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
+import { metricCells, recordedNodeLines, resultLines, statusCounts } from "../RunSummary.js"
 import { renderTable } from "../Table.js"
 
 const STATUSES: ReadonlyArray<EffectiveStatus> = ["pending", "running", "completed", "failed", "cancelled", "abandoned"]
@@ -22,6 +24,13 @@ const time = (iso: string | undefined): string => (iso === undefined ? NO_VALUE 
 
 /** The JSON form of a run: the stored record plus the status a reader should believe. */
 const runJson = (view: RunView) => ({ ...view.run, effectiveStatus: view.effectiveStatus })
+
+/** Nodes by status (`hit/miss`), every node counted as `run` prints them; the cache counts for a run with no node list. */
+const hitMiss = (run: RunView["run"]): string => {
+  if (run.nodes.length === 0) return `${run.cache.hits}/${run.cache.misses}`
+  const hits = run.nodes.filter((node) => node.cache === "hit").length
+  return `${hits}/${run.nodes.length - hits}`
+}
 
 const nameOption = Options.text("name").pipe(Options.withDescription("Only experiments with this exact name"), Options.optional)
 const statusOption = Options.choice("status", STATUSES).pipe(
@@ -66,7 +75,8 @@ const list = Command.make("list", { name: nameOption, status: statusOption }, (a
         s.latestRun?.effectiveStatus ?? "never run",
         time(run?.startedAt ?? run?.createdAt),
         run?.durationMs === undefined ? NO_VALUE : formatDuration(run.durationMs),
-        run === undefined ? NO_VALUE : `${run.cache.hits}/${run.cache.misses}`
+        run === undefined ? NO_VALUE : hitMiss(run),
+        ...metricCells(run?.results)
       ]
     })
     yield* Console.log(
@@ -78,13 +88,18 @@ const list = Command.make("list", { name: nameOption, status: statusOption }, (a
           { header: "LATEST" },
           { header: "STARTED (UTC)" },
           { header: "DURATION", align: "right" },
-          { header: "HIT/MISS", align: "right" }
+          { header: "HIT/MISS", align: "right" },
+          { header: "TRADES", align: "right" },
+          { header: "WIN", align: "right" },
+          { header: "NET PNL", align: "right" },
+          { header: "SHARPE", align: "right" },
+          { header: "MAX DD", align: "right" }
         ],
         rows
       )
     )
   })
-).pipe(Command.withDescription("List experiments with the status of their latest run"))
+).pipe(Command.withDescription("List experiments with the status and results of their latest run"))
 
 const experimentId = pathArg("experiment-id", "An experiment id or a unique prefix (at least 4 hex digits)")
 
@@ -99,15 +114,10 @@ const runLines = (view: RunView): Array<string> => {
     `  created   ${time(run.createdAt)}`,
     `  started   ${time(run.startedAt)}`,
     `  ended     ${time(run.endedAt)}${run.durationMs === undefined ? "" : `  (${formatDuration(run.durationMs)})`}`,
-    `  cache     ${run.cache.hits} hit, ${run.cache.misses} miss`
+    `  nodes     ${run.nodes.length > 0 ? statusCounts(run.nodes.map((node) => node.cache)) : `${run.cache.hits} hit, ${run.cache.misses} miss`}`
   ]
   if (run.error !== undefined) lines.push(`  error     ${run.error.tag}: ${run.error.message}`)
-  if (run.nodes.length > 0) {
-    lines.push("  nodes")
-    for (const node of run.nodes) {
-      lines.push(`    ${node.name.padEnd(10)} ${node.cache.padEnd(4)} ${formatDuration(node.durationMs).padStart(7)}  ${node.key}`)
-    }
-  }
+  lines.push(...recordedNodeLines(run.nodes, "    "))
   const outputNames = Object.keys(run.outputs).sort()
   if (outputNames.length > 0) {
     lines.push("  outputs")
@@ -123,31 +133,67 @@ const runLines = (view: RunView): Array<string> => {
   return lines
 }
 
-const show = Command.make("show", { experimentId }, (args) =>
+const definitionOption = Options.boolean("definition").pipe(
+  Options.withDescription("Also print the experiment's definition (as recorded, keys sorted)")
+)
+
+/** The latest completed run's results: from its record, else read from its output files. */
+const latestResults = (runs: ReadonlyArray<RunView>) =>
+  Effect.gen(function*() {
+    const latest = runs.findLast((view) => view.effectiveStatus === "completed")
+    if (latest === undefined) return undefined
+    const run = latest.run
+    if (run.results !== undefined) return { run, results: run.results }
+    const outputs = resultOutputs(run.outputs)
+    if (outputs === undefined) return undefined
+    const results = yield* Effect.orElseSucceed(readRunResults(outputs), () => undefined)
+    return results === undefined ? undefined : { run, results }
+  })
+
+const show = Command.make("show", { experimentId, definition: definitionOption }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
-    const detail = yield* Effect.flatMap(ExperimentTracker, (tracker) =>
-      Effect.flatMap(
-        tracker.resolve(args.experimentId).pipe(unknownIdOf("experiment", args.experimentId, config.storeDir)),
-        (record) => tracker.get(record.experimentId)
-      )).pipe(Effect.provide(storeLayer(config.storeDir)))
+    const { detail, latest } = yield* Effect.gen(function*() {
+      const tracker = yield* ExperimentTracker
+      const record = yield* tracker.resolve(args.experimentId).pipe(
+        unknownIdOf("experiment", args.experimentId, config.storeDir)
+      )
+      const detail = yield* tracker.get(record.experimentId)
+      // --json carries each run's record (results included when recorded); text leads with them.
+      const latest = config.json ? undefined : yield* latestResults(detail.runs)
+      return { detail, latest }
+    }).pipe(Effect.provide(storeLayer(config.storeDir)))
     const { experiment, runs, unreadable } = detail
     if (config.json) return yield* printJson({ experiment, runs: runs.map(runJson), unreadableRuns: unreadable })
-    const lines = [
-      `experiment ${experiment.experimentId}`,
+    const lines = [`experiment ${experiment.experimentId} (${experiment.name})`]
+    if (latest !== undefined) {
+      const { run } = latest
+      lines.push(
+        `results of run ${run.runId} (the latest completed, ${time(run.endedAt)}${
+          run.durationMs === undefined ? "" : `, ${formatDuration(run.durationMs)}`
+        })`,
+        ...resultLines(latest.results)
+      )
+    } else {
+      lines.push(runs.length === 0 ? "no results: never run" : "no results: no completed run")
+    }
+    lines.push(
+      "",
       `  name      ${experiment.name}`,
       `  seed      ${experiment.seed}`,
       `  created   ${time(experiment.createdAt)}`,
       "  inputs"
-    ]
+    )
     for (const group of Object.keys(experiment.inputs).sort()) {
       const ids = experiment.inputs[group]
       if (ids.length === 0) lines.push(`    ${group.padEnd(10)} ${NO_VALUE}`)
       ids.forEach((id, i) => lines.push(`    ${(i === 0 ? group : "").padEnd(10)} ${id}`))
     }
-    lines.push("  definition", indent(stableJson(experiment.definition), 4), "")
+    if (args.definition) lines.push("  definition", indent(stableJson(experiment.definition), 4))
+    else lines.push("  definition (--definition to print it)")
     lines.push(
+      "",
       (runs.length === 0 ? "no runs" : `runs (${runs.length})`) +
         (unreadable.length === 0 ? "" : `, ${unreadable.length} unreadable (listed last)`)
     )
@@ -155,7 +201,7 @@ const show = Command.make("show", { experimentId }, (args) =>
     for (const bad of unreadable) lines.push(`run ${bad.runId}  unreadable: ${bad.path}: ${bad.detail.split("\n").join(" ")}`)
     yield* Console.log(lines.join("\n"))
   })
-).pipe(Command.withDescription("Show an experiment: definition, frozen inputs and every run"))
+).pipe(Command.withDescription("Show an experiment: results of its latest completed run, inputs and every run"))
 
 export const experiments = Command.make("experiments").pipe(
   Command.withHandler(() => new UsageError({ reason: "experiments: expected a subcommand: list | show" })),

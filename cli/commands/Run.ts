@@ -6,17 +6,26 @@
  * `--dry-run` only reads: without a store it plans as for an empty one and creates nothing.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Duration, Effect, Option } from "effect"
-import { type ExperimentResult, isSweep, runExperiment } from "../../nodes/experiment/index.js"
+import { Console, Duration, Effect, Exit, Option } from "effect"
+import {
+  type ExperimentResult,
+  isSweep,
+  nodeStatus,
+  recordedOutputsOf,
+  runExperiment,
+  runResultsOf
+} from "../../nodes/experiment/index.js"
 import { executeSweep, expandSweep, type SweepResult, strategyAsWritten } from "../../nodes/sweep/index.js"
 import { UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
-import { nodeLines, progressRenderer, sweepProgressRenderer } from "../Progress.js"
+import { makeProgress } from "../Progress.js"
+import type { RunResults } from "../../store/index.js"
 import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { atLeast, workerCount, workers } from "../SweepOptions.js"
+import { nodeLines, resultLines, statusCounts } from "../RunSummary.js"
 import { leaderboardTable } from "../SweepTable.js"
 
 const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
@@ -46,17 +55,23 @@ export const parseDuration = (text: string): Option.Option<Duration.Duration> =>
   return Option.some(Duration.millis(ms))
 }
 
-/** The `run --json` document (DESIGN.md §9), with `sweep` for a sweep. */
-export const runDocument = (result: ExperimentResult | SweepResult, status: string) => ({
+/**
+ * The `run --json` document (DESIGN.md §9), with `runId` (null in a dry run), `metrics` (the
+ * metrics row, null when not known) and `diagnostics` (count by code), and `sweep` for a sweep.
+ */
+export const runDocument = (result: ExperimentResult | SweepResult, status: string, results?: RunResults) => ({
   experimentId: result.experimentId,
+  runId: result.runId ?? null,
   status,
   nodes: result.nodes.map((node) => ({
     name: node.node.name,
     key: node.key,
-    cache: node.cache === "resource" ? (node.acquired ? "miss" : "hit") : node.cache,
+    cache: nodeStatus(node, result.nodes),
     durationMs: node.durationMs
   })),
   outputs: result.outputs ?? {},
+  metrics: results?.metrics ?? null,
+  diagnostics: results?.diagnostics ?? null,
   ...(isSweepResult(result)
     ? {
       sweep: {
@@ -74,6 +89,45 @@ export const runDocument = (result: ExperimentResult | SweepResult, status: stri
 const isSweepResult = (result: ExperimentResult | SweepResult): result is SweepResult =>
   (result as SweepResult).sweep !== undefined
 
+/**
+ * What `run` prints: the outcome, the results (the best variant's for a sweep, after its top 10),
+ * every node in the hit/miss vocabulary with its time, and where the outputs are.
+ */
+export const summaryLines = (
+  result: ExperimentResult | SweepResult,
+  status: string,
+  results: RunResults | undefined,
+  dryRun: boolean
+): Array<string> => {
+  const lines = [`experiment ${result.experimentId} (${result.name})${result.runId ? `, run ${result.runId}` : ""}: ${status}`]
+  if (isSweepResult(result)) {
+    const sweep = result.sweep
+    lines.push(
+      dryRun
+        ? `sweep: ${sweep.variants} variants, ${sweep.cached} cached, ${sweep.variants - sweep.cached} to simulate`
+        : `sweep: ${sweep.variants} variants, ${sweep.simulated} simulated, ${sweep.cached} cached`
+    )
+    if (sweep.leaderboard) lines.push(`leaderboard ${sweep.leaderboard.artifactId}  ${sweep.leaderboard.path}`)
+    if (sweep.top.length > 0) {
+      lines.push("", `top ${Math.min(10, sweep.top.length)} by ${sweep.rank}:`, leaderboardTable(sweep, 10), "")
+      lines.push(`best variant ${sweep.top[0]!.variantId}:`)
+    }
+  }
+  if (results !== undefined) lines.push(...resultLines(results))
+  const counts = statusCounts(result.nodes.map((node) => nodeStatus(node, result.nodes)))
+  lines.push(`nodes: ${counts}${dryRun ? " (a miss would run)" : ""}`)
+  lines.push(...nodeLines(result.nodes, dryRun))
+  if (result.outputs) {
+    lines.push("outputs (Parquet files in the store)")
+    for (const [name, output] of Object.entries(result.outputs)) {
+      lines.push(`  ${name.padEnd(11)} ${output.artifactId}  ${output.path}`)
+    }
+  } else if (dryRun) {
+    lines.push("outputs: not known until the missing nodes run")
+  }
+  return lines
+}
+
 export const run = Command.make("run", { definition, dryRun, timeout, concurrency, workers, batchSize }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
@@ -88,15 +142,17 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
     }
     const threads = yield* workerCount(args.workers)
     const batch = yield* atLeast("batch-size", args.batchSize, 1)
+    const progress = makeProgress(config.progress)
     const common = {
       mode: args.dryRun ? "dryRun" as const : "normal" as const,
       concurrency: args.concurrency,
-      onEvent: progressRenderer(config.progress),
+      onEvent: progress.onEvent,
       ...(timeoutDuration ? { timeout: timeoutDuration } : {})
     }
     // --dry-run only reads: without a store it plans against an empty one and creates none.
     const layer = args.dryRun && !storeExists(config.storeDir) ? emptyStoreLayer() : storeLayer(config.storeDir)
     // A sweep is expanded (every variant validated) before the store is opened: a bad spec changes nothing.
+    const ended = Effect.onExit((exit: Exit.Exit<unknown, unknown>) => progress.finish(Exit.isSuccess(exit)))
     const result: ExperimentResult | SweepResult = isSweep(decoded)
       ? yield* Effect.flatMap(expandSweep(strategyAsWritten(encoded), decoded.sweep), (expanded) =>
         executeSweep(decoded, encoded, {
@@ -104,37 +160,19 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
           expanded,
           workers: threads,
           ...(batch !== undefined ? { batchSize: batch } : {}),
-          onSweepProgress: sweepProgressRenderer(config.progress)
-        }).pipe(Effect.provide(layer)))
-      : yield* runExperiment(decoded, encoded, common).pipe(Effect.provide(layer))
+          onSweepProgress: progress.onSweepProgress
+        }).pipe(Effect.provide(layer))).pipe(ended)
+      : yield* runExperiment(decoded, encoded, common).pipe(Effect.provide(layer), ended)
+    // The results (the run record keeps them; a dry run whose outputs are known reads them too).
+    const results = result.outputs === undefined
+      ? undefined
+      : yield* runResultsOf(result.experimentId, recordedOutputsOf(result.outputs)).pipe(
+        Effect.provide(layer),
+        Effect.orElseSucceed(() => undefined)
+      )
 
     const status = args.dryRun ? "planned" : "completed"
-    if (config.json) return yield* printJson(runDocument(result, status))
-    const lines = [
-      `experiment ${result.experimentId} (${result.name})${result.runId ? `, run ${result.runId}` : ""}: ${status}`,
-      ...nodeLines(result.nodes),
-      `cache: ${result.cache.hits} hit, ${result.cache.misses} miss`
-    ]
-    if (isSweepResult(result)) {
-      const sweep = result.sweep
-      lines.push(
-        args.dryRun
-          ? `sweep: ${sweep.variants} variants, ${sweep.cached} cached, ${sweep.variants - sweep.cached} to simulate`
-          : `sweep: ${sweep.variants} variants, ${sweep.simulated} simulated, ${sweep.cached} cached`
-      )
-      if (sweep.leaderboard) lines.push(`leaderboard ${sweep.leaderboard.artifactId}  ${sweep.leaderboard.path}`)
-      if (sweep.top.length > 0) {
-        lines.push("", `top ${Math.min(10, sweep.top.length)} by ${sweep.rank}:`, leaderboardTable(sweep, 10), "")
-        lines.push(`best variant ${sweep.top[0]!.variantId}:`)
-      }
-    }
-    if (result.outputs) {
-      for (const [name, output] of Object.entries(result.outputs)) {
-        lines.push(`${name.padEnd(11)} ${output.artifactId}  ${output.path}`)
-      }
-    } else if (args.dryRun) {
-      lines.push("outputs: not known until the missing nodes run")
-    }
-    yield* Console.log(lines.join("\n"))
+    if (config.json) return yield* printJson(runDocument(result, status, results))
+    yield* Console.log(summaryLines(result, status, results, args.dryRun).join("\n"))
   })
 ).pipe(Command.withDescription("Run an experiment (or a sweep of variants) incrementally: only what changed is recomputed"))
