@@ -194,20 +194,23 @@ export const probabilityOfOverfitting = (
   }
   const done = n > 0 ? combinations.map((c) => c!) : []
 
+  return { days, blocks, variants: n, combinations: done, ...overfittingSummary(done) }
+}
+
+/** pbo (NaN without combinations) and the degradation slope of a list of combinations, in their order. */
+export const overfittingSummary = (
+  combinations: ReadonlyArray<Pick<OverfittingCombination, "isSharpe" | "oosSharpe" | "logit">>
+): { readonly pbo: number; readonly degradationSlope: number | null } => {
   let overfit = 0
-  for (const c of done) if (c.logit <= 0) overfit++
+  for (const c of combinations) if (c.logit <= 0) overfit++
   return {
-    days,
-    blocks,
-    variants: n,
-    combinations: done,
-    pbo: done.length > 0 ? overfit / done.length : Number.NaN,
-    degradationSlope: slope(done)
+    pbo: combinations.length > 0 ? overfit / combinations.length : Number.NaN,
+    degradationSlope: slope(combinations)
   }
 }
 
 /** Least-squares slope of oosSharpe on isSharpe over the combinations where both are defined. */
-const slope = (combinations: ReadonlyArray<OverfittingCombination>): number | null => {
+const slope = (combinations: ReadonlyArray<Pick<OverfittingCombination, "isSharpe" | "oosSharpe">>): number | null => {
   let count = 0
   let sx = 0
   let sy = 0

@@ -30,6 +30,8 @@ import {
 import {
   ExperimentMetrics,
   ExperimentSweepBatch,
+  ExperimentSweepDaily,
+  ExperimentSweepWindows,
   readRowsParquet,
   RETURN_MOMENT_COLUMNS,
   sweepLeaderboardContract
@@ -51,16 +53,27 @@ import {
 import { inputNodes, type ResolvedInputs, strategyNodes } from "../experiment/ExperimentDag.js"
 import { METRICS_VERSION, type MetricsRow } from "../metrics/index.js"
 import type { Projection } from "../project/Projection.js"
-import { Strategy } from "../simulate/index.js"
+import { Strategy, type Trade } from "../simulate/index.js"
 import { SIMULATION_ENGINE_VERSION } from "../simulate/SimulateNode.js"
+import { type DailyPnl, selectWalkForward, type WindowStats } from "../stats/index.js"
 import { deflatedSharpeColumns } from "./DeflatedSharpeColumns.js"
+import { dailyRows, type OverfittingSummary, publishOverfitting, readCachedDaily, readOverfitting } from "./SweepOverfitting.js"
 import { compareByRank, type OverrideValue, type RankMetric, type SweepSpec } from "./SweepSpec.js"
-import type { VariantRow } from "./VariantEvaluation.js"
+import {
+  publishWalkForward,
+  readCachedWindows,
+  readSimulatedTrades,
+  walkForwardSummaryOf,
+  sweepWindows,
+  type WalkForwardSummary,
+  windowRows
+} from "./SweepWalkForward.js"
+import type { VariantOutcome, VariantRow } from "./VariantEvaluation.js"
 import { makeVariantEvaluator } from "./VariantEvaluator.js"
 import { effectiveValue, type ExpandedSweep, expandSweep, type Variant } from "./Variants.js"
 
 /** Bump when the sweep's own code changes a result; enters every sweep, variant and batch key. */
-export const SWEEP_VERSION = "2"
+export const SWEEP_VERSION = "3"
 
 export interface SweepProgress {
   /** Variants whose result is known (cached or evaluated). */
@@ -99,6 +112,10 @@ export interface SweepSummary {
   readonly leaderboard: OutputArtifact | undefined
   /** Best first: the `keep` materialised variants (at least the top 10 when known). */
   readonly top: ReadonlyArray<LeaderboardEntry>
+  /** The probability of backtest overfitting (undefined in a dry run). */
+  readonly overfitting?: OverfittingSummary | undefined
+  /** The walk-forward outputs, when the sweep declares one (undefined in a dry run). */
+  readonly walkForward?: WalkForwardSummary | undefined
 }
 
 export interface SweepResult extends ExperimentResult {
@@ -124,6 +141,13 @@ const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>
   return out
 }
 
+const refOf = (artifact: { readonly artifactId: ArtifactId; readonly digest: Digest }): OutputRef => ({
+  artifactId: artifact.artifactId,
+  digest: artifact.digest
+})
+
+type VariantEvaluatorOf = Effect.Effect.Success<ReturnType<typeof makeVariantEvaluator>>
+
 export interface KeyedVariant extends Variant {
   readonly key: Digest
   readonly material: KeyMaterial
@@ -135,7 +159,9 @@ const BatchConfig = Schema.Struct({ variants: Schema.Array(BatchVariant) })
 const PoolConfig = Schema.Struct({
   seed: Schema.Number,
   dateRange: Schema.Struct({ from: Schema.String, to: Schema.String }),
-  bootstrapResamples: Schema.Int
+  bootstrapResamples: Schema.Int,
+  /** Walk-forward windows as [from, to) epoch ms pairs; empty without a walk-forward. */
+  windows: Schema.Array(Schema.Tuple(Schema.Number, Schema.Number))
 })
 
 export const executeSweep = (
@@ -145,6 +171,9 @@ export const executeSweep = (
 ) =>
   Effect.gen(function*() {
     const spec = definition.sweep
+    const walkForwardSpec = spec.walkForward
+    const range = { from: Date.parse(definition.dateRange.from), to: Date.parse(definition.dateRange.to) }
+    const windows = walkForwardSpec === undefined ? [] : sweepWindows(walkForwardSpec, range)
     const mode = options.mode ?? "normal"
     const workers = options.workers ?? 1
     const emit = options.onEvent ?? (() => Effect.void)
@@ -212,7 +241,15 @@ export const executeSweep = (
           leaderboard,
           rows: undefined,
           simulated: 0,
-          best: outputs.trades === undefined ? undefined : yield* outputArtifacts(outputs)
+          best: outputs.trades === undefined ? undefined : yield* outputArtifacts(outputs),
+          recorded: outputs,
+          overfitting: undefined,
+          walkForward: walkForwardSpec === undefined ? undefined : yield* walkForwardSummaryOf(walkForwardSpec, {
+            walkForward: outputs.walkForward!,
+            walkForwardTrades: outputs.walkForwardTrades!,
+            walkForwardEquity: outputs.walkForwardEquity!,
+            walkForwardMetrics: outputs.walkForwardMetrics!
+          })
         }
       }
       yield* emit({ _tag: "Miss", node: sweepRef, key: sweepKey, reason: sweepLookup.reason })
@@ -220,9 +257,14 @@ export const executeSweep = (
       // 4. Per-variant lookups: which variants some earlier batch already evaluated.
       const members = yield* cache.lookupMembers([...new Set(keyed.map((v) => v.key))])
       const found = new Map<Digest, OutputRef>()
+      const foundDaily = new Map<Digest, OutputRef>()
+      const foundWindows = new Map<Digest, OutputRef>()
       for (const [key, group] of members) {
-        const results = group.outputs.results
-        if (results !== undefined) found.set(key, results)
+        const { daily, results, windows } = group.outputs
+        if (results === undefined || daily === undefined || (walkForwardSpec !== undefined && windows === undefined)) continue
+        found.set(key, results)
+        foundDaily.set(key, daily)
+        if (windows !== undefined) foundWindows.set(key, windows)
       }
       const pending = new Map<Digest, KeyedVariant>()
       for (const variant of keyed) if (!found.has(variant.key) && !pending.has(variant.key)) pending.set(variant.key, variant)
@@ -235,6 +277,8 @@ export const executeSweep = (
 
       // 5. Evaluate the misses in batches on the worker pool, publishing one artifact per batch.
       const fresh = new Map<Digest, VariantRow>()
+      const freshDaily = new Map<Digest, DailyPnl>()
+      const freshWindows = new Map<Digest, ReadonlyArray<WindowStats>>()
       let done = cachedCount
       yield* onSweepProgress({ done, total, simulated: 0 })
       const misses = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
@@ -244,7 +288,8 @@ export const executeSweep = (
       const poolConfig = {
         seed: definition.seed,
         dateRange,
-        bootstrapResamples: definition.metrics.bootstrapResamples
+        bootstrapResamples: definition.metrics.bootstrapResamples,
+        windows: windows.map((w): readonly [number, number] => [w.from, w.to])
       }
       const pool = resourceNode({
         name: "sweep-workers",
@@ -260,45 +305,90 @@ export const executeSweep = (
               series,
               seed: config.seed,
               dateRange: { from: Date.parse(config.dateRange.from), to: Date.parse(config.dateRange.to) },
-              bootstrapResamples: config.bootstrapResamples
+              bootstrapResamples: config.bootstrapResamples,
+              windows: walkForwardSpec === undefined ? undefined : config.windows.map(([from, to]) => ({ from, to }))
             }, workers))
       })
-      const batches = chunk(misses, batchSize).map((batch) =>
-        artifactNode({
-          name: "sweep-batch",
-          version: SWEEP_VERSION,
-          configSchema: BatchConfig,
-          config: { variants: batch.map((v) => ({ key: v.key, strategy: v.strategy })) },
-          seeded: true,
-          identity: `${definition.name}/sweep-batch`,
-          inputs: { pool },
-          outputs: ["results"],
-          run: ({ inputs: { pool: evaluator }, key, name }) =>
-            Effect.gen(function*() {
-              const rows = yield* evaluator.evaluate(batch.map((v) => v.strategy))
-              const manifest = yield* publishRows({
-                contract: ExperimentSweepBatch,
-                rows: rows.map((row, i) => ({ variant_key: hexOf(batch[i]!.key), ...row })),
-                logicalKey: `sweep-batch/${key.slice(7, 23)}`,
-                inputs: lineage,
-                producedBy: { node: name, key }
-              })
-              // CAS before AC: the batch is durable before the entry that points its variants into it.
-              const finishedAt = yield* Clock.currentTimeMillis
-              yield* cache.putGroup({
-                key,
-                node: "sweep-variant",
-                members: batch.map((variant) => variant.key),
-                outputs: { results: { artifactId: manifest.artifactId, digest: manifest.digest } },
-                ranAt: new Date(finishedAt).toISOString(),
-                durationMs: 0
-              })
-              batch.forEach((variant, i) => fresh.set(variant.key, rows[i]!))
-              done += keyed.filter((v) => batch.some((b) => b.key === v.key)).length
-              yield* onSweepProgress({ done, total, simulated: fresh.size })
-              return { results: manifest }
+      /** Evaluates one batch and publishes its rows, daily pnl and (with a walk-forward) window statistics. */
+      const runBatch = (batch: ReadonlyArray<KeyedVariant>, evaluator: VariantEvaluatorOf, key: Digest, name: string) =>
+        Effect.gen(function*() {
+          const outcomes: ReadonlyArray<VariantOutcome> = yield* evaluator.evaluate(batch.map((v) => v.strategy))
+          const common = { inputs: lineage, producedBy: { node: name, key } }
+          const short = key.slice(7, 23)
+          const [results, daily, windowStats] = yield* Effect.all([
+            publishRows({
+              ...common,
+              contract: ExperimentSweepBatch,
+              rows: outcomes.map((outcome, i) => ({ variant_key: hexOf(batch[i]!.key), ...outcome.row })),
+              logicalKey: `sweep-batch/${short}`
+            }),
+            publishRows({
+              ...common,
+              contract: ExperimentSweepDaily,
+              rows: outcomes.flatMap((outcome, i) => dailyRows(hexOf(batch[i]!.key), outcome.daily)),
+              logicalKey: `sweep-daily/${short}`
+            }),
+            walkForwardSpec === undefined ? Effect.succeed(undefined) : publishRows({
+              ...common,
+              contract: ExperimentSweepWindows,
+              rows: outcomes.flatMap((outcome, i) => windowRows(hexOf(batch[i]!.key), outcome.windows ?? [])),
+              logicalKey: `sweep-windows/${short}`
             })
+          ])
+          const refOf = (manifest: { readonly artifactId: ArtifactId; readonly digest: Digest }) => ({
+            artifactId: manifest.artifactId,
+            digest: manifest.digest
+          })
+          // CAS before AC: the batch is durable before the entry that points its variants into it.
+          const finishedAt = yield* Clock.currentTimeMillis
+          yield* cache.putGroup({
+            key,
+            node: "sweep-variant",
+            members: batch.map((variant) => variant.key),
+            outputs: {
+              results: refOf(results),
+              daily: refOf(daily),
+              ...(windowStats === undefined ? {} : { windows: refOf(windowStats) })
+            },
+            ranAt: new Date(finishedAt).toISOString(),
+            durationMs: 0
+          })
+          batch.forEach((variant, i) => {
+            fresh.set(variant.key, outcomes[i]!.row)
+            freshDaily.set(variant.key, outcomes[i]!.daily)
+            const stats = outcomes[i]!.windows
+            if (stats !== undefined) freshWindows.set(variant.key, stats)
+          })
+          done += keyed.filter((v) => batch.some((b) => b.key === v.key)).length
+          yield* onSweepProgress({ done, total, simulated: fresh.size })
+          return { results, daily, windowStats }
         })
+      const batchDeclaration = (batch: ReadonlyArray<KeyedVariant>) => ({
+        name: "sweep-batch",
+        version: SWEEP_VERSION,
+        configSchema: BatchConfig,
+        config: { variants: batch.map((v) => ({ key: v.key, strategy: v.strategy })) },
+        seeded: true,
+        identity: `${definition.name}/sweep-batch`,
+        inputs: { pool }
+      })
+      const batches = chunk(misses, batchSize).map((batch) =>
+        walkForwardSpec === undefined
+          ? artifactNode({
+            ...batchDeclaration(batch),
+            outputs: ["results", "daily"],
+            run: ({ inputs: { pool: evaluator }, key, name }) =>
+              Effect.map(runBatch(batch, evaluator, key, name), ({ daily, results }) => ({ results, daily }))
+          })
+          : artifactNode({
+            ...batchDeclaration(batch),
+            outputs: ["results", "daily", "windows"],
+            run: ({ inputs: { pool: evaluator }, key, name }) =>
+              Effect.flatMap(runBatch(batch, evaluator, key, name), ({ daily, results, windowStats }) =>
+                windowStats === undefined
+                  ? Effect.dieMessage("a walk-forward batch published no window statistics")
+                  : Effect.succeed({ results, daily, windows: windowStats }))
+          })
       )
       if (batches.length > 0) {
         const report = yield* execute(batches, {
@@ -340,35 +430,87 @@ export const executeSweep = (
         producedBy: { node: "sweep", key: sweepKey }
       })
       const leaderboard = yield* withPath({ artifactId: leaderboardManifest.artifactId, digest: leaderboardManifest.digest })
+
+      // 6b. The probability of backtest overfitting over every variant's daily pnl (variant id order).
+      const cachedDaily = yield* readCachedDaily(foundDaily, catalog)
+      const overfitting = yield* publishOverfitting({
+        variantIds: keyed.map((variant) => variant.variantId),
+        columns: keyed.map((variant) => freshDaily.get(variant.key) ?? cachedDaily.get(hexOf(variant.key))),
+        sharpes: variantRows.map((row) => row.sharpe),
+        dateRange: range,
+        blocks: spec.overfitting.blocks,
+        logicalKey: `overfitting/${sweepKey.slice(7, 23)}`,
+        inputs: [...lineage, leaderboard.artifactId],
+        producedBy: { node: "sweep", key: sweepKey }
+      })
       const finished = yield* Clock.currentTimeMillis
 
       // 7. The best `keep` variants as single experiments; the best one's outputs are the run's.
       const ranked = [...entries].sort(compareByRank(spec.rank))
       const kept = ranked.slice(0, spec.keep)
       const byId = new Map(keyed.map((variant) => [variant.variantId, variant]))
-      const pairs = kept.map((entry) => {
-        const variant = byId.get(entry.variantId)!
-        return strategyNodes(definition, resolved, shared, variant.strategy, `${definition.name}/${variant.variantId}`)
-      })
+      const nodesOf = (variant: KeyedVariant) =>
+        strategyNodes(definition, resolved, shared, variant.strategy, `${definition.name}/${variant.variantId}`)
+      const pairs = kept.map((entry) => nodesOf(byId.get(entry.variantId)!))
+      // Walk-forward: one variant per fold, selected on window statistics; their simulations run beside the kept ones.
+      const cachedWindows = walkForwardSpec === undefined ? new Map() : yield* readCachedWindows(foundWindows, catalog)
+      const folds = walkForwardSpec === undefined ? [] : selectWalkForward(
+        keyed.map((variant) => freshWindows.get(variant.key) ?? cachedWindows.get(hexOf(variant.key))!),
+        walkForwardSpec
+      )
+      const selectedColumns = [...new Set(folds.map((fold) => fold.selected))].sort((a, b) => a - b)
+      const selectedNodes = selectedColumns.map((column) => nodesOf(keyed[column]!))
       let best: ExperimentResult["outputs"]
-      if (pairs.length > 0) {
+      let walkForward: WalkForwardSummary | undefined
+      let walkForwardOutputs: Record<string, OutputRef> = {}
+      if (pairs.length > 0 || selectedNodes.length > 0) {
         // The workers are idle by now: the kept variants use every core.
-        const report = yield* execute(pairs.map((pair) => pair.publish), {
+        const report = yield* execute([...pairs.map((pair) => pair.publish), ...selectedNodes.map((pair) => pair.simulate)], {
           engine,
           seed: definition.seed,
           concurrency: Math.max(options.concurrency ?? 2, workers + 1),
           onEvent: emit
         })
         const [first] = pairs
-        const trades = report.of(first!.simulate).outputs!.trades!
-        const published = report.of(first!.publish).outputs!
-        best = yield* outputArtifacts({ trades, ...published })
+        if (first !== undefined) {
+          const trades = report.of(first.simulate).outputs!.trades!
+          const published = report.of(first.publish).outputs!
+          best = yield* outputArtifacts({ trades, ...published })
+        }
         const seen = new Set(nodes.map((node) => node.node.identity))
-        nodes.push(...[report.of(shared.project), report.of(first!.simulate), report.of(first!.publish)]
+        nodes.push(...[report.of(shared.project), ...(first === undefined ? [] : [report.of(first.simulate), report.of(first.publish)])]
           .filter((node) => !seen.has(node.node.identity)))
+        if (walkForwardSpec !== undefined) {
+          const tradesOf = new Map<number, ReadonlyArray<Trade>>()
+          yield* Effect.forEach(selectedColumns, (column, i) => {
+            const simulated = report.of(selectedNodes[i]!.simulate).outputs!
+            return Effect.map(readSimulatedTrades(simulated.trades!, simulated.fills!), (trades) => void tradesOf.set(column, trades))
+          }, { discard: true })
+          walkForward = yield* publishWalkForward({
+            spec: walkForwardSpec,
+            windows,
+            folds,
+            variantIds: keyed.map((variant) => variant.variantId),
+            tradesOf,
+            initialCapital: definition.strategy.sizing.initialCapital,
+            seed: definition.seed,
+            bootstrapResamples: definition.metrics.bootstrapResamples,
+            shortKey: sweepKey.slice(7, 23),
+            inputs: [...lineage, leaderboard.artifactId],
+            producedBy: { node: "sweep", key: sweepKey }
+          })
+          walkForwardOutputs = {
+            walkForward: refOf(walkForward.selection),
+            walkForwardTrades: refOf(walkForward.trades),
+            walkForwardEquity: refOf(walkForward.equity),
+            walkForwardMetrics: refOf(walkForward.metrics)
+          }
+        }
       }
       const sweepOutputs: Record<string, OutputRef> = {
         leaderboard: { artifactId: leaderboard.artifactId, digest: leaderboard.digest },
+        overfitting: refOf(overfitting.artifact),
+        ...walkForwardOutputs,
         ...recordedOutputsOf(best)
       }
       yield* cache.put({
@@ -388,13 +530,28 @@ export const executeSweep = (
         durationMs: finished - started,
         outputs: sweepOutputs
       })
-      return { _tag: "Ran" as const, nodes, leaderboard, rows: ranked, simulated: fresh.size, best }
+      return {
+        _tag: "Ran" as const,
+        nodes,
+        leaderboard,
+        rows: ranked,
+        simulated: fresh.size,
+        best,
+        recorded: sweepOutputs,
+        overfitting,
+        walkForward
+      }
     })
 
     const complete = Effect.gen(function*() {
       const outcome = yield* body
       if (outcome._tag === "Planned") return outcome
       const top = outcome.rows ?? (yield* readLeaderboard(outcome.leaderboard.path, expanded, spec.rank))
+      const overfitting = outcome.overfitting ?? (yield* readOverfitting(
+        outcome.recorded.overfitting!,
+        [...top].sort((a, b) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0)).map((entry) => entry.metrics.sharpe),
+        spec.overfitting.blocks
+      ))
       const sweep: SweepSummary = {
         variants: total,
         simulated: outcome.simulated,
@@ -402,7 +559,9 @@ export const executeSweep = (
         rank: spec.rank,
         paths: expanded.paths,
         leaderboard: outcome.leaderboard,
-        top: top.slice(0, Math.max(10, spec.keep))
+        top: top.slice(0, Math.max(10, spec.keep)),
+        overfitting,
+        walkForward: outcome.walkForward
       }
       return {
         _tag: "Completed" as const,
@@ -412,7 +571,14 @@ export const executeSweep = (
         sweep,
         recordedOutputs: {
           ...recordedOutputsOf(outcome.best),
-          leaderboard: { artifactId: outcome.leaderboard.artifactId, digest: outcome.leaderboard.digest }
+          leaderboard: { artifactId: outcome.leaderboard.artifactId, digest: outcome.leaderboard.digest },
+          overfitting: refOf(overfitting.artifact),
+          ...(outcome.walkForward === undefined ? {} : {
+            walkForward: refOf(outcome.walkForward.selection),
+            walkForwardTrades: refOf(outcome.walkForward.trades),
+            walkForwardEquity: refOf(outcome.walkForward.equity),
+            walkForwardMetrics: refOf(outcome.walkForward.metrics)
+          })
         }
       }
     })
@@ -461,6 +627,7 @@ export const sweepKeys = (
   Effect.gen(function*() {
     const inputIds = [...context.inputs.alerts, ...context.inputs.ohlcv]
     const validated = { validated: { outputs: { coverage: context.coverage } } }
+    const walkForward = definition.sweep.walkForward
     const keyed: Array<KeyedVariant> = yield* Effect.forEach(expanded.variants, (variant) =>
       Effect.gen(function*() {
         const strategyEncoded = yield* strategyEncode(variant.strategy)
@@ -472,7 +639,9 @@ export const sweepKeys = (
             strategy: strategyEncoded,
             dateRange: definition.dateRange,
             inputs: inputIds,
-            bootstrapResamples: definition.metrics.bootstrapResamples
+            bootstrapResamples: definition.metrics.bootstrapResamples,
+            // A walk-forward's windows are part of what a variant's evaluation computes.
+            ...(walkForward === undefined ? {} : { windows: walkForward.folds })
           },
           seed: definition.seed,
           inputs: validated
@@ -488,7 +657,9 @@ export const sweepKeys = (
         count: keyed.length,
         paths: expanded.paths,
         rank: definition.sweep.rank,
-        keep: definition.sweep.keep
+        keep: definition.sweep.keep,
+        overfittingBlocks: definition.sweep.overfitting.blocks,
+        ...(walkForward === undefined ? {} : { walkForward })
       },
       seed: definition.seed,
       inputs: validated

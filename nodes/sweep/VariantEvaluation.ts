@@ -8,7 +8,7 @@
 import { computeMetrics, equityCurve, type MetricsRow } from "../metrics/index.js"
 import type { MintSeries, Seed, SimAlert, Strategy } from "../simulate/index.js"
 import { runSimulationSync } from "../simulate/index.js"
-import { returnMoments } from "../stats/index.js"
+import { dailyNetPnl, type DailyPnl, returnMoments, type TimeWindow, type WindowStats, windowStats } from "../stats/index.js"
 
 /** What every variant of a sweep shares. */
 export interface SweepContext {
@@ -18,6 +18,8 @@ export interface SweepContext {
   /** Epoch ms; alerts are in range when from ≤ alert_ts < to. */
   readonly dateRange: { readonly from: number; readonly to: number }
   readonly bootstrapResamples: number
+  /** Walk-forward windows (by alert_ts), when the sweep declares a walk-forward. */
+  readonly windows?: ReadonlyArray<TimeWindow> | undefined
 }
 
 /** A variant's result: its metrics row and the population skew and kurtosis of its trades' returns. */
@@ -26,8 +28,18 @@ export type VariantRow = MetricsRow & {
   readonly return_kurtosis: number | null
 }
 
-/** The row of `strategy` on the sweep's inputs (moments over the trades in the simulation's order). */
-export const evaluateVariant = (context: SweepContext, strategy: Strategy): VariantRow => {
+/**
+ * Everything a sweep keeps of one variant: its row, its net pnl per UTC day of exit (the
+ * overfitting matrix's column) and, with a walk-forward, its statistics per window.
+ */
+export interface VariantOutcome {
+  readonly row: VariantRow
+  readonly daily: DailyPnl
+  readonly windows: ReadonlyArray<WindowStats> | undefined
+}
+
+/** The outcome of `strategy` on the sweep's inputs (every reduction over the trades in the simulation's order). */
+export const evaluateVariant = (context: SweepContext, strategy: Strategy): VariantOutcome => {
   const { trades } = runSimulationSync(
     { alerts: context.alerts, strategy, seed: context.seed, dateRange: context.dateRange },
     context.series
@@ -40,5 +52,9 @@ export const evaluateVariant = (context: SweepContext, strategy: Strategy): Vari
     bootstrapResamples: context.bootstrapResamples
   })
   const moments = returnMoments(Float64Array.from(trades, (trade) => trade.return))
-  return { ...metrics, return_skew: moments.skew, return_kurtosis: moments.kurtosis }
+  return {
+    row: { ...metrics, return_skew: moments.skew, return_kurtosis: moments.kurtosis },
+    daily: dailyNetPnl(trades),
+    windows: context.windows === undefined ? undefined : windowStats(trades, context.windows)
+  }
 }

@@ -13,7 +13,7 @@ import { Worker } from "node:worker_threads"
 import type { Strategy } from "../simulate/index.js"
 import type { WorkerInit, WorkerResponse } from "./internal/protocol.js"
 import { shareSeries } from "./internal/sharedSeries.js"
-import { evaluateVariant, type SweepContext, type VariantRow } from "./VariantEvaluation.js"
+import { evaluateVariant, type SweepContext, type VariantOutcome } from "./VariantEvaluation.js"
 
 /** A worker thread failed to start or crashed while evaluating. */
 export class SweepWorkerFailed extends Schema.TaggedError<SweepWorkerFailed>()("SweepWorkerFailed", {
@@ -27,8 +27,8 @@ export class SweepWorkerFailed extends Schema.TaggedError<SweepWorkerFailed>()("
 export interface VariantEvaluator {
   /** Worker threads in the pool; 0 when evaluating inline. */
   readonly workers: number
-  /** One row (metrics and return moments) per strategy, in the order given. */
-  readonly evaluate: (strategies: ReadonlyArray<Strategy>) => Effect.Effect<ReadonlyArray<VariantRow>, SweepWorkerFailed>
+  /** One outcome (metrics and return moments, daily pnl, window statistics) per strategy, in the order given. */
+  readonly evaluate: (strategies: ReadonlyArray<Strategy>) => Effect.Effect<ReadonlyArray<VariantOutcome>, SweepWorkerFailed>
 }
 
 const inline = (context: SweepContext): VariantEvaluator => ({
@@ -80,7 +80,7 @@ let nextRequest = 0
 
 /** Sends one batch to an idle worker and waits for its answer. */
 const ask = (worker: Worker, strategies: ReadonlyArray<Strategy>) =>
-  Effect.async<ReadonlyArray<VariantRow>, SweepWorkerFailed>((resume) => {
+  Effect.async<ReadonlyArray<VariantOutcome>, SweepWorkerFailed>((resume) => {
     const id = nextRequest++
     const cleanup = () => {
       worker.off("message", onMessage)
@@ -92,7 +92,7 @@ const ask = (worker: Worker, strategies: ReadonlyArray<Strategy>) =>
       cleanup()
       resume("error" in response
         ? Effect.fail(new SweepWorkerFailed({ detail: response.error }))
-        : Effect.succeed(response.rows))
+        : Effect.succeed(response.outcomes))
     }
     const onError = (error: Error) => {
       cleanup()
@@ -122,7 +122,8 @@ export const makeVariantEvaluator = (
       alerts: context.alerts,
       seed: context.seed,
       dateRange: context.dateRange,
-      bootstrapResamples: context.bootstrapResamples
+      bootstrapResamples: context.bootstrapResamples,
+      windows: context.windows
     }
     const script = yield* workerUrl
     const idle = yield* Queue.bounded<Worker>(workers)

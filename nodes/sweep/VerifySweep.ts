@@ -144,7 +144,7 @@ export const verifySweep = (
         unrecorded.push(variant.variantId)
         return
       }
-      const after: MetricsRow = recomputed[i]!
+      const after: MetricsRow = recomputed[i]!.row
       const column = (Object.keys(after) as Array<keyof MetricsRow>).find((name) => !Object.is(before[name], after[name]))
       if (column === undefined) identical++
       else {

@@ -8,7 +8,7 @@ import { Effect, Schema } from "effect"
 import { ExperimentMetrics, ExperimentSweep, readRowsParquet } from "../../nodes/contracts/index.js"
 import { decodeDefinition, isSweep, runExperiment } from "../../nodes/experiment/index.js"
 import { Strategy } from "../../nodes/simulate/index.js"
-import { executeSweep, expandSweep, strategyAsWritten, type SweepRunOptions } from "../../nodes/sweep/index.js"
+import { executeSweep, expandSweep, strategyAsWritten, type SweepResult, type SweepRunOptions } from "../../nodes/sweep/index.js"
 import { smallDefinition } from "../cli-run/support.js"
 import { storeLayer, tempStore } from "../experiment/support.js"
 
@@ -27,9 +27,22 @@ const sweepDefinition = (stops: ReadonlyArray<number>) => ({
     grid: { "stopLoss.pct": stops, "exit.targets[0].multiple": [1.5, 2, 3] },
     random: { count: 3, seed: 5, ranges: { "trailing.pct": { min: 0.05, max: 0.4 } } },
     rank: "sharpe",
-    keep: 2
+    keep: 2,
+    overfitting: { blocks: 4 },
+    walkForward: { folds: 2, scheme: "anchored" }
   }
 })
+
+/** The digests of what a sweep publishes about its winner: overfitting and walk-forward artifacts. */
+const trustDigests = (result: { readonly sweep: SweepResult["sweep"] }) => {
+  const { overfitting, walkForward } = result.sweep
+  return {
+    overfitting: overfitting?.artifact.digest,
+    pbo: overfitting?.pbo,
+    sr0: overfitting?.sr0,
+    walkForward: [walkForward?.selection, walkForward?.trades, walkForward?.equity, walkForward?.metrics].map((a) => a?.digest)
+  }
+}
 
 const runSweep = (root: string, encoded: unknown, options: SweepRunOptions = {}) =>
   Effect.runPromise(
@@ -54,6 +67,9 @@ describe("sweep", () => {
 
     const b = await runSweep(newStore(), full, { workers: 2, batchSize: 5 })
     expect(b.sweep.leaderboard!.digest).toBe(a.sweep.leaderboard!.digest)
+    expect(a.sweep.overfitting!.combinations).toBe(6) // C(4, 2)
+    expect(a.sweep.walkForward!.folds).toBe(2)
+    expect(trustDigests(b)).toEqual(trustDigests(a))
 
     const rootC = newStore()
     const first = await runSweep(rootC, sweepDefinition([0.1, 0.2]), { workers: 1, batchSize: 100 })
@@ -62,11 +78,13 @@ describe("sweep", () => {
     expect(grown.sweep.simulated).toBe(3) // exactly the three new variants (0.3 × three multiples)
     expect(grown.sweep.cached).toBe(9)
     expect(grown.sweep.leaderboard!.digest).toBe(a.sweep.leaderboard!.digest)
+    expect(trustDigests(grown)).toEqual(trustDigests(a)) // cached variants' daily pnl and windows read back exactly
 
     const again = await runSweep(rootA, full, { workers: 2 })
     expect(again.sweep.simulated).toBe(0)
     expect(again.nodes.find((node) => node.node.name === "sweep")?.cache).toBe("hit")
     expect(again.sweep.leaderboard!.digest).toBe(a.sweep.leaderboard!.digest)
+    expect(trustDigests(again)).toEqual(trustDigests(a))
     expect(again.outputs).toEqual(a.outputs)
     expect(again.sweep.top.map((entry) => entry.variantId)).toEqual(a.sweep.top.map((entry) => entry.variantId))
   }, 240_000)

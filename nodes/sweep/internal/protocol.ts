@@ -1,6 +1,7 @@
 /** Messages between the variant evaluator and its worker threads. */
 import type { Seed, SimAlert, Strategy } from "../../simulate/index.js"
-import type { VariantRow } from "../VariantEvaluation.js"
+import type { TimeWindow } from "../../stats/index.js"
+import type { VariantOutcome } from "../VariantEvaluation.js"
 import type { SharedSeries } from "./sharedSeries.js"
 
 /** Sent once, as `workerData`: SharedArrayBuffers inside are shared, not copied. */
@@ -10,6 +11,7 @@ export interface WorkerInit {
   readonly seed: Seed
   readonly dateRange: { readonly from: number; readonly to: number }
   readonly bootstrapResamples: number
+  readonly windows: ReadonlyArray<TimeWindow> | undefined
 }
 
 export interface WorkerRequest {
@@ -18,5 +20,5 @@ export interface WorkerRequest {
 }
 
 export type WorkerResponse =
-  | { readonly id: number; readonly rows: ReadonlyArray<VariantRow> }
+  | { readonly id: number; readonly outcomes: ReadonlyArray<VariantOutcome> }
   | { readonly id: number; readonly error: string }

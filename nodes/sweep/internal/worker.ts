@@ -1,6 +1,7 @@
 /**
  * A sweep worker thread: receives the shared candles once (workerData), then batches of
- * strategies, and answers each batch with its metrics rows, in the order given.
+ * strategies, and answers each batch with its outcomes (metrics row, daily pnl, window statistics), in the order
+ * given.
  */
 import { parentPort, workerData } from "node:worker_threads"
 import { evaluateVariant, type SweepContext } from "../VariantEvaluation.js"
@@ -13,13 +14,14 @@ const context: SweepContext = {
   series: seriesOf(init.shared),
   seed: init.seed,
   dateRange: init.dateRange,
-  bootstrapResamples: init.bootstrapResamples
+  bootstrapResamples: init.bootstrapResamples,
+  windows: init.windows
 }
 
 parentPort!.on("message", (request: WorkerRequest) => {
   let response: WorkerResponse
   try {
-    response = { id: request.id, rows: request.strategies.map((strategy) => evaluateVariant(context, strategy)) }
+    response = { id: request.id, outcomes: request.strategies.map((strategy) => evaluateVariant(context, strategy)) }
   } catch (error) {
     response = { id: request.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }
   }

@@ -1,0 +1,227 @@
+/**
+ * The sweep's walk-forward: each variant's trade statistics per window (computed by the variant
+ * evaluation, kept per batch in an `experiment_sweep_windows` artifact), fold selection
+ * (nodes/stats/WalkForward.ts), then the few selected variants' whole-range trades (their simulate
+ * nodes, cached like any experiment's) filtered to each fold's test window and stitched into one
+ * out-of-sample result. Published: `experiment_walk_forward` (one row per fold) and the stitched
+ * trades, equity and metrics (the experiment's own types).
+ */
+import { Effect } from "effect"
+import type { ArtifactCatalog, ArtifactId, Digest, OutputRef } from "../../store/index.js"
+import {
+  ExperimentEquity,
+  ExperimentFills,
+  ExperimentMetrics,
+  ExperimentSweepWindows,
+  ExperimentTrades,
+  ExperimentWalkForward,
+  readRowsParquet
+} from "../contracts/index.js"
+import { publishRows } from "../engine/index.js"
+import { type OutputArtifact, withPath } from "../experiment/ExecuteExperiment.js"
+import { computeMetrics, equityCurve } from "../metrics/index.js"
+import { type ExitReason, exitReasons, type Fill, type Trade, toTradeRow } from "../simulate/index.js"
+import {
+  stitchOutOfSample,
+  type TimeWindow,
+  type WalkForwardFold,
+  walkForwardWindows,
+  windowMeanReturn,
+  windowSharpe,
+  type WindowStats
+} from "../stats/index.js"
+import type { WalkForwardSpec } from "./SweepSpec.js"
+
+export interface WalkForwardSummary {
+  readonly folds: number
+  readonly scheme: WalkForwardSpec["scheme"]
+  readonly select: WalkForwardSpec["select"]
+  /** One row per fold (`experiment_walk_forward`). */
+  readonly selection: OutputArtifact
+  /** The stitched out-of-sample trades, equity and metrics. */
+  readonly trades: OutputArtifact
+  readonly equity: OutputArtifact
+  readonly metrics: OutputArtifact
+}
+
+/** The sweep's windows (epoch ms date range). */
+export const sweepWindows = (spec: WalkForwardSpec, dateRange: TimeWindow): ReadonlyArray<TimeWindow> =>
+  walkForwardWindows(dateRange, spec.folds)
+
+/** The rows of a variant's `experiment_sweep_windows` entries. */
+export const windowRows = (variantKeyHex: string, stats: ReadonlyArray<WindowStats>) =>
+  stats.map((s, window) => ({
+    variant_key: variantKeyHex,
+    window,
+    trades: s.trades,
+    wins: s.wins,
+    sum_return: s.sumReturn,
+    m2_return: s.m2Return,
+    net_pnl: s.netPnl
+  }))
+
+/** Window statistics of cached variants, read once per artifact: variant key hex → one entry per window. */
+export const readCachedWindows = (refs: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
+  Effect.gen(function*() {
+    const stats = new Map<string, Array<WindowStats>>()
+    const artifacts = [...new Set([...refs.values()].map((ref) => ref.artifactId))].sort()
+    yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
+      Effect.gen(function*() {
+        for (const row of yield* readRowsParquet(ExperimentSweepWindows, yield* catalog.dataPath(artifactId))) {
+          const key = String(row.variant_key)
+          const list = stats.get(key) ?? []
+          list[Number(row.window)] = {
+            trades: Number(row.trades),
+            wins: Number(row.wins),
+            sumReturn: Number(row.sum_return),
+            m2Return: Number(row.m2_return),
+            netPnl: Number(row.net_pnl)
+          }
+          stats.set(key, list)
+        }
+      }), { concurrency: 2, discard: true })
+    return stats
+  })
+
+const text = (value: unknown): string => String(value)
+const nullableText = (value: unknown): string | null => (value === null ? null : String(value))
+const reasonOf = (value: unknown): ExitReason => {
+  const found = exitReasons.find((reason) => reason === value)
+  if (found === undefined) throw new Error(`not an exit reason: ${String(value)}`)
+  return found
+}
+const fillReasonOf = (value: unknown): Fill["reason"] => (value === "entry" ? "entry" : reasonOf(value))
+
+/** A simulation's trades with their fills, read back from its `trades` and `fills` artifacts. */
+export const readSimulatedTrades = (trades: OutputRef, fills: OutputRef) =>
+  Effect.gen(function*() {
+    const [tradeRows, fillRows] = yield* Effect.all([
+      Effect.flatMap(withPath(trades), (artifact) => readRowsParquet(ExperimentTrades, artifact.path)),
+      Effect.flatMap(withPath(fills), (artifact) => readRowsParquet(ExperimentFills, artifact.path))
+    ])
+    return yield* Effect.try({
+      try: () => {
+        const fillsByTrade = new Map<string, Array<Fill>>()
+        for (const row of fillRows) {
+          const list = fillsByTrade.get(text(row.trade_id)) ?? []
+          list.push({
+            seq: Number(row.seq),
+            side: row.side === "buy" ? "buy" : "sell",
+            ts: Number(row.ts),
+            price: Number(row.price),
+            quantity: Number(row.quantity),
+            fee: Number(row.fee),
+            pnl: Number(row.pnl),
+            reason: fillReasonOf(row.reason)
+          })
+          fillsByTrade.set(text(row.trade_id), list)
+        }
+        return tradeRows.map((row): Trade => ({
+          trade_id: text(row.trade_id),
+          alert_id: text(row.alert_id),
+          chain: text(row.chain),
+          mint: text(row.mint),
+          caller: nullableText(row.caller),
+          alert_ts: Number(row.alert_ts),
+          entry_ts: Number(row.entry_ts),
+          entry_price: Number(row.entry_price),
+          exit_ts: Number(row.exit_ts),
+          exit_price: Number(row.exit_price),
+          exit_reason: reasonOf(row.exit_reason),
+          quantity: Number(row.quantity),
+          notional: Number(row.notional),
+          gross_pnl: Number(row.gross_pnl),
+          fees: Number(row.fees),
+          net_pnl: Number(row.net_pnl),
+          return: Number(row.return),
+          peak_multiple: Number(row.peak_multiple),
+          max_adverse_excursion: Number(row.max_adverse_excursion),
+          hold_candles: Number(row.hold_candles),
+          fill_count: Number(row.fill_count),
+          fills: fillsByTrade.get(text(row.trade_id)) ?? []
+        }))
+      },
+      catch: (error) => error
+    }).pipe(Effect.orDie)
+  })
+
+/**
+ * Publishes the fold table and the stitched out-of-sample trades, equity and metrics. `tradesOf`
+ * gives a selected variant's whole-range trades (by column).
+ */
+export const publishWalkForward = (options: {
+  readonly spec: WalkForwardSpec
+  readonly windows: ReadonlyArray<TimeWindow>
+  readonly folds: ReadonlyArray<WalkForwardFold>
+  readonly variantIds: ReadonlyArray<string>
+  readonly tradesOf: ReadonlyMap<number, ReadonlyArray<Trade>>
+  readonly initialCapital: number
+  readonly seed: number
+  readonly bootstrapResamples: number
+  readonly shortKey: string
+  readonly inputs: ReadonlyArray<ArtifactId>
+  readonly producedBy: { readonly node: string; readonly key: Digest }
+}) =>
+  Effect.gen(function*() {
+    const { folds, windows } = options
+    const common = { inputs: options.inputs, producedBy: options.producedBy }
+    const foldRows = folds.map((fold) => ({
+      fold: fold.fold,
+      train_from: windows[fold.trainFirst]!.from,
+      train_to: windows[fold.trainLast]!.to,
+      test_from: windows[fold.test]!.from,
+      test_to: windows[fold.test]!.to,
+      variant_id: options.variantIds[fold.selected]!,
+      is_trades: fold.inSample.trades,
+      is_sharpe: windowSharpe(fold.inSample),
+      is_mean_return: windowMeanReturn(fold.inSample),
+      is_net_pnl: fold.inSample.netPnl,
+      oos_trades: fold.outOfSample.trades,
+      oos_sharpe: windowSharpe(fold.outOfSample),
+      oos_mean_return: windowMeanReturn(fold.outOfSample),
+      oos_net_pnl: fold.outOfSample.netPnl
+    }))
+    const stitched = stitchOutOfSample(folds, windows, (column) => options.tradesOf.get(column) ?? [])
+    const equity = equityCurve(stitched, options.initialCapital)
+    const metrics = computeMetrics(stitched, equity, {
+      seed: options.seed,
+      initialCapital: options.initialCapital,
+      bootstrapResamples: options.bootstrapResamples
+    })
+    const [selection, trades, equityArtifact, metricsArtifact] = yield* Effect.all([
+      publishRows({ ...common, contract: ExperimentWalkForward, rows: foldRows, logicalKey: `walk-forward/${options.shortKey}` }),
+      publishRows({
+        ...common,
+        contract: ExperimentTrades,
+        rows: stitched.map(toTradeRow),
+        logicalKey: `walk-forward-trades/${options.shortKey}`,
+        timeColumn: "entry_ts"
+      }),
+      publishRows({ ...common, contract: ExperimentEquity, rows: equity, logicalKey: `walk-forward-equity/${options.shortKey}`, timeColumn: "ts" }),
+      publishRows({ ...common, contract: ExperimentMetrics, rows: [metrics], logicalKey: `walk-forward-metrics/${options.shortKey}` })
+    ])
+    return yield* walkForwardSummaryOf(options.spec, {
+      walkForward: selection,
+      walkForwardTrades: trades,
+      walkForwardEquity: equityArtifact,
+      walkForwardMetrics: metricsArtifact
+    })
+  })
+
+/** The names under which a sweep's cache entry records its walk-forward outputs. */
+export const WALK_FORWARD_OUTPUTS = ["walkForward", "walkForwardTrades", "walkForwardEquity", "walkForwardMetrics"] as const
+
+/** The summary from the recorded outputs (a fresh run's or a cached sweep's). */
+export const walkForwardSummaryOf = (
+  spec: WalkForwardSpec,
+  refs: { readonly [K in (typeof WALK_FORWARD_OUTPUTS)[number]]: OutputRef }
+) =>
+  Effect.map(
+    Effect.all({
+      selection: withPath(refs.walkForward),
+      trades: withPath(refs.walkForwardTrades),
+      equity: withPath(refs.walkForwardEquity),
+      metrics: withPath(refs.walkForwardMetrics)
+    }),
+    (artifacts): WalkForwardSummary => ({ folds: spec.folds, scheme: spec.scheme, select: spec.select, ...artifacts })
+  )
