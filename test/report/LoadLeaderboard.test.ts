@@ -19,6 +19,8 @@ afterAll(() => store.cleanup())
 const HOSTILE = `<script>alert("x")</script>`
 const KEY = `blake3:${"0".repeat(64)}`
 const metrics = (sharpe: number | null) => ({ ...sampleInput().metrics!, sharpe })
+/** The leaderboard's columns after the metrics: return moments and Deflated Sharpe (not read by the report). */
+const deflated = { return_skew: null, return_kurtosis: null, psr0: null, dsr: null, sr0: null, trials: 1 }
 
 const publish = (contract: Parameters<typeof publishRows>[0]["contract"], rows: ReadonlyArray<object>, logicalKey: string) =>
   publishRows({ contract, rows, logicalKey, inputs: [], producedBy: { node: "sweep", key: KEY } })
@@ -33,8 +35,8 @@ describe("loadLeaderboard", () => {
         { path: "flags.on", duckdbType: "BOOLEAN" }
       ])
       const manifest = yield* publish(contract, [
-        { variant_id: "var_b", "stopLoss.pct": 0.2, intrabar: HOSTILE, "exit.targets[1].multiple": null, "flags.on": true, ...metrics(null) },
-        { variant_id: "var_a", "stopLoss.pct": 0.1, intrabar: "stop-first", "exit.targets[1].multiple": 3, "flags.on": false, ...metrics(1.5) }
+        { variant_id: "var_b", "stopLoss.pct": 0.2, intrabar: HOSTILE, "exit.targets[1].multiple": null, "flags.on": true, ...metrics(null), ...deflated },
+        { variant_id: "var_a", "stopLoss.pct": 0.1, intrabar: "stop-first", "exit.targets[1].multiple": 3, "flags.on": false, ...metrics(1.5), ...deflated }
       ], "sweep/test-1")
       const { parameters, rows } = yield* loadLeaderboard(manifest.artifactId)
       expect(parameters).toEqual([
