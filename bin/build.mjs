@@ -2,8 +2,8 @@
 // Builds the CLI bundle (dist/pipeline.mjs, from cli/main.ts), the sweep worker
 // (dist/sweep-worker.mjs, beside it: nodes/sweep finds it relative to the bundle) and the library
 // entry (dist/index.mjs, from index.ts: every package external, as a library's dependencies are).
-// `npm run build` runs this; `npm ci` does through the `prepare` script. `build(outdir)` is also
-// used by the tests.
+// `npm run build` runs this; `npm ci` does through the `prepare` script. `node bin/build.mjs DIR` builds
+// into another directory (tests, bench).
 //
 // Start-up is what this bundle is for (README, Performance): every pure-JS package (effect,
 // @effect/*, seedrandom, …) is bundled, since importing effect through its package index alone
@@ -13,7 +13,8 @@
 // @effect/cli imports for options read from config files (not used by `pipeline`), are replaced by
 // stubs that require the real package on first use: they were ~15% of the bundle's bytes.
 import * as esbuild from "esbuild"
-import { dirname, join } from "node:path"
+import { writeFileSync } from "node:fs"
+import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
@@ -40,8 +41,9 @@ export const parse = (text) => createRequire(import.meta.url)(${JSON.stringify(a
 /** Builds the three bundles into `outdir`. */
 export const build = async (outdir) => {
   const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
-  await esbuild.build({
+  const cli = await esbuild.build({
     ...common,
+    metafile: true,
     entryPoints: [join(root, "cli", "main.ts")],
     outfile: join(outdir, "pipeline.mjs"),
     external,
@@ -51,6 +53,13 @@ export const build = async (outdir) => {
     minifyWhitespace: true,
     minifySyntax: true
   })
+  // The repository files the bundle was built from: bin/pipeline.js runs the bundle only while
+  // none of them is newer than it.
+  const sources = Object.keys(cli.metafile.inputs)
+    .map((input) => relative(root, join(process.cwd(), input)))
+    .filter((path) => !path.startsWith("..") && !path.startsWith("node_modules") && !path.includes(":"))
+    .sort()
+  writeFileSync(join(outdir, "pipeline.sources.json"), `${JSON.stringify(sources, null, 1)}\n`)
   await esbuild.build({
     ...common,
     entryPoints: [join(root, "nodes", "sweep", "internal", "worker.ts")],
@@ -64,6 +73,7 @@ export const build = async (outdir) => {
   })
 }
 
+// `node bin/build.mjs [outdir]` (default dist/).
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await build(join(root, "dist"))
+  await build(process.argv[2] ?? join(root, "dist"))
 }

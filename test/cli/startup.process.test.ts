@@ -1,0 +1,92 @@
+/**
+ * The CLI bundle as `npm run build` makes it (bin/build.mjs, built here into a temp dir): the
+ * commands that need no database start without loading DuckDB (or Arrow), and the bundle still
+ * runs an experiment, its report and a sweep on worker threads (dist/sweep-worker.mjs beside it).
+ * Which modules a process loads is recorded by test/support/loadedModules.mjs.
+ */
+import { spawn } from "node:child_process"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { smallDefinition } from "../cli-run/support.js"
+import { type CliResult, repoRoot, waitForExit } from "../support/cli.js"
+
+const preload = NodePath.join(repoRoot, "test", "support", "loadedModules.mjs")
+const DATABASE_MODULES = /@duckdb[\\/]node-(api|bindings)|apache-arrow/
+
+let dir: string
+let bundle: string
+
+/** `node --import loadedModules.mjs <bundle> …args`: the result and the modules the process loaded. */
+const runBundle = async (args: ReadonlyArray<string>, timeout = 90_000) => {
+  const record = NodePath.join(dir, `loaded-${Math.random().toString(36).slice(2)}.txt`)
+  const child = spawn(process.execPath, ["--import", preload, bundle, ...args], {
+    cwd: dir,
+    env: { ...process.env, PIPELINE_STORE: "", NO_COLOR: "1", PIPELINE_TEST_LOADED_MODULES: record },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const result: CliResult = await waitForExit(child, timeout)
+  const loaded = NodeFs.existsSync(record) ? NodeFs.readFileSync(record, "utf8").split("\n").filter((line) => line !== "") : []
+  return { ...result, loaded }
+}
+
+const expectOk = (result: CliResult) => expect(result.code, result.stderr).toBe(0)
+
+describe("the CLI bundle", () => {
+  beforeAll(async () => {
+    dir = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "pipeline-startup-"))
+    // The bundle resolves its external packages (DuckDB, blake3-wasm) from node_modules beside dist/.
+    NodeFs.symlinkSync(NodePath.join(repoRoot, "node_modules"), NodePath.join(dir, "node_modules"), "dir")
+    const build = spawn(process.execPath, [NodePath.join(repoRoot, "bin", "build.mjs"), NodePath.join(dir, "dist")], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    expectOk(await waitForExit(build, 120_000))
+    bundle = NodePath.join(dir, "dist", "pipeline.mjs")
+  }, 150_000)
+  afterAll(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
+
+  it("--help, hash and experiments list load neither DuckDB nor Arrow", async () => {
+    const help = await runBundle(["--help"])
+    expectOk(help)
+    expect(help.stdout).toContain("pipeline")
+    expect(help.loaded.some((path) => path.includes("pipeline.mjs"))).toBe(true) // the record works
+    expect(help.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
+
+    const file = NodePath.join(dir, "empty.bin")
+    NodeFs.writeFileSync(file, "")
+    const hash = await runBundle(["hash", file])
+    expectOk(hash)
+    expect(hash.stdout).toBe(`af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262  ${file}\n`)
+    expect(hash.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
+
+    const list = await runBundle(["--store", NodePath.join(dir, "no-store"), "experiments", "list"])
+    expectOk(list)
+    expect(list.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
+  }, 120_000)
+
+  it("runs an experiment (loading DuckDB then), writes its report and runs a sweep on worker threads", async () => {
+    const store = NodePath.join(dir, "store")
+    const definition = NodePath.join(dir, "small.json")
+    NodeFs.writeFileSync(definition, JSON.stringify(smallDefinition({ name: "bundle-small" })))
+    const run = await runBundle(["--store", store, "run", definition, "--json"])
+    expectOk(run)
+    const experimentId: string = JSON.parse(run.stdout).experimentId
+    expect(experimentId).toMatch(/^exp_/)
+    expect(run.loaded.some((path) => /@duckdb[\\/]node-api/.test(path))).toBe(true)
+
+    const html = NodePath.join(dir, "report.html")
+    expectOk(await runBundle(["--store", store, "report", experimentId, "-o", html]))
+    expect(NodeFs.readFileSync(html, "utf8")).toMatch(/^<!DOCTYPE html>/i)
+
+    const sweep = NodePath.join(dir, "sweep.json")
+    NodeFs.writeFileSync(sweep, JSON.stringify({
+      ...smallDefinition({ name: "bundle-sweep" }),
+      sweep: { grid: { "stopLoss.pct": [0.1, 0.3] }, keep: 1 }
+    }))
+    const swept = await runBundle(["--store", store, "run", sweep, "--json", "--workers", "1"])
+    expectOk(swept)
+    expect(JSON.parse(swept.stdout).sweep).toMatchObject({ variants: 2, simulated: 2, cached: 0 })
+  }, 240_000)
+})

@@ -1,0 +1,15 @@
+/**
+ * Preloaded into a spawned CLI (`node --import <this file> …`) to record which modules it loads:
+ * every module resolved through the ES loader, and at exit every CommonJS module in require's
+ * cache (native packages such as DuckDB's are CommonJS, whether imported or required). One path
+ * or URL per line, appended to the file named by PIPELINE_TEST_LOADED_MODULES.
+ */
+import { appendFileSync } from "node:fs"
+import { createRequire, register } from "node:module"
+
+const out = process.env.PIPELINE_TEST_LOADED_MODULES
+if (out) {
+  register(new URL("./loadedModulesHooks.mjs", import.meta.url), { data: { out } })
+  const cache = createRequire(import.meta.url).cache
+  process.on("exit", () => appendFileSync(out, Object.keys(cache).map((path) => `${path}\n`).join("")))
+}
