@@ -10,12 +10,20 @@ import { Console, Duration, Effect, Exit, Option } from "effect"
 import {
   type ExperimentResult,
   isSweep,
+  type OutputArtifact,
   nodeStatus,
   recordedOutputsOf,
   runExperiment,
   runResultsOf
 } from "../../nodes/experiment/index.js"
-import { executeSweep, expandSweep, type SweepResult, strategyAsWritten } from "../../nodes/sweep/index.js"
+import {
+  executeSweep,
+  expandSweep,
+  type OverfittingSummary,
+  type SweepResult,
+  strategyAsWritten,
+  type WalkForwardSummary
+} from "../../nodes/sweep/index.js"
 import { UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
@@ -80,10 +88,38 @@ export const runDocument = (result: ExperimentResult | SweepResult, status: stri
         cached: result.sweep.cached,
         rank: result.sweep.rank,
         ...(result.sweep.leaderboard ? { leaderboard: result.sweep.leaderboard } : {}),
-        ...(result.sweep.top.length > 0 ? { best: result.sweep.top[0]!.variantId } : {})
+        ...(result.sweep.top.length > 0 ? { best: result.sweep.top[0]!.variantId } : {}),
+        ...(result.sweep.overfitting ? { overfitting: overfittingDocument(result.sweep.overfitting) } : {}),
+        ...(result.sweep.walkForward ? { walkForward: walkForwardDocument(result.sweep.walkForward) } : {})
       }
     }
     : {})
+})
+
+const artifactDocument = (artifact: OutputArtifact) => ({
+  artifactId: artifact.artifactId,
+  digest: artifact.digest,
+  path: artifact.path
+})
+
+/** `sweep.overfitting` of `run --json`: pbo, the Deflated Sharpe's SR0 and N, the degradation slope, the artifact. */
+const overfittingDocument = (overfitting: OverfittingSummary) => ({
+  pbo: overfitting.pbo,
+  sr0: overfitting.sr0,
+  trials: overfitting.trials,
+  degradationSlope: overfitting.degradationSlope,
+  artifact: artifactDocument(overfitting.artifact)
+})
+
+/** `sweep.walkForward` of `run --json`: the settings, the fold table and the stitched out-of-sample outputs. */
+const walkForwardDocument = (walkForward: WalkForwardSummary) => ({
+  folds: walkForward.folds,
+  scheme: walkForward.scheme,
+  select: walkForward.select,
+  selection: artifactDocument(walkForward.selection),
+  trades: artifactDocument(walkForward.trades),
+  equity: artifactDocument(walkForward.equity),
+  metrics: artifactDocument(walkForward.metrics)
 })
 
 const isSweepResult = (result: ExperimentResult | SweepResult): result is SweepResult =>
@@ -108,6 +144,11 @@ export const summaryLines = (
         : `sweep: ${sweep.variants} variants, ${sweep.simulated} simulated, ${sweep.cached} cached`
     )
     if (sweep.leaderboard) lines.push(`leaderboard ${sweep.leaderboard.artifactId}  ${sweep.leaderboard.path}`)
+    if (sweep.overfitting) lines.push(overfittingLine(sweep.overfitting))
+    if (sweep.walkForward) {
+      lines.push(`walk-forward (${sweep.walkForward.folds} folds, ${sweep.walkForward.scheme}, by ${sweep.walkForward.select}): ` +
+        `folds ${sweep.walkForward.selection.artifactId}, out-of-sample trades ${sweep.walkForward.trades.artifactId}`)
+    }
     if (sweep.top.length > 0) {
       lines.push("", `top ${Math.min(10, sweep.top.length)} by ${sweep.rank}:`, leaderboardTable(sweep, 10), "")
       lines.push(`best variant ${sweep.top[0]!.variantId}:`)
@@ -127,6 +168,13 @@ export const summaryLines = (
   }
   return lines
 }
+
+const fixed = (value: number | null, digits: number) => (value === null ? "undefined" : value.toFixed(digits))
+
+const overfittingLine = (overfitting: OverfittingSummary) =>
+  `overfitting: pbo ${fixed(overfitting.pbo, 3)} over ${overfitting.combinations.toLocaleString("en-US")} combinations ` +
+  `of ${overfitting.blocks} blocks, OOS/IS Sharpe slope ${fixed(overfitting.degradationSlope, 3)}; ` +
+  `sr0 ${fixed(overfitting.sr0, 4)} over ${overfitting.trials} trials  ${overfitting.artifact.artifactId}`
 
 export const run = Command.make("run", { definition, dryRun, timeout, concurrency, workers, batchSize }, (args) =>
   Effect.gen(function*() {
