@@ -5,12 +5,13 @@
  * @effect/cli only accepts a parent's options before the subcommand; `hoistGlobalOptions` moves
  * them there, so `pipeline run def.json --json` and `pipeline --json run def.json` are the same.
  */
-import { Command, Options } from "@effect/cli"
-import { Config, Effect } from "effect"
+import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Config, Effect, Option } from "effect"
 import * as NodePath from "node:path"
 
 export const DEFAULT_STORE_DIR = ".pipeline"
 export const STORE_ENV_VAR = "PIPELINE_STORE"
+export const CATALOG_ENV_VAR = "PIPELINE_CATALOG"
 
 export const globalOptions = {
   store: Options.directory("store").pipe(
@@ -22,7 +23,22 @@ export const globalOptions = {
   json: Options.boolean("json").pipe(
     Options.withDescription("Print one JSON document on stdout and nothing else there")
   ),
-  quiet: Options.boolean("quiet").pipe(Options.withDescription("No progress output on stderr"))
+  quiet: Options.boolean("quiet").pipe(Options.withDescription("No progress output on stderr")),
+  catalog: Options.text("catalog").pipe(
+    Options.withDescription(
+      `A PostgreSQL URL (postgres://user@host/db) holding the artifact catalog, action cache and experiments, ` +
+        `shared by everyone who reaches it; objects stay in the store directory (default: $${CATALOG_ENV_VAR})`
+    ),
+    Options.withFallbackConfig(Config.string(CATALOG_ENV_VAR)),
+    Options.mapEffect((url) =>
+      url === "" || /^postgres(ql)?:\/\/./.test(url)
+        ? Effect.succeed(url)
+        : Effect.fail(
+          ValidationError.invalidValue(HelpDoc.p(`--catalog takes a postgres:// or postgresql:// URL, not ${url.slice(0, 40)}`))
+        )
+    ),
+    Options.optional
+  )
 }
 
 /**
@@ -40,6 +56,8 @@ export interface GlobalConfig {
   readonly json: boolean
   /** `--quiet` was given. */
   readonly quiet: boolean
+  /** `--catalog` (else $PIPELINE_CATALOG when set and not empty): the PostgreSQL catalog's URL. */
+  readonly catalog?: string
   /**
    * Render progress on stderr (neither `--quiet` nor `--json` was given): live on a terminal,
    * plain lines otherwise (cli/Progress.ts).
@@ -50,8 +68,9 @@ export interface GlobalConfig {
 /** The resolved global options, for use inside a subcommand's handler. */
 export const globalConfig: Effect.Effect<GlobalConfig, never, Command.Command.Context<"pipeline">> = Effect.map(
   root,
-  ({ json, quiet, store }) => ({
+  ({ catalog, json, quiet, store }) => ({
     storeDir: NodePath.resolve(store),
+    ...(Option.isSome(catalog) && catalog.value !== "" ? { catalog: catalog.value } : {}),
     json,
     quiet,
     progress: !quiet && !json
@@ -59,7 +78,8 @@ export const globalConfig: Effect.Effect<GlobalConfig, never, Command.Command.Co
 )
 
 /**
- * Moves the global options (`--json`, `--quiet`, `--store DIR`, `--store=DIR`) found anywhere
+ * Moves the global options (`--json`, `--quiet`, `--store DIR`, `--store=DIR`, `--catalog URL`,
+ * `--catalog=URL`) found anywhere
  * before a `--` to the front of the arguments, where @effect/cli's parser expects a parent's
  * options. Subcommands must not define options of these names. `args` excludes node and script.
  */
@@ -72,9 +92,9 @@ export const hoistGlobalOptions = (args: ReadonlyArray<string>): Array<string> =
       rest.push(...args.slice(i))
       break
     }
-    if (arg === "--json" || arg === "--quiet" || arg.startsWith("--store=")) {
+    if (arg === "--json" || arg === "--quiet" || arg.startsWith("--store=") || arg.startsWith("--catalog=")) {
       global.push(arg)
-    } else if (arg === "--store") {
+    } else if (arg === "--store" || arg === "--catalog") {
       global.push(arg, ...args.slice(i + 1, i + 2))
       i++
     } else {

@@ -1,13 +1,16 @@
 /**
  * Composition root for commands that use the store: the filesystem layers on the resolved store
- * directory, the tracker, process liveness, and the run environment (git state of this code).
+ * directory (catalog, action cache and tracker on PostgreSQL with `--catalog`), the tracker, process
+ * liveness, and the run environment (git state of this code).
  * Built per command because the store directory comes from the parsed global options.
  */
 import { execFileSync } from "node:child_process"
 import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
+import { Effect, Layer } from "effect"
 import { experimentLayer } from "../nodes/engine/index.js"
 import type { GitInfo } from "../store/index.js"
+import { globalConfig } from "./GlobalOptions.js"
 
 const packageDir = NodePath.resolve(NodePath.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -31,4 +34,10 @@ export const gitInfo = (): GitInfo => {
   return cachedGit
 }
 
-export const storeLayer = (storeDir: string) => experimentLayer(storeDir, { git: gitInfo() })
+/** The store layers on `storeDir`; with `--catalog` (or $PIPELINE_CATALOG), on that PostgreSQL catalog. */
+export const storeLayer = (storeDir: string) =>
+  Layer.unwrapEffect(
+    Effect.map(globalConfig, ({ catalog }) =>
+      experimentLayer(storeDir, { git: gitInfo(), ...(catalog === undefined ? {} : { catalog }) })
+    )
+  )

@@ -17,6 +17,8 @@ import {
   type TrackerOptions
 } from "../../store/ExperimentTracker.js"
 import { StoreRoot } from "../../store/StoreLayout.js"
+import { experimentTrackerPostgres, PostgresCatalogLive } from "../../store/postgres/index.js"
+import { freshDatabase } from "../support/postgres.js"
 
 const art = (c: string) => ArtifactId.make(`art_${c.repeat(64)}`)
 const expId = (hex: string) => ExperimentId.make(`exp_${hex}`)
@@ -46,6 +48,14 @@ const backends: ReadonlyArray<[string, Backend]> = [
   [
     "filesystem",
     (options) => Layer.unwrapScoped(Effect.map(makeTempDir, (dir) => ExperimentTracker.layerFileSystem(dir, options)))
+  ],
+  [
+    "postgres",
+    (options) =>
+      Layer.unwrapEffect(
+        Effect.map(freshDatabase(), (url) =>
+          experimentTrackerPostgres(options).pipe(Layer.provide(PostgresCatalogLive.layer({ url, maxConnections: 4 })), Layer.orDie))
+      )
   ]
 ]
 

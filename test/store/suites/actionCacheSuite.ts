@@ -3,9 +3,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Scope } from "effect"
-import { type ActionEntry, ActionCache } from "../../../store/ActionCache.js"
+import { type ActionEntry, ActionCache, type GroupEntry } from "../../../store/ActionCache.js"
 import { ArtifactCatalog } from "../../../store/ArtifactCatalog.js"
 import { canonicalDigest } from "../../../store/Canonical.js"
+import type { Digest } from "../../../store/Digest.js"
 import { ObjectStore } from "../../../store/ObjectStore.js"
 import { type MakeStore, requestFor, stage, type StoreUnderTest } from "./support.js"
 
@@ -141,6 +142,89 @@ export const actionCacheSuite = (name: string, makeStore: MakeStore) =>
           yield* cache.rememberIdentity({ identity, key: k2, material: { v: 2 } })
           expect(yield* cache.lastForIdentity(identity)).toEqual({ identity, key: k2, material: { v: 2 } })
           expect(yield* cache.lastForIdentity(`${identity} `)).toBeUndefined()
+        })
+      )
+    )
+
+    /** A group entry for `count` member keys sharing the outputs of `entry` (a sweep batch). */
+    const groupOf = (entry: ActionEntry, count: number, tag: string) =>
+      Effect.gen(function* () {
+        const members: Array<Digest> = []
+        for (let i = 0; i < count; i++) members.push(yield* canonicalDigest({ variant: i, tag }))
+        const group: GroupEntry = {
+          key: yield* canonicalDigest({ batch: tag }),
+          node: "sweep-batch",
+          members,
+          outputs: entry.outputs,
+          ranAt: "2026-11-26T00:00:00.000Z",
+          durationMs: 5
+        }
+        return group
+      })
+
+    it.effect("putGroup then lookupMembers returns the group for each member asked for, and nothing for others", () =>
+      run(
+        Effect.gen(function* () {
+          const cache = yield* ActionCache
+          const group = yield* groupOf(yield* entryWithOutputs("batch", { metrics: "m" }), 3, "a")
+          yield* cache.putGroup(group)
+          const stranger = yield* canonicalDigest({ variant: "none" })
+          const found = yield* cache.lookupMembers([group.members[0], group.members[2], stranger])
+          expect([...found.keys()].sort()).toEqual([group.members[0], group.members[2]].sort())
+          expect(found.get(group.members[0])).toEqual(group)
+          expect((yield* cache.lookupMembers([])).size).toBe(0)
+          // A member key is not an action entry of its own.
+          expect(yield* cache.lookup(group.members[1])).toEqual({ _tag: "Miss", reason: { _tag: "Absent" } })
+        })
+      )
+    )
+
+    it.effect("putGroup is write-once: a second group under the same key keeps the first members", () =>
+      run(
+        Effect.gen(function* () {
+          const cache = yield* ActionCache
+          const entry = yield* entryWithOutputs("batch", { metrics: "m" })
+          const first = yield* groupOf(entry, 2, "b")
+          const other = yield* groupOf(entry, 4, "other")
+          yield* cache.putGroup(first)
+          yield* cache.putGroup({ ...other, key: first.key })
+          const found = yield* cache.lookupMembers([...first.members, ...other.members])
+          expect([...found.keys()].sort()).toEqual([...first.members].sort())
+          expect(found.get(first.members[1])).toEqual(first)
+        })
+      )
+    )
+
+    it.effect("a group whose output object is gone is skipped, unless sound outputs are not required", () =>
+      run(
+        Effect.gen(function* () {
+          const cache = yield* ActionCache
+          const objects = yield* ObjectStore
+          const entry = yield* entryWithOutputs("batch", { metrics: "gone" })
+          const group = yield* groupOf(entry, 2, "c")
+          yield* cache.putGroup(group)
+          yield* objects.remove(entry.outputs.metrics.digest)
+          expect((yield* cache.lookupMembers(group.members)).size).toBe(0)
+          const unchecked = yield* cache.lookupMembers(group.members, { requireSoundOutputs: false })
+          expect(unchecked.get(group.members[0])).toEqual(group)
+        })
+      )
+    )
+
+    it.effect("a member of two groups gets one of them; each group answers for its own members", () =>
+      run(
+        Effect.gen(function* () {
+          const cache = yield* ActionCache
+          const entry = yield* entryWithOutputs("batch", { metrics: "m" })
+          const one = yield* groupOf(entry, 2, "d")
+          const two = { ...(yield* groupOf(entry, 1, "e")), members: [one.members[0], (yield* groupOf(entry, 1, "e")).members[0]] }
+          yield* cache.putGroup(one)
+          yield* cache.putGroup(two)
+          const found = yield* cache.lookupMembers([...one.members, two.members[1]])
+          expect(found.size).toBe(3)
+          expect([one, two]).toContainEqual(found.get(one.members[0]))
+          expect(found.get(one.members[1])).toEqual(one)
+          expect(found.get(two.members[1])).toEqual(two)
         })
       )
     )
