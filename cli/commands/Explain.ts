@@ -1,11 +1,11 @@
 /**
- * `pipeline explain <definition.json>`: per node, whether it would hit or run, a compact summary of
- * its key material, and — when its key changed since the last run of the same node identity —
- * exactly which fields changed (`strategy.exit.targets[0].multiple: 2 → 3`). `--json` gives the
- * full material of every node. Nothing runs and nothing is written: without a store it explains
+ * `pipeline explain <definition.json>`: the short answer first — one line per node that would
+ * run, saying why (`simulate  key changed: strategy.exit.targets[0].multiple: 2 → 3`), and which
+ * nodes hit. `--verbose` adds, per node, its key, a compact summary of its key material and every
+ * changed field; `--json` gives the full material of every node. Nothing runs and nothing is written: without a store it explains
  * against an empty one (every node would run; no previous run), and creates none.
  */
-import { Args, Command } from "@effect/cli"
+import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { type ExperimentExplanation, explainExperiment, type ExplainedNode, isSweep } from "../../nodes/experiment/index.js"
 import { executeSweep } from "../../nodes/sweep/index.js"
@@ -75,13 +75,65 @@ const nodeLines = (node: ExplainedNode): Array<string> => {
   return lines
 }
 
+/** Why a node would run, in one line: the changed fields, or what else makes it miss. */
+const whyLine = (node: ExplainedNode): string => {
+  if (node.status === "new") return "never ran (no previous run of this node)"
+  if (node.status === "changed" && node.changes.length > 0) {
+    return `key changed: ${
+      node.changes.map((change) =>
+        change.note === undefined ? `${change.path}: ${show(change.before)} → ${show(change.after)}` : `${change.path} (upstream will run)`
+      ).join("; ")
+    }`
+  }
+  return `key unchanged, but ${node.missReason ?? "not in the cache"}`
+}
+
+/**
+ * The short answer: a header, one line per node that would run and why, then the nodes that hit.
+ * The projection (never cached) is built when a node that needs it runs.
+ */
+export const explainSummaryLines = (explanation: ExperimentExplanation): Array<string> => {
+  const running = explanation.nodes.filter((node) => node.kind === "artifact" && node.cache === "miss")
+  const hits = explanation.nodes.filter((node) => node.kind === "artifact" && node.cache === "hit")
+  // A resource is a miss (as `run --dry-run` says) when a node that would run needs it.
+  const resources = explanation.nodes.filter((node) => node.kind === "resource")
+  const built = resources.filter((resource) =>
+    running.some((node) =>
+      Object.values(node.material.inputs).some((input) =>
+        (Array.isArray(input) ? input : [input]).some((one) => "resource" in one && one.resource === resource.key)
+      )
+    )
+  )
+  const hitCount = hits.length + resources.length - built.length
+  const width = Math.max(4, ...running.map((node) => node.name.length))
+  const header = running.length === 0
+    ? `experiment ${explanation.experimentId} (${explanation.name}): ${hitCount} hit, nothing would run`
+    : `experiment ${explanation.experimentId} (${explanation.name}): ${hitCount} hit, ${running.length + built.length} miss`
+  const lines = [header, ...running.map((node) => `  ${node.name.padEnd(width)}  ${whyLine(node)}`)]
+  if (running.length > 0) {
+    const rest = [
+      ...(hits.length > 0 ? [`hit: ${hits.map((node) => node.name).join(", ")}`] : []),
+      ...built.map((node) => `${node.name} built for them, never cached`)
+    ]
+    if (rest.length > 0) lines.push(`  ${rest.join(" · ")}`)
+  }
+  if (explanation.pendingReason) lines.push(`note: ${explanation.pendingReason}`)
+  return lines
+}
+
+/** `--verbose`: every node with its key, its material and each changed field. */
 export const explainLines = (explanation: ExperimentExplanation): Array<string> => [
   `experiment ${explanation.experimentId} (${explanation.name}): explain`,
   ...explanation.nodes.flatMap(nodeLines),
   ...(explanation.pendingReason ? [`note: ${explanation.pendingReason}`] : [])
 ]
 
-export const explainCommand = Command.make("explain", { definition }, (args) =>
+const verbose = Options.boolean("verbose").pipe(
+  Options.withAlias("v"),
+  Options.withDescription("Every node's key, key material and changed fields")
+)
+
+export const explainCommand = Command.make("explain", { definition, verbose }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const { decoded, encoded } = yield* readDefinition(args.definition)
@@ -96,7 +148,7 @@ export const explainCommand = Command.make("explain", { definition }, (args) =>
       ? undefined
       : { variants: sweep.variants, cached: sweep.cached, toSimulate: sweep.variants - sweep.cached, paths: sweep.paths }
     if (config.json) return yield* printJson(sweepSummary === undefined ? explanation : { ...explanation, sweep: sweepSummary })
-    const lines = explainLines(explanation)
+    const lines = args.verbose ? explainLines(explanation) : explainSummaryLines(explanation)
     if (sweepSummary !== undefined) {
       lines.push(
         `sweep: ${sweepSummary.variants} variants over ${sweepSummary.paths.join(", ")}: ` +
