@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { experimentLayer } from "../nodes/engine/index.js"
 import type { GitInfo } from "../store/index.js"
+import { UsageError } from "./CliError.js"
 import { globalConfig } from "./GlobalOptions.js"
 
 const packageDir = NodePath.resolve(NodePath.dirname(fileURLToPath(import.meta.url)), "..")
@@ -41,3 +42,17 @@ export const storeLayer = (storeDir: string) =>
       experimentLayer(storeDir, { git: gitInfo(), ...(catalog === undefined ? {} : { catalog }) })
     )
   )
+
+/**
+ * Fails with a usage error when a PostgreSQL catalog is configured: for commands that read or
+ * rewrite the filesystem store's own records (gc, fsck, verify), which a shared catalog does not hold.
+ */
+export const refuseCatalog = (command: string) =>
+  Effect.flatMap(globalConfig, ({ catalog }) =>
+    catalog === undefined
+      ? Effect.void
+      : Effect.fail(
+        new UsageError({
+          reason: `${command} works on a filesystem store only, not with a PostgreSQL catalog: run it without --catalog and $PIPELINE_CATALOG`
+        })
+      ))

@@ -9,7 +9,7 @@ import { domainFsckChecks } from "../../nodes/experiment/FsckChecks.js"
 import { fsck, type FsckProblem, type FsckReport } from "../../store/index.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
-import { storeLayer } from "../StoreLayers.js"
+import { refuseCatalog, storeLayer } from "../StoreLayers.js"
 import { requireStore } from "../ReadOnlyStore.js"
 import { formatBytes } from "./Gc.js"
 
@@ -36,6 +36,7 @@ const checkedLine = (report: FsckReport): string =>
 export const fsckCommand = Command.make("fsck", {}, () =>
   Effect.gen(function*() {
     const config = yield* globalConfig
+    yield* refuseCatalog("fsck")
     yield* requireStore(config.storeDir)
     const report = yield* fsck(domainFsckChecks).pipe(Effect.provide(storeLayer(config.storeDir)))
     if (config.json) {

@@ -10,7 +10,7 @@ import { UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { requireStore } from "../ReadOnlyStore.js"
-import { storeLayer } from "../StoreLayers.js"
+import { refuseCatalog, storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
 
 /** 1234567 → "1.2 MiB"; below 1 KiB the exact count of bytes. */
@@ -87,6 +87,7 @@ export const gcCommand = Command.make("gc", { dryRun, keepLast, graceMinutes }, 
     if (!Number.isFinite(args.graceMinutes) || args.graceMinutes < 0) {
       return yield* new UsageError({ reason: `--grace-minutes: expected a number ≥ 0, got ${args.graceMinutes}` })
     }
+    yield* refuseCatalog("gc")
     yield* requireStore(config.storeDir)
     const report = yield* gc({
       dryRun: args.dryRun,

@@ -31,7 +31,7 @@ import { printJson } from "../Output.js"
 import { progressRenderer } from "../Progress.js"
 import { requireStore } from "../ReadOnlyStore.js"
 import { workerCount, workers } from "../SweepOptions.js"
-import { storeLayer } from "../StoreLayers.js"
+import { refuseCatalog, storeLayer } from "../StoreLayers.js"
 
 const target = Args.text({ name: "definition.json | experiment-id" }).pipe(
   Args.withDescription("An experiment definition file, or the id (or a unique prefix) of a recorded experiment")
@@ -146,6 +146,7 @@ export const verify = Command.make("verify", { target, concurrency, sample, samp
     if (!isFile && !EXPERIMENT_ID.test(args.target)) {
       return yield* new UsageError({ reason: `${args.target}: no such definition file, and not an experiment id (exp_<hex>)` })
     }
+    yield* refuseCatalog("verify")
     yield* requireStore(config.storeDir)
     const report = yield* Effect.gen(function*() {
       const { decoded, encoded } = isFile
