@@ -55,6 +55,8 @@ interface Line {
   /** First progress sample of the current unit (for the rate). */
   firstAt?: number
   firstDone?: number
+  /** Plain mode: the last text written for this line (nothing is written twice in a row). */
+  printed?: string
 }
 
 /** How often a live block is redrawn while only counts change (a status change redraws at once). */
@@ -149,12 +151,14 @@ export const makeProgress = (
       const kind = change(line)
       if (writer.live) return draw(kind !== undefined)
       const notable = kind === "status" || kind === "step"
-      if (line.state === "done") return plain(line.text)
       const t = now()
       const last = lastPlain.get(name)
-      if (notable || last === undefined || t - last >= PLAIN_INTERVAL_MS) {
+      if (line.state === "done" || notable || last === undefined || t - last >= PLAIN_INTERVAL_MS) {
+        const text = render(line)
+        if (text === line.printed) return
         lastPlain.set(name, t)
-        plain(render(line))
+        line.printed = text
+        plain(text)
       }
     })
 
