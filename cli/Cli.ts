@@ -17,6 +17,7 @@ import { importCommand } from "./commands/Import.js"
 import { report } from "./commands/Report.js"
 import { run } from "./commands/Run.js"
 import { sweep } from "./commands/Sweep.js"
+import { trialsCommand } from "./commands/Trials.js"
 import { verify } from "./commands/Verify.js"
 import { hoistGlobalOptions, root } from "./GlobalOptions.js"
 
@@ -38,6 +39,7 @@ export const command = root.pipe(
     artifacts,
     report,
     diffCommand,
+    trialsCommand,
     gcCommand,
     fsckCommand,
     importCommand
