@@ -17,7 +17,8 @@
  * Fast by per-block aggregates: each variant's daily pnl is shifted by its own mean over all days
  * (which leaves every sd unchanged and keeps sums of squares well conditioned), then summed per
  * block (sum and sum of squares); a set of blocks' Sharpe comes from adding S/2 block aggregates,
- * never from re-scanning days. A combination's out-of-sample blocks are another combination's
+ * never from re-scanning days, and combinations that share their first blocks share those blocks'
+ * partial sums (a depth-first walk). A combination's out-of-sample blocks are another combination's
  * in-sample blocks, so each set of blocks is aggregated once for both. Every reduction runs in a
  * fixed order (blocks ascending, days ascending): the result does not depend on the machine.
  */
@@ -126,36 +127,21 @@ export const probabilityOfOverfitting = (
     }
   }
 
-  /** Every variant's Sharpe over the blocks of `mask` into `out` (−∞ when undefined). */
-  const sumScratch = new Float64Array(n)
-  const squareScratch = new Float64Array(n)
-  const sharpes = (mask: number, out: Float64Array) => {
-    sumScratch.fill(0)
-    squareScratch.fill(0)
-    let count = 0
-    for (let b = 0; b < blocks; b++) {
-      if ((mask & (1 << b)) === 0) continue
-      count += counts[b]!
-      const base = b * n
-      for (let v = 0; v < n; v++) {
-        sumScratch[v] += sums[base + v]!
-        squareScratch[v] += squares[base + v]!
-      }
-    }
+  /** Every variant's Sharpe from a set of blocks' sums, sums of squares and day count into `out` (−∞ when undefined). */
+  const sharpes = (sum: Float64Array, square: Float64Array, count: number, out: Float64Array) => {
     if (count < 2) {
       out.fill(Number.NEGATIVE_INFINITY)
       return
     }
     for (let v = 0; v < n; v++) {
-      const s = sumScratch[v]!
-      const variance = (squareScratch[v]! - (s * s) / count) / (count - 1)
+      const s = sum[v]!
+      const variance = (square[v]! - (s * s) / count) / (count - 1)
       out[v] = variance > 0 ? (shift[v]! + s / count) / Math.sqrt(variance) : Number.NEGATIVE_INFINITY
     }
   }
 
   const masks = halfMasks(blocks)
   const indexOf = new Map(masks.map((mask, i) => [mask, i]))
-  const full = (1 << blocks) - 1
   const combinations: Array<OverfittingCombination | undefined> = new Array(masks.length)
   const first = new Float64Array(n)
   const second = new Float64Array(n)
@@ -182,15 +168,44 @@ export const probabilityOfOverfitting = (
     }
   }
   if (n > 0) {
-    for (let i = 0; i < masks.length; i++) {
-      const mask = masks[i]!
-      if ((mask & 1) === 0) continue // its complement (which holds block 0) does both
-      const j = indexOf.get(full ^ mask)!
-      sharpes(mask, first)
-      sharpes(full ^ mask, second)
-      combinations[i] = judge(mask, first, second)
-      combinations[j] = judge(full ^ mask, second, first)
+    // Depth-first over blocks 0 … S−1, each put on side A (block 0 always) or side B, at most S/2 a
+    // side: a leaf is a combination (A) with its complement (B). Each side's running sums live in
+    // one buffer per depth, so a block is added once per tree node rather than once per leaf; the
+    // sums still run over the side's blocks in ascending order from zero, as a direct sum would.
+    const half = blocks / 2
+    const zero = new Float64Array(n)
+    const buffers = () => Array.from({ length: blocks + 1 }, () => [new Float64Array(n), new Float64Array(n)] as const)
+    const bufferA = buffers()
+    const bufferB = buffers()
+    const add = (into: readonly [Float64Array, Float64Array], from: readonly [Float64Array, Float64Array], b: number) => {
+      const [sumInto, squareInto] = into
+      const [sumFrom, squareFrom] = from
+      const base = b * n
+      for (let v = 0; v < n; v++) {
+        sumInto[v] = sumFrom[v]! + sums[base + v]!
+        squareInto[v] = squareFrom[v]! + squares[base + v]!
+      }
+      return into
     }
+    type Side = { readonly mask: number; readonly size: number; readonly count: number; readonly acc: readonly [Float64Array, Float64Array] }
+    const walk = (b: number, a: Side, other: Side) => {
+      if (b === blocks) {
+        sharpes(a.acc[0], a.acc[1], a.count, first)
+        sharpes(other.acc[0], other.acc[1], other.count, second)
+        combinations[indexOf.get(a.mask)!] = judge(a.mask, first, second)
+        combinations[indexOf.get(other.mask)!] = judge(other.mask, second, first)
+        return
+      }
+      if (a.size < half) {
+        walk(b + 1, { mask: a.mask | (1 << b), size: a.size + 1, count: a.count + counts[b]!, acc: add(bufferA[b + 1]!, a.acc, b) }, other)
+      }
+      if (b > 0 && other.size < half) {
+        const acc = add(bufferB[b + 1]!, other.acc, b)
+        walk(b + 1, a, { mask: other.mask | (1 << b), size: other.size + 1, count: other.count + counts[b]!, acc })
+      }
+    }
+    const empty: Side = { mask: 0, size: 0, count: 0, acc: [zero, zero] }
+    walk(0, empty, empty)
   }
   const done = n > 0 ? combinations.map((c) => c!) : []
 
