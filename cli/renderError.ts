@@ -62,6 +62,9 @@ const messageOf = (error: unknown): string => {
   return String(error)
 }
 
+/** Candidates of an ambiguous id prefix printed (one a line) before `… and N more`. */
+const LISTED_CANDIDATES = 10
+
 /** Tags whose line(s) are not just their message. Everything else prints `error.message`. */
 const renderers: Record<string, (error: any) => ReadonlyArray<string>> = {
   FileReadError: (e: { path: string; reason: string }) => [`cannot read ${e.path}: ${describeReason(e.reason)}`],
@@ -70,7 +73,13 @@ const renderers: Record<string, (error: any) => ReadonlyArray<string>> = {
   ],
   // b3sum-like: one line per unreadable file.
   HashIncomplete: (e: { failed: ReadonlyArray<{ path: string; reason: string }> }) =>
-    e.failed.map((f) => `cannot read ${f.path}: ${describeReason(f.reason)}`)
+    e.failed.map((f) => `cannot read ${f.path}: ${describeReason(f.reason)}`),
+  // One candidate per line, in full, so that any of them can be copied.
+  AmbiguousArtifactId: (e: { prefix: string; candidates: ReadonlyArray<string> }) => [
+    `artifact id prefix ${e.prefix} is ambiguous: it matches ${e.candidates.length} artifacts; give more characters:`,
+    ...e.candidates.slice(0, LISTED_CANDIDATES).map((id) => `  ${id}`),
+    ...(e.candidates.length > LISTED_CANDIDATES ? [`  … and ${e.candidates.length - LISTED_CANDIDATES} more`] : [])
+  ]
 }
 
 /**

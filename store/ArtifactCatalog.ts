@@ -93,13 +93,20 @@ export interface LineageGraph {
 
 export type CatalogError = StoreIOError | RecordDecodeError
 
-/** A prefix given to `resolve` matches more than one artifact. */
+/** Candidates an `AmbiguousArtifactId` message names; the error itself carries every one. */
+export const AMBIGUOUS_LISTED = 10
+
+/** A prefix given to `resolve` matches more than one artifact (`candidates`: every match, sorted). */
 export class AmbiguousArtifactId extends Schema.TaggedError<AmbiguousArtifactId>()("AmbiguousArtifactId", {
   prefix: Schema.String,
   candidates: Schema.Array(Schema.String)
 }) {
   override get message() {
-    return `artifact prefix ${this.prefix} is ambiguous: ${this.candidates.join(", ")}`
+    const listed = this.candidates.slice(0, AMBIGUOUS_LISTED).join(", ")
+    const more = this.candidates.length - AMBIGUOUS_LISTED
+    return `artifact id prefix ${this.prefix} is ambiguous: it matches ${this.candidates.length} artifacts (${listed}${
+      more > 0 ? `, and ${more} more` : ""
+    }); give more characters`
   }
 }
 
@@ -109,7 +116,7 @@ export interface ArtifactCatalogShape {
     request: PublishRequest
   ) => Effect.Effect<ArtifactManifest, CatalogError | ArtifactNotFound | CanonicalEncodingError>
   readonly get: (id: ArtifactId) => Effect.Effect<ArtifactManifest, ArtifactNotFound | CatalogError>
-  /** Resolves a full id or a unique prefix (at least 8 hex characters after `art_`). */
+  /** Resolves a full id or any unique prefix of one (`art_2d83`, or bare hex `2d83`); an ambiguous prefix fails listing its matches. */
   readonly resolve: (
     idOrPrefix: string
   ) => Effect.Effect<ArtifactManifest, ArtifactNotFound | AmbiguousArtifactId | CatalogError>

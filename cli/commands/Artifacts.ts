@@ -88,7 +88,7 @@ const list = Command.make("list", listOptions, (args) =>
 // ---------------------------------------------------------------------------------------------
 // show
 
-const artifactId = pathArg("artifact-id", "An artifact id or a unique prefix (at least 8 hex digits)")
+const artifactId = pathArg("artifact-id", "An artifact id or any unique prefix of it (art_2d83, or bare hex)")
 
 const manifestLines = (m: ArtifactManifest, path: string | undefined): Array<string> => {
   const git = m.provenance.git

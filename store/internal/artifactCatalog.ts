@@ -20,7 +20,7 @@ import { type Digest, hexOf } from "../Digest.js"
 import type { ObjectStoreShape } from "../ObjectStore.js"
 import { ArtifactNotFound, RecordDecodeError, type StoreIOError } from "../StoreError.js"
 import type { StoreLayout } from "../StoreLayout.js"
-import { touchOnce, writeAtomic, writeOnce } from "./atomicWrite.js"
+import { touchOnce, writeAtomic, writeOnce, type WriteOnceOutcome } from "./atomicWrite.js"
 import { findGcRemoval, removalReason } from "./gcLog.js"
 import { parseDetail } from "./parseDetail.js"
 import { readDir, readText, unlinkIfExists } from "./fsOps.js"
@@ -40,8 +40,14 @@ export type IndexName = "type" | "input"
 /** The primitives a catalog backend implements; everything else is derived in `make`. */
 export interface CatalogBackend {
   readonly readManifest: (id: Id) => Effect.Effect<Manifest | undefined, StoreIOError | RecordDecodeError>
-  /** First writer wins; a later write of the same id is a no-op. */
-  readonly writeManifestOnce: (manifest: Manifest) => Effect.Effect<void, StoreIOError | RecordDecodeError>
+  /**
+   * First writer wins; a later write of the same id is a no-op. May say which happened: "written"
+   * lets publish return the manifest it wrote without reading it back; "exists" or nothing, and
+   * publish reads back whichever manifest is on record.
+   */
+  readonly writeManifestOnce: (
+    manifest: Manifest
+  ) => Effect.Effect<WriteOnceOutcome | void, StoreIOError | RecordDecodeError>
   /** Atomic replace: only for a manifest on record that is malformed or does not hash to its id. */
   readonly replaceManifest: (manifest: Manifest) => Effect.Effect<void, StoreIOError | RecordDecodeError>
   readonly readStatus: (id: Id) => Effect.Effect<StatusOverlay | undefined, StoreIOError | RecordDecodeError>
@@ -58,7 +64,8 @@ export interface CatalogBackend {
 }
 
 const ID_PATTERN = /^art_[0-9a-f]{64}$/
-const MIN_PREFIX_HEX = 8
+/** A prefix of an id: `art_` and up to 64 hex digits (none included), or 1 to 64 bare hex digits. */
+const PREFIX_PATTERN = /^(art_[0-9a-f]{0,64}|[0-9a-f]{1,64})$/
 
 let cachedSchemas:
   | {
@@ -317,8 +324,12 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
     const manifest = draft(stored.digest, stored.bytes, artifactId)
     // Write-once, except over a manifest that is malformed or does not hash to its id (tampered or
     // damaged): that one is replaced atomically, which repairs it.
-    if (onRecord._tag === "Absent") yield* backend.writeManifestOnce(manifest)
-    else yield* backend.replaceManifest(manifest)
+    if (onRecord._tag === "Absent") {
+      // Ours is on record: no need to read it back (only its status overlay, should one exist),
+      // unless free-form metadata is to be returned as read from JSON.
+      const outcome = yield* backend.writeManifestOnce(manifest)
+      if (outcome === "written" && request.metadata === undefined) return yield* withStatus(manifest)
+    } else yield* backend.replaceManifest(manifest)
     // Another process may have won the race: return whichever manifest is on record.
     return yield* get(artifactId)
   })
@@ -326,12 +337,10 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
   const resolve: ArtifactCatalogShape["resolve"] = (idOrPrefix) => {
     const text = idOrPrefix.trim().toLowerCase()
     if (ID_PATTERN.test(text)) return get(text as Id)
+    if (!PREFIX_PATTERN.test(text)) return Effect.fail(new ArtifactNotFound({ artifactId: idOrPrefix }))
     const hex = text.startsWith("art_") ? text.slice(4) : text
-    if (!/^[0-9a-f]+$/.test(hex) || hex.length < MIN_PREFIX_HEX) {
-      return Effect.fail(new ArtifactNotFound({ artifactId: idOrPrefix }))
-    }
     return Effect.flatMap(backend.listIds, (ids): Effect.Effect<Manifest, ArtifactNotFound | AmbiguousArtifactId | StoreIOError | RecordDecodeError> => {
-      const matches = ids.filter((id) => id.startsWith(`art_${hex}`))
+      const matches = ids.filter((id) => id.startsWith(`art_${hex}`)).sort(compareText)
       if (matches.length === 0) return Effect.fail(new ArtifactNotFound({ artifactId: idOrPrefix }))
       if (matches.length > 1) return Effect.fail(new AmbiguousArtifactId({ prefix: idOrPrefix, candidates: matches }))
       return get(matches[0])

@@ -180,20 +180,60 @@ describe("pipeline artifacts", () => {
   }, SLOW)
 
   it("an id that names nothing is a usage error (exit 2) naming the id and the store, for show and lineage", async () => {
-    const [shownMissing, lineageMissing, tooShort] = await Promise.all([
+    const ids = manifests.map((m) => m.artifactId)
+    // A prefix of no artifact: eight repeated hex digits that no id starts with.
+    const nowhere = `art_${"0123456789abcdef".split("").map((d) => d.repeat(8)).find((p) => !ids.some((id) => id.startsWith(`art_${p}`)))}`
+    const [shownMissing, lineageMissing] = await Promise.all([
       pipeline(["artifacts", "show", "art_nonexistent", "--store", store]),
-      pipeline(["artifacts", "lineage", "art_12345678", "--store", store]),
-      // A prefix needs 8 hex digits: a shorter one names nothing either.
-      pipeline(["artifacts", "show", runDoc.outputs.trades.artifactId.slice(0, 9), "--store", store])
+      pipeline(["artifacts", "lineage", nowhere, "--store", store])
     ])
     expect(shownMissing.code).toBe(2)
     expect(shownMissing.stderr.trim()).toBe(
       `pipeline: unknown artifact art_nonexistent: no artifact with this id or prefix in the store at ${store}`
     )
     expect(lineageMissing.code).toBe(2)
-    expect(lineageMissing.stderr).toContain(`unknown artifact art_12345678: no artifact with this id or prefix in the store at ${store}`)
-    expect(tooShort.code).toBe(2)
-    expect(tooShort.stderr).toContain("unknown artifact art_")
+    expect(lineageMissing.stderr).toContain(`unknown artifact ${nowhere}: no artifact with this id or prefix in the store at ${store}`)
+  }, SLOW)
+
+  it("any unique prefix of an artifact id resolves (4 hex digits as in the README, or fewer); a shared one lists its matches (exit 2)", async () => {
+    const ids = manifests.map((m) => m.artifactId).sort()
+    const common = (a: string, b: string) => {
+      let n = 0
+      while (n < a.length && a[n] === b[n]) n++
+      return n
+    }
+    const trades = runDoc.outputs.trades.artifactId
+    // The shortest prefix that no other artifact shares, at least `art_` + 1 hex digit.
+    const uniqueLength = Math.max(5, ...ids.filter((id) => id !== trades).map((id) => common(id, trades) + 1))
+    const short = trades.slice(0, Math.max(uniqueLength, 8)) // art_ + 4 hex when that is unique
+    const shortest = trades.slice(0, uniqueLength)
+    // The longest prefix two artifacts share (neighbours in sorted order): ambiguous.
+    let shared = "art_"
+    let pair: Array<string> = []
+    for (let i = 1; i < ids.length; i++) {
+      const n = common(ids[i - 1]!, ids[i]!)
+      if (n >= shared.length) {
+        shared = ids[i]!.slice(0, n)
+        pair = [ids[i - 1]!, ids[i]!]
+      }
+    }
+    const matching = ids.filter((id) => id.startsWith(shared))
+    const [shown, shownShortest, lineage, ambiguous] = await Promise.all([
+      pipeline(["artifacts", "show", short, "--store", store, "--json"]),
+      pipeline(["artifacts", "show", shortest.slice(4), "--store", store, "--json"]),
+      pipeline(["artifacts", "lineage", short, "--store", store, "--json"]),
+      pipeline(["artifacts", "show", shared, "--store", store])
+    ])
+    expect(shown.code, show(shown)).toBe(0)
+    expect(parseJson(shown).artifact.artifactId).toBe(trades)
+    expect(shownShortest.code, show(shownShortest)).toBe(0)
+    expect(parseJson(shownShortest).artifact.artifactId).toBe(trades)
+    expect(lineage.code, show(lineage)).toBe(0)
+    expect(parseJson(lineage).root).toBe(trades)
+    expect(ambiguous.code, show(ambiguous)).toBe(2)
+    expect(ambiguous.stderr).toContain(`pipeline: artifact id prefix ${shared} is ambiguous: it matches ${matching.length} artifacts`)
+    for (const id of pair) expect(ambiguous.stderr).toContain(`pipeline:   ${id}\n`)
+    expect(ambiguous.stderr).not.toContain("unknown artifact")
   }, SLOW)
 })
 

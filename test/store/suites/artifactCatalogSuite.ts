@@ -163,17 +163,31 @@ export const artifactCatalogSuite = (name: string, makeStore: MakeStore) =>
       )
     )
 
-    it.effect("resolve accepts a full id, a unique prefix of ≥ 8 hex, with or without art_", () =>
+    it.effect("resolve accepts a full id or any unique prefix, with or without art_; a shared one is ambiguous", () =>
       run(
         Effect.gen(function* () {
           const catalog = yield* ArtifactCatalog
           const a = yield* publish("resolve me")
-          yield* publish("someone else")
+          const b = yield* publish("someone else")
           const hex = a.artifactId.slice(4)
+          const other = b.artifactId.slice(4)
+          let shared = 0
+          while (hex[shared] === other[shared]) shared++
+          // The shortest prefix that tells a from b, however short (often a single hex digit).
+          const unique = hex.slice(0, shared + 1)
           expect((yield* catalog.resolve(a.artifactId)).artifactId).toBe(a.artifactId)
-          expect((yield* catalog.resolve(`art_${hex.slice(0, 8)}`)).artifactId).toBe(a.artifactId)
+          expect((yield* catalog.resolve(`art_${unique}`)).artifactId).toBe(a.artifactId)
+          expect((yield* catalog.resolve(unique.toUpperCase())).artifactId).toBe(a.artifactId)
           expect((yield* catalog.resolve(hex.slice(0, 12))).artifactId).toBe(a.artifactId)
-          expect((yield* Effect.flip(catalog.resolve(hex.slice(0, 7))))._tag).toBe("ArtifactNotFound")
+          const ambiguous = yield* Effect.flip(catalog.resolve(`art_${hex.slice(0, shared)}`))
+          expect(ambiguous).toMatchObject({
+            _tag: "AmbiguousArtifactId",
+            candidates: [a.artifactId, b.artifactId].sort()
+          })
+          // Not a prefix of any id: not hex, or longer than an id.
+          expect((yield* Effect.flip(catalog.resolve(`art_${unique}z`)))._tag).toBe("ArtifactNotFound")
+          expect((yield* Effect.flip(catalog.resolve(`${a.artifactId}0`)))._tag).toBe("ArtifactNotFound")
+          expect((yield* Effect.flip(catalog.resolve("")))._tag).toBe("ArtifactNotFound")
         })
       )
     )
