@@ -3,7 +3,9 @@
  *
  * On disk, under the store root:
  * - `experiments/<experimentId>/experiment.json`: write-once (id, name, definition, resolved
- *   inputs, seed, createdAt); creating an existing experiment keeps the first record.
+ *   inputs, seed, createdAt); creating an existing experiment keeps the first record, except that
+ *   a record created with no input group at all (inputs not known yet) takes the inputs of the
+ *   first later create that has some.
  * - `experiments/<experimentId>/runs/<NNNNNN>.json`: one file per run, owned by the process running
  *   it and replaced atomically on every update. Run numbers are allocated race-free across
  *   processes by exclusively creating the next free name (retry on EEXIST).
@@ -270,7 +272,11 @@ export interface TransitionFn {
 }
 
 export interface ExperimentTrackerShape {
-  /** Writes the experiment record; idempotent: an existing id keeps (and returns) its first record. */
+  /**
+   * Writes the experiment record; idempotent: an existing id keeps (and returns) its first record.
+   * A record created with `inputs: {}` (a synthetic experiment recorded before its generator ran)
+   * is completed by the first later create that names inputs.
+   */
   readonly create: (experiment: NewExperiment) => Effect.Effect<ExperimentRecord, TrackerError>
   /** Allocates the next run number and writes the run as `pending`. */
   readonly startRun: (

@@ -6,16 +6,19 @@
  * Normal mode records a run of the experiment: pending → running → completed | failed | cancelled
  * (interruption, e.g. Ctrl-C) on every exit path. The experiment id is a digest of the definition
  * and its resolved inputs, so running the same definition again adds a run to the same experiment.
+ * A synthetic experiment's id does not depend on what its generator produces, so its run is
+ * recorded before the generator runs: an interruption or a timeout during generation is recorded
+ * too, and the run's duration covers every node.
  * `dryRun` plans (explain, `run --dry-run`); `force` re-executes for `verify`. Neither records a run.
  */
-import { Cause, type Duration, Effect, Exit, Option, Predicate, Schema } from "effect"
+import { Cause, type Duration, Effect, Exit, FiberRef, Option, Predicate, Schema } from "effect"
 import {
   type ExecutionMode,
   type ExecutionReport,
   execute,
   type ExecutorEvent,
-  type NodeReport,
-  isInterruptOnly
+  type GraphNode,
+  type NodeReport
 } from "../../pipeline/index.js"
 import {
   ArtifactCatalog,
@@ -111,13 +114,17 @@ export const summarize = (nodes: ReadonlyArray<NodeReport>) => {
   }
 }
 
+/** The synthetic generator's config of a definition whose inputs are synthetic. */
+const syntheticConfigOf = (definition: Definition & { inputs: { synthetic: unknown } }) =>
+  Schema.decodeUnknown(SyntheticConfig)(definition.inputs.synthetic)
+
 /** Runs the synthetic generator node (cached) and returns the ids of its two artifacts. */
 const syntheticInputs = <E, R>(
   definition: Definition & { inputs: { synthetic: unknown } },
   run: (targets: ReadonlyArray<ReturnType<typeof syntheticNode>>) => Effect.Effect<ExecutionReport, E, R>
 ) =>
   Effect.gen(function*() {
-    const config = yield* Schema.decodeUnknown(SyntheticConfig)(definition.inputs.synthetic)
+    const config = yield* syntheticConfigOf(definition)
     const node = syntheticNode(config, `${definition.name}/synthetic`)
     const report = yield* run([node])
     const outputs = report.of(node).outputs
@@ -141,17 +148,54 @@ export const outputArtifacts = (refs: Readonly<Record<string, OutputRef>>) =>
     diagnostics: withPath(refs.diagnostics!)
   })
 
+/**
+ * What a recorded run has done so far, kept as the executor's events arrive: the hit/miss counts
+ * and a summary per finished node. A run that ends early (Ctrl-C, timeout, failure) is recorded
+ * with these, the real counts of what it looked up and ran.
+ */
+interface RunLedger {
+  hits: number
+  misses: number
+  readonly nodes: Array<NodeSummary>
+}
+
+/** The ledger of the run being recorded (set by `trackRun` for its body and every fiber it forks). */
+const currentLedger = FiberRef.unsafeMake<RunLedger | undefined>(undefined)
+
+const noteEvent = (event: ExecutorEvent): Effect.Effect<void> =>
+  Effect.flatMap(FiberRef.get(currentLedger), (ledger) =>
+    Effect.sync(() => {
+      if (ledger === undefined) return
+      switch (event._tag) {
+        case "Hit":
+          ledger.hits++
+          ledger.nodes.push({ name: event.node.name, key: event.key, cache: "hit", durationMs: 0 })
+          return
+        case "Miss":
+          ledger.misses++
+          return
+        case "Finished":
+          ledger.nodes.push({ name: event.node.name, key: event.key, cache: "miss", durationMs: event.durationMs })
+          return
+        case "ResourceAcquired":
+          // A resource is built only for a node that misses: a miss, as `nodeStatus` says.
+          ledger.nodes.push({ name: event.node.name, key: event.key, cache: "miss", durationMs: event.durationMs })
+          return
+      }
+    }))
+
 /** How a handler runs a set of nodes: `execute` with the experiment's engine, seed and mode. */
 export const experimentRunner = (definition: Definition, options: ExperimentRunOptions) =>
   Effect.map(engineVersions, (engine) => {
     const mode = options.mode ?? "normal"
-    return <N extends Parameters<typeof execute>[0][number]>(targets: ReadonlyArray<N>) =>
+    const onEvent = options.onEvent
+    return <E, R>(targets: ReadonlyArray<GraphNode<E, R>>) =>
       execute(targets, {
         engine,
         seed: definition.seed,
         mode,
         ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-        ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {})
+        onEvent: onEvent === undefined ? noteEvent : (event) => Effect.zipRight(noteEvent(event), onEvent(event))
       })
   })
 
@@ -189,31 +233,51 @@ export interface TrackedOutcome {
   readonly recordedOutputs: Readonly<Record<string, OutputRef>>
 }
 
+/** What `trackRun` records an experiment as. */
+export interface TrackedExperiment {
+  readonly experimentId: ExperimentId
+  readonly definition: Definition
+  readonly definitionEncoded: unknown
+  /** Undefined when not known yet (a synthetic generator still to run): see `recordInputs`. */
+  readonly inputs: ResolvedInputs | undefined
+}
+
+/** The experiment record as `create` takes it; `inputs: {}` when they are not known yet. */
+const newExperiment = (experiment: TrackedExperiment) => ({
+  experimentId: experiment.experimentId,
+  name: experiment.definition.name,
+  definition: experiment.definitionEncoded,
+  inputs: experiment.inputs === undefined
+    ? {}
+    : { alerts: [...experiment.inputs.alerts], ohlcv: [...experiment.inputs.ohlcv] },
+  seed: experiment.definition.seed
+})
+
+/** Completes a record made before its inputs were known (a no-op when it already has them). */
+export const recordInputs = (experiment: TrackedExperiment & { readonly inputs: ResolvedInputs }) =>
+  Effect.flatMap(ExperimentTracker, (tracker) => tracker.create(newExperiment(experiment)))
+
 /**
  * Records a run of the experiment around `body`: pending → running → completed | failed |
  * cancelled (interruption) on every exit path, with a heartbeat while it runs and the timeout
- * applied to the body.
+ * applied to the body. A run that does not complete keeps the hit/miss counts and node summaries
+ * of what it did before it ended (the executor's events, through `experimentRunner`).
  */
 export const trackRun = <A extends TrackedOutcome, E, R>(
-  experiment: { readonly experimentId: ExperimentId; readonly definition: Definition; readonly definitionEncoded: unknown; readonly inputs: ResolvedInputs },
+  experiment: TrackedExperiment,
   options: ExperimentRunOptions,
   body: Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function*() {
-    const { definition, experimentId, inputs } = experiment
+    const { experimentId } = experiment
     const tracker = yield* ExperimentTracker
     const liveness = yield* ProcessLiveness
     const provenance = yield* currentProvenance
-    yield* tracker.create({
-      experimentId,
-      name: definition.name,
-      definition: experiment.definitionEncoded,
-      inputs: { alerts: [...inputs.alerts], ohlcv: [...inputs.ohlcv] },
-      seed: definition.seed
-    })
+    yield* tracker.create(newExperiment(experiment))
     const run = yield* tracker.startRun(experimentId, { owner: liveness.self, provenance })
     yield* tracker.transition(experimentId, run.runId, "running")
 
+    const ledger: RunLedger = { hits: 0, misses: 0, nodes: [] }
     const timed = options.timeout === undefined
       ? body
       : body.pipe(
@@ -222,9 +286,11 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
           onTimeout: () => new RunTimedOut({ timeout: String(options.timeout) })
         })
       )
+    const sofar = () => ({ cache: { hits: ledger.hits, misses: ledger.misses }, nodes: [...ledger.nodes] })
     const result = yield* Effect.scoped(
       Effect.zipRight(keepAlive(experimentId, run.runId, options.heartbeat ?? "5 seconds"), timed)
     ).pipe(
+      Effect.locally(currentLedger, ledger),
       Effect.onExit((exit) => {
         if (Exit.isSuccess(exit)) {
           const { summaries } = summarize(exit.value.nodes)
@@ -242,8 +308,13 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
               )
           )
         }
-        if (isInterruptOnly(exit)) return Effect.ignore(tracker.transition(experimentId, run.runId, "cancelled"))
-        return Effect.ignore(tracker.transition(experimentId, run.runId, "failed", { error: errorOf(exit.cause) }))
+        // Not `cause._tag === "Interrupt"`: interrupted concurrent fibers give compositions of causes.
+        if (Cause.isInterruptedOnly(exit.cause)) {
+          return Effect.ignore(tracker.transition(experimentId, run.runId, "cancelled", sofar()))
+        }
+        return Effect.ignore(
+          tracker.transition(experimentId, run.runId, "failed", { ...sofar(), error: errorOf(exit.cause) })
+        )
       })
     )
     return { runId: run.runId, result }
@@ -269,6 +340,41 @@ export const recordedOutputsOf = (outputs: ExperimentResult["outputs"]) => {
   return recorded
 }
 
+/**
+ * Normal mode: resolves the experiment's inputs and records a run around `body` (`trackRun`).
+ * Catalog inputs are resolved before anything is recorded (a selector that names nothing leaves
+ * the store unchanged). A synthetic generator runs inside the recorded run, whose record is made
+ * with its inputs still unknown and completed once the generator has produced them.
+ */
+export const runRecorded = <A extends TrackedOutcome, E, R, E2, R2>(
+  definition: Definition,
+  definitionEncoded: unknown,
+  runDag: (targets: ReadonlyArray<ReturnType<typeof syntheticNode>>) => Effect.Effect<ExecutionReport, E2, R2>,
+  options: ExperimentRunOptions,
+  body: (before: ReadonlyArray<NodeReport>, inputs: ResolvedInputs) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    if (!isSynthetic(definition.inputs)) {
+      const inputs = yield* resolveCatalogInputs(definition.inputs)
+      const experimentId = yield* experimentIdOf(definitionEncoded, inputs)
+      const tracked = yield* trackRun({ experimentId, definition, definitionEncoded, inputs }, options, body([], inputs))
+      return { experimentId, runId: tracked.runId, inputs, result: tracked.result }
+    }
+    const synthetic = definition as Definition & { inputs: { synthetic: unknown } }
+    // A config that does not decode fails before anything is recorded.
+    yield* syntheticConfigOf(synthetic)
+    const experiment: TrackedExperiment = { experimentId: yield* experimentIdOf(definitionEncoded, null), definition, definitionEncoded, inputs: undefined }
+    const generateThenRun = Effect.gen(function*() {
+      const { inputs, report } = yield* syntheticInputs(synthetic, runDag)
+      if (inputs === undefined) return yield* Effect.dieMessage("the synthetic generator published no outputs in a recorded run")
+      yield* recordInputs({ ...experiment, inputs })
+      return { ...(yield* body(report.nodes, inputs)), generatedInputs: inputs }
+    })
+    const tracked = yield* trackRun(experiment, options, generateThenRun)
+    const { generatedInputs, ...result } = tracked.result
+    return { experimentId: experiment.experimentId, runId: tracked.runId, inputs: generatedInputs, result }
+  })
+
 export const executeExperiment = (
   definition: Definition,
   definitionEncoded: unknown,
@@ -278,7 +384,36 @@ export const executeExperiment = (
     const mode = options.mode ?? "normal"
     const runDag = yield* experimentRunner(definition, options)
 
-    // 1. Inputs, resolved before anything is recorded.
+    const runGraph = (before: ReadonlyArray<NodeReport>, resolved: ResolvedInputs) =>
+      Effect.gen(function*() {
+        const dag = experimentDag(definition, resolved)
+        const report = yield* runDag([dag.publish])
+        const nodes = [...before, ...report.nodes]
+        const { cache } = summarize(nodes)
+        const trades = report.of(dag.simulate).outputs?.trades
+        const published = report.of(dag.publish).outputs
+        let outputs: ExperimentResult["outputs"]
+        if (trades !== undefined && published !== undefined) {
+          outputs = yield* outputArtifacts({ trades, ...published })
+        }
+        return { nodes, cache, outputs, recordedOutputs: recordedOutputsOf(outputs) }
+      })
+
+    if (mode === "normal") {
+      // The run is recorded around the execution (the synthetic generator's included).
+      const { experimentId, inputs, result, runId } = yield* runRecorded(definition, definitionEncoded, runDag, options, runGraph)
+      return {
+        experimentId,
+        name: definition.name,
+        runId,
+        inputs,
+        nodes: result.nodes,
+        outputs: result.outputs,
+        cache: result.cache
+      } satisfies ExperimentResult
+    }
+
+    // Dry run and forced re-execution: nothing is recorded.
     const { before, experimentId, inputs } = yield* resolveExperiment(definition, definitionEncoded, runDag)
     if (inputs === undefined) {
       // Dry run with a synthetic generator that has not run yet: nothing downstream can be keyed.
@@ -293,49 +428,15 @@ export const executeExperiment = (
         cache
       } satisfies ExperimentResult
     }
-    const resolved = inputs
-    const dag = experimentDag(definition, resolved)
-
-    const runGraph = Effect.gen(function*() {
-      const report = yield* runDag([dag.publish])
-      const nodes = [...before, ...report.nodes]
-      const { cache } = summarize(nodes)
-      const trades = report.of(dag.simulate).outputs?.trades
-      const published = report.of(dag.publish).outputs
-      let outputs: ExperimentResult["outputs"]
-      if (trades !== undefined && published !== undefined) {
-        outputs = yield* outputArtifacts({ trades, ...published })
-      }
-      return { nodes, cache, outputs, recordedOutputs: recordedOutputsOf(outputs) }
-    })
-
-    if (mode !== "normal") {
-      const { nodes, cache, outputs } = yield* runGraph
-      return {
-        experimentId,
-        name: definition.name,
-        runId: undefined,
-        inputs: resolved,
-        nodes,
-        outputs,
-        cache
-      } satisfies ExperimentResult
-    }
-
-    // 2. Normal mode: record the run around the execution.
-    const { result, runId } = yield* trackRun(
-      { experimentId, definition, definitionEncoded, inputs: resolved },
-      options,
-      runGraph
-    )
+    const { cache, nodes, outputs } = yield* runGraph(before, inputs)
     return {
       experimentId,
       name: definition.name,
-      runId,
-      inputs: resolved,
-      nodes: result.nodes,
-      outputs: result.outputs,
-      cache: result.cache
+      runId: undefined,
+      inputs,
+      nodes,
+      outputs,
+      cache
     } satisfies ExperimentResult
   })
 

@@ -1,6 +1,7 @@
 /**
  * Ctrl-C during a long simulation: the CLI exits 130, the DuckDB projection (a scoped resource
- * under the store's tmp/) is disposed, and the run is recorded `cancelled`.
+ * under the store's tmp/) is disposed, and the run is recorded `cancelled` with the hit/miss counts
+ * of what it did. Ctrl-C during synthetic generation (before any input exists) is recorded too.
  *
  * Progress is rendered only on a TTY, so the test watches the store instead: the projection's
  * database file appears in tmp/ when the simulate node acquires its input (the simulate node is
@@ -70,10 +71,82 @@ describe("pipeline run interrupted", () => {
     const run = JSON.parse(NodeFs.readFileSync(NodePath.join(runsDir, runs.at(-1)!), "utf8"))
     expect(run.status, JSON.stringify(run.error)).toBe("cancelled")
     expect(run.endedAt).toEqual(expect.any(String))
+    // The real counts: synthetic and validate ran, simulate had missed and was running.
+    expect(run.cache).toEqual({ hits: 0, misses: 3 })
+    const finished = run.nodes.map((n: { name: string; cache: string }) => `${n.name}:${n.cache}`)
+    expect(finished.slice(0, 2)).toEqual(["synthetic:miss", "validate:miss"])
+    expect(finished).not.toContain("simulate:miss")
+    const nodeTime = run.nodes.reduce((sum: number, n: { durationMs: number }) => sum + n.durationMs, 0)
+    expect(run.durationMs).toBeGreaterThanOrEqual(nodeTime)
     // Nothing of the simulation was published: no trades artifact exists.
     const byType = NodePath.join(ws.store, "artifacts", "by-type")
     const types = NodeFs.existsSync(byType) ? NodeFs.readdirSync(byType) : []
     const trades = types.includes("experiment_trades") ? NodeFs.readdirSync(NodePath.join(byType, "experiment_trades")) : []
     expect(trades).toEqual([])
   }, 170_000)
+
+  it("SIGINT during synthetic generation: exit 130, the run recorded cancelled (counts, duration); the next run completes the record", async () => {
+    const gen = workspace("pipeline-sigint-gen-")
+    try {
+      const definition = gen.write("gen.json", smallDefinition({ name: "gen", tokens: 300, days: 5 }))
+      const child = spawnCli(["--store", gen.store, "run", definition], { cwd: gen.dir })
+      const exited = waitForExit(child, 150_000)
+      let exitedEarly = false
+      void exited.then(() => (exitedEarly = true), () => (exitedEarly = true))
+
+      const experimentsDir = NodePath.join(gen.store, "experiments")
+      const alertsIndex = NodePath.join(gen.store, "artifacts", "by-type", "alerts_v1")
+      const readRun = (): { status: string; startedAt?: string } | undefined => {
+        try {
+          const [id] = NodeFs.readdirSync(experimentsDir).filter((n) => n.startsWith("exp_"))
+          return JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, id!, "runs", "000001.json"), "utf8"))
+        } catch {
+          return undefined
+        }
+      }
+      // The run is recorded `running` before the generator starts; its first artifact comes later.
+      const deadline = Date.now() + 140_000
+      while (readRun()?.status !== "running" && !exitedEarly && Date.now() < deadline) await sleep(25)
+      expect(exitedEarly, "the run ended before it was recorded running").toBe(false)
+      expect(NodeFs.existsSync(alertsIndex), "generation had already published").toBe(false)
+      const runningSince = Date.parse(readRun()!.startedAt!)
+      await sleep(500)
+      expect(NodeFs.existsSync(alertsIndex), "generation finished before the interrupt").toBe(false)
+      child.kill("SIGINT")
+      const result = await exited
+      const killedAfterMs = Date.now() - runningSince
+
+      expect(result.code, result.stderr).toBe(130)
+      expect(result.stderr).toContain("pipeline: interrupted")
+      const [experimentId] = NodeFs.readdirSync(experimentsDir).filter((n) => n.startsWith("exp_"))
+      const record = JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, experimentId!, "experiment.json"), "utf8"))
+      expect(record.inputs).toEqual({})
+      const run = readRun() as any
+      expect(run.status).toBe("cancelled")
+      expect(run.cache).toEqual({ hits: 0, misses: 1 })
+      expect(run.nodes).toEqual([])
+      // The duration covers the generation it interrupted (at least the 500 ms waited).
+      expect(run.durationMs).toBeGreaterThanOrEqual(450)
+      expect(run.durationMs).toBeLessThanOrEqual(killedAfterMs + 1_000)
+
+      // Run again, to completion: the same experiment, a second run; the record gains its inputs.
+      const again = await gen.cli(["run", definition, "--json"], 150_000)
+      expect(again.code, again.stderr).toBe(0)
+      const doc = JSON.parse(again.stdout)
+      expect(doc.experimentId).toBe(experimentId)
+      const completed = JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, experimentId!, "runs", "000002.json"), "utf8"))
+      expect(completed.status).toBe("completed")
+      expect(completed.cache).toEqual({ hits: 0, misses: 4 })
+      expect(completed.nodes[0]).toMatchObject({ name: "synthetic", cache: "miss" })
+      const nodeTime = completed.nodes.reduce((sum: number, n: { durationMs: number }) => sum + n.durationMs, 0)
+      expect(completed.durationMs).toBeGreaterThanOrEqual(nodeTime)
+      const filled = JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, experimentId!, "experiment.json"), "utf8"))
+      const generated = (type: string) => NodeFs.readdirSync(NodePath.join(gen.store, "artifacts", "by-type", type)).sort()
+      expect(filled.inputs).toEqual({ alerts: generated("alerts_v1"), ohlcv: generated("ohlcv_slice_v2") })
+      expect(filled.inputs.alerts).toHaveLength(1)
+      expect(filled.createdAt).toBe(record.createdAt)
+    } finally {
+      gen.cleanup()
+    }
+  }, 320_000)
 })
