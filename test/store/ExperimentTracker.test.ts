@@ -155,6 +155,24 @@ const suite = (name: string, backend: Backend) =>
         })
       ))
 
+    it.effect("a record created with no inputs (not known yet) gains them from the next create that names some, once", () =>
+      provide(
+        Effect.gen(function* () {
+          const t = yield* ExperimentTracker
+          const placeholder = yield* t.create(newExperiment("0d", "synthetic"))
+          expect(placeholder.inputs).toEqual({})
+          yield* TestClock.adjust("1 hour")
+          const inputs = { alerts: [art("a")], ohlcv: [art("b")] }
+          const completed = yield* t.create(newExperiment("0d", "synthetic", inputs))
+          expect(completed).toEqual({ ...placeholder, inputs })
+          expect((yield* t.get(expId("0d"))).experiment).toEqual(completed)
+          // From then on the record is kept as it is.
+          const again = yield* t.create(newExperiment("0d", "synthetic", { alerts: [art("c")], ohlcv: [] }))
+          expect(again).toEqual(completed)
+          expect((yield* t.get(expId("0d"))).experiment.inputs).toEqual(inputs)
+        })
+      ))
+
     it.effect("rejects every illegal transition and leaves the record unchanged", () =>
       provide(
         Effect.gen(function* () {
