@@ -26,7 +26,7 @@ import type {
 import { Effect, Option, type Scope, Stream } from "effect"
 import { rm } from "node:fs/promises"
 import { type DuckDBError, toDuckDBError } from "./DuckDBError.js"
-import { duckdbApi } from "./NodeApi.js"
+import { duckdbApi, duckdbBindings } from "./NodeApi.js"
 
 export const MEMORY = ":memory:"
 
@@ -250,5 +250,12 @@ export const duckdbBuild: Effect.Effect<DuckDBBuild, DuckDBError> = Effect.suspe
       )
 )
 
-/** `SELECT version()` of the linked library (e.g. `v1.5.6`), cached: the engine version's DuckDB part. */
-export const duckdbVersion: Effect.Effect<string, DuckDBError> = Effect.map(duckdbBuild, (build) => build.version)
+/**
+ * The linked library's version (e.g. `v1.5.6`, what `SELECT version()` returns): the engine
+ * version's DuckDB part, in every node key. Asked of the C API (`duckdb_library_version`), so a run
+ * whose nodes all hit the cache neither loads @duckdb/node-api nor opens a database.
+ */
+export const duckdbVersion: Effect.Effect<string, DuckDBError> = Effect.try({
+  try: () => duckdbBindings().library_version(),
+  catch: (cause) => toDuckDBError("duckdb_library_version()", cause)
+})

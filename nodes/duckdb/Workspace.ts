@@ -9,7 +9,7 @@
  * each other's data and nothing outlives the connection.
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Context, Effect, Layer, Scope } from "effect"
 import { connect, MEMORY, openDatabase } from "./Duck.js"
 import type { DuckDBError } from "./DuckDBError.js"
 
@@ -31,18 +31,22 @@ export interface DuckWorkspaceShape {
 
 export class DuckWorkspace extends Context.Tag("pipeline/nodes/DuckWorkspace")<DuckWorkspace, DuckWorkspaceShape>() {
   /**
-   * The instance lives as long as the layer: opened on first build, closed when the program's
-   * scope closes. Two threads: the tables are small, and the projection or the kernel run beside.
+   * The instance is opened by the first `connect` (a command that never asks for one, such as
+   * `experiments list` or a run whose nodes all hit, neither loads DuckDB nor opens it) and lives
+   * as long as the layer: closed when the program's scope closes. A failure to open fails that
+   * `connect` and every later one. Two threads: the tables are small, and the projection or the
+   * kernel run beside.
    */
-  static readonly layer: Layer.Layer<DuckWorkspace, DuckDBError> = Layer.scoped(
+  static readonly layer: Layer.Layer<DuckWorkspace> = Layer.scoped(
     DuckWorkspace,
     Effect.gen(function*() {
-      const database = yield* openDatabase(MEMORY, { threads: 2 })
+      const scope = yield* Effect.scope
+      const database = yield* Effect.cached(Scope.extend(openDatabase(MEMORY, { threads: 2 }), scope))
       const permits = yield* Effect.makeSemaphore(CONCURRENT_CONNECTIONS)
       return {
         connect: Effect.zipRight(
           Effect.acquireRelease(permits.take(1), () => permits.release(1)),
-          connect(database)
+          Effect.flatMap(database, connect)
         )
       }
     })

@@ -1,7 +1,8 @@
 /**
  * The CLI bundle as `npm run build` makes it (bin/build.mjs, built here into a temp dir): the
- * commands that need no database start without loading DuckDB (or Arrow), and the bundle still
- * runs an experiment, its report and a sweep on worker threads (dist/sweep-worker.mjs beside it).
+ * commands that need no database start without loading DuckDB (or Arrow) — a fully cached run
+ * loads only DuckDB's bindings, for its version —, and the bundle still runs an experiment, its
+ * report and a sweep on worker threads (dist/sweep-worker.mjs beside it).
  * Which modules a process loads is recorded by test/support/loadedModules.mjs.
  */
 import { spawn } from "node:child_process"
@@ -66,7 +67,7 @@ describe("the CLI bundle", () => {
     expect(list.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
   }, 120_000)
 
-  it("runs an experiment (loading DuckDB then), writes its report and runs a sweep on worker threads", async () => {
+  it("runs an experiment (loading DuckDB then; not for a cached rerun or a listing), its report and a sweep on worker threads", async () => {
     const store = NodePath.join(dir, "store")
     const definition = NodePath.join(dir, "small.json")
     NodeFs.writeFileSync(definition, JSON.stringify(smallDefinition({ name: "bundle-small" })))
@@ -75,6 +76,16 @@ describe("the CLI bundle", () => {
     const experimentId: string = JSON.parse(run.stdout).experimentId
     expect(experimentId).toMatch(/^exp_/)
     expect(run.loaded.some((path) => /@duckdb[\\/]node-api/.test(path))).toBe(true)
+
+    // Every node a hit: the DuckDB version is asked of the bindings, no database is opened.
+    const cached = await runBundle(["--store", store, "run", definition, "--json"])
+    expectOk(cached)
+    expect(JSON.parse(cached.stdout).experimentId).toBe(experimentId)
+    expect(cached.loaded.filter((path) => /@duckdb[\\/]node-api/.test(path))).toEqual([])
+    const listed = await runBundle(["--store", store, "experiments", "list"])
+    expectOk(listed)
+    expect(listed.stdout).toContain(experimentId)
+    expect(listed.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
 
     const html = NodePath.join(dir, "report.html")
     expectOk(await runBundle(["--store", store, "report", experimentId, "-o", html]))
