@@ -16,7 +16,8 @@
  *    different strategies) and the in-memory
  *    kernel timings it is compared with (bench/sweep.ts, bench/kernel.ts) — sweep at S only;
  * 5. the CLI as a user runs it (`node bin/pipeline.js run --json`), cold and cached, at S;
- * 6. hashing a 256 MiB file: BLAKE3 (store/Digest.ts) vs node's sha256.
+ * 6. hashing a 256 MiB file: BLAKE3 (store/Digest.ts) vs node's sha256;
+ * 7. the probability of backtest overfitting on 1,000 variants × 365 days, 16 blocks (bench/overfitting.ts).
  *
  * Prints a table and writes bench/results/latest.json plus a timestamped copy (or into --out).
  * `--quick`: S only, one cached rerun, fewer kernel repetitions, 64 MiB hash file.
@@ -27,6 +28,7 @@ import { join } from "node:path"
 import type { BaselineResult } from "./baseline.js"
 import type { GenerateResult, StepResult } from "./experiment.js"
 import type { HashResult } from "./hash.js"
+import type { OverfittingBenchResult } from "./overfitting.js"
 import {
   BASE_STOP,
   BENCH_DIR,
@@ -463,7 +465,13 @@ const targetsOf = (sizes: Record<string, SizeSummary>): Array<Target> => {
   return out
 }
 
-const printReport = (doc: { machine: any; sizes: Record<string, SizeSummary>; hash: HashResult | null; targets: Array<Target> }) => {
+const printReport = (doc: {
+  machine: any
+  sizes: Record<string, SizeSummary>
+  hash: HashResult | null
+  overfitting?: OverfittingBenchResult | null
+  targets: Array<Target>
+}) => {
   const lines: Array<string> = []
   const row = (label: string, value: string, note = "") => lines.push(`  ${label.padEnd(46)} ${value.padStart(12)}  ${note}`)
   const n = (x: number | null | undefined) => (x === null || x === undefined ? "–" : x.toLocaleString("en"))
@@ -523,6 +531,11 @@ const printReport = (doc: { machine: any; sizes: Record<string, SizeSummary>; ha
     lines.push(`hash ${doc.hash.bytes / 1024 / 1024} MiB: BLAKE3 hashFile ${doc.hash.blake3.gbPerSecond} GB/s, node sha256 ${doc.hash.sha256.gbPerSecond} GB/s (BLAKE3 ${doc.hash.ratio}× sha256), ${b3}`)
     lines.push("")
   }
+  if (doc.overfitting) {
+    const o = doc.overfitting
+    lines.push(`overfitting (CSCV): ${o.combinations.toLocaleString("en-US")} combinations × ${o.variants.toLocaleString("en-US")} variants × ${o.days} days in ${fmtMs(o.ms)} (pbo ${o.pbo} on noise)`)
+    lines.push("")
+  }
   lines.push("targets:")
   for (const t of doc.targets) {
     const mark = t.met === null ? " ?  " : t.met ? "ok  " : "MISS"
@@ -551,8 +564,19 @@ const main = async () => {
   const hashErrors: Array<string> = []
   const hash = (await attempt(hashErrors, "hash", () =>
     runChild<HashResult>("hash.ts", { mib: options.hashMib, repeats: options.quick ? 2 : 3 })))?.result ?? null
+  log("overfitting: 1,000 variants × 365 days, 16 blocks")
+  const overfittingErrors: Array<string> = []
+  const overfitting = (await attempt(overfittingErrors, "overfitting", () =>
+    runChild<OverfittingBenchResult>("overfitting.ts", { variants: 1000, days: 365, blocks: 16, repeats: options.quick ? 2 : 3 })))?.result ?? null
   machine.loadEnd = loadavg().map((x) => round(x, 2))
   const targets = targetsOf(sizes)
+  targets.push({
+    name: "PBO: C(16, 8) combinations × 1,000 variants",
+    target: "≤ 2 s",
+    size: "1000",
+    value: overfitting === null ? "–" : fmtMs(overfitting.ms),
+    met: overfitting === null ? null : overfitting.ms <= 2000
+  })
   targets.push({
     name: "streamed file hashing / b3sum --num-threads 1",
     target: "≥ 0.5×",
@@ -570,6 +594,8 @@ const main = async () => {
     sizes,
     hash,
     hashErrors,
+    overfitting,
+    overfittingErrors,
     targets
   }
   printReport(doc)
