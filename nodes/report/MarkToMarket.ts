@@ -17,8 +17,9 @@
  * open from its entry candle to the candle before its last fill; at its last fill it is wholly
  * realised. A mint with no candle at some minute keeps its latest close.
  *
- * Pure and deterministic: marks arrive in a total order (time, then trade index) and every sum is
- * taken in a fixed order (open positions in the order they opened).
+ * Pure and deterministic: the marks are sorted here by a total order (trade, time, close), so
+ * their arrival order does not matter, and at each time the open positions' values are summed in
+ * trade order.
  */
 
 /** One position, in the trades' output order (its index is the `trade` of its marks). */
@@ -36,7 +37,7 @@ export interface MtmPosition {
 
 /**
  * Closes of the candles each position is open in (entry candle up to, not including, the exit
- * candle), columnar, ordered by time then trade index.
+ * candle), columnar, in any order: the rows are a set, sorted here by (trade, time, close).
  */
 export interface MtmMarks {
   readonly length: number
@@ -64,17 +65,58 @@ export interface MarkToMarketPoint {
   readonly open_positions: number
 }
 
-interface OpenState {
-  readonly index: number
-  remaining: number
-  basisSold: number
-  nextSell: number
-  value: number
+/** Row indices of `marks` grouped by trade (counting sort), each trade's rows by (time, close). */
+const marksByTrade = (marks: MtmMarks, trades: number): { readonly start: Int32Array; readonly rows: Int32Array } => {
+  const start = new Int32Array(trades + 1)
+  for (let k = 0; k < marks.length; k++) start[marks.trade[k] + 1]++
+  for (let i = 0; i < trades; i++) start[i + 1] += start[i]
+  const fill = start.slice(0, trades)
+  const rows = new Int32Array(marks.length)
+  for (let k = 0; k < marks.length; k++) rows[fill[marks.trade[k]]++] = k
+  for (let i = 0; i < trades; i++) {
+    const from = start[i]
+    const to = start[i + 1]
+    let sorted = true
+    for (let k = from + 1; k < to && sorted; k++) {
+      const a = rows[k - 1]
+      const b = rows[k]
+      sorted = marks.ts[a] < marks.ts[b] || (marks.ts[a] === marks.ts[b] && marks.close[a] <= marks.close[b])
+    }
+    if (!sorted) {
+      const slice = Array.from(rows.subarray(from, to)).sort((a, b) => marks.ts[a] - marks.ts[b] || marks.close[a] - marks.close[b])
+      rows.set(slice, from)
+    }
+  }
+  return { start, rows }
+}
+
+/** The distinct times of the marks and the realised points, ascending. */
+const gridOf = (marks: MtmMarks, realised: ReadonlyArray<RealisedPoint>): Float64Array => {
+  const all = new Float64Array(marks.length + realised.length)
+  for (let k = 0; k < marks.length; k++) all[k] = marks.ts[k]
+  for (let r = 0; r < realised.length; r++) all[marks.length + r] = realised[r].ts
+  all.sort()
+  let n = 0
+  for (let k = 0; k < all.length; k++) if (n === 0 || all[k] !== all[n - 1]) all[n++] = all[k]
+  return all.subarray(0, n)
+}
+
+/** The first index of `grid` holding a value ≥ `t`. */
+const lowerBound = (grid: Float64Array, t: number): number => {
+  let lo = 0
+  let hi = grid.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (grid[mid] < t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 /**
  * The mark-to-market curve: one point per distinct time among the marks and the realised points,
- * ascending. Empty when there are no realised points.
+ * ascending. Empty when there are no realised points. At each time the open positions' values are
+ * added in trade order (the trades' output order), whatever order the marks came in.
  */
 export const markToMarketCurve = (
   initialCapital: number,
@@ -82,54 +124,51 @@ export const markToMarketCurve = (
   realised: ReadonlyArray<RealisedPoint>,
   marks: MtmMarks
 ): Array<MarkToMarketPoint> => {
-  const out: Array<MarkToMarketPoint> = []
-  if (realised.length === 0) return out
-  const states = new Map<number, OpenState>()
-  // Open positions in the order they opened (their first mark): the order of every sum.
-  let open: Array<OpenState> = []
-  let m = 0
+  if (realised.length === 0) return []
+  const grid = gridOf(marks, realised)
+  const unrealised = new Float64Array(grid.length)
+  const { rows, start } = marksByTrade(marks, positions.length)
+  for (let i = 0; i < positions.length; i++) {
+    const from = start[i]
+    const to = start[i + 1]
+    if (from === to) continue
+    const position = positions[i]
+    const sells = position.partialSells
+    let nextSell = 0
+    let remaining = position.quantity
+    let basisSold = 0
+    let value = 0
+    let m = from
+    // From the first mark's candle up to, not including, the candle of the last fill.
+    for (let g = lowerBound(grid, marks.ts[rows[from]]); g < grid.length && grid[g] < position.exitTs; g++) {
+      const t = grid[g]
+      // The latest mark at or before t (a mint without a candle at t keeps its latest close).
+      for (; m < to && marks.ts[rows[m]] <= t; m++) {
+        const markTs = marks.ts[rows[m]]
+        while (nextSell < sells.length && sells[nextSell].ts <= markTs) {
+          const sold = sells[nextSell++].quantity
+          basisSold += position.notional * sold / position.quantity
+          remaining -= sold
+        }
+        value = remaining * marks.close[rows[m]] - (position.notional - basisSold)
+      }
+      unrealised[g] += value
+    }
+  }
+  const out: Array<MarkToMarketPoint> = new Array(grid.length)
   let r = 0
   let realisedEquity = initialCapital
   let openPositions = 0
   let peak = initialCapital
-  while (m < marks.length || r < realised.length) {
-    const tm = m < marks.length ? marks.ts[m] : Number.POSITIVE_INFINITY
-    const tr = r < realised.length ? realised[r].ts : Number.POSITIVE_INFINITY
-    const t = tm < tr ? tm : tr
+  for (let g = 0; g < grid.length; g++) {
+    const t = grid[g]
     for (; r < realised.length && realised[r].ts === t; r++) {
       realisedEquity = realised[r].equity
       openPositions = realised[r].open_positions
     }
-    for (; m < marks.length && marks.ts[m] === t; m++) {
-      const index = marks.trade[m]
-      const position = positions[index]
-      let state = states.get(index)
-      if (state === undefined) {
-        state = { index, remaining: position.quantity, basisSold: 0, nextSell: 0, value: 0 }
-        states.set(index, state)
-        open.push(state)
-      }
-      const sells = position.partialSells
-      while (state.nextSell < sells.length && sells[state.nextSell].ts <= t) {
-        const sold = sells[state.nextSell++].quantity
-        state.basisSold += position.notional * sold / position.quantity
-        state.remaining -= sold
-      }
-      state.value = state.remaining * marks.close[m] - (position.notional - state.basisSold)
-    }
-    let unrealised = 0
-    let closed = false
-    for (const state of open) {
-      if (positions[state.index].exitTs <= t) {
-        closed = true
-        continue
-      }
-      unrealised += state.value
-    }
-    if (closed) open = open.filter((state) => positions[state.index].exitTs > t)
-    const equity = realisedEquity + unrealised
+    const equity = realisedEquity + unrealised[g]
     if (equity > peak) peak = equity
-    out.push({ ts: t, equity, drawdown: 1 - equity / peak, open_positions: openPositions })
+    out[g] = { ts: t, equity, drawdown: 1 - equity / peak, open_positions: openPositions }
   }
   return out
 }

@@ -89,6 +89,20 @@ describe("markToMarketCurve", () => {
     expect(after[2].equity - before[2].equity).toBeCloseTo(-0.06, 10)
   })
 
+  it("the marks' order does not matter: any permutation gives the same numbers", () => {
+    for (const order of [[5, 4, 3, 2, 1, 0], [3, 0, 5, 1, 4, 2], [2, 5, 0, 3, 1, 4]]) {
+      const shuffled = {
+        length: marks.length,
+        ts: order.map((k) => marks.ts[k]),
+        trade: order.map((k) => marks.trade[k]),
+        close: order.map((k) => marks.close[k])
+      }
+      const again = markToMarketCurve(100, positions, realised, shuffled)
+      expect(again.map((p) => p.equity)).toEqual(curve.map((p) => p.equity))
+      expect(again).toEqual(curve)
+    }
+  })
+
   it("is the same for the same input, and empty without fills", () => {
     expect(markToMarketCurve(100, positions, realised, marks)).toEqual(curve)
     expect(markToMarketCurve(100, [], [], { length: 0, ts: [], trade: [], close: [] })).toEqual([])
