@@ -17,18 +17,21 @@
  *    kernel timings it is compared with (bench/sweep.ts, bench/kernel.ts) — sweep at S only;
  * 5. the CLI as a user runs it (`node bin/pipeline.js run --json`), cold and cached, at S;
  * 6. hashing a 256 MiB file: BLAKE3 (store/Digest.ts) vs node's sha256;
- * 7. the probability of backtest overfitting on 1,000 variants × 365 days, 16 blocks (bench/overfitting.ts).
+ * 7. the probability of backtest overfitting on 1,000 variants × 365 days, 16 blocks (bench/overfitting.ts);
+ * 8. CLI start-up: --help, hash, experiments list and a cached quickstart rerun against `node -e 0`
+ *    (bench/startup.ts).
  *
  * Prints a table and writes bench/results/latest.json plus a timestamped copy (or into --out).
  * `--quick`: S only, one cached rerun, fewer kernel repetitions, 64 MiB hash file.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
 import { join } from "node:path"
 import type { BaselineResult } from "./baseline.js"
 import type { GenerateResult, StepResult } from "./experiment.js"
 import type { HashResult } from "./hash.js"
 import type { OverfittingBenchResult } from "./overfitting.js"
+import { benchStartup, ensureBundle, type StartupResult, startupLines } from "./startup.js"
 import {
   BASE_STOP,
   BENCH_DIR,
@@ -116,32 +119,6 @@ const medianOf = (xs: ReadonlyArray<number>) => {
 
 const nodeMs = (step: StepResult, name: string) => step.nodes.find((n) => n.name === name)?.durationMs ?? 0
 
-const newestSource = (dir: string): number => {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path))
-    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(path).mtimeMs)
-  }
-  return newest
-}
-
-/** Whether bin/pipeline.js will run the esbuild bundle (else tsx); rebuilds it when stale. */
-const ensureBundle = async (build: boolean): Promise<"bundle" | "tsx"> => {
-  const fresh = () => {
-    try {
-      const built = statSync(join(ROOT, "dist", "pipeline.mjs")).mtimeMs
-      return ["cli", "nodes", "pipeline", "store"].every((d) => newestSource(join(ROOT, d)) <= built)
-    } catch {
-      return false
-    }
-  }
-  if (build && !fresh()) {
-    log("dist/pipeline.mjs is stale: npm run build")
-    await runCommand("npm", ["run", "build"])
-  }
-  return fresh() ? "bundle" : "tsx"
-}
 
 interface CliRun {
   readonly wallMs: number
@@ -257,7 +234,7 @@ const benchSize = async (size: SizeConfig, options: Options) => {
     let cli: { mode: string; cold: CliRun; cached: CliRun } | null = null
     if (size.name === "S" || size.name === "T") {
       cli = await attempt(errors, "CLI", async () => {
-        const mode = await ensureBundle(options.build)
+        const mode = await ensureBundle(options.build, log)
         log(`${size.name}: CLI (${mode}) cold and cached`)
         const cliStore = store("cli")
         const definitionPath = join(cliStore, "definition.json")
@@ -469,6 +446,7 @@ const printReport = (doc: {
   machine: any
   sizes: Record<string, SizeSummary>
   hash: HashResult | null
+  startup: StartupResult | null
   overfitting?: OverfittingBenchResult | null
   targets: Array<Target>
 }) => {
@@ -536,6 +514,10 @@ const printReport = (doc: {
     lines.push(`overfitting (CSCV): ${o.combinations.toLocaleString("en-US")} combinations × ${o.variants.toLocaleString("en-US")} variants × ${o.days} days in ${fmtMs(o.ms)} (pbo ${o.pbo} on noise)`)
     lines.push("")
   }
+  if (doc.startup) {
+    lines.push(...startupLines(doc.startup))
+    lines.push("")
+  }
   lines.push("targets:")
   for (const t of doc.targets) {
     const mark = t.met === null ? " ?  " : t.met ? "ok  " : "MISS"
@@ -568,8 +550,14 @@ const main = async () => {
   const overfittingErrors: Array<string> = []
   const overfitting = (await attempt(overfittingErrors, "overfitting", () =>
     runChild<OverfittingBenchResult>("overfitting.ts", { variants: 1000, days: 365, blocks: 16, repeats: options.quick ? 2 : 3 })))?.result ?? null
+  const startupErrors: Array<string> = []
+  const startup = await attempt(startupErrors, "start-up", () => benchStartup({ runs: options.quick ? 3 : 5, build: options.build }, log))
   machine.loadEnd = loadavg().map((x) => round(x, 2))
   const targets = targetsOf(sizes)
+  for (const c of startup?.commands ?? []) {
+    if (c.target === null) continue
+    targets.push({ name: `start-up: ${c.command} / node -e 0`, target: `≤ ${c.target}×`, size: "", value: `${c.ratio.toFixed(2)}×`, met: c.ratio <= c.target })
+  }
   targets.push({
     name: "PBO: C(16, 8) combinations × 1,000 variants",
     target: "≤ 2 s",
@@ -596,6 +584,8 @@ const main = async () => {
     hashErrors,
     overfitting,
     overfittingErrors,
+    startup,
+    startupErrors,
     targets
   }
   printReport(doc)
