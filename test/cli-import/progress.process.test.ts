@@ -1,8 +1,8 @@
 /**
  * `pipeline import` as a process: progress on a terminal (bytes scanned and loaded, rows validated
- * and written, rendered like `run`'s node progress), none when stderr is not a terminal or with
- * --quiet / --json; and NUL or other control characters in a CSV's text columns refused with the
- * usual problem report, nothing published. A terminal is given with util-linux `script` (a pty).
+ * and written, rendered like `run`'s node progress), plain lines when stderr is not a terminal,
+ * none with --quiet / --json; and NUL or other control characters in a CSV's text columns
+ * refused with the usual problem report, nothing published. A terminal is given with util-linux `script` (a pty).
  * Run `npm run build` first.
  */
 import { Effect } from "effect"
@@ -68,18 +68,26 @@ describe("pipeline import progress", () => {
     expect(out).toMatch(/^art_[0-9a-f]{64}  ohlcv_slice_v2  chain=binanceus\/mint=BTCUSDT\/res=60s$/m)
   }, SLOW)
 
-  it("none with --quiet or --json on a terminal, none when stderr is not a terminal", async () => {
+  it("none with --quiet or --json on a terminal; plain lines when stderr is not a terminal", async () => {
     const [quiet, json, piped] = await Promise.all([
       onTerminal(args(path.join(dir, "quiet"), "--quiet")),
       onTerminal(args(path.join(dir, "json"), "--json")),
       runCli(args(path.join(dir, "piped")), { timeout: 120_000 })
     ])
-    for (const result of [quiet, json, piped]) {
+    for (const result of [quiet, json]) {
       expect(result.code, result.stdout + result.stderr).toBe(0)
       expect(result.stdout + result.stderr).not.toContain("… import")
       expect(result.stdout + result.stderr).not.toContain("bytes loaded")
     }
     expect(JSON.parse(json.stdout).imported[0].rows).toBe(30_240)
+    // A pipe: each step's completion on a line of its own, no control character, stdout untouched.
+    expect(piped.code, piped.stderr).toBe(0)
+    const name = `  … import ${FILE}`
+    const lines = piped.stderr.split("\n")
+    expect(lines.some((line) => line.startsWith(`${name} ${bytes()}/${bytes()} bytes loaded (100%)`))).toBe(true)
+    expect(piped.stderr).toContain(`${name} ${ROWS}/${ROWS} rows written (100%)`)
+    expect(piped.stderr).not.toMatch(/[\u001b\r]/)
+    expect(piped.stdout).not.toContain("… import")
   }, SLOW)
 })
 

@@ -80,7 +80,7 @@ describe("pipeline experiments", () => {
     expect(e.latestRun.cache.misses).toBeGreaterThan(0)
 
     const text = textResult.stdout
-    expect(text.split("\n")[0]).toMatch(/^ID\s+NAME\s+RUNS\s+LATEST\s+STARTED \(UTC\)\s+DURATION\s+HIT\/MISS$/)
+    expect(text.split("\n")[0]).toMatch(/^ID\s+NAME\s+RUNS\s+LATEST\s+STARTED \(UTC\)\s+DURATION\s+HIT\/MISS\s+TRADES\s+WIN\s+NET PNL\s+SHARPE\s+MAX DD$/)
     expect(text).toMatch(new RegExp(`${runDoc.experimentId}\\s+inspect-tiny\\s+1\\s+completed\\s+\\d{4}-\\d\\d-\\d\\d `))
 
     expect(byName.experiments).toEqual([])
@@ -101,7 +101,7 @@ describe("pipeline experiments", () => {
     expect(text).toContain("  seed      42")
     for (const id of [...doc.experiment.inputs.alerts, ...doc.experiment.inputs.ohlcv]) expect(text).toContain(id)
     expect(text).toContain("run 000001  completed")
-    expect(text).toMatch(/\n {4}simulate +(hit|miss) /)
+    expect(text).toMatch(/\n {4}(hit|miss) +simulate /)
     expect(text).toContain(`    metrics     ${runDoc.outputs.metrics.artifactId}`)
     expect(text).toMatch(/engine {4}\S+, DuckDB v\S+, git /)
     expect(text).toMatch(/owner {5}pid \d+ on /)

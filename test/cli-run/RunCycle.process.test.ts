@@ -33,9 +33,9 @@ const independentDigest = (path: string): string =>
     ? `blake3:${execFileSync("b3sum", ["--no-names", path], { encoding: "utf8" }).trim()}`
     : `blake3:${bytesToHex(blake3(NodeFs.readFileSync(path)))}`
 
-/** The DESIGN.md §9 `run --json` contract, field by field. */
+/** The DESIGN.md §9 `run --json` contract, field by field (plus runId, metrics and diagnostics). */
 const expectRunDocument = (doc: any, store: string) => {
-  expect(Object.keys(doc).sort()).toEqual(["experimentId", "nodes", "outputs", "status"])
+  expect(Object.keys(doc).sort()).toEqual(["diagnostics", "experimentId", "metrics", "nodes", "outputs", "runId", "status"])
   expect(doc.experimentId).toMatch(/^exp_[0-9a-f]+$/)
   expect(doc.status).toBe("completed")
   expect(doc.nodes.map((n: any) => n.name)).toEqual(NODE_NAMES)
@@ -94,7 +94,7 @@ describe("pipeline run / explain / verify cycle", () => {
 
   it("explain names the changed field and writes nothing", async () => {
     const before = snapshotTree(ws.store)
-    const text = await ws.cli(["explain", changed])
+    const text = await ws.cli(["explain", changed, "--verbose"])
     expectExit(text, 0)
     expect(text.stdout).toContain("strategy.exit.targets[0].multiple: 2 → 3")
     const simulateBlock = text.stdout.slice(text.stdout.indexOf("\nsimulate "))
