@@ -19,15 +19,8 @@ import type { Digest } from "../store/Digest.js"
 import type { StoreIOError } from "../store/StoreError.js"
 import type { ExecutorEvent, NodeRef } from "./ExecutorEvent.js"
 import { type InputMaterial, type KeyMaterial, keyOf, makeMaterial } from "./KeyMaterial.js"
-import type {
-  AnyNode,
-  ArtifactNode,
-  InputSpec,
-  NodeContext,
-  ResolvedArtifact,
-  ResourceNode
-} from "./Node.js"
-import { upstreamOf } from "./Node.js"
+import type { AnyNode, ArtifactGraphNode, BodyContext, GraphNode, ResolvedArtifact, ResourceGraphNode } from "./Node.js"
+import { isNodeList, upstreamOf } from "./Node.js"
 import { CycleDetected, type NodeConfigInvalid, NodeOutputMismatch } from "./PipelineError.js"
 
 export type ExecutionMode = "normal" | "dryRun" | "force"
@@ -75,12 +68,14 @@ export interface ExecutionReport {
 }
 
 /** Topological order of everything reachable from `targets`, inputs first; fails on a cycle. */
-export const topologicalOrder = (targets: ReadonlyArray<AnyNode>): Effect.Effect<ReadonlyArray<AnyNode>, CycleDetected> =>
+export const topologicalOrder = <E, R>(
+  targets: ReadonlyArray<GraphNode<E, R>>
+): Effect.Effect<ReadonlyArray<GraphNode<E, R>>, CycleDetected> =>
   Effect.suspend(() => {
-    const order: Array<AnyNode> = []
-    const done = new Set<AnyNode>()
-    const onPath: Array<AnyNode> = []
-    const visit = (node: AnyNode): CycleDetected | undefined => {
+    const order: Array<GraphNode<E, R>> = []
+    const done = new Set<GraphNode<E, R>>()
+    const onPath: Array<GraphNode<E, R>> = []
+    const visit = (node: GraphNode<E, R>): CycleDetected | undefined => {
       if (done.has(node)) return undefined
       const at = onPath.indexOf(node)
       if (at >= 0) return new CycleDetected({ path: [...onPath.slice(at), node].map((n) => n.identity) })
@@ -102,7 +97,7 @@ export const topologicalOrder = (targets: ReadonlyArray<AnyNode>): Effect.Effect
   })
 
 /** Internal result of one node, shared with its consumers. */
-type Outcome =
+type Outcome<E, R> =
   | {
     readonly kind: "artifact"
     readonly report: NodeReport
@@ -111,7 +106,7 @@ type Outcome =
     readonly kind: "resource"
     readonly report: NodeReport
     /** Acquires on first call (into the run scope); later calls share the value. */
-    readonly get: Effect.Effect<unknown, unknown, any>
+    readonly get: Effect.Effect<unknown, ExecuteError<E>, R>
     readonly wasAcquired: () => boolean
     /** How long the acquisition took (0 when it was not acquired). */
     readonly acquiredMs: () => number
@@ -119,7 +114,7 @@ type Outcome =
 
 const refOf = (node: AnyNode): NodeRef => ({ name: node.name, identity: node.identity })
 
-const inputMaterialOf = (outcome: Outcome): InputMaterial => {
+const inputMaterialOf = <E, R>(outcome: Outcome<E, R>): InputMaterial => {
   if (outcome.kind === "resource") return { resource: outcome.report.key }
   const outputs = outcome.report.outputs
   if (outputs === undefined) return { pending: outcome.report.key }
@@ -134,10 +129,10 @@ export type ExecuteError<E> = E | CycleDetected | NodeConfigInvalid | NodeOutput
  * Runs the DAG that ends in `targets`. Resources acquired during the run are released before the
  * returned effect completes.
  */
-export const execute = <N extends AnyNode>(
-  targets: ReadonlyArray<N>,
+export const execute = <E, R>(
+  targets: ReadonlyArray<GraphNode<E, R>>,
   options: ExecuteOptions
-): Effect.Effect<ExecutionReport, ExecuteError<NodeErrorOf<N>>, ActionCache | NodeRequirementsOf<N>> =>
+): Effect.Effect<ExecutionReport, ExecuteError<E>, ActionCache | Exclude<R, Scope.Scope>> =>
   Effect.scoped(
     Effect.gen(function*() {
       const cache = yield* ActionCache
@@ -147,35 +142,32 @@ export const execute = <N extends AnyNode>(
       const order = yield* topologicalOrder(targets)
       const permits = yield* Effect.makeSemaphore(Math.max(1, options.concurrency ?? 2))
 
-      const outcomes = new Map<AnyNode, Deferred.Deferred<Outcome, unknown>>()
-      for (const node of order) outcomes.set(node, yield* Deferred.make<Outcome, unknown>())
-      const byKey = new Map<Digest, { identity: string; result: Deferred.Deferred<Outcome, unknown> }>()
+      const outcomes = new Map<GraphNode<E, R>, Deferred.Deferred<Outcome<E, R>, ExecuteError<E>>>()
+      for (const node of order) outcomes.set(node, yield* Deferred.make<Outcome<E, R>, ExecuteError<E>>())
+      const byKey = new Map<Digest, { identity: string; result: Deferred.Deferred<Outcome<E, R>, ExecuteError<E>> }>()
 
       yield* emit({
         _tag: "Planned",
         nodes: order.map((node) => ({ ...refOf(node), kind: node._tag === "ArtifactNode" ? "artifact" : "resource" }))
       })
 
-      const outcomeOf = (node: AnyNode) => Deferred.await(outcomes.get(node)!)
+      const outcomeOf = (node: GraphNode<E, R>) => Deferred.await(outcomes.get(node)!)
 
       /** Resolved inputs for a body: artifact outputs as they are, resources acquired now. */
-      const resolveInputs = (node: AnyNode) =>
+      const resolveInputs = (node: GraphNode<E, R>) =>
         Effect.gen(function*() {
           const resolved: Record<string, unknown> = {}
           for (const name of Object.keys(node.inputs)) {
             const input = node.inputs[name]!
-            const one = (upstream: AnyNode) =>
-              Effect.flatMap(outcomeOf(upstream), (outcome) =>
+            const one = (upstream: GraphNode<E, R>) =>
+              Effect.flatMap(outcomeOf(upstream), (outcome): Effect.Effect<unknown, ExecuteError<E>, R> =>
                 outcome.kind === "resource" ? outcome.get : Effect.succeed(outcome.report.outputs))
-            resolved[name] = Array.isArray(input)
-              ? yield* Effect.forEach(input as ReadonlyArray<AnyNode>, one)
-              : yield* one(input as AnyNode)
+            resolved[name] = isNodeList(input) ? yield* Effect.forEach(input, one) : yield* one(input)
           }
           return resolved
         })
 
-      const contextFor = (node: AnyNode, key: Digest, inputs: Record<string, unknown>): NodeContext<unknown, any> => ({
-        config: node.config,
+      const contextFor = (node: GraphNode<E, R>, key: Digest, inputs: Record<string, unknown>): BodyContext => ({
         inputs,
         seed: node.seeded ? options.seed : undefined,
         key,
@@ -183,9 +175,9 @@ export const execute = <N extends AnyNode>(
         progress: (done, total, unit = "items") => emit({ _tag: "Progress", node: refOf(node), done, total, unit })
       })
 
-      const materialFor = (node: AnyNode) =>
+      const materialFor = (node: GraphNode<E, R>) =>
         Effect.gen(function*() {
-          const upstream = new Map<AnyNode, Outcome>()
+          const upstream = new Map<GraphNode<E, R>, Outcome<E, R>>()
           for (const input of upstreamOf(node)) upstream.set(input, yield* outcomeOf(input))
           const material = yield* makeMaterial(node, {
             engine: options.engine,
@@ -195,7 +187,7 @@ export const execute = <N extends AnyNode>(
           return { material, key: yield* keyOf(material) }
         })
 
-      const evaluateResource = (node: ResourceNode<unknown, InputSpec, unknown, unknown>) =>
+      const evaluateResource = (node: ResourceGraphNode<E, R>) =>
         Effect.gen(function*() {
           const { key, material } = yield* materialFor(node)
           let acquired = false
@@ -209,7 +201,7 @@ export const execute = <N extends AnyNode>(
                 Effect.addFinalizer(() =>
                   acquired ? emit({ _tag: "ResourceReleased", node: refOf(node), key }) : Effect.void
                 ),
-                node.acquire(contextFor(node, key, inputs))
+                node.acquireBody(contextFor(node, key, inputs))
               ),
               runScope
             )
@@ -220,7 +212,7 @@ export const execute = <N extends AnyNode>(
             return value
           })
           const get = yield* Effect.cached(acquire)
-          const outcome: Outcome = {
+          const outcome: Outcome<E, R> = {
             kind: "resource",
             get,
             wasAcquired: () => acquired,
@@ -236,14 +228,14 @@ export const execute = <N extends AnyNode>(
           return outcome
         })
 
-      const runBody = (node: ArtifactNode<string, InputSpec, unknown, unknown>, key: Digest) =>
+      const runBody = (node: ArtifactGraphNode<E, R>, key: Digest) =>
         permits.withPermits(1)(
           Effect.gen(function*() {
             // The body's own time: a resource it acquires reports its build time itself.
             const inputs = yield* resolveInputs(node)
             yield* emit({ _tag: "Started", node: refOf(node), key })
             const start = yield* Clock.currentTimeMillis
-            const manifests = yield* node.run(contextFor(node, key, inputs))
+            const manifests = yield* node.runBody(contextFor(node, key, inputs))
             const end = yield* Clock.currentTimeMillis
             const actual = Object.keys(manifests).sort()
             const expected = [...node.outputs].sort()
@@ -252,7 +244,7 @@ export const execute = <N extends AnyNode>(
             }
             const outputs: Record<string, ResolvedArtifact> = {}
             for (const name of expected) {
-              const manifest = (manifests as Record<string, { artifactId: any; digest: Digest }>)[name]!
+              const manifest = manifests[name]!
               outputs[name] = { artifactId: manifest.artifactId, digest: manifest.digest }
             }
             return { outputs, durationMs: end - start }
@@ -261,7 +253,7 @@ export const execute = <N extends AnyNode>(
           )
         )
 
-      const evaluateArtifact = (node: ArtifactNode<string, InputSpec, unknown, unknown>) =>
+      const evaluateArtifact = (node: ArtifactGraphNode<E, R>) =>
         Effect.gen(function*() {
           const { key, material } = yield* materialFor(node)
           const base = { node: { ...refOf(node), kind: "artifact" as const }, key, material }
@@ -270,9 +262,9 @@ export const execute = <N extends AnyNode>(
           if (twin !== undefined) {
             const shared = yield* Deferred.await(twin.result)
             const report: NodeReport = { ...shared.report, ...base, cache: "hit", durationMs: 0, dedupedWith: twin.identity }
-            return { kind: "artifact", report } satisfies Outcome
+            return { kind: "artifact", report } satisfies Outcome<E, R>
           }
-          const mine = yield* Deferred.make<Outcome, unknown>()
+          const mine = yield* Deferred.make<Outcome<E, R>, ExecuteError<E>>()
           byKey.set(key, { identity: node.identity, result: mine })
 
           const evaluate = Effect.gen(function*() {
@@ -299,7 +291,7 @@ export const execute = <N extends AnyNode>(
                 outputs,
                 ...(recordedEntry ? { recorded: recordedEntry.outputs } : {})
               }
-              return { kind: "artifact", report } satisfies Outcome
+              return { kind: "artifact", report } satisfies Outcome<E, R>
             }
 
             const lookup = yield* cache.lookup(key)
@@ -312,13 +304,13 @@ export const execute = <N extends AnyNode>(
                 outputs[name] = { artifactId: ref.artifactId, digest: ref.digest }
               }
               const report: NodeReport = { ...base, cache: "hit", durationMs: 0, outputs }
-              return { kind: "artifact", report } satisfies Outcome
+              return { kind: "artifact", report } satisfies Outcome<E, R>
             }
 
             yield* emit({ _tag: "Miss", node: refOf(node), key, reason: lookup.reason })
             if (mode === "dryRun") {
               const report: NodeReport = { ...base, cache: "miss", reason: lookup.reason, durationMs: 0 }
-              return { kind: "artifact", report } satisfies Outcome
+              return { kind: "artifact", report } satisfies Outcome<E, R>
             }
 
             const { outputs, durationMs } = yield* runBody(node, key)
@@ -329,12 +321,12 @@ export const execute = <N extends AnyNode>(
             yield* cache.rememberIdentity({ identity: node.identity, key, material })
             yield* emit({ _tag: "Finished", node: refOf(node), key, durationMs, outputs })
             const report: NodeReport = { ...base, cache: "miss", reason: lookup.reason, durationMs, outputs }
-            return { kind: "artifact", report } satisfies Outcome
+            return { kind: "artifact", report } satisfies Outcome<E, R>
           })
           return yield* evaluate.pipe(Effect.onExit((exit) => Deferred.done(mine, exit)))
         })
 
-      const evaluate = (node: AnyNode): Effect.Effect<Outcome, unknown, any> =>
+      const evaluate = (node: GraphNode<E, R>): Effect.Effect<Outcome<E, R>, ExecuteError<E>, R | Scope.Scope> =>
         node._tag === "ResourceNode" ? evaluateResource(node) : evaluateArtifact(node)
 
       yield* Effect.forEach(
@@ -362,15 +354,7 @@ export const execute = <N extends AnyNode>(
       }
       return report
     })
-  ) as any
-
-/** Error and requirement types of a node and everything upstream (carried on the node's type). */
-export type NodeErrorOf<N> = N extends ArtifactNode<any, any, infer E, any, any> ? E
-  : N extends ResourceNode<any, any, infer E, any, any> ? E
-  : never
-export type NodeRequirementsOf<N> = N extends ArtifactNode<any, any, any, infer R, any> ? R
-  : N extends ResourceNode<any, any, any, infer R, any> ? R
-  : never
+  )
 
 /** True when the exit is an interruption only (used by callers to record `cancelled`). */
 export const isInterruptOnly = <A, E>(exit: Exit.Exit<A, E>): boolean =>

@@ -7,8 +7,8 @@ import { Effect } from "effect"
 import { ActionCache } from "../store/ActionCache.js"
 import type { Digest } from "../store/Digest.js"
 import { diffValues, type FieldChange } from "./Diff.js"
-import { type ExecuteOptions, execute, type NodeErrorOf, type NodeReport, type NodeRequirementsOf } from "./Executor.js"
-import type { AnyNode } from "./Node.js"
+import { type ExecuteOptions, execute, type NodeReport } from "./Executor.js"
+import type { GraphNode } from "./Node.js"
 
 export interface NodeExplanation {
   readonly report: NodeReport
@@ -18,23 +18,17 @@ export interface NodeExplanation {
   readonly changes: ReadonlyArray<FieldChange>
 }
 
-export const explain = <N extends AnyNode>(
-  targets: ReadonlyArray<N>,
+export const explain = <E, R>(
+  targets: ReadonlyArray<GraphNode<E, R>>,
   options: Omit<ExecuteOptions, "mode">
 ) =>
   Effect.gen(function*() {
     const cache = yield* ActionCache
-    const plan = yield* execute<N>(targets, { ...options, mode: "dryRun" })
+    const plan = yield* execute(targets, { ...options, mode: "dryRun" })
     return yield* Effect.forEach(plan.nodes, (report) =>
       Effect.map(cache.lastForIdentity(report.node.identity), (previous): NodeExplanation => ({
         report,
         previousKey: previous?.key,
         changes: previous === undefined || previous.key === report.key ? [] : diffValues(previous.material, report.material)
       })))
-  }) as Effect.Effect<
-    ReadonlyArray<NodeExplanation>,
-    Effect.Effect.Error<ReturnType<typeof execute<N>>>,
-    ActionCache | NodeRequirementsOf<N>
-  >
-
-export type { NodeErrorOf }
+  })

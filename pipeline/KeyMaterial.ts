@@ -8,11 +8,11 @@
  * (it has no bytes). In a dry run an upstream that would run has no digests yet: it enters as
  * `{ pending: <upstream key> }`, which can never equal a real material.
  */
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { canonicalDigest, type CanonicalEncodingError } from "../store/Canonical.js"
 import type { Digest } from "../store/Digest.js"
-import type { AnyNode } from "./Node.js"
-import { NodeConfigInvalid } from "./PipelineError.js"
+import { type GraphNode, isNodeList } from "./Node.js"
+import type { NodeConfigInvalid } from "./PipelineError.js"
 
 /** What one upstream node contributes to a downstream key. */
 export type InputMaterial =
@@ -30,26 +30,19 @@ export interface KeyMaterial {
   readonly inputs: { readonly [name: string]: InputMaterial | ReadonlyArray<InputMaterial> }
 }
 
-export const encodeConfig = (node: AnyNode): Effect.Effect<unknown, NodeConfigInvalid> =>
-  Schema.encode(node.configSchema)(node.config).pipe(
-    Effect.mapError((error) => new NodeConfigInvalid({ node: node.name, detail: error.message }))
-  )
-
-export const makeMaterial = (
-  node: AnyNode,
+export const makeMaterial = <E, R>(
+  node: GraphNode<E, R>,
   options: {
     readonly engine: KeyMaterial["engine"]
     readonly seed: number | undefined
-    readonly inputOf: (upstream: AnyNode) => InputMaterial
+    readonly inputOf: (upstream: GraphNode<E, R>) => InputMaterial
   }
 ): Effect.Effect<KeyMaterial, NodeConfigInvalid> =>
-  Effect.map(encodeConfig(node), (config) => {
+  Effect.map(node.encodedConfig, (config) => {
     const inputs: Record<string, InputMaterial | ReadonlyArray<InputMaterial>> = {}
     for (const name of Object.keys(node.inputs).sort()) {
       const input = node.inputs[name]!
-      inputs[name] = Array.isArray(input)
-        ? (input as ReadonlyArray<AnyNode>).map(options.inputOf)
-        : options.inputOf(input as AnyNode)
+      inputs[name] = isNodeList(input) ? input.map(options.inputOf) : options.inputOf(input)
     }
     return {
       node: node.name,

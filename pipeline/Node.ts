@@ -10,9 +10,10 @@
  *   is acquired only when some consumer misses the cache, shared by every consumer in the run, and
  *   released when the run's scope closes.
  */
-import type { Effect, Schema, Scope } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import type { ArtifactId, ArtifactManifest } from "../store/ArtifactCatalog.js"
 import type { Digest } from "../store/Digest.js"
+import { NodeConfigInvalid } from "./PipelineError.js"
 
 /** What a downstream node receives for one output of an upstream artifact node. */
 export interface ResolvedArtifact {
@@ -22,10 +23,10 @@ export interface ResolvedArtifact {
 
 export type ResolvedOutputs<O extends string> = { readonly [K in O]: ResolvedArtifact }
 
-/** Context handed to a node's body. */
-export interface NodeContext<Config, Inputs> {
-  readonly config: Config
-  readonly inputs: Inputs
+/** What the executor hands a node's body; the node adds its own config and typed inputs. */
+export interface BodyContext {
+  /** Each input resolved: an upstream artifact node's outputs, an upstream resource's value. */
+  readonly inputs: { readonly [name: string]: unknown }
   /** The run seed when the node declared `seeded: true`, else undefined. */
   readonly seed: number | undefined
   /** This node's key: goes into `producedBy` of every artifact it publishes. */
@@ -35,14 +36,22 @@ export interface NodeContext<Config, Inputs> {
   readonly progress: (done: number, total: number, unit?: string) => Effect.Effect<void>
 }
 
-interface NodeCommon<Config, ConfigEncoded> {
+/** Context handed to a node's `run` / `acquire`. */
+export interface NodeContext<Config, Inputs> extends Omit<BodyContext, "inputs"> {
+  readonly config: Config
+  readonly inputs: Inputs
+}
+
+/**
+ * A node as the executor sees it: identity, upstream nodes, the config in its encoded form, and a
+ * body with config and inputs bound. `E` and `R` are the errors and requirements of the node and of
+ * everything upstream, so a DAG's `execute` infers them from its targets alone.
+ */
+interface GraphNodeCommon<E, R> {
   /** Stable node name; part of the key. */
   readonly name: string
   /** Bump when the node's code changes its output for the same inputs; part of the key. */
   readonly version: string
-  readonly configSchema: Schema.Schema<Config, ConfigEncoded>
-  /** The decoded config; the key holds its Schema-encoded form, so defaults are explicit. */
-  readonly config: Config
   /** Whether the run seed enters this node's key and context. Unseeded nodes ignore seed changes. */
   readonly seeded: boolean
   /**
@@ -50,6 +59,90 @@ interface NodeCommon<Config, ConfigEncoded> {
    * (e.g. "ladder-baseline/simulate"). Defaults to `name`.
    */
   readonly identity: string
+  readonly inputs: GraphInputs<E, R>
+  /** The config, Schema-encoded: the key holds this form, so defaults are explicit. */
+  readonly encodedConfig: Effect.Effect<unknown, NodeConfigInvalid>
+}
+
+export type GraphInputs<E, R> = { readonly [name: string]: GraphNode<E, R> | ReadonlyArray<GraphNode<E, R>> }
+
+export interface ArtifactGraphNode<E, R> extends GraphNodeCommon<E, R> {
+  readonly _tag: "ArtifactNode"
+  /** Names of the artifacts the body returns; checked by the executor. */
+  readonly outputs: ReadonlyArray<string>
+  readonly runBody: (context: BodyContext) => Effect.Effect<{ readonly [name: string]: ArtifactManifest }, E, R>
+}
+
+export interface ResourceGraphNode<E, R> extends GraphNodeCommon<E, R> {
+  readonly _tag: "ResourceNode"
+  readonly acquireBody: (context: BodyContext) => Effect.Effect<unknown, E, R | Scope.Scope>
+}
+
+export type GraphNode<E, R> = ArtifactGraphNode<E, R> | ResourceGraphNode<E, R>
+
+/** Any node (every node is one: errors and requirements are covariant). */
+export type AnyNode = GraphNode<unknown, unknown>
+export type InputSpec = GraphInputs<unknown, unknown>
+
+type ResolvedNode<N> = N extends { readonly _tag: "ArtifactNode"; readonly outputs: ReadonlyArray<infer O extends string> }
+  ? ResolvedOutputs<O>
+  : N extends { readonly _tag: "ResourceNode"; readonly value: (value: infer A) => void } ? A
+  : never
+
+export type ResolvedInputs<I extends InputSpec> = {
+  readonly [K in keyof I]: I[K] extends ReadonlyArray<infer N> ? ReadonlyArray<ResolvedNode<N>> : ResolvedNode<I[K]>
+}
+
+/** Errors and requirements of a node and everything upstream (carried on the node's type). */
+export type NodeErrorOf<N> = N extends { readonly runBody: (context: BodyContext) => Effect.Effect<unknown, infer E, unknown> } ? E
+  : N extends { readonly acquireBody: (context: BodyContext) => Effect.Effect<unknown, infer E, unknown> } ? E
+  : never
+export type NodeRequirementsOf<N> = N extends
+  { readonly runBody: (context: BodyContext) => Effect.Effect<unknown, unknown, infer R> } ? Exclude<R, Scope.Scope>
+  : N extends { readonly acquireBody: (context: BodyContext) => Effect.Effect<unknown, unknown, infer R> } ?
+    Exclude<R, Scope.Scope>
+  : never
+
+type Flatten<I extends InputSpec> = { [K in keyof I]: I[K] extends ReadonlyArray<infer N> ? N : I[K] }[keyof I]
+/** Errors of every node upstream of (and including) a node: the executor may surface any of them. */
+export type InputsError<I extends InputSpec> = NodeErrorOf<Flatten<I>>
+export type InputsRequirements<I extends InputSpec> = NodeRequirementsOf<Flatten<I>>
+
+interface NodeDeclaration<Config, ConfigEncoded> {
+  readonly name: string
+  readonly version: string
+  readonly configSchema: Schema.Schema<Config, ConfigEncoded>
+  /** The decoded config; the key holds its Schema-encoded form, so defaults are explicit. */
+  readonly config: Config
+  readonly identity?: string
+}
+
+export interface ArtifactNode<O extends string, I extends InputSpec, E, R, Config = unknown> {
+  readonly _tag: "ArtifactNode"
+  readonly name: string
+  readonly version: string
+  readonly seeded: boolean
+  readonly identity: string
+  readonly config: Config
+  readonly inputs: I
+  /** Names of the artifacts the body returns; checked by the executor. */
+  readonly outputs: ReadonlyArray<O>
+  readonly encodedConfig: Effect.Effect<unknown, NodeConfigInvalid>
+  readonly runBody: (context: BodyContext) => Effect.Effect<{ readonly [K in O]: ArtifactManifest }, E, R>
+}
+
+export interface ResourceNode<A, I extends InputSpec, E, R, Config = unknown> {
+  readonly _tag: "ResourceNode"
+  readonly name: string
+  readonly version: string
+  readonly seeded: boolean
+  readonly identity: string
+  readonly config: Config
+  readonly inputs: I
+  readonly encodedConfig: Effect.Effect<unknown, NodeConfigInvalid>
+  readonly acquireBody: (context: BodyContext) => Effect.Effect<A, E, R | Scope.Scope>
+  /** Type-level only: the value a downstream node receives (never called). */
+  readonly value: (value: A) => void
 }
 
 /**
@@ -57,56 +150,27 @@ interface NodeCommon<Config, ConfigEncoded> {
  * of a reusable node builder (`(source: ArtifactNodeWith<"alerts", E, R>) => artifactNode({…})`),
  * whose body then reads `inputs.source.alerts` fully typed.
  */
-export type ArtifactNodeWith<O extends string, E = never, R = never> = ArtifactNode<O, any, E, R, any>
+export type ArtifactNodeWith<O extends string, E = never, R = never> = ArtifactNode<O, GraphInputs<E, R>, E, R, unknown>
+/** Any resource node whose value is `A` (see `ArtifactNodeWith`). */
+export type ResourceNodeWith<A, E = never, R = never> = ResourceNode<A, GraphInputs<E, R>, E, R, unknown>
 
-export type AnyNode = ArtifactNode<string, any, any, any, any> | ResourceNode<any, any, any, any, any>
-export type InputSpec = { readonly [name: string]: AnyNode | ReadonlyArray<AnyNode> }
+const encodedConfigOf = <Config, ConfigEncoded>(declaration: NodeDeclaration<Config, ConfigEncoded>) =>
+  Schema.encode(declaration.configSchema)(declaration.config).pipe(
+    Effect.mapError((error) => new NodeConfigInvalid({ node: declaration.name, detail: error.message }))
+  )
 
-type ResolvedNode<N> =
-  N extends ArtifactNode<infer O, any, any, any, any> ? ResolvedOutputs<O>
-  : N extends ResourceNode<infer A, any, any, any, any> ? A
-  : never
+/**
+ * The executor resolves each input from the node's own `inputs` (an artifact node's outputs, a
+ * resource's value), so the record it hands over has the shape `ResolvedInputs<I>` by construction;
+ * this is the one place that says so.
+ */
+const typedInputs = <I extends InputSpec>(inputs: BodyContext["inputs"]): ResolvedInputs<I> =>
+  inputs as ResolvedInputs<I>
 
-export type ResolvedInputs<I extends InputSpec> = {
-  readonly [K in keyof I]: I[K] extends ReadonlyArray<infer N> ? ReadonlyArray<ResolvedNode<N>> : ResolvedNode<I[K]>
-}
-
-type NodeError<N> = N extends ArtifactNode<any, any, infer E, any, any> ? E
-  : N extends ResourceNode<any, any, infer E, any, any> ? E
-  : never
-type NodeRequirements<N> = N extends ArtifactNode<any, any, any, infer R, any> ? R
-  : N extends ResourceNode<any, any, any, infer R, any> ? R
-  : never
-type Flatten<I extends InputSpec> = { [K in keyof I]: I[K] extends ReadonlyArray<infer N> ? N : I[K] }[keyof I]
-/** Errors of every node upstream of (and including) a node: the executor may surface any of them. */
-export type InputsError<I extends InputSpec> = NodeError<Flatten<I>>
-export type InputsRequirements<I extends InputSpec> = NodeRequirements<Flatten<I>>
-
-export interface ArtifactNode<O extends string, I extends InputSpec, E, R, Config = unknown>
-  extends NodeCommon<Config, any>
+interface ArtifactNodeOptions<O extends string, I extends InputSpec, E, R, Config, ConfigEncoded>
+  extends NodeDeclaration<Config, ConfigEncoded>
 {
-  readonly _tag: "ArtifactNode"
-  readonly inputs: I
-  /** Names of the artifacts `run` returns; checked by the executor. */
-  readonly outputs: ReadonlyArray<O>
-  readonly run: (
-    context: NodeContext<Config, ResolvedInputs<I>>
-  ) => Effect.Effect<{ readonly [K in O]: ArtifactManifest }, E, R>
-}
-
-export interface ResourceNode<A, I extends InputSpec, E, R, Config = unknown> extends NodeCommon<Config, any> {
-  readonly _tag: "ResourceNode"
-  readonly inputs: I
-  readonly acquire: (context: NodeContext<Config, ResolvedInputs<I>>) => Effect.Effect<A, E, R | Scope.Scope>
-}
-
-interface ArtifactNodeOptions<O extends string, I extends InputSpec, E, R, Config, ConfigEncoded> {
-  readonly name: string
-  readonly version: string
-  readonly configSchema: Schema.Schema<Config, ConfigEncoded>
-  readonly config: Config
   readonly seeded?: boolean
-  readonly identity?: string
   readonly inputs: I
   readonly outputs: ReadonlyArray<O>
   readonly run: (
@@ -119,17 +183,20 @@ export const artifactNode = <O extends string, I extends InputSpec, E, R, Config
   options: ArtifactNodeOptions<O, I, E, R, Config, ConfigEncoded>
 ): ArtifactNode<O, I, E | InputsError<I>, R | InputsRequirements<I>, Config> => ({
   _tag: "ArtifactNode",
-  seeded: false,
-  identity: options.name,
-  ...options
+  name: options.name,
+  version: options.version,
+  seeded: options.seeded ?? false,
+  identity: options.identity ?? options.name,
+  config: options.config,
+  inputs: options.inputs,
+  outputs: options.outputs,
+  encodedConfig: encodedConfigOf(options),
+  runBody: (context) => options.run({ ...context, config: options.config, inputs: typedInputs<I>(context.inputs) })
 })
 
-interface ResourceNodeOptions<A, I extends InputSpec, E, R, Config, ConfigEncoded> {
-  readonly name: string
-  readonly version: string
-  readonly configSchema: Schema.Schema<Config, ConfigEncoded>
-  readonly config: Config
-  readonly identity?: string
+interface ResourceNodeOptions<A, I extends InputSpec, E, R, Config, ConfigEncoded>
+  extends NodeDeclaration<Config, ConfigEncoded>
+{
   readonly inputs: I
   readonly acquire: (context: NodeContext<Config, ResolvedInputs<I>>) => Effect.Effect<A, E, R | Scope.Scope>
 }
@@ -137,20 +204,28 @@ interface ResourceNodeOptions<A, I extends InputSpec, E, R, Config, ConfigEncode
 /** Builds a resource node. Resources are never seeded: randomness belongs in cached nodes. */
 export const resourceNode = <A, I extends InputSpec, E, R, Config, ConfigEncoded>(
   options: ResourceNodeOptions<A, I, E, R, Config, ConfigEncoded>
-): ResourceNode<A, I, E | InputsError<I>, Exclude<R, Scope.Scope> | InputsRequirements<I>, Config> =>
-  ({ _tag: "ResourceNode", seeded: false, identity: options.name, ...options }) as ResourceNode<
-    A,
-    I,
-    E | InputsError<I>,
-    Exclude<R, Scope.Scope> | InputsRequirements<I>,
-    Config
-  >
+): ResourceNode<A, I, E | InputsError<I>, R | InputsRequirements<I>, Config> => ({
+  _tag: "ResourceNode",
+  name: options.name,
+  version: options.version,
+  seeded: false,
+  identity: options.identity ?? options.name,
+  config: options.config,
+  inputs: options.inputs,
+  encodedConfig: encodedConfigOf(options),
+  acquireBody: (context) => options.acquire({ ...context, config: options.config, inputs: typedInputs<I>(context.inputs) }),
+  value: () => undefined
+})
+
+/** Whether an input is a list of nodes (else one node). */
+export const isNodeList = <E, R>(input: GraphNode<E, R> | ReadonlyArray<GraphNode<E, R>>): input is ReadonlyArray<GraphNode<E, R>> =>
+  Array.isArray(input)
 
 /** Direct upstream nodes of a node, in a stable order (input names sorted, arrays in order). */
-export const upstreamOf = (node: AnyNode): ReadonlyArray<AnyNode> =>
+export const upstreamOf = <E, R>(node: GraphNode<E, R>): ReadonlyArray<GraphNode<E, R>> =>
   Object.keys(node.inputs)
     .sort()
     .flatMap((name) => {
       const input = node.inputs[name]!
-      return Array.isArray(input) ? input : [input as AnyNode]
+      return isNodeList(input) ? input : [input]
     })

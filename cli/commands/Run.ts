@@ -200,7 +200,8 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
     // --dry-run only reads: without a store it plans against an empty one and creates none.
     const layer = args.dryRun && !storeExists(config.storeDir) ? emptyStoreLayer() : storeLayer(config.storeDir)
     // A sweep is expanded (every variant validated) before the store is opened: a bad spec changes nothing.
-    const ended = Effect.onExit((exit: Exit.Exit<unknown, unknown>) => progress.finish(Exit.isSuccess(exit)))
+    const ended = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      Effect.onExit(self, (exit) => progress.finish(Exit.isSuccess(exit)))
     const result: ExperimentResult | SweepResult = isSweep(decoded)
       ? yield* Effect.flatMap(expandSweep(strategyAsWritten(encoded), decoded.sweep), (expanded) =>
         executeSweep(decoded, encoded, {

@@ -3,7 +3,7 @@
  * cache; its database lives under the store's tmp/ and is deleted when the run's scope closes.
  */
 import { Effect } from "effect"
-import { type ArtifactNode, resourceNode } from "../../pipeline/index.js"
+import { type ArtifactNodeWith, resourceNode } from "../../pipeline/index.js"
 import { ObjectStore } from "../../store/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { AlertsV1, OhlcvSliceV2 } from "../contracts/index.js"
@@ -14,9 +14,9 @@ import { openProjection } from "./Projection.js"
 export const ProjectConfig = ValidateConfig
 export type ProjectConfig = typeof ProjectConfig.Type
 
-export const projectNode = <V extends ArtifactNode<"coverage", any, any, any, any>>(
+export const projectNode = <E, R>(
   config: ProjectConfig,
-  validated: V,
+  validated: ArtifactNodeWith<"coverage", E, R>,
   identity?: string
 ) =>
   resourceNode({

@@ -5,7 +5,8 @@
  * Lineage: each output lists the artifacts it was computed from, which lead back to the inputs.
  */
 import { Effect, Schema } from "effect"
-import { type ArtifactNode, artifactNode } from "../../pipeline/index.js"
+import { artifactNode, type ArtifactNodeWith } from "../../pipeline/index.js"
+import type { ArtifactId } from "../../store/index.js"
 import {
   ExperimentCoverage,
   ExperimentDiagnostics,
@@ -45,10 +46,12 @@ const sparseCoverage = (rows: ReadonlyArray<Record<string, unknown>>): Array<Dia
     }]
   })
 
-export const publishNode = <
-  S extends ArtifactNode<"trades" | "fills" | "skips", any, any, any, any>,
-  V extends ArtifactNode<"coverage", any, any, any, any>
->(config: PublishConfig, simulated: S, validated: V, identity?: string) =>
+export const publishNode = <ES, RS, EV, RV>(
+  config: PublishConfig,
+  simulated: ArtifactNodeWith<"trades" | "fills" | "skips", ES, RS>,
+  validated: ArtifactNodeWith<"coverage", EV, RV>,
+  identity?: string
+) =>
   artifactNode({
     name: "publish",
     // The publish code (1) and the metrics it computes: a metrics change reruns every publish.
@@ -61,9 +64,8 @@ export const publishNode = <
     outputs: ["metrics", "equity", "diagnostics"],
     run: ({ config, inputs, seed, key, name }) =>
       Effect.gen(function*() {
-        const simulated = inputs.simulated as unknown as Record<"trades" | "fills" | "skips", { artifactId: any }>
-        const validated = inputs.validated as unknown as Record<"coverage", { artifactId: any }>
-        const read = (id: any, contract: Parameters<typeof readRowsParquet>[0]) =>
+        const { simulated, validated } = inputs
+        const read = (id: ArtifactId, contract: Parameters<typeof readRowsParquet>[0]) =>
           Effect.flatMap(contractDataPath(id, contract), (path) => readRowsParquet(contract, path))
         const [tradeRows, fillRows, skipRows, coverageRows] = yield* Effect.all([
           read(simulated.trades.artifactId, ExperimentTrades),

@@ -4,7 +4,7 @@
  * alerts (`experiment_diagnostics`), each with lineage to the experiment's input artifacts.
  */
 import { Effect, Schema } from "effect"
-import { artifactNode, type ResourceNode } from "../../pipeline/index.js"
+import { artifactNode, type ResourceNodeWith } from "../../pipeline/index.js"
 import { ArtifactId } from "../../store/index.js"
 import { ExperimentDiagnostics, ExperimentFills, ExperimentTrades } from "../contracts/index.js"
 import { publishRows } from "../engine/index.js"
@@ -49,9 +49,9 @@ export const publishSimulation = (
     return { trades, fills: fillsArtifact, skips }
   })
 
-export const simulateNode = <P extends ResourceNode<Projection, any, any, any, any>>(
+export const simulateNode = <E, R>(
   config: SimulateConfig,
-  projection: P,
+  projection: ResourceNodeWith<Projection, E, R>,
   identity?: string
 ) =>
   artifactNode({
@@ -65,7 +65,7 @@ export const simulateNode = <P extends ResourceNode<Projection, any, any, any, a
     outputs: ["trades", "fills", "skips"],
     run: ({ config, inputs, seed, key, name, progress }) =>
       Effect.gen(function*() {
-        const projection = inputs.projection as Projection
+        const projection = inputs.projection
         const output = yield* runSimulation(
           {
             alerts: projection.alerts,
