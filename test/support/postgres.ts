@@ -35,3 +35,12 @@ export const freshDatabase = (prefix = "t"): Effect.Effect<string> =>
     )
     return withDatabase(url, name)
   })
+
+/** Runs `query` with a client on `url` (one connection, closed afterwards). */
+export const withSql = <A>(url: string, query: (sql: PgClient.PgClient) => Effect.Effect<A, unknown>): Promise<A> =>
+  Effect.runPromise(
+    Effect.flatMap(PgClient.PgClient, query).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })),
+      Effect.orDie
+    )
+  )
