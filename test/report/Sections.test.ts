@@ -99,6 +99,7 @@ describe("synthetic inputs note", () => {
 
   it("present when the definition's inputs are synthetic, naming the generator's size and seed", () => {
     expect(syntheticNote(synthetic)).toContain("50 tokens × 3 days, seed 7")
+    expect(syntheticNote({ inputs: { synthetic: { tokens: 2500, days: 3.5, seed: 7 } } })).toContain("2,500 tokens × 3.5 days, seed 7")
     const html = renderReport({ ...base, experiment: { ...base.experiment, definition: synthetic } })
     expect(html.split(`<p class="note synthetic">`).length - 1).toBe(1)
   })

@@ -79,7 +79,8 @@ export const syntheticInputsOf = (
 export const syntheticNote = (definition: unknown): string => {
   const synthetic = syntheticInputsOf(definition)
   if (synthetic === undefined) return ""
-  const show = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? String(value) : NO_VALUE)
+  const show = (value: unknown) =>
+    typeof value !== "number" || !Number.isFinite(value) ? NO_VALUE : Number.isInteger(value) ? formatInt(value) : String(value)
   return `<p class="note synthetic">Synthetic inputs: these results come from the seeded market generator (${
     escapeHtml(`${show(synthetic.tokens)} tokens × ${show(synthetic.days)} days, seed ${show(synthetic.seed)}`)
   }), not from market data.</p>`
