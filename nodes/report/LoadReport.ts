@@ -27,8 +27,10 @@ import {
 import { checkArtifactColumns, contractDataPath, parquetColumns } from "../contracts/ArtifactColumns.js"
 import { workspaceConnection } from "../duckdb/index.js"
 import { PATH_PATTERN } from "../sweep/SweepSpec.js"
+import { sweepTrials } from "../trials/index.js"
 import { rankMetricOf, rankRows } from "./internal/rankMetric.js"
 import { loadMarkToMarket } from "./LoadMarkToMarket.js"
+import { loadWalkForward } from "./WalkForwardSection.js"
 import { NoCompletedRun, ReportDataError, ReportOutputMissing } from "./ReportError.js"
 import {
   type ReportArtifact,
@@ -214,6 +216,11 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
         best: withoutVariant ? undefined : rankRows(leaderboard.rows, rank)[0]?.variantId
       }
     }
+    // The ledger reads other experiments of the same name: one that cannot be read leaves the section out.
+    const trials = sweep === undefined || leaderboardRef === undefined
+      ? undefined
+      : yield* Effect.orElseSucceed(sweepTrials(record.name, leaderboardRef.artifactId, sweep.rank), () => undefined)
+    const walkForward = yield* loadWalkForward(run.run.outputs)
     const trades = withoutVariant ? [] : yield* readRows(manifests.trades, ExperimentTrades, ReportTrade)
     const equity = withoutVariant ? [] : yield* readRows(manifests.equity, ExperimentEquity, ReportEquityPoint)
     const diagnostics = withoutVariant ? [] : yield* readRows(manifests.diagnostics, ExperimentDiagnostics, ReportDiagnostic)
@@ -260,7 +267,9 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
       ...(markToMarket === undefined ? {} : { markToMarket }),
       diagnostics,
       lineage,
-      ...(sweep === undefined ? {} : { sweep })
+      ...(sweep === undefined ? {} : { sweep }),
+      ...(walkForward === undefined ? {} : { walkForward }),
+      ...(trials === undefined ? {} : { trials })
     }
     return { input, runId: run.run.runId }
   })

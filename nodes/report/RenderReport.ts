@@ -33,6 +33,8 @@ import {
   sweepOverview
 } from "./internal/sweepSections.js"
 import type { ReportInput } from "./ReportData.js"
+import { walkForwardSection } from "./WalkForwardSection.js"
+import { trialsSection } from "./TrialsSection.js"
 
 export { MAX_PLOT_POINTS } from "./internal/charts.js"
 export { type EquityCurve, equityChart } from "./internal/charts.js"
@@ -180,6 +182,8 @@ export const SWEEP_SECTIONS: ReadonlyArray<ReportSection> = [
   (input) => (input.sweep === undefined ? "" : leaderboardSection(input.sweep)),
   (input) => (input.sweep === undefined ? "" : heatmapSection(input.sweep)),
   (input) => (input.sweep === undefined ? "" : sharpeSection(input.sweep)),
+  (input) => trialsSection(input.trials),
+  (input) => walkForwardSection(input.walkForward, input),
   (input) => (input.sweep === undefined ? "" : bestVariantSection(input.sweep))
 ]
 

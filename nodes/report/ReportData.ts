@@ -5,7 +5,9 @@
  */
 import { Schema } from "effect"
 import type { RankMetric } from "../sweep/SweepSpec.js"
+import type { SweepTrials } from "../trials/index.js"
 import type { MarkToMarketPoint } from "./MarkToMarket.js"
+import type { ReportWalkForward } from "./WalkForwardSection.js"
 
 const Finite = Schema.Number.pipe(Schema.finite())
 const NullableFinite = Schema.NullOr(Finite)
@@ -172,4 +174,8 @@ export interface ReportInput {
   readonly sweep?: ReportSweep
   /** Present when another experiment is compared with this one. */
   readonly compare?: ReportComparison
+  /** A sweep's walk-forward folds and stitched out-of-sample run (WalkForwardSection.ts). */
+  readonly walkForward?: ReportWalkForward
+  /** A sweep's Deflated Sharpe with its own N and with the trial ledger's (TrialsSection.ts). */
+  readonly trials?: SweepTrials
 }

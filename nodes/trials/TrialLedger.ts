@@ -75,14 +75,18 @@ const numberOrNull = (value: unknown): number | null => (typeof value === "numbe
 /** The leaderboard columns the ledger reads, when the file has them (older ones lack the moments). */
 const LEDGER_COLUMNS = new Set(["variant_id", "sharpe", "trades", "return_skew", "return_kurtosis", "dsr", "trials"])
 
-const readLeaderboardRows = (path: string, rank: RankMetric) =>
+/**
+ * The ledger's columns of a leaderboard file (plus `extra` ones), those it has: a leaderboard
+ * written before the Deflated Sharpe columns lacks the moments, and its trials then have none.
+ */
+export const readLedgerColumns = (path: string, rank: RankMetric, extra: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const present = new Set(
       (yield* Effect.scoped(Effect.flatMap(workspaceConnection, (connection) => parquetColumns(connection, path))))
         .map((column) => column.name)
     )
     const columns = ExperimentSweep.columns.filter((column: ColumnDef) =>
-      present.has(column.name) && (LEDGER_COLUMNS.has(column.name) || column.name === rank)
+      present.has(column.name) && (LEDGER_COLUMNS.has(column.name) || column.name === rank || extra.includes(column.name))
     )
     const contract = defineContract({
       type: ExperimentSweep.type,
@@ -122,7 +126,7 @@ const trialsOf = (record: ExperimentRecord, runs: ReadonlyArray<RunView>) =>
         const strategy = yield* Schema.encode(Strategy)(variant.strategy)
         identities.set(variant.variantId, yield* canonicalDigest({ strategy, ...context }))
       }
-      const rows = yield* readLeaderboardRows(yield* catalog.dataPath(leaderboard.artifactId), rank)
+      const rows = yield* readLedgerColumns(yield* catalog.dataPath(leaderboard.artifactId), rank)
       for (const row of rows) {
         const variantId = String(row.variant_id)
         out.push({

@@ -2,8 +2,9 @@
  * `pipeline trials <name>` after two sweeps under the same name: every variant evaluated is listed
  * once (the variant both sweeps share counts once, at the first run), each with its sweep's dsr
  * (the sweep's N) and a dsr against the ledger's N, worked here from the listed numbers; an
- * experiment under another name is not a trial of this one.
+ * experiment under another name is not a trial of this one; the sweep's report shows both DSRs.
  */
+import * as NodeFs from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EULER_GAMMA, normalCdf, normalQuantile } from "../../nodes/stats/index.js"
 import { expectExit, parseJson, smallDefinition, type Workspace, workspace } from "../cli-run/support.js"
@@ -62,6 +63,15 @@ describe("pipeline trials", () => {
     expectExit(text, 0)
     expect(text.stdout).toContain('4 trials under "ledger" in 2 experiments; ledger N = 4')
     for (const t of trials) expect(text.stdout).toContain(t.variantId)
+    // The report of the second sweep shows DSR with its own N (3) and with the ledger's (4).
+    const report = await ws.cli(["report", second.experimentId, "-o", "report.html", "--json"])
+    expectExit(report, 0)
+    const html = NodeFs.readFileSync(parseJson(report).path, "utf8")
+    expect(html).toContain("DSR (sweep N = 3)")
+    expect(html).toContain("DSR (ledger N = 4)")
+    const best = trials.filter((t) => t.experimentId === second.experimentId).sort((x, y) => y.sharpe - x.sharpe)[0]!
+    expect(html).toContain(best.variantId)
+
     const none = await ws.cli(["trials", "nobody"])
     expectExit(none, 0)
     expect(none.stdout).toContain('no trials under the name "nobody"')
