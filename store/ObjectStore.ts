@@ -23,9 +23,24 @@ export type VerifyResult =
   | { readonly _tag: "Missing"; readonly digest: Digest }
   | { readonly _tag: "Corrupt"; readonly digest: Digest; readonly actual: Digest }
 
+/** A file staged by `stageFile`: its digest is known, nothing is durable until `commit` has run. */
+export interface StagedObject extends StoredObject {
+  /** Makes the object durable in the store (what `putFile` does after hashing). */
+  readonly commit: Effect.Effect<StoredObject, StoreIOError>
+}
+
 export interface ObjectStoreShape {
   /** Hashes the file while copying it into the store; `move: true` renames instead when it can. */
   readonly putFile: (path: string, options?: { readonly move?: boolean }) => Effect.Effect<StoredObject, StoreIOError>
+  /**
+   * Optional: `putFile` in two steps, so a caller can start other work that needs the digest (the
+   * catalog's manifest and index markers) while the object is made durable. The staging is undone
+   * when the scope closes unless `commit` ran.
+   */
+  readonly stageFile?: (
+    path: string,
+    options?: { readonly move?: boolean }
+  ) => Effect.Effect<StagedObject, StoreIOError, Scope.Scope>
   readonly putBytes: (bytes: Uint8Array) => Effect.Effect<StoredObject, StoreIOError>
   readonly has: (digest: Digest) => Effect.Effect<boolean, StoreIOError>
   readonly read: (digest: Digest) => Effect.Effect<Uint8Array, ObjectNotFound | StoreIOError>

@@ -6,7 +6,7 @@
  * Note: this module is imported by ../ArtifactCatalog.ts, which it imports back; it must not touch
  * that module's values at load time (schemas are built lazily in `schemas()`).
  */
-import { DateTime, Effect, Either, Schema } from "effect"
+import { DateTime, Effect, Either, Schema, type Scope } from "effect"
 import {
   AmbiguousArtifactId,
   ArtifactId,
@@ -17,10 +17,11 @@ import {
 } from "../ArtifactCatalog.js"
 import { canonicalDigest, CanonicalEncodingError } from "../Canonical.js"
 import { type Digest, hexOf } from "../Digest.js"
-import type { ObjectStoreShape } from "../ObjectStore.js"
+import type { ObjectStoreShape, StagedObject } from "../ObjectStore.js"
 import { ArtifactNotFound, RecordDecodeError, type StoreIOError } from "../StoreError.js"
 import type { StoreLayout } from "../StoreLayout.js"
-import { touchOnce, writeAtomic, writeOnce, type WriteOnceOutcome } from "./atomicWrite.js"
+import { commitOnce, touchOnce, writeAtomic, writeNewFile, writeOnce, type WriteOnceOutcome } from "./atomicWrite.js"
+import { tempName } from "../TempName.js"
 import { findGcRemoval, removalReason } from "./gcLog.js"
 import { parseDetail } from "./parseDetail.js"
 import { readDir, readText, unlinkIfExists } from "./fsOps.js"
@@ -48,6 +49,14 @@ export interface CatalogBackend {
   readonly writeManifestOnce: (
     manifest: Manifest
   ) => Effect.Effect<WriteOnceOutcome | void, StoreIOError | RecordDecodeError>
+  /**
+   * Optional: `writeManifestOnce` in two steps. The first does what needs no ordering (the
+   * manifest's bytes made durable in a temp file); `commit` makes it visible, first writer wins.
+   * The temp file is removed when the scope closes.
+   */
+  readonly prepareManifestOnce?: (
+    manifest: Manifest
+  ) => Effect.Effect<{ readonly commit: Effect.Effect<WriteOnceOutcome, StoreIOError> }, StoreIOError | RecordDecodeError, Scope.Scope>
   /** Atomic replace: only for a manifest on record that is malformed or does not hash to its id. */
   readonly replaceManifest: (manifest: Manifest) => Effect.Effect<void, StoreIOError | RecordDecodeError>
   readonly readStatus: (id: Id) => Effect.Effect<StatusOverlay | undefined, StoreIOError | RecordDecodeError>
@@ -161,6 +170,18 @@ export const fileSystemBackend = (layout: StoreLayout): CatalogBackend => {
       const path = layout.manifestPath(manifest.artifactId)
       return Effect.flatMap(encodeAt(manifestJson, path, manifest), (text) => writeOnce(layout, path, `${text}\n`))
     },
+    prepareManifestOnce: (manifest) => {
+      const path = layout.manifestPath(manifest.artifactId)
+      return Effect.gen(function* () {
+        const text = yield* encodeAt(manifestJson, path, manifest)
+        const temp = yield* Effect.acquireRelease(
+          Effect.sync(() => layout.tmpPath(tempName("write"))),
+          (temp) => Effect.ignore(unlinkIfExists(temp))
+        )
+        yield* writeNewFile(temp, `${text}\n`)
+        return { commit: commitOnce(temp, path) }
+      })
+    },
     replaceManifest: (manifest) => {
       const path = layout.manifestPath(manifest.artifactId)
       return Effect.flatMap(encodeAt(manifestJson, path, manifest), (text) => writeAtomic(layout, path, `${text}\n`))
@@ -271,6 +292,49 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
         )
     )
 
+  /**
+   * Publish with the independent durable writes at once: once the staged object's digest (hence
+   * the id) is known, the object is made durable (data fsync, link, directory fsync) while the
+   * index markers are written and fsynced and the manifest's bytes are written and fsynced in a temp
+   * file; only then is the manifest linked into place and its directory fsynced. The order that
+   * matters is kept — object and markers durable before the manifest is visible — in 3 rounds of
+   * fsyncs instead of 5.
+   */
+  const publishStaged = (
+    request: Parameters<ArtifactCatalogShape["publish"]>[0],
+    inputs: ReadonlyArray<Id>,
+    draft: (digest: Digest, bytes: number, artifactId: Id) => Manifest,
+    stage: Effect.Effect<StagedObject, StoreIOError, Scope.Scope>,
+    prepareManifest: NonNullable<CatalogBackend["prepareManifestOnce"]>
+  ) =>
+    Effect.gen(function* () {
+      const staged = yield* stage
+      const artifactId = yield* artifactIdOf({ ...request, digest: staged.digest, inputs })
+      const onRecord = yield* read(artifactId).pipe(
+        Effect.catchTag("RecordDecodeError", (error) => Effect.succeed<Reading>({ _tag: "Mismatch", reason: error.detail }))
+      )
+      const manifest = draft(staged.digest, staged.bytes, artifactId)
+      const markers = Effect.all(
+        [backend.addToIndex("type", request.type, artifactId), ...inputs.map((input) => backend.addToIndex("input", input, artifactId))],
+        { concurrency: "unbounded", discard: true }
+      )
+      if (onRecord._tag === "Sound") {
+        yield* staged.commit
+        return yield* withStatus(onRecord.manifest)
+      }
+      if (onRecord._tag === "Mismatch") {
+        // Malformed or not hashing to its id (tampered or damaged): replaced atomically, which repairs it.
+        yield* Effect.all([staged.commit, markers], { concurrency: "unbounded", discard: true })
+        yield* backend.replaceManifest(manifest)
+        return yield* get(artifactId)
+      }
+      const [, , prepared] = yield* Effect.all([staged.commit, markers, prepareManifest(manifest)], { concurrency: "unbounded" })
+      const outcome = yield* prepared.commit
+      if (outcome === "written" && request.metadata === undefined) return yield* withStatus(manifest)
+      // Another process may have won the race: return whichever manifest is on record.
+      return yield* get(artifactId)
+    })
+
   const publish: ArtifactCatalogShape["publish"] = Effect.fn("ArtifactCatalog.publish")(function* (request) {
     const inputs = [...new Set(request.inputs)].sort(compareText)
     // Everything that can be checked is checked before anything is written.
@@ -308,6 +372,14 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
       Schema.validate(ArtifactManifest)(draft(placeholder, 0, `art_${"0".repeat(64)}` as Id)),
       (error) => new RecordDecodeError({ path: `publish request for ${request.type}/${request.logicalKey}`, detail: parseDetail(error) })
     )
+
+    const stageFile = objects.stageFile
+    const prepareManifest = backend.prepareManifestOnce
+    if (stageFile !== undefined && prepareManifest !== undefined) {
+      return yield* Effect.scoped(
+        publishStaged(request, inputs, draft, stageFile(request.file, { move: request.move ?? false }), prepareManifest)
+      )
+    }
 
     // Object before manifest: a manifest never names an object that is not durable.
     const stored = yield* objects.putFile(request.file, { move: request.move ?? false })

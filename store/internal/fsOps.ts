@@ -2,8 +2,17 @@
  * The store's only contact with node:fs. Every filesystem failure becomes a `StoreIOError` here, in
  * one place, with the errno code (ENOSPC, EACCES, EROFS, ENOENT, …) as its `reason`, so callers
  * branch on a code and never on message text.
+ *
+ * Small metadata calls (stat, mkdir, link, rename, unlink, opening and closing, reading a record of
+ * a few KiB) are made synchronously: each is a few microseconds of kernel work, while the same call
+ * through the thread pool and a promise costs 0.1–0.3 ms of CPU and a round trip through the event
+ * loop (measured here: an async stat ~84 µs CPU, readFile of a small file ~310 µs, their sync forms
+ * 2–8 µs), and a publish makes dozens of them. What waits on the disk — fsync, bulk reads and
+ * writes — stays asynchronous, so independent fsyncs run at the same time and never block the
+ * event loop.
  */
 import { Effect } from "effect"
+import * as fs from "node:fs"
 import type { BigIntStats } from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as nodePath from "node:path"
@@ -35,6 +44,25 @@ export const attempt = <A>(
   run: (signal: AbortSignal) => PromiseLike<A>
 ): Effect.Effect<A, StoreIOError> => Effect.tryPromise({ try: run, catch: toStoreIOError(operation, path) })
 
+/** Runs a small synchronous fs call; a throw becomes `StoreIOError(operation, path, errno)`. */
+export const attemptSync = <A>(operation: string, path: string, run: () => A): Effect.Effect<A, StoreIOError> =>
+  Effect.try({ try: run, catch: toStoreIOError(operation, path) })
+
+/** `attemptSync` with `undefined` instead of a failure when the file does not exist. */
+export const attemptSyncOptional = <A>(operation: string, path: string, run: () => A): Effect.Effect<A | undefined, StoreIOError> =>
+  attemptSync(operation, path, () => {
+    try {
+      return run()
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return undefined
+      throw error
+    }
+  })
+
+/** fsync of an open descriptor through the thread pool (it waits on the disk). */
+export const fsyncFd = (fd: number): Promise<void> =>
+  new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())))
+
 /** `undefined` instead of a failure when the file does not exist. */
 export const attemptOptional = <A>(
   operation: string,
@@ -51,11 +79,11 @@ export const attemptOptional = <A>(
   })
 
 export const statBig = (path: string): Effect.Effect<BigIntStats | undefined, StoreIOError> =>
-  attemptOptional("stat", path, () => fsp.stat(path, { bigint: true }))
+  attemptSync("stat", path, () => fs.statSync(path, { bigint: true, throwIfNoEntry: false }))
 
 /** Like `statBig` but about the entry itself: a symbolic link is reported as one, never followed. */
 export const lstatBig = (path: string): Effect.Effect<BigIntStats | undefined, StoreIOError> =>
-  attemptOptional("stat", path, () => fsp.lstat(path, { bigint: true }))
+  attemptSync("stat", path, () => fs.lstatSync(path, { bigint: true, throwIfNoEntry: false }))
 
 /** Where a symbolic link points (not followed); `undefined` when it is gone. */
 export const readLink = (path: string): Effect.Effect<string | undefined, StoreIOError> =>
@@ -64,8 +92,9 @@ export const readLink = (path: string): Effect.Effect<string | undefined, StoreI
 export const exists = (path: string): Effect.Effect<boolean, StoreIOError> =>
   Effect.map(statBig(path), (stats) => stats !== undefined)
 
+/** The text of a record (a manifest, an entry: a few KiB), read synchronously. */
 export const readText = (path: string): Effect.Effect<string | undefined, StoreIOError> =>
-  attemptOptional("read", path, () => fsp.readFile(path, "utf8"))
+  attemptSyncOptional("read", path, () => fs.readFileSync(path, "utf8"))
 
 export const readBytes = (path: string): Effect.Effect<Uint8Array | undefined, StoreIOError> =>
   attemptOptional("read", path, () => fsp.readFile(path))
@@ -75,11 +104,11 @@ export const readDir = (path: string): Effect.Effect<ReadonlyArray<string>, Stor
   Effect.map(attemptOptional("readdir", path, () => fsp.readdir(path)), (names) => (names ?? []).sort())
 
 export const mkdirp = (path: string): Effect.Effect<void, StoreIOError> =>
-  attempt("mkdir", path, () => fsp.mkdir(path, { recursive: true }))
+  Effect.asVoid(attemptSync("mkdir", path, () => fs.mkdirSync(path, { recursive: true })))
 
 /** Removes a file; a missing file is not an error. */
 export const unlinkIfExists = (path: string): Effect.Effect<void, StoreIOError> =>
-  Effect.asVoid(attemptOptional("unlink", path, () => fsp.unlink(path)))
+  Effect.asVoid(attemptSyncOptional("unlink", path, () => fs.unlinkSync(path)))
 
 /** Removes a file or a directory tree; a missing path is not an error. */
 export const removeRecursive = (path: string): Effect.Effect<void, StoreIOError> =>
@@ -91,17 +120,21 @@ export const removeRecursive = (path: string): Effect.Effect<void, StoreIOError>
  */
 export const fsyncDir = (dir: string): Effect.Effect<void, StoreIOError> =>
   attempt("fsync", dir, async () => {
-    let handle: fsp.FileHandle | undefined
+    let fd: number | undefined
     try {
-      handle = await fsp.open(dir, "r")
-      await handle.sync()
+      fd = fs.openSync(dir, "r")
+      await fsyncFd(fd)
     } catch (error) {
       const code = errnoOf(error)
       if (code !== "EISDIR" && code !== "EINVAL" && code !== "ENOTSUP" && code !== "EPERM") throw error
     } finally {
-      await handle?.close()
+      if (fd !== undefined) fs.closeSync(fd)
     }
   })
+
+/** `fsyncDir` of each distinct directory, all at once (independent fsyncs share the disk's flushes). */
+export const fsyncDirs = (dirs: Iterable<string>): Effect.Effect<void, StoreIOError> =>
+  Effect.forEach(new Set(dirs), fsyncDir, { concurrency: "unbounded", discard: true })
 
 /**
  * `mkdir -p` that makes the new directory entries durable: when it created directories, their
@@ -110,17 +143,19 @@ export const fsyncDir = (dir: string): Effect.Effect<void, StoreIOError> =>
  */
 export const mkdirpDurable = (dir: string): Effect.Effect<void, StoreIOError> =>
   Effect.flatMap(
-    attempt("mkdir", dir, () => fsp.mkdir(dir, { recursive: true })),
-    (created) => {
-      if (created === undefined) return Effect.void
-      const parents: Array<string> = []
-      for (let p = dir; ; p = nodePath.dirname(p)) {
-        parents.push(nodePath.dirname(p))
-        if (p === created || p === nodePath.dirname(p)) break
-      }
-      return Effect.forEach(parents, fsyncDir, { discard: true })
-    }
+    attemptSync("mkdir", dir, () => fs.mkdirSync(dir, { recursive: true })),
+    (created) => (created === undefined ? Effect.void : fsyncDirs(createdParents(dir, created)))
   )
+
+/** The directories whose entries `mkdir -p dir` changed, when it created `created` and below. */
+export const createdParents = (dir: string, created: string): Array<string> => {
+  const parents: Array<string> = []
+  for (let p = dir; ; p = nodePath.dirname(p)) {
+    parents.push(nodePath.dirname(p))
+    if (p === created || p === nodePath.dirname(p)) break
+  }
+  return parents
+}
 
 /** The pid of a store temp name's writer; `undefined` for a name that is not the store's. */
 export const ownerPidOf = (name: string): number | undefined => parseTempName(name)?.pid

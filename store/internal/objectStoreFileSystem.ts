@@ -13,9 +13,10 @@
  * put of those bytes replaces it with a real file (a rename replaces the link, not its target).
  */
 import { Effect } from "effect"
+import * as fs from "node:fs"
 import { constants as fsConstants } from "node:fs"
 import * as fsp from "node:fs/promises"
-import { type Digest, digestFromHex, hashBytes, makeHasher } from "../Digest.js"
+import { type Digest, digestFromHex, hashBytes, hashFile, makeHasher } from "../Digest.js"
 import type { FileDigestCacheShape } from "../FileDigestCache.js"
 import type { ObjectStoreShape, StoredObject, VerifyResult } from "../ObjectStore.js"
 import { type ObjectCorrupt, ObjectNotFound, StoreIOError } from "../StoreError.js"
@@ -23,7 +24,9 @@ import type { StoreLayout } from "../StoreLayout.js"
 import { commitOnce, commitReplace, withTempPath, writeNewFile } from "./atomicWrite.js"
 import {
   attempt,
+  attemptSync,
   errnoOf,
+  fsyncFd,
   lstatBig,
   readDir,
   removeRecursive,
@@ -76,39 +79,56 @@ const copyHashing = (src: string, dst: string): Effect.Effect<StoredObject, Stor
     })
   )
 
-/** Hashes a file already in tmp/ (after a same-filesystem move). */
+/** Files up to this size are hashed in place with one synchronous read (a table of a few rows). */
+const SMALL_FILE_BYTES = 1024 * 1024
+
+/**
+ * Hashes a file already in tmp/ (after a same-filesystem move): a small file in one synchronous
+ * read, a larger one through `hashFile`'s overlapped reads.
+ */
 const hashInPlace = (path: string): Effect.Effect<StoredObject, StoreIOError> =>
-  Effect.flatMap(makeHasher, (hasher) =>
-    attempt("hash", path, async (signal) => {
-      const handle = await fsp.open(path, "r")
+  Effect.flatMap(
+    attemptSync("hash", path, () => {
+      const fd = fs.openSync(path, "r")
       try {
-        const buffer = Buffer.allocUnsafe(COPY_BLOCK_BYTES)
-        let bytes = 0
+        const size = fs.fstatSync(fd).size
+        if (size > SMALL_FILE_BYTES) return { size, bytes: undefined }
+        const bytes = Buffer.allocUnsafe(size + 1)
+        let length = 0
         for (;;) {
-          if (signal.aborted) throw new StoreIOError({ operation: "hash", path, reason: "Interrupted" })
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, null)
-          if (bytesRead === 0) break
-          hasher.update(buffer.subarray(0, bytesRead))
-          bytes += bytesRead
+          const n = fs.readSync(fd, bytes, length, bytes.byteLength - length, null)
+          if (n === 0) break
+          length += n
+          if (length === bytes.byteLength) return { size: length, bytes: undefined } // grew: stream it
         }
-        return { digest: hasher.digest(), bytes }
+        return { size: length, bytes: bytes.subarray(0, length) }
       } finally {
-        await handle.close()
+        fs.closeSync(fd)
       }
-    })
+    }),
+    ({ bytes }) =>
+      bytes !== undefined
+        ? Effect.map(hashBytes(bytes), (digest): StoredObject => ({ digest, bytes: bytes.byteLength }))
+        : Effect.flatMap(
+          Effect.mapError(hashFile(path), (error) => new StoreIOError({ operation: "hash", path, reason: error.reason })),
+          (digest) => Effect.map(attemptSync("stat", path, () => fs.statSync(path).size), (size): StoredObject => ({ digest, bytes: size }))
+        )
   )
 
-/** Read-only, fixed mtime, fsynced; returns the inode (so the digest cache records this very file). */
+/**
+ * Read-only, fixed mtime, fsynced; returns the inode (so the digest cache records this very file).
+ * The metadata calls are synchronous; the fsync goes through the thread pool.
+ */
 const seal = (path: string): Effect.Effect<bigint, StoreIOError> =>
   attempt("seal", path, async () => {
-    const handle = await fsp.open(path, "r")
+    const fd = fs.openSync(path, "r")
     try {
-      await handle.chmod(OBJECT_MODE)
-      await handle.utimes(OBJECT_MTIME_SECONDS, OBJECT_MTIME_SECONDS)
-      await handle.sync()
-      return (await handle.stat({ bigint: true })).ino
+      fs.fchmodSync(fd, OBJECT_MODE)
+      fs.futimesSync(fd, OBJECT_MTIME_SECONDS, OBJECT_MTIME_SECONDS)
+      await fsyncFd(fd)
+      return fs.fstatSync(fd, { bigint: true }).ino
     } finally {
-      await handle.close()
+      fs.closeSync(fd)
     }
   })
 
@@ -120,21 +140,21 @@ const seal = (path: string): Effect.Effect<bigint, StoreIOError> =>
  * the object vanished), and the caller stores the bytes afresh.
  */
 const refresh = (path: string): Effect.Effect<boolean, StoreIOError> =>
-  attempt("refresh", path, async () => {
-    let handle: fsp.FileHandle
+  attemptSync("refresh", path, () => {
+    let fd: number
     try {
-      handle = await fsp.open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW)
+      fd = fs.openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW)
     } catch (error) {
       const code = errnoOf(error)
       if (code === "ELOOP" || code === "ENOENT") return false
       throw error
     }
     try {
-      if (!(await handle.stat()).isFile()) return false
-      await handle.chmod(OBJECT_MODE)
+      if (!fs.fstatSync(fd).isFile()) return false
+      fs.fchmodSync(fd, OBJECT_MODE)
       return true
     } finally {
-      await handle.close()
+      fs.closeSync(fd)
     }
   })
 
@@ -198,27 +218,40 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
         return yield* new StoreIOError({ operation: "put", path: dest, reason: "object vanished while it was stored" })
       })
 
+    /** Moves (or copies) `path` into a temp file at `tempPath` and hashes it. */
+    const stageAt = (path: string, tempPath: string, move: boolean) =>
+      Effect.gen(function* () {
+        let moved = false
+        if (move) {
+          moved = yield* attemptSync("move", path, () => {
+            try {
+              fs.renameSync(path, tempPath)
+              return true
+            } catch (error) {
+              if (errnoOf(error) === "EXDEV") return false
+              throw error
+            }
+          })
+        }
+        const stored = moved ? yield* hashInPlace(tempPath) : yield* copyHashing(path, tempPath)
+        return { stored, moved }
+      })
+
+    const stageFile: NonNullable<ObjectStoreShape["stageFile"]> = (path, options) =>
+      Effect.gen(function* () {
+        const tempPath = yield* Effect.acquireRelease(
+          Effect.sync(() => layout.tmpPath(tempName("put"))),
+          (temp) => Effect.ignore(unlinkIfExists(temp))
+        )
+        const move = options?.move === true
+        const { stored, moved } = yield* stageAt(path, tempPath, move)
+        const commit = Effect.tap(commitObject(tempPath, stored), () =>
+          move && !moved ? unlinkIfExists(path) : Effect.void)
+        return { ...stored, commit }
+      })
+
     const putFile: ObjectStoreShape["putFile"] = Effect.fn("ObjectStore.putFile")(function* (path, options) {
-      return yield* withTempPath(layout, "put", (tempPath) =>
-        Effect.gen(function* () {
-          let moved = false
-          if (options?.move === true) {
-            moved = yield* attempt("move", path, async () => {
-              try {
-                await fsp.rename(path, tempPath)
-                return true
-              } catch (error) {
-                if (errnoOf(error) === "EXDEV") return false
-                throw error
-              }
-            })
-          }
-          const stored = moved ? yield* hashInPlace(tempPath) : yield* copyHashing(path, tempPath)
-          const result = yield* commitObject(tempPath, stored)
-          if (options?.move === true && !moved) yield* unlinkIfExists(path)
-          return result
-        })
-      )
+      return yield* Effect.scoped(Effect.flatMap(stageFile(path, options), (staged) => staged.commit))
     })
 
     const putBytes: ObjectStoreShape["putBytes"] = Effect.fn("ObjectStore.putBytes")(function* (bytes) {
@@ -298,5 +331,5 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
             (scratch) => Effect.ignore(removeRecursive(scratch))
           )
 
-    return { putFile, putBytes, has, read, path, verify, ensureIntact, list, remove, scratchPath, root: layout.root }
+    return { putFile, stageFile, putBytes, has, read, path, verify, ensureIntact, list, remove, scratchPath, root: layout.root }
   })

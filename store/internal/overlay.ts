@@ -37,6 +37,7 @@ export const overlayObjects = (scratch: ObjectStoreShape, main: ObjectStoreShape
     Effect.map(scratch.has(digest), (inScratch) => (inScratch ? scratch : main))
   return {
     putFile: scratch.putFile,
+    ...(scratch.stageFile === undefined ? {} : { stageFile: scratch.stageFile }),
     putBytes: scratch.putBytes,
     scratchPath: scratch.scratchPath,
     has: (digest) => Effect.flatMap(scratch.has(digest), (inScratch) => (inScratch ? Effect.succeed(true) : main.has(digest))),
@@ -61,6 +62,7 @@ export const overlayCatalogBackend = (scratch: CatalogBackend, main: CatalogBack
   readManifest: (id) =>
     Effect.flatMap(scratch.readManifest(id), (found) => (found !== undefined ? Effect.succeed(found) : main.readManifest(id))),
   writeManifestOnce: scratch.writeManifestOnce,
+  ...(scratch.prepareManifestOnce === undefined ? {} : { prepareManifestOnce: scratch.prepareManifestOnce }),
   replaceManifest: scratch.replaceManifest,
   readStatus: (id) =>
     Effect.flatMap(scratch.readStatus(id), (found) => (found !== undefined ? Effect.succeed(found) : main.readStatus(id))),
