@@ -25,8 +25,7 @@ const git = (args: ReadonlyArray<string>): string | undefined => {
 }
 
 let cachedGit: GitInfo | undefined
-/** The commit of the code that computes (not of the user's data), and whether its tree is dirty. */
-export const gitInfo = (): GitInfo => {
+const askGit = (): GitInfo => {
   if (cachedGit === undefined) {
     const commit = git(["rev-parse", "HEAD"]) ?? null
     const status = commit === null ? "" : git(["status", "--porcelain", "--untracked-files=no"]) ?? ""
@@ -34,6 +33,22 @@ export const gitInfo = (): GitInfo => {
   }
   return cachedGit
 }
+
+const lazyGit: GitInfo = {
+  get commit() {
+    return askGit().commit
+  },
+  get dirty() {
+    return askGit().dirty
+  }
+}
+
+/**
+ * The commit of the code that computes (not of the user's data), and whether its tree is dirty.
+ * git is asked (two processes, tens of ms) when a field is first read — when a run records its
+ * provenance —, so commands that only read the store never start it.
+ */
+export const gitInfo = (): GitInfo => lazyGit
 
 /** The store layers on `storeDir`; with `--catalog` (or $PIPELINE_CATALOG), on that PostgreSQL catalog. */
 export const storeLayer = (storeDir: string) =>

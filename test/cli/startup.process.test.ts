@@ -20,11 +20,11 @@ let dir: string
 let bundle: string
 
 /** `node --import loadedModules.mjs <bundle> …args`: the result and the modules the process loaded. */
-const runBundle = async (args: ReadonlyArray<string>, timeout = 90_000) => {
+const runBundle = async (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, timeout = 90_000) => {
   const record = NodePath.join(dir, `loaded-${Math.random().toString(36).slice(2)}.txt`)
   const child = spawn(process.execPath, ["--import", preload, bundle, ...args], {
     cwd: dir,
-    env: { ...process.env, PIPELINE_STORE: "", NO_COLOR: "1", PIPELINE_TEST_LOADED_MODULES: record },
+    env: { ...process.env, PIPELINE_STORE: "", NO_COLOR: "1", PIPELINE_TEST_LOADED_MODULES: record, ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   const result: CliResult = await waitForExit(child, timeout)
@@ -77,15 +77,25 @@ describe("the CLI bundle", () => {
     expect(experimentId).toMatch(/^exp_/)
     expect(run.loaded.some((path) => /@duckdb[\\/]node-api/.test(path))).toBe(true)
 
-    // Every node a hit: the DuckDB version is asked of the bindings, no database is opened.
-    const cached = await runBundle(["--store", store, "run", definition, "--json"])
+    // Every node a hit: the DuckDB version is asked of the bindings, no database is opened. git
+    // (the run's provenance) runs through a `git` first on PATH that records its calls; a listing
+    // starts neither DuckDB nor git.
+    const fakeBin = NodePath.join(dir, "fake-bin")
+    const gitCalls = NodePath.join(dir, "git-calls.txt")
+    NodeFs.mkdirSync(fakeBin, { recursive: true })
+    NodeFs.writeFileSync(NodePath.join(fakeBin, "git"), `#!/bin/sh\necho "$@" >> ${JSON.stringify(gitCalls)}\nexit 128\n`, { mode: 0o755 })
+    const withFakeGit = { PATH: `${fakeBin}${NodePath.delimiter}${process.env.PATH ?? ""}` }
+    const cached = await runBundle(["--store", store, "run", definition, "--json"], withFakeGit)
     expectOk(cached)
     expect(JSON.parse(cached.stdout).experimentId).toBe(experimentId)
     expect(cached.loaded.filter((path) => /@duckdb[\\/]node-api/.test(path))).toEqual([])
-    const listed = await runBundle(["--store", store, "experiments", "list"])
+    expect(NodeFs.readFileSync(gitCalls, "utf8")).toContain("rev-parse HEAD") // the fake git is used
+    NodeFs.rmSync(gitCalls)
+    const listed = await runBundle(["--store", store, "experiments", "list"], withFakeGit)
     expectOk(listed)
     expect(listed.stdout).toContain(experimentId)
     expect(listed.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
+    expect(NodeFs.existsSync(gitCalls)).toBe(false)
 
     const html = NodePath.join(dir, "report.html")
     expectOk(await runBundle(["--store", store, "report", experimentId, "-o", html]))
@@ -96,7 +106,7 @@ describe("the CLI bundle", () => {
       ...smallDefinition({ name: "bundle-sweep" }),
       sweep: { grid: { "stopLoss.pct": [0.1, 0.3] }, keep: 1 }
     }))
-    const swept = await runBundle(["--store", store, "run", sweep, "--json", "--workers", "1"])
+    const swept = await runBundle(["--store", store, "run", sweep, "--json", "--workers", "1"], {}, 120_000)
     expectOk(swept)
     expect(JSON.parse(swept.stdout).sweep).toMatchObject({ variants: 2, simulated: 2, cached: 0 })
   }, 240_000)
