@@ -82,13 +82,14 @@ const collectMarks = (connection: DuckDBConnection, tradesPath: string, ohlcvPat
     return { length, ts, trade, close } satisfies MtmMarks
   })
 
-/** The `experiment_fills` artifact among an equity artifact's inputs, when it has one. */
+/** The `experiment_fills` artifact among an equity artifact's inputs, when it has one on record. */
 const fillsInputOf = (equity: ArtifactManifest) =>
   Effect.gen(function*() {
     const catalog = yield* ArtifactCatalog
     for (const id of [...equity.inputs].sort()) {
-      const manifest = yield* catalog.get(id)
-      if (manifest.type === ExperimentFills.type) return manifest.artifactId
+      // An input whose manifest is gone is not the fills (the lineage section names it missing).
+      const manifest = yield* catalog.get(id).pipe(Effect.catchTag("ArtifactNotFound", () => Effect.succeed(undefined)))
+      if (manifest?.type === ExperimentFills.type) return manifest.artifactId
     }
     return undefined
   })
