@@ -7,7 +7,7 @@
  */
 import { Effect, Schema } from "effect"
 import { ArtifactCatalog, type ArtifactId, type OutputRef } from "../../store/index.js"
-import { ExperimentEquity, ExperimentMetrics, ExperimentWalkForward, readRowsParquet } from "../contracts/index.js"
+import { type AnyContract, ExperimentEquity, ExperimentMetrics, ExperimentWalkForward, readRowsParquet } from "../contracts/index.js"
 import { escapeHtml, formatFixed, formatInt, formatTimestamp, NO_VALUE } from "./Format.js"
 import { equityChart } from "./internal/charts.js"
 import { ReportEquityPoint, ReportMetrics } from "./ReportData.js"
@@ -42,7 +42,7 @@ export interface ReportWalkForward {
   readonly metrics: ReportMetrics | undefined
 }
 
-const read = <A, I>(artifactId: ArtifactId, contract: Parameters<typeof readRowsParquet>[0], schema: Schema.Schema<A, I>) =>
+const read = <A, I>(artifactId: ArtifactId, contract: AnyContract, schema: Schema.Schema<A, I>) =>
   Effect.gen(function*() {
     const catalog = yield* ArtifactCatalog
     const rows = yield* readRowsParquet(contract, yield* catalog.dataPath(artifactId))
