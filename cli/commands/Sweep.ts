@@ -5,17 +5,17 @@
  */
 import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
-import { runExperiment } from "../../nodes/experiment/index.js"
+import { recordedOutputsOf, runExperiment, runResultsOf } from "../../nodes/experiment/index.js"
 import { variantDefinition } from "../../nodes/sweep/index.js"
 import { ExperimentTracker } from "../../store/index.js"
 import { pathArg } from "../Arguments.js"
 import { unknownIdOf } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
-import { nodeLines, progressRenderer } from "../Progress.js"
+import { progressRenderer } from "../Progress.js"
 import { requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
-import { runDocument } from "./Run.js"
+import { runDocument, summaryLines } from "./Run.js"
 
 const experimentId = pathArg("experiment-id", "The sweep's experiment id or a unique prefix")
 const variantId = pathArg("variant-id", "A variant id (var_…) of the sweep, or a unique prefix")
@@ -24,7 +24,7 @@ const show = Command.make("show", { experimentId, variantId }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
-    const { result, variant } = yield* Effect.gen(function*() {
+    const { result, results, variant } = yield* Effect.gen(function*() {
       const tracker = yield* ExperimentTracker
       const record = yield* tracker.resolve(args.experimentId).pipe(
         unknownIdOf("experiment", args.experimentId, config.storeDir)
@@ -34,21 +34,19 @@ const show = Command.make("show", { experimentId, variantId }, (args) =>
         frozenInputs: { alerts: record.inputs.alerts ?? [], ohlcv: record.inputs.ohlcv ?? [] }
       })
       const result = yield* runExperiment(chosen.definition, chosen.encoded, { onEvent: progressRenderer(config.progress) })
-      return { result, variant: chosen.variant }
+      const results = result.outputs === undefined
+        ? undefined
+        : yield* Effect.orElseSucceed(runResultsOf(result.experimentId, recordedOutputsOf(result.outputs)), () => undefined)
+      return { result, results, variant: chosen.variant }
     }).pipe(Effect.provide(storeLayer(config.storeDir)))
 
     if (config.json) {
-      return yield* printJson({ variantId: variant.variantId, overrides: variant.overrides, ...runDocument(result, "completed") })
+      return yield* printJson({ variantId: variant.variantId, overrides: variant.overrides, ...runDocument(result, "completed", results) })
     }
     const lines = [
       `variant ${variant.variantId} ${JSON.stringify(variant.overrides)}`,
-      `experiment ${result.experimentId} (${result.name})${result.runId ? `, run ${result.runId}` : ""}: completed`,
-      ...nodeLines(result.nodes),
-      `cache: ${result.cache.hits} hit, ${result.cache.misses} miss`
+      ...summaryLines(result, "completed", results, false)
     ]
-    for (const [name, output] of Object.entries(result.outputs ?? {})) {
-      lines.push(`${name.padEnd(11)} ${output.artifactId}  ${output.path}`)
-    }
     yield* Console.log(lines.join("\n"))
   })
 ).pipe(Command.withDescription("Run one variant of a sweep as a single experiment (a cache hit when done before)"))

@@ -62,10 +62,19 @@ describe("pipeline run <sweep>", () => {
     expect(NodeFs.existsSync(doc.sweep.leaderboard.path)).toBe(true)
     expect(Object.keys(doc.outputs).sort()).toEqual(["diagnostics", "equity", "metrics", "trades"])
     expect(doc.sweep.best).toMatch(/^var_[0-9a-f]{16}$/)
+    expect(doc.sweep.overfitting).toEqual({
+      pbo: expect.any(Number),
+      sr0: doc.sweep.overfitting.sr0 === null ? null : expect.any(Number),
+      trials: expect.any(Number),
+      degradationSlope: doc.sweep.overfitting.degradationSlope === null ? null : expect.any(Number),
+      artifact: { artifactId: expect.stringMatching(/^art_/), digest: expect.stringMatching(/^blake3:/), path: expect.any(String) }
+    })
+    expect(NodeFs.existsSync(doc.sweep.overfitting.artifact.path)).toBe(true)
 
     const again = parseJson(await ws.cli(["run", definition, "--json"]))
     expect(again.sweep).toMatchObject({ variants: 4, simulated: 0, cached: 4 })
     expect(again.sweep.leaderboard).toEqual(doc.sweep.leaderboard)
+    expect(again.sweep.overfitting).toEqual(doc.sweep.overfitting)
     expect(again.outputs).toEqual(doc.outputs)
 
     // One variant as a single experiment: the best was materialised by the run (every node a hit).
@@ -73,6 +82,9 @@ describe("pipeline run <sweep>", () => {
     expect(best.variantId).toBe(doc.sweep.best)
     expect(best.nodes.filter((node: { cache: string }) => node.cache === "miss")).toEqual([])
     expect(best.outputs.metrics.digest).toBe(doc.outputs.metrics.digest)
+    // The best variant's results: the same metrics row from the sweep's run and from the variant alone.
+    expect(doc.metrics).not.toBeNull()
+    expect(best.metrics).toEqual(doc.metrics)
     const ambiguous = await ws.cli(["sweep", "show", doc.experimentId, "var_"])
     expect(ambiguous.code).toBe(2)
     expect(ambiguous.stderr).toContain("is ambiguous")
@@ -88,6 +100,7 @@ describe("pipeline run <sweep>", () => {
     expect(text.stdout).toContain("sweep: 4 variants, 0 simulated, 4 cached")
     expect(text.stdout).toContain("top 4 by sharpe:")
     expect(text.stdout).toContain(doc.sweep.best)
+    expect(text.stdout).toMatch(new RegExp(`best variant ${doc.sweep.best}:\n  trades +${doc.metrics.trades} `))
   }, 180_000)
 
   it("verify recomputes every variant (or a seeded sample) and names a corrupted batch", async () => {
@@ -127,7 +140,8 @@ describe("pipeline run <sweep>", () => {
       ["empty list", { grid: { "stopLoss.pct": [] } }, /sweep\.grid.*stopLoss\.pct.*at least one value/s],
       ["not a number", { grid: { "stopLoss.pct": [0.2, "wide"] } }, /var_[0-9a-f]{16} \{"stopLoss\.pct":"wide"\}.*strategy\.stopLoss\.pct/s],
       ["invalid variant", { grid: { "stopLoss.pct": [0.2, 1.2] } }, /var_[0-9a-f]{16} \{"stopLoss\.pct":1\.2\}.*strategy\.stopLoss\.pct/s],
-      ["too many", { grid: { "stopLoss.pct": [0.1, 0.2, 0.3], "costs.feeBps": [1, 2] }, maxVariants: 5 }, /declares 6 variants .*above the limit of 5/]
+      ["too many", { grid: { "stopLoss.pct": [0.1, 0.2, 0.3], "costs.feeBps": [1, 2] }, maxVariants: 5 }, /declares 6 variants .*above the limit of 5/],
+      ["odd blocks", { grid: { "stopLoss.pct": [0.1] }, overfitting: { blocks: 7 } }, /sweep\.overfitting\.blocks: .*even integer from 2 to 20, got 7/]
     ]
     for (const [label, sweep, pattern] of cases) {
       const store = NodePath.join(ws.dir, `bad-${label.replace(/ /g, "-")}`)
