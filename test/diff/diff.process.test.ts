@@ -81,7 +81,7 @@ describe("pipeline diff", () => {
     expect(text.stdout).toContain(`${exitChanged.length} changed, 0 added, 0 removed`)
     for (const [key, count] of Object.entries(transitions)) expect(text.stdout).toContain(`${key}: ${count}`)
     expect(text.stdout).toContain(`first divergence: trade ${firstChanged.trade_id} (changed)`)
-  }, 120_000)
+  }, 300_000)
 
   it("compares two variants of a sweep (<experiment>:<variant>); an unknown experiment is exit 2", async () => {
     const sweep = ws.write("sweep.json", {
@@ -104,5 +104,5 @@ describe("pipeline diff", () => {
     const unknown = await ws.cli(["diff", "exp_ffffffffffff", run.experimentId])
     expectExit(unknown, 2)
     expect(unknown.stderr).toContain("exp_ffffffffffff")
-  }, 120_000)
+  }, 300_000)
 })

@@ -75,5 +75,5 @@ describe("pipeline trials", () => {
     const none = await ws.cli(["trials", "nobody"])
     expectExit(none, 0)
     expect(none.stdout).toContain('no trials under the name "nobody"')
-  }, 240_000)
+  }, 480_000)
 })
