@@ -3,7 +3,8 @@
  * self-contained HTML report of the experiment's latest completed run (default
  * `report-<experiment id>.html` in the working directory, `report-<A>-vs-<B>.html` with
  * `--compare B`, whose curves and metrics are shown beside A's); a sweep's report adds its leaderboard, heatmap and Sharpe distribution before the
- * best variant's sections. The same experiment always gives the same bytes. The output path is written as
+ * best variant's sections. The same experiment always gives the same bytes, as long as nothing more runs
+ * under its name (a sweep's Deflated Sharpe section counts every trial under the name). The output path is written as
  * `OutputFile.ts` says: a new path or a regular file atomically (a reader never sees half a report),
  * through a symlink to its target, into a FIFO or device directly. Only reads the store:
  * without one it fails with `no store at <dir>`, and an unknown id is a usage error (both exit 2).
