@@ -1,6 +1,6 @@
 /** The text rendering of `pipeline explain` (cli/commands/Explain.ts). */
 import { describe, expect, it } from "vitest"
-import { explainLines } from "../../cli/commands/Explain.js"
+import { explainLines, explainSummaryLines } from "../../cli/commands/Explain.js"
 import type { ExperimentExplanation } from "../../nodes/experiment/index.js"
 
 const d = (c: string) => `blake3:${c.repeat(64)}` as any
@@ -43,5 +43,27 @@ describe("explain rendering", () => {
     expect(text).toContain("    inputs.projection.resource: blake3:cccccccccccc… → blake3:eeeeeeeeeeee…")
     expect(text).toContain("    input projection ← resource blake3:eeeeeeeeeeee…")
     expect(text).toContain("seed 42")
+  })
+
+  it("the short answer: one line per node that would run and why; hits and the projection after", () => {
+    const base = explanation.nodes[0]!
+    const nodes: ExperimentExplanation["nodes"] = [
+      { ...base, name: "validate", cache: "hit", status: "unchanged", changes: [], material: { ...base.material, inputs: {} } },
+      { ...base, name: "project", kind: "resource", cache: "resource", status: "untracked", key: d("e"), changes: [] },
+      base,
+      { ...base, name: "publish", status: "new", changes: [], material: { ...base.material, inputs: {} } },
+      { ...base, name: "report", status: "unchanged", missReason: "output trades: object 1234 missing", changes: [], material: { ...base.material, inputs: {} } }
+    ]
+    expect(explainSummaryLines({ ...explanation, nodes })).toEqual([
+      "experiment exp_1234 (demo): 1 hit, 4 miss",
+      "  simulate  key changed: strategy.exit.targets[0].multiple: 2 → 3; inputs.projection.resource: blake3:cccccccccccc… → blake3:eeeeeeeeeeee…",
+      "  publish   never ran (no previous run of this node)",
+      "  report    key unchanged, but output trades: object 1234 missing",
+      "  hit: validate · project built for them, never cached"
+    ])
+    // Nothing would run: the projection is not needed, so it is a hit too.
+    expect(explainSummaryLines({ ...explanation, nodes: [nodes[0]!, nodes[1]!] })).toEqual([
+      "experiment exp_1234 (demo): 2 hit, nothing would run"
+    ])
   })
 })
