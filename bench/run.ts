@@ -20,6 +20,8 @@
  * 7. the probability of backtest overfitting on 1,000 variants × 365 days, 16 blocks (bench/overfitting.ts);
  * 8. CLI start-up: --help, hash, experiments list and a cached quickstart rerun against `node -e 0`
  *    (bench/startup.ts).
+ * 9. a cached rerun at S on a PostgreSQL catalog (a throwaway server) against the filesystem store
+ *    (bench/catalogRow.ts).
  *
  * Prints a table and writes bench/results/latest.json plus a timestamped copy (or into --out).
  * `--quick`: S only, one cached rerun, fewer kernel repetitions, 64 MiB hash file.
@@ -32,6 +34,7 @@ import type { GenerateResult, StepResult } from "./experiment.js"
 import type { HashResult } from "./hash.js"
 import type { OverfittingBenchResult } from "./overfitting.js"
 import { benchStartup, ensureBundle, type StartupResult, startupLines } from "./startup.js"
+import { benchCatalog, type CatalogBenchResult, catalogLines } from "./catalogRow.js"
 import {
   BASE_STOP,
   BENCH_DIR,
@@ -447,6 +450,7 @@ const printReport = (doc: {
   sizes: Record<string, SizeSummary>
   hash: HashResult | null
   startup: StartupResult | null
+  catalog?: CatalogBenchResult | null
   overfitting?: OverfittingBenchResult | null
   targets: Array<Target>
 }) => {
@@ -518,6 +522,10 @@ const printReport = (doc: {
     lines.push(...startupLines(doc.startup))
     lines.push("")
   }
+  if (doc.catalog) {
+    lines.push(...catalogLines(doc.catalog).slice(1))
+    lines.push("")
+  }
   lines.push("targets:")
   for (const t of doc.targets) {
     const mark = t.met === null ? " ?  " : t.met ? "ok  " : "MISS"
@@ -552,8 +560,18 @@ const main = async () => {
     runChild<OverfittingBenchResult>("overfitting.ts", { variants: 1000, days: 365, blocks: 16, repeats: options.quick ? 2 : 3 })))?.result ?? null
   const startupErrors: Array<string> = []
   const startup = await attempt(startupErrors, "start-up", () => benchStartup({ runs: options.quick ? 3 : 5, build: options.build }, log))
+  // 9. A cached rerun on a PostgreSQL catalog vs the filesystem store (bench/catalogRow.ts), at S.
+  const catalogErrors: Array<string> = []
+  const catalog = await attempt(catalogErrors, "catalog", () => benchCatalog(SIZES.S!, options.quick ? 3 : 5, log))
   machine.loadEnd = loadavg().map((x) => round(x, 2))
   const targets = targetsOf(sizes)
+  targets.push({
+    name: "cached rerun: PostgreSQL catalog / filesystem store",
+    target: `≤ ${catalog?.target ?? 2}×`,
+    size: "S",
+    value: catalog === null ? "–" : `${catalog.ratio.toFixed(2)}×`,
+    met: catalog === null ? null : catalog.ratio <= catalog.target
+  })
   for (const c of startup?.commands ?? []) {
     if (c.target === null) continue
     targets.push({ name: `start-up: ${c.command} / node -e 0`, target: `≤ ${c.target}×`, size: "", value: `${c.ratio.toFixed(2)}×`, met: c.ratio <= c.target })
@@ -586,6 +604,8 @@ const main = async () => {
     overfittingErrors,
     startup,
     startupErrors,
+    catalog,
+    catalogErrors,
     targets
   }
   printReport(doc)

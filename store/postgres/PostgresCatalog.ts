@@ -70,6 +70,12 @@ const migrate = (sql: SqlClient, where: string) =>
         )
       )
     })
+    // Already at this code's version (every connection after the first): one read, no lock.
+    const current = yield* sql<{ readonly latest: number | null }>`SELECT max(migration_id) AS latest FROM ${sql(MIGRATIONS_TABLE)}`.pipe(
+      Effect.map((rows) => rows[0]?.latest ?? 0),
+      Effect.orElseSucceed(() => 0)
+    )
+    if (current === LATEST_MIGRATION) return
     yield* sql.withTransaction(locked).pipe(
       Effect.catchTag("SqlError", (error) => Effect.fail(sqlFailure("migrate", where)(error)))
     )

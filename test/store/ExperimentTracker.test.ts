@@ -142,6 +142,21 @@ const suite = (name: string, backend: Backend) =>
         })
       ))
 
+    it.effect("a hostile name (quotes, SQL, NUL) round-trips and filters exactly", () =>
+      provide(
+        Effect.gen(function* () {
+          const t = yield* ExperimentTracker
+          const name = `x'); DROP TABLE pipeline_runs; --\u0000"\\`
+          yield* t.create(newExperiment("0b", name))
+          yield* t.create(newExperiment("0c", "x"))
+          yield* t.startRun(expId("0b"), { owner: { pid: 1, host: "h'\u0000" }, provenance })
+          expect((yield* t.get(expId("0b"))).experiment.name).toBe(name)
+          expect((yield* t.get(expId("0b"))).runs[0].run.owner.host).toBe("h'\u0000")
+          expect((yield* t.list({ name })).map((s) => s.experiment.experimentId)).toEqual([expId("0b")])
+          expect((yield* t.list()).length).toBe(2)
+        })
+      ))
+
     it.effect("create is idempotent: the first record is kept", () =>
       provide(
         Effect.gen(function* () {

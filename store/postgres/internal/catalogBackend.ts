@@ -20,6 +20,12 @@ type Manifest = typeof ArtifactManifest.Type
 
 const location = (id: string) => `postgres:pipeline_artifacts/${id}`
 
+/**
+ * A value for a lookup column: PostgreSQL text cannot hold NUL, so it becomes U+FFFD there (the
+ * manifest text keeps the exact value). Lookups are supersets the catalog filters exactly again.
+ */
+export const columnText = (value: string) => value.replaceAll("\u0000", "\uFFFD")
+
 export const catalogBackend = (sql: SqlClient): CatalogBackend => {
   const manifestJson = Schema.parseJson(ArtifactManifest, { space: 2 })
   const overlay = Schema.Struct({
@@ -48,7 +54,7 @@ export const catalogBackend = (sql: SqlClient): CatalogBackend => {
       sql.withTransaction(
         Effect.gen(function* () {
           const inserted = yield* sql`INSERT INTO pipeline_artifacts (artifact_id, type, logical_key, digest, manifest)
-            VALUES (${manifest.artifactId}, ${manifest.type}, ${manifest.logicalKey}, ${manifest.digest}, ${`${text}\n`})
+            VALUES (${manifest.artifactId}, ${columnText(manifest.type)}, ${columnText(manifest.logicalKey)}, ${manifest.digest}, ${`${text}\n`})
             ON CONFLICT (artifact_id) DO NOTHING
             RETURNING artifact_id`
           if (inserted.length > 0) yield* insertInputs(manifest)
@@ -61,7 +67,7 @@ export const catalogBackend = (sql: SqlClient): CatalogBackend => {
       sql.withTransaction(
         Effect.gen(function* () {
           yield* sql`INSERT INTO pipeline_artifacts (artifact_id, type, logical_key, digest, manifest)
-            VALUES (${manifest.artifactId}, ${manifest.type}, ${manifest.logicalKey}, ${manifest.digest}, ${`${text}\n`})
+            VALUES (${manifest.artifactId}, ${columnText(manifest.type)}, ${columnText(manifest.logicalKey)}, ${manifest.digest}, ${`${text}\n`})
             ON CONFLICT (artifact_id) DO UPDATE SET type = EXCLUDED.type, logical_key = EXCLUDED.logical_key,
               digest = EXCLUDED.digest, manifest = EXCLUDED.manifest`
           yield* sql`DELETE FROM pipeline_artifact_inputs WHERE artifact_id = ${manifest.artifactId}`
@@ -127,7 +133,7 @@ export const catalogBackend = (sql: SqlClient): CatalogBackend => {
       Effect.map(
         Effect.mapError(
           index === "type"
-            ? sql<{ readonly artifact_id: string }>`SELECT artifact_id FROM pipeline_artifacts WHERE type = ${key}
+            ? sql<{ readonly artifact_id: string }>`SELECT artifact_id FROM pipeline_artifacts WHERE type = ${columnText(key)}
                 ORDER BY artifact_id COLLATE "C"`
             : sql<{ readonly artifact_id: string }>`SELECT artifact_id FROM pipeline_artifact_inputs WHERE input_id = ${key}
                 ORDER BY artifact_id COLLATE "C"`,

@@ -18,6 +18,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import { StoreIOError } from "../../StoreError.js"
 import type { RecordFiles } from "../../internal/trackerFiles.js"
+import { columnText } from "./catalogBackend.js"
 import { sqlFailure } from "./sqlFailure.js"
 
 type Target =
@@ -60,10 +61,10 @@ const fieldsOf = (rel: string, text: string) =>
       const owner = typeof record.owner === "object" && record.owner !== null ? (record.owner as Record<string, unknown>) : {}
       const heartbeat = typeof record.heartbeatAt === "string" ? record.heartbeatAt : undefined
       return {
-        name: typeof record.name === "string" ? record.name : "",
+        name: typeof record.name === "string" ? columnText(record.name) : "",
         createdAt: typeof record.createdAt === "string" ? record.createdAt : "",
         status: typeof record.status === "string" ? record.status : "",
-        ownerHost: typeof owner.host === "string" ? owner.host : "",
+        ownerHost: typeof owner.host === "string" ? columnText(owner.host) : "",
         ownerPid: typeof owner.pid === "number" && Number.isInteger(owner.pid) ? owner.pid : 0,
         heartbeatAt: heartbeat !== undefined && !Number.isNaN(Date.parse(heartbeat)) ? heartbeat : new Date(0).toISOString()
       }

@@ -221,6 +221,27 @@ export const artifactCatalogSuite = (name: string, makeStore: MakeStore) =>
       )
     )
 
+    it.effect("hostile type, logicalKey and tags (quotes, SQL, NUL, backslashes) round-trip and filter exactly", () =>
+      run(
+        Effect.gen(function* () {
+          const catalog = yield* ArtifactCatalog
+          const type = `t'; DROP TABLE pipeline_artifacts; --"`
+          const logicalKey = `x'); DELETE FROM pipeline_actions; --\u0000\\$1 \u{1F600}`
+          const tags = ["'", '"', "\u0000", "%", "_"]
+          const hostile = yield* publish("hostile", { type, logicalKey, tags })
+          const plain = yield* publish("plain", { type: "t", logicalKey: "x" })
+          expect(yield* catalog.get(hostile.artifactId)).toMatchObject({ type, logicalKey, tags })
+          const ids = (ms: ReadonlyArray<{ readonly artifactId: ArtifactId }>) => ms.map((m) => m.artifactId)
+          expect(ids(yield* catalog.list({ type }))).toEqual([hostile.artifactId])
+          expect(ids(yield* catalog.list({ logicalKeyPrefix: "x'" }))).toEqual([hostile.artifactId])
+          expect(ids(yield* catalog.list({ tag: "\u0000" }))).toEqual([hostile.artifactId])
+          expect(ids(yield* catalog.list({ tag: "%" }))).toEqual([hostile.artifactId])
+          expect(ids(yield* catalog.list({ type: "t" }))).toEqual([plain.artifactId])
+          expect(ids(yield* catalog.list())).toHaveLength(2)
+        })
+      )
+    )
+
     it.effect("supersede and tombstone change only the status overlay", () =>
       run(
         Effect.gen(function* () {
