@@ -77,14 +77,27 @@ const noDisplay: ProgressDisplay = {
   finish: () => Effect.void
 }
 
+/** Calls `redraw` every so often until the returned function is called. */
+export type Ticker = (redraw: () => void) => () => void
+
+/** Every 500 ms, without keeping the process alive. */
+export const intervalTicker: Ticker = (redraw) => {
+  const timer = setInterval(redraw, 500)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
 /**
  * A progress display writing to `writer`; a no-op when `enabled` is false (--quiet or --json).
- * `now` is the clock (tests pass a fake one).
+ * `now` is the clock (tests pass a fake one). With a `ticker` (only for callers that always call
+ * `finish`), a live block is also redrawn between events, so elapsed times and ETAs keep moving
+ * while a node reports nothing.
  */
 export const makeProgress = (
   enabled: boolean,
   writer: ProgressWriter = stderrWriter(),
-  now: () => number = Date.now
+  now: () => number = Date.now,
+  ticker?: Ticker
 ): ProgressDisplay => {
   if (!enabled) return noDisplay
   const lines: Array<Line> = []
@@ -139,6 +152,14 @@ export const makeProgress = (
   }
 
   const plain = (text: string) => writer.write(`${text}\n`)
+
+  // A line still moving: running, and not resting at the end of a step.
+  const moving = (line: Line) => line.state === "running" && (line.done === undefined || line.done < (line.total ?? 0))
+  const stopTicker = writer.live && ticker !== undefined
+    ? ticker(() => {
+      if (lines.some(moving)) draw(true)
+    })
+    : () => {}
 
   /**
    * Applies `change` to the node's line and shows it. `change` says whether the update is notable:
@@ -212,6 +233,7 @@ export const makeProgress = (
 
   const finish = (erase: boolean) =>
     Effect.sync(() => {
+      stopTicker()
       if (!writer.live || drawn === 0) return
       if (erase) {
         writer.write(`\x1b[${drawn}A\r\x1b[J`)

@@ -28,7 +28,7 @@ import { UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
-import { makeProgress } from "../Progress.js"
+import { intervalTicker, makeProgress, stderrWriter } from "../Progress.js"
 import type { RunResults } from "../../store/index.js"
 import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
@@ -37,7 +37,7 @@ import { nodeLines, resultLines, statusCounts } from "../RunSummary.js"
 import { leaderboardTable } from "../SweepTable.js"
 
 const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
-  Args.withDescription("The experiment definition (JSON, DESIGN.md §9)")
+  Args.withDescription("The experiment definition (a JSON file; README: The definition file)")
 )
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Plan and print hit/miss without executing"))
 const timeout = Options.text("timeout").pipe(
@@ -190,7 +190,8 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
     }
     const threads = yield* workerCount(args.workers)
     const batch = yield* atLeast("batch-size", args.batchSize, 1)
-    const progress = makeProgress(config.progress)
+    // Run always finishes its display (below), so its live block may tick between events.
+    const progress = makeProgress(config.progress, stderrWriter(), Date.now, intervalTicker)
     const common = {
       mode: args.dryRun ? "dryRun" as const : "normal" as const,
       concurrency: args.concurrency,

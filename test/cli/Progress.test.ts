@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { makeProgress, type ProgressWriter, rateText } from "../../cli/Progress.js"
+import { makeProgress, type ProgressWriter, rateText, type Ticker } from "../../cli/Progress.js"
 import type { ExecutorEvent } from "../../pipeline/index.js"
 
 const key = `blake3:${"a".repeat(64)}` as any
@@ -84,6 +84,28 @@ describe("progress on a terminal", () => {
     expect(screen(t.writes)).toEqual(["  hit   synthetic", "  miss  simulate  3.6s"])
     Effect.runSync(display.finish(true))
     expect(screen(t.writes)).toEqual([])
+  })
+
+  it("with a ticker, a silent node's elapsed time keeps moving; the ticker stops at finish", () => {
+    const t = fakeTerminal(true)
+    let tick: (() => void) | undefined
+    let stopped = false
+    const ticker: Ticker = (redraw) => {
+      tick = redraw
+      return () => void (stopped = true)
+    }
+    const display = makeProgress(true, t.writer, t.now, ticker)
+    send(display, [{ _tag: "Started", node: node("publish"), key }])
+    t.advance(2500)
+    tick!()
+    expect(screen(t.writes)).toEqual(["  … publish running, 2.5s"])
+    send(display, [{ _tag: "Finished", node: node("publish"), key, durationMs: 2600, outputs: {} }])
+    const before = t.writes.length
+    t.advance(1000)
+    tick!() // nothing is moving: no redraw
+    expect(t.writes.length).toBe(before)
+    Effect.runSync(display.finish(true))
+    expect(stopped).toBe(true)
   })
 
   it("a failed run keeps its block, and a long line is cut to the terminal's width", () => {
