@@ -1,5 +1,5 @@
 /**
- * The command tree of `pipeline` (DESIGN.md §9). Adding a subcommand: one file in `commands/`
+ * The command tree of `pipeline`. Adding a subcommand: one file in `commands/`
  * that reads the global options with `yield* globalConfig`, plus one entry in the list below.
  */
 import { Command } from "@effect/cli"
@@ -20,6 +20,23 @@ import { sweep } from "./commands/Sweep.js"
 import { trialsCommand } from "./commands/Trials.js"
 import { verify } from "./commands/Verify.js"
 import { hoistGlobalOptions, root } from "./GlobalOptions.js"
+import { commandTree, helpOf, preflight } from "./Help.js"
+
+export const subcommands = [
+  run,
+  sweep,
+  verify,
+  explainCommand,
+  hash,
+  experiments,
+  artifacts,
+  report,
+  diffCommand,
+  trialsCommand,
+  gcCommand,
+  fsckCommand,
+  importCommand
+] as const
 
 export const command = root.pipe(
   // `pipeline` alone: a usage line and a usage error (exit 2); `pipeline --help` shows the help.
@@ -29,21 +46,7 @@ export const command = root.pipe(
       new UsageError({ reason: "missing command" })
     )
   ),
-  Command.withSubcommands([
-    run,
-    sweep,
-    verify,
-    explainCommand,
-    hash,
-    experiments,
-    artifacts,
-    report,
-    diffCommand,
-    trialsCommand,
-    gcCommand,
-    fsckCommand,
-    importCommand
-  ])
+  Command.withSubcommands(subcommands)
 )
 
 const runCli = Command.run(command, {
@@ -51,5 +54,15 @@ const runCli = Command.run(command, {
   version: packageJson.version
 })
 
-/** Parses `process.argv` (node, script, args…) and runs the chosen command. */
-export const cli = (argv: ReadonlyArray<string>) => runCli([...argv.slice(0, 2), ...hoistGlobalOptions(argv.slice(2))])
+/**
+ * Parses `process.argv` (node, script, args…) and runs the chosen command. Help pages, `--wizard`
+ * and a mistyped subcommand are answered before @effect/cli parses (Help.ts).
+ */
+export const cli = (argv: ReadonlyArray<string>) =>
+  Effect.suspend(() => {
+    const args = hoistGlobalOptions(argv.slice(2))
+    const before = preflight(args, commandTree(subcommands), { version: packageJson.version, help: () => helpOf(root) })
+    if (before._tag === "Help") return Console.log(before.text)
+    if (before._tag === "Invalid") return Effect.fail(before.error)
+    return runCli([...argv.slice(0, 2), ...args])
+  })

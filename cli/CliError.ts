@@ -25,6 +25,18 @@ export class HashIncomplete extends Schema.TaggedError<HashIncomplete>()("HashIn
 }
 
 /**
+ * A file named on the command line does not exist (`import` of a missing file): a usage error
+ * (exit 2), as for a definition file that does not exist. Checked before the store is opened.
+ */
+export class InputFileMissing extends Schema.TaggedError<InputFileMissing>()("InputFileMissing", {
+  path: Schema.String
+}) {
+  override get message() {
+    return `no such file: ${this.path}`
+  }
+}
+
+/**
  * An id (or prefix) given on the command line names nothing in the store: a usage error like an
  * unknown option (exit 2). `store` is the store directory that was searched.
  */

@@ -1,5 +1,5 @@
 /**
- * The one place where failures become text on stderr and an exit code (DESIGN.md §8, §9).
+ * The one place where failures become text on stderr and an exit code.
  *
  * Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C / SIGTERM) only.
  * Expected failures (tagged errors) print `pipeline: <message>` lines, never a stack trace;
@@ -21,8 +21,8 @@ const PREFIX = "pipeline: "
 /**
  * Error tags that mean "the command line or the definition file is wrong" (exit 2), besides
  * @effect/cli's own ValidationError: a malformed definition, an input selector or an id that
- * names nothing (UnknownId, an ambiguous artifact prefix), a `--store` that holds no store, or one
- * that holds other files and so is never made a store (NotAStore).
+ * names nothing (UnknownId, an ambiguous artifact prefix), an input file that does not exist, a
+ * `--store` that holds no store, or one that holds other files and so is never made a store (NotAStore).
  */
 export const usageErrorTags: ReadonlySet<string> = new Set([
   "UsageError",
@@ -30,6 +30,7 @@ export const usageErrorTags: ReadonlySet<string> = new Set([
   "InputNotResolved",
   "UnknownId",
   "AmbiguousArtifactId",
+  "InputFileMissing",
   "StoreMissing",
   "NotAStore",
   "SweepVariantInvalid",

@@ -16,7 +16,7 @@ import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 
 const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
-  Args.withDescription("The experiment definition (JSON, DESIGN.md §9)")
+  Args.withDescription("The experiment definition (a JSON file; README: The definition file)")
 )
 
 const DIGEST = /^blake3:([0-9a-f]{64})$/

@@ -14,6 +14,7 @@
  * progress: bytes scanned and loaded, rows validated and written (nodes/import `ImportProgress`).
  */
 import { Args, Command, Options } from "@effect/cli"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Console, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { currentProvenance } from "../../nodes/engine/index.js"
 import {
@@ -30,7 +31,7 @@ import {
 } from "../../nodes/import/index.js"
 import { type ArtifactManifest, ObjectStore } from "../../store/index.js"
 import { pathArg } from "../Arguments.js"
-import { UsageError } from "../CliError.js"
+import { InputFileMissing, UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { progressRenderer } from "../Progress.js"
@@ -181,6 +182,11 @@ const importKind = (kind: "alerts" | "ohlcv") => (args: CommonArgs) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const sources = yield* Effect.forEach(args.files, (file) => sourceFor(kind, args, file))
+    // A file that does not exist is a usage error (exit 2), found before the store is opened.
+    const fs = yield* FileSystem.FileSystem
+    for (const file of args.files) {
+      if (!(yield* Effect.orElseSucceed(fs.exists(file), () => true))) return yield* new InputFileMissing({ path: file })
+    }
     const progress = (line: string) => (config.progress ? Console.error(line) : Effect.void)
     // The import's own progress (bytes scanned and loaded, rows validated and written), rendered
     // like a run's node progress: on a TTY only, never with --quiet or --json.

@@ -9,6 +9,7 @@ import { ArtifactId } from "../../store/ArtifactCatalog.js"
 import { type FieldIssue, parseIssues, Strategy } from "../simulate/Strategy.js"
 import { checkMarketSize, DEFAULT_INTERVAL_S, SyntheticDays, SyntheticTokens } from "../synthetic/SyntheticConfig.js"
 import { SweepSpec } from "../sweep/SweepSpec.js"
+import { jsonSyntaxProblem } from "./JsonSyntax.js"
 
 const strict = { parseOptions: { onExcessProperty: "error" as const } }
 
@@ -103,13 +104,18 @@ export const decodeDefinition = (value: unknown, source: string): Effect.Effect<
     onRight: Effect.succeed
   })
 
-/** Parses JSON text, then decodes it. */
+/** Parses JSON text, then decodes it. A syntax error names its line and column. */
 export const parseDefinition = (text: string, source: string): Effect.Effect<Definition, DefinitionDecodeError> =>
   Effect.flatMap(
     Effect.try({
       try: () => JSON.parse(text) as unknown,
-      catch: (error) =>
-        new DefinitionDecodeError({ source, issues: [{ path: "", message: `not valid JSON: ${(error as Error).message}` }] })
+      catch: (error) => {
+        const problem = jsonSyntaxProblem(text)
+        const message = problem === undefined
+          ? `not valid JSON: ${(error as Error).message}`
+          : `not valid JSON at line ${problem.line}, column ${problem.column}: ${problem.reason}`
+        return new DefinitionDecodeError({ source, issues: [{ path: "", message }] })
+      }
     }),
     (value) => decodeDefinition(value, source)
   )

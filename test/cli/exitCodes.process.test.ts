@@ -1,4 +1,4 @@
-/** Exit codes and error rendering of the real CLI process (DESIGN.md §9: 0 / 1 / 2). */
+/** Exit codes and error rendering of the real CLI process (0 / 1 / 2 / 130). */
 import { describe, expect, it } from "vitest"
 import { runCli } from "../support/cli.js"
 
@@ -7,7 +7,7 @@ describe("pipeline exit codes", () => {
     const result = await runCli(["--help"])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain("--store")
-    expect(result.stdout).toContain("hash <file>")
+    expect(result.stdout).toMatch(/^ {2}hash +BLAKE3 of files/m)
     expect(result.stdout).not.toContain("\u001b[")
   })
 
