@@ -14,7 +14,30 @@ export interface ColumnDef {
   readonly duckdbType: DuckDBColumnType
   readonly nullable: boolean
   readonly description: string
+  /** A VARCHAR column with a closed set of values: the row types narrow to them. */
+  readonly values?: ReadonlyArray<string>
 }
+
+/** A NOT NULL column; its name and type stay literal, so row types know them. */
+export const column = <const N extends string, const T extends DuckDBColumnType>(
+  name: N,
+  duckdbType: T,
+  description: string
+) => ({ name, duckdbType, nullable: false as const, description })
+
+/** A nullable column. */
+export const nullableColumn = <const N extends string, const T extends DuckDBColumnType>(
+  name: N,
+  duckdbType: T,
+  description: string
+) => ({ name, duckdbType, nullable: true as const, description })
+
+/** A NOT NULL VARCHAR column whose values are one of `values`. */
+export const enumColumn = <const N extends string, const V extends ReadonlyArray<string>>(
+  name: N,
+  values: V,
+  description: string
+) => ({ name, duckdbType: "VARCHAR" as const, nullable: false as const, description, values })
 
 /** A row-level invariant as SQL: `condition` is true for a valid row (NULLs count as valid). */
 export interface SqlCheck {
@@ -35,14 +58,31 @@ const valueSchemas = {
   BOOLEAN: Schema.Boolean
 } as const
 
-type ValueType<T extends DuckDBColumnType> = Schema.Schema.Type<(typeof valueSchemas)[T]>
-type FieldType<C extends ColumnDef> = C["nullable"] extends true ? ValueType<C["duckdbType"]> | null
-  : ValueType<C["duckdbType"]>
+type Narrowed<C extends ColumnDef, Base> = C extends { readonly values: ReadonlyArray<infer V extends string> } ? V : Base
+type Nullable<C extends ColumnDef, T> = C["nullable"] extends false ? T : T | null
 
-/** The TypeScript type of one row of a contract with columns `Cols`. */
+type ValueType<T extends DuckDBColumnType> = Schema.Schema.Type<(typeof valueSchemas)[T]>
+type FieldType<C extends ColumnDef> = Nullable<C, Narrowed<C, ValueType<C["duckdbType"]>>>
+
+/** One row of a contract with columns `Cols` as DuckDB's JS values give it (TIMESTAMP → Date). */
 export type RowOf<Cols extends ReadonlyArray<ColumnDef>> = {
   readonly [C in Cols[number] as C["name"]]: FieldType<C>
 }
+
+/** The TypeScript side's form of a value: times are epoch milliseconds, BIGINT a number. */
+type JsValueType<T extends DuckDBColumnType> = T extends "VARCHAR" ? string : T extends "BOOLEAN" ? boolean : number
+type JsFieldType<C extends ColumnDef> = Nullable<C, Narrowed<C, JsValueType<C["duckdbType"]>>>
+
+/**
+ * One row as the code carries it (`readRowsParquet` returns, `writeRowsParquet` takes, the
+ * simulation produces): TIMESTAMP as epoch ms, BIGINT as number, closed VARCHARs as their union.
+ */
+export type JsRowOf<Cols extends ReadonlyArray<ColumnDef>> = {
+  readonly [C in Cols[number] as C["name"]]: JsFieldType<C>
+}
+
+/** The row type of a contract (see `JsRowOf`). */
+export type ContractRow<K extends { readonly columns: ReadonlyArray<ColumnDef> }> = JsRowOf<K["columns"]>
 
 export interface ContractSpec<Cols extends ReadonlyArray<ColumnDef>> {
   readonly type: string
@@ -95,6 +135,7 @@ export interface ContractDescription {
     readonly duckdbType: DuckDBColumnType
     readonly nullable: boolean
     readonly description: string
+    readonly values?: ReadonlyArray<string>
   }>
   readonly sortKeys: ReadonlyArray<string>
   readonly uniqueKeys: ReadonlyArray<ReadonlyArray<string>>
@@ -132,7 +173,7 @@ export const defineContract = <const Cols extends ReadonlyArray<ColumnDef>>(
 
   const fields: Record<string, Schema.Schema.Any> = {}
   for (const column of spec.columns) {
-    const value = valueSchemas[column.duckdbType]
+    const value = column.values === undefined ? valueSchemas[column.duckdbType] : Schema.Literal(...column.values)
     fields[column.name] = column.nullable ? Schema.NullOr(value) : value
   }
   const struct = Schema.Struct(fields) as unknown as Schema.Schema<RowOf<Cols>>
@@ -156,7 +197,13 @@ export const defineContract = <const Cols extends ReadonlyArray<ColumnDef>>(
     type: spec.type,
     schemaVersion: spec.schemaVersion,
     description: spec.description,
-    columns: spec.columns.map(({ description, duckdbType, name, nullable }) => ({ name, duckdbType, nullable, description })),
+    columns: spec.columns.map(({ description, duckdbType, name, nullable, values }) => ({
+      name,
+      duckdbType,
+      nullable,
+      description,
+      ...(values === undefined ? {} : { values })
+    })),
     sortKeys: [...spec.sortKeys],
     uniqueKeys
   }

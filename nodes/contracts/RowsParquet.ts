@@ -12,7 +12,7 @@ import { Duck, type DuckDBError, type DuckWorkspace, workspaceConnection } from 
 import { toDuckDBError } from "../duckdb/DuckDBError.js"
 import { duckdbApi } from "../duckdb/NodeApi.js"
 import { writeContractTableParquet } from "./CanonicalParquet.js"
-import type { AnyContract, ColumnDef } from "./Contract.js"
+import type { AnyContract, ColumnDef, Contract, JsRowOf } from "./Contract.js"
 
 type Row = Readonly<Record<string, unknown>>
 
@@ -131,3 +131,18 @@ export const readRowsParquet = (
       return rows
     })
   )
+
+/** `writeRowsParquet` typed by the contract: rows in the form the code carries them (`JsRowOf`). */
+export const writeRows = <Cols extends ReadonlyArray<ColumnDef>>(
+  contract: Contract<Cols>,
+  rows: ReadonlyArray<JsRowOf<Cols>>,
+  path: string
+) => writeRowsParquet(contract, rows, path)
+
+/** `readRowsParquet` typed by the contract. */
+export const readRows = <Cols extends ReadonlyArray<ColumnDef>>(
+  contract: Contract<Cols>,
+  path: string
+): Effect.Effect<ReadonlyArray<JsRowOf<Cols>>, DuckDBError, DuckWorkspace> =>
+  // The SELECT of readRowsParquet yields exactly the contract's columns in their JS form.
+  Effect.map(readRowsParquet(contract, path), (rows) => rows as ReadonlyArray<JsRowOf<Cols>>)

@@ -5,8 +5,8 @@
  */
 import { Effect } from "effect"
 import { type ArtifactId, ArtifactCatalog, ObjectStore } from "../../store/index.js"
-import type { AnyContract } from "../contracts/index.js"
-import { writeRowsParquet } from "../contracts/index.js"
+import type { AnyContract, ColumnDef, Contract, JsRowOf } from "../contracts/index.js"
+import { writeRows } from "../contracts/index.js"
 import { currentProvenance } from "./Engine.js"
 
 interface PublishCommon {
@@ -65,21 +65,27 @@ export const publishWritten = <E, R>(table: PublishWritten<E, R>) =>
     })
   )
 
-export interface PublishRows extends PublishCommon {
-  readonly rows: ReadonlyArray<object>
+export interface PublishRows<Cols extends ReadonlyArray<ColumnDef>> extends Omit<PublishCommon, "contract"> {
+  readonly contract: Contract<Cols>
+  readonly rows: ReadonlyArray<JsRowOf<Cols>>
   /** Name of the epoch-ms time column for the manifest's minTs/maxTs, if any. */
-  readonly timeColumn?: string
+  readonly timeColumn?: TimeColumnOf<Cols>
 }
+
+/** The TIMESTAMP columns of a contract (epoch ms in rows). */
+type TimeColumnOf<Cols extends ReadonlyArray<ColumnDef>> = Extract<Cols[number], { readonly duckdbType: "TIMESTAMP" }>["name"]
 
 const isoOrNull = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null)
 
 /** Publishes JS rows as canonical Parquet of `contract`. */
-export const publishRows = (table: PublishRows) => {
+export const publishRows = <Cols extends ReadonlyArray<ColumnDef>>(table: PublishRows<Cols>) => {
   let minTs = Number.POSITIVE_INFINITY
   let maxTs = Number.NEGATIVE_INFINITY
-  if (table.timeColumn !== undefined) {
+  const timeColumn = table.timeColumn
+  if (timeColumn !== undefined) {
     for (const row of table.rows) {
-      const t = (row as Record<string, unknown>)[table.timeColumn] as number
+      const t: unknown = row[timeColumn]
+      if (typeof t !== "number") continue
       if (t < minTs) minTs = t
       if (t > maxTs) maxTs = t
     }
@@ -88,6 +94,6 @@ export const publishRows = (table: PublishRows) => {
     ...table,
     minTs: isoOrNull(minTs),
     maxTs: isoOrNull(maxTs),
-    write: (path) => writeRowsParquet(table.contract, table.rows as ReadonlyArray<Record<string, unknown>>, path)
+    write: (path) => writeRows(table.contract, table.rows, path)
   })
 }

@@ -8,18 +8,21 @@ import { Effect, Schema } from "effect"
 import { artifactNode, type ArtifactNodeWith } from "../../pipeline/index.js"
 import type { ArtifactId } from "../../store/index.js"
 import {
+  type ColumnDef,
+  type Contract,
+  type ContractRow,
   ExperimentCoverage,
   ExperimentDiagnostics,
   ExperimentEquity,
   ExperimentFills,
   ExperimentMetrics,
   ExperimentTrades,
-  readRowsParquet
+  readRows
 } from "../contracts/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { publishRows } from "../engine/index.js"
 import { computeMetrics, equityCurve, METRICS_VERSION } from "../metrics/index.js"
-import type { DiagnosticRow, Fill, Trade, TradeRow } from "../simulate/index.js"
+import type { DiagnosticRow, Fill, Trade } from "../simulate/index.js"
 import { compareDiagnostics } from "../simulate/index.js"
 
 export const PublishConfig = Schema.Struct({
@@ -31,18 +34,17 @@ export type PublishConfig = typeof PublishConfig.Type
 /** A coverage row below half the expected candles in the hour after the alert is worth a note. */
 const SPARSE_FRACTION = 0.5
 
-const sparseCoverage = (rows: ReadonlyArray<Record<string, unknown>>): Array<DiagnosticRow> =>
+const sparseCoverage = (rows: ReadonlyArray<ContractRow<typeof ExperimentCoverage>>): Array<DiagnosticRow> =>
   rows.flatMap((row) => {
-    const total = row.candles_total as number
-    const after = row.candles_hour_after as number
-    const expected = row.expected_per_hour as number
-    if (total === 0 || expected === 0 || after >= expected * SPARSE_FRACTION) return []
+    const after = row.candles_hour_after
+    const expected = row.expected_per_hour
+    if (row.candles_total === 0 || expected === 0 || after >= expected * SPARSE_FRACTION) return []
     return [{
-      alert_id: row.alert_id as string,
-      level: "info" as const,
+      alert_id: row.alert_id,
+      level: "info",
       code: "sparse_coverage",
       message: `${after} of ${expected} candles present in the hour after the alert ` +
-        `(${row.candles_hour_before as number} in the hour before) for ${row.chain as string}/${row.mint as string}`
+        `(${row.candles_hour_before} in the hour before) for ${row.chain}/${row.mint}`
     }]
   })
 
@@ -65,8 +67,8 @@ export const publishNode = <ES, RS, EV, RV>(
     run: ({ config, inputs, seed, key, name }) =>
       Effect.gen(function*() {
         const { simulated, validated } = inputs
-        const read = (id: ArtifactId, contract: Parameters<typeof readRowsParquet>[0]) =>
-          Effect.flatMap(contractDataPath(id, contract), (path) => readRowsParquet(contract, path))
+        const read = <Cols extends ReadonlyArray<ColumnDef>>(id: ArtifactId, contract: Contract<Cols>) =>
+          Effect.flatMap(contractDataPath(id, contract), (path) => readRows(contract, path))
         const [tradeRows, fillRows, skipRows, coverageRows] = yield* Effect.all([
           read(simulated.trades.artifactId, ExperimentTrades),
           read(simulated.fills.artifactId, ExperimentFills),
@@ -76,15 +78,12 @@ export const publishNode = <ES, RS, EV, RV>(
 
         const fillsByTrade = new Map<string, Array<Fill>>()
         for (const row of fillRows) {
-          const { trade_id, ...fill } = row as unknown as Fill & { trade_id: string }
+          const { trade_id, ...fill } = row
           const list = fillsByTrade.get(trade_id) ?? []
           list.push(fill)
           fillsByTrade.set(trade_id, list)
         }
-        const trades: Array<Trade> = tradeRows.map((row) => {
-          const trade = row as unknown as TradeRow
-          return { ...trade, fills: fillsByTrade.get(trade.trade_id) ?? [] }
-        })
+        const trades: Array<Trade> = tradeRows.map((trade) => ({ ...trade, fills: fillsByTrade.get(trade.trade_id) ?? [] }))
 
         const equity = equityCurve(trades, config.initialCapital)
         const metrics = computeMetrics(trades, equity, {
@@ -92,7 +91,7 @@ export const publishNode = <ES, RS, EV, RV>(
           initialCapital: config.initialCapital,
           bootstrapResamples: config.bootstrapResamples
         })
-        const diagnostics = [...(skipRows as unknown as Array<DiagnosticRow>), ...sparseCoverage(coverageRows)]
+        const diagnostics = [...skipRows, ...sparseCoverage(coverageRows)]
           .sort(compareDiagnostics)
 
         const lineage = [

@@ -2,25 +2,14 @@
  * Why an alert produced no trade (DESIGN.md §7: "skips are diagnostics, never silent").
  * Rows of the `experiment_diagnostics` artifact, sorted by (alert_id, code, message).
  */
+import type { ContractRow } from "../contracts/Contract.js"
+import type { DIAGNOSTIC_CODES, DIAGNOSTIC_LEVELS, ExperimentDiagnostics } from "../contracts/ExperimentOutputs.js"
 import { compareStrings } from "./internal/order.js"
 
-/**
- * - `no_candles`: there is no candle series for the alert's (chain, mint).
- * - `out_of_range`: the alert is outside the experiment's date range [from, to).
- * - `duplicate_alert_id`: another alert with the same id was kept (the first in (alert_ts, chain, mint, caller) order).
- * - `no_candle_after_alert`: no candle opens at or after alert_ts + (delay + jitter) × interval.
- * - `position_limit`: `sizing.maxOpenPositions` positions were open when this trade would have entered.
- */
-export type DiagnosticCode =
-  | "no_candles"
-  | "out_of_range"
-  | "duplicate_alert_id"
-  | "no_candle_after_alert"
-  | "position_limit"
-  /** Written by publish from validate's coverage, not by the simulation: few candles after the alert. */
-  | "sparse_coverage"
+/** The codes are listed and explained with the `experiment_diagnostics` contract. */
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number]
 
-export type DiagnosticLevel = "info" | "warning" | "error"
+export type DiagnosticLevel = (typeof DIAGNOSTIC_LEVELS)[number]
 
 /** Level of each code: an alert outside the date range is expected (info); other skips are warnings. */
 export const diagnosticLevel: { readonly [C in DiagnosticCode]: DiagnosticLevel } = {
@@ -33,16 +22,7 @@ export const diagnosticLevel: { readonly [C in DiagnosticCode]: DiagnosticLevel 
 }
 
 /** One row of `experiment_diagnostics`. */
-export interface DiagnosticRow {
-  /** The alert concerned. VARCHAR not null. */
-  readonly alert_id: string
-  /** `info` | `warning` | `error`. VARCHAR not null. */
-  readonly level: DiagnosticLevel
-  /** A {@link DiagnosticCode}. VARCHAR not null. */
-  readonly code: DiagnosticCode
-  /** Human-readable detail (chain, mint, times in ISO-8601 UTC). VARCHAR not null. */
-  readonly message: string
-}
+export type DiagnosticRow = ContractRow<typeof ExperimentDiagnostics>
 
 export const makeDiagnostic = (alert_id: string, code: DiagnosticCode, message: string): DiagnosticRow => ({
   alert_id,

@@ -7,7 +7,14 @@
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type ColumnDef, defineContract, ExperimentMetrics, sweepLeaderboardContract } from "../../nodes/contracts/index.js"
+import {
+  type ColumnDef,
+  type Contract,
+  defineContract,
+  ExperimentMetrics,
+  type JsRowOf,
+  sweepLeaderboardContract
+} from "../../nodes/contracts/index.js"
 import { publishRows } from "../../nodes/engine/index.js"
 import { loadLeaderboard, ReportDataError } from "../../nodes/report/index.js"
 import { storeLayer, tempStore } from "../experiment/support.js"
@@ -22,7 +29,11 @@ const metrics = (sharpe: number | null) => ({ ...sampleInput().metrics!, sharpe 
 /** The leaderboard's columns after the metrics: return moments and Deflated Sharpe (not read by the report). */
 const deflated = { return_skew: null, return_kurtosis: null, psr0: null, dsr: null, sr0: null, trials: 1 }
 
-const publish = (contract: Parameters<typeof publishRows>[0]["contract"], rows: ReadonlyArray<object>, logicalKey: string) =>
+const publish = <Cols extends ReadonlyArray<ColumnDef>>(
+  contract: Contract<Cols>,
+  rows: ReadonlyArray<JsRowOf<Cols>>,
+  logicalKey: string
+) =>
   publishRows({ contract, rows, logicalKey, inputs: [], producedBy: { node: "sweep", key: KEY } })
 
 describe("loadLeaderboard", () => {
