@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { ExperimentMetrics, ExperimentSweep, readRowsParquet } from "../../nodes/contracts/index.js"
+import { ExperimentMetrics, ExperimentSweep, ExperimentTrades, ExperimentWalkForward, readRowsParquet } from "../../nodes/contracts/index.js"
 import { decodeDefinition, isSweep, runExperiment } from "../../nodes/experiment/index.js"
 import { Strategy } from "../../nodes/simulate/index.js"
 import { executeSweep, expandSweep, strategyAsWritten, type SweepResult, type SweepRunOptions } from "../../nodes/sweep/index.js"
@@ -117,5 +117,28 @@ describe("sweep", () => {
         expect(outcome.outputs!.metrics.digest).toBe(result.outputs!.metrics.digest)
       }
     }
+  }, 240_000)
+
+  it("walk-forward: one row per fold; the stitched trades are the selected variants' trades in each test window", async () => {
+    const result = await runSweep(rootA, full, { workers: 0 })
+    const walkForward = result.sweep.walkForward!
+    const rows = (contract: typeof ExperimentTrades | typeof ExperimentWalkForward | typeof ExperimentMetrics, path: string) =>
+      Effect.runPromise(readRowsParquet(contract, path).pipe(Effect.provide(storeLayer(rootA))))
+    const folds = await rows(ExperimentWalkForward, walkForward.selection.path)
+    const stitched = await rows(ExperimentTrades, walkForward.trades.path)
+    const [metrics] = await rows(ExperimentMetrics, walkForward.metrics.path)
+    expect(folds.map((fold) => fold.fold)).toEqual([0, 1])
+    // Anchored: every fold trains from the start of the range; fold k tests on window k + 1.
+    expect(folds.every((fold) => fold.train_from === Date.parse(full.dateRange.from))).toBe(true)
+    expect(folds[0]!.test_from).toBe(folds[0]!.train_to)
+    expect(folds[1]!.test_from).toBe(folds[0]!.test_to)
+    expect(folds[1]!.test_to).toBe(Date.parse(full.dateRange.to))
+    for (const fold of folds) {
+      const inWindow = stitched.filter((t) => Number(t.alert_ts) >= Number(fold.test_from) && Number(t.alert_ts) < Number(fold.test_to))
+      expect(inWindow.length).toBe(fold.oos_trades)
+      expect(inWindow.reduce((sum, t) => sum + Number(t.net_pnl), 0)).toBeCloseTo(Number(fold.oos_net_pnl), 9)
+    }
+    expect(stitched.length).toBe(folds.reduce((sum, fold) => sum + Number(fold.oos_trades), 0))
+    expect(metrics!.trades).toBe(stitched.length)
   }, 240_000)
 })
