@@ -6,6 +6,7 @@ import { afterAll, beforeAll } from "vitest"
 import {
   Digest,
   digestFromHex,
+  FILE_READ_BYTES,
   FileReadError,
   hashBytes,
   hashFile,
@@ -70,8 +71,9 @@ describe("official BLAKE3 test vectors", () => {
 })
 
 describe("agreement with @noble/hashes blake3", () => {
-  // Sizes around the 1 MiB update limit of blake3-wasm 3.0.0, and far past its 16 MiB heap.
-  const sizes = [0, 1, MiB - 1, MiB, MiB + 1, 3_000_000, 64 * MiB]
+  // Sizes around the 1 MiB update limit of blake3-wasm 3.0.0, around hashFile's read size (its
+  // two buffers alternate), and far past the 16 MiB wasm heap.
+  const sizes = [0, 1, MiB - 1, MiB, MiB + 1, FILE_READ_BYTES - 1, FILE_READ_BYTES, FILE_READ_BYTES + 1, 3_000_000, 64 * MiB]
   const big = pseudoRandomBytes(64 * MiB)
 
   for (const size of sizes) {
