@@ -10,7 +10,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Context, Effect, Layer, Scope } from "effect"
-import { connect, MEMORY, openDatabase } from "./Duck.js"
+import { connect, type Database, MEMORY, openDatabase } from "./Duck.js"
 import type { DuckDBError } from "./DuckDBError.js"
 
 /**
@@ -34,14 +34,29 @@ export class DuckWorkspace extends Context.Tag("pipeline/nodes/DuckWorkspace")<D
    * The instance is opened by the first `connect` (a command that never asks for one, such as
    * `experiments list` or a run whose nodes all hit, neither loads DuckDB nor opens it) and lives
    * as long as the layer: closed when the program's scope closes. A failure to open fails that
-   * `connect` and every later one. Two threads: the tables are small, and the projection or the
+   * `connect`; the next one tries again. Two threads: the tables are small, and the projection or the
    * kernel run beside.
    */
   static readonly layer: Layer.Layer<DuckWorkspace> = Layer.scoped(
     DuckWorkspace,
     Effect.gen(function*() {
       const scope = yield* Effect.scope
-      const database = yield* Effect.cached(Scope.extend(openDatabase(MEMORY, { threads: 2 }), scope))
+      const opening = yield* Effect.makeSemaphore(1)
+      let opened: Database | undefined
+      // One opener at a time; uninterruptible, so a caller interrupted meanwhile leaves either an
+      // open database or none (the next caller opens it) — never a half-registered one.
+      const database = opening.withPermits(1)(
+        Effect.suspend(() =>
+          opened !== undefined
+            ? Effect.succeed(opened)
+            : Effect.uninterruptible(
+              Effect.tap(Scope.extend(openDatabase(MEMORY, { threads: 2 }), scope), (db) =>
+                Effect.sync(() => {
+                  opened = db
+                }))
+            )
+        )
+      )
       const permits = yield* Effect.makeSemaphore(CONCURRENT_CONNECTIONS)
       return {
         connect: Effect.zipRight(

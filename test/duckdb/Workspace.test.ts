@@ -1,0 +1,21 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import { Duck, DuckWorkspace } from "../../nodes/duckdb/index.js"
+
+const answer = (workspace: DuckWorkspace["Type"]) =>
+  Effect.scoped(Effect.flatMap(workspace.connect, (connection) => Duck.readRowsJS(connection, "SELECT 42 AS x")))
+
+describe("DuckWorkspace", () => {
+  it.effect("a first connect interrupted while the database opens leaves later connects working", () =>
+    Effect.gen(function*() {
+      const workspace = yield* DuckWorkspace
+      const first = yield* Effect.fork(answer(workspace))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(first)
+      expect(yield* answer(workspace)).toEqual([{ x: 42 }])
+      // One database for the layer's lifetime: a TEMP table is per connection, a table is shared.
+      yield* Effect.scoped(Effect.flatMap(workspace.connect, (c) => Duck.run(c, "CREATE TABLE shared AS SELECT 7 AS y")))
+      const rows = yield* Effect.scoped(Effect.flatMap(workspace.connect, (c) => Duck.readRowsJS(c, "SELECT y FROM shared")))
+      expect(rows).toEqual([{ y: 7 }])
+    }).pipe(Effect.provide(DuckWorkspace.layer)))
+})
