@@ -1,0 +1,326 @@
+/**
+ * The remote tier: a read-through / write-behind overlay of the local action cache on a remote
+ * object store (RemoteStorage), so a result computed anywhere is a hit everywhere.
+ *
+ * - `lookup(key)`: the local cache first. On a local miss, the remote's entry `actions/<key>.json`
+ *   is fetched with every output's manifests (and their inputs', recursively) and objects; every
+ *   object is BLAKE3-hashed and every manifest checked against its id *before* anything is
+ *   written locally. Then they are published into the local store, objects before manifests, and
+ *   the entry is put last, so the hit is local from then on (everything after works offline). A
+ *   mismatch is a miss (the node recomputes) plus a `corrupt` warning; nothing bad is ever served.
+ *   A remote that cannot be reached is a miss plus an `unavailable` warning.
+ * - `put(entry)` (read-write mode only): the local put, then the upload in the anchors' order —
+ *   objects (skipped when a HEAD finds them), a HEAD of every object to verify it is there, then
+ *   manifests, then the action entry last (the commit point: an entry on the remote never names
+ *   an object that is not there). A failed upload is an `incomplete` warning, never a failed run.
+ * - Read-only mode (`read`) never writes to the remote.
+ *
+ * The ArtifactCatalog and ObjectStore stay the local ones: after a remote hit everything is local.
+ * Group entries (sweep batches) and identity pointers stay local.
+ */
+import { Context, Effect, Layer, Schema } from "effect"
+import { ActionCache, type ActionCacheShape, ActionEntry } from "../ActionCache.js"
+import { ArtifactCatalog, ArtifactManifest, type ArtifactId } from "../ArtifactCatalog.js"
+import { type Digest, hashBytes } from "../Digest.js"
+import { ObjectStore } from "../ObjectStore.js"
+import { manifestMismatch } from "../internal/artifactCatalog.js"
+import { writeFileBytes } from "./writeFile.js"
+import type { InvalidRemoteKey } from "./RemoteErrors.js"
+import { RemoteEvents, type RemoteWarning } from "./RemoteEvents.js"
+import { actionKey, manifestKey, objectKey } from "./RemoteKeys.js"
+import { type RemoteIOError, RemoteStorage } from "./RemoteStorage.js"
+
+export type RemoteMode = "read" | "read-write"
+
+const entryJson = Schema.parseJson(ActionEntry)
+const manifestJson = Schema.parseJson(ArtifactManifest)
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** Why a download was abandoned (a miss): reported as a warning, never served. */
+class Abandon {
+  constructor(readonly warning: RemoteWarning) {}
+}
+
+export interface PushSummary {
+  /** Action entries now on the remote (uploaded or already there). */
+  readonly entries: number
+  readonly objectsUploaded: number
+  readonly manifestsUploaded: number
+  /** Entries whose upload failed (each also a warning). */
+  readonly failed: number
+}
+
+export interface PullSummary {
+  /** Keys now in the local action cache from the remote. */
+  readonly fetched: number
+  /** Keys already local. */
+  readonly local: number
+  /** Keys the remote does not hold (or holds corrupt, with a warning). */
+  readonly missing: number
+}
+
+export interface RemoteTransferShape {
+  readonly location: string
+  readonly mode: RemoteMode
+  /** Uploads every local action entry with its outputs (and their lineage). Fails in read mode. */
+  readonly push: (keys?: ReadonlyArray<Digest>) => Effect.Effect<PushSummary, RemoteReadOnly | RemoteIOError | InvalidRemoteKey>
+  /** Downloads the entries of `keys` with their outputs into the local store. */
+  readonly pull: (keys: ReadonlyArray<Digest>) => Effect.Effect<PullSummary>
+}
+
+/** `push` on a remote opened read-only. */
+export class RemoteReadOnly extends Schema.TaggedError<RemoteReadOnly>()("RemoteReadOnly", { location: Schema.String }) {
+  override get message() {
+    return `the remote ${this.location} is read-only here (--remote-mode read): nothing was uploaded`
+  }
+}
+
+/** Explicit transfers between the local store and the remote (`pipeline push`, `pipeline pull`). */
+export class RemoteTransfer extends Context.Tag("pipeline/store/RemoteTransfer")<RemoteTransfer, RemoteTransferShape>() {}
+
+const make = (mode: RemoteMode) =>
+  Effect.gen(function* () {
+    const local = yield* ActionCache
+    const catalog = yield* ArtifactCatalog
+    const objects = yield* ObjectStore
+    const remote = yield* RemoteStorage
+    const events = yield* RemoteEvents
+
+    // ---- download ----------------------------------------------------------------------------
+
+    const fetchOrAbandon = (key: string) =>
+      Effect.mapError(remote.get(key), (error) => new Abandon({ kind: "unavailable", subject: key, detail: error.reason }))
+
+    const keyOrAbandon = (key: Effect.Effect<string, InvalidRemoteKey>) =>
+      Effect.mapError(key, (error) => new Abandon({ kind: "corrupt", subject: error.value, detail: error.message }))
+
+    const isLocal = (id: ArtifactId, digest: Digest) =>
+      Effect.orElseSucceed(
+        Effect.flatMap(catalog.get(id), (manifest) =>
+          manifest.digest !== digest
+            ? Effect.succeed(false)
+            : Effect.map(objects.verify(digest, { trustStatCache: true }), (result) => result._tag === "Intact")),
+        () => false
+      )
+
+    /** Downloads and checks the manifest of `id` and its object, then its inputs; publishes inputs first. */
+    const importArtifact = (
+      id: ArtifactId,
+      seen: Set<string>
+    ): Effect.Effect<void, Abandon> =>
+      Effect.gen(function* () {
+        if (seen.has(id)) return
+        seen.add(id)
+        const mKey = yield* keyOrAbandon(manifestKey(id))
+        const text = yield* fetchOrAbandon(mKey)
+        if (text === undefined) return yield* Effect.fail(new Abandon({ kind: "incomplete", subject: mKey, detail: "no such manifest on the remote" }))
+        const manifest = yield* Effect.mapError(
+          Schema.decodeUnknown(manifestJson)(decoder.decode(text)),
+          () => new Abandon({ kind: "corrupt", subject: mKey, detail: "the manifest does not decode" })
+        )
+        const mismatch = yield* manifestMismatch(id, manifest)
+        if (mismatch !== undefined) return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: mKey, detail: mismatch }))
+        if (yield* isLocal(id, manifest.digest)) return
+        for (const input of manifest.inputs) yield* importArtifact(input, seen)
+        const oKey = yield* keyOrAbandon(objectKey(manifest.digest))
+        const bytes = yield* fetchOrAbandon(oKey)
+        if (bytes === undefined) return yield* Effect.fail(new Abandon({ kind: "incomplete", subject: oKey, detail: "no such object on the remote" }))
+        const actual = yield* hashBytes(bytes)
+        if (actual !== manifest.digest) {
+          return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: oKey, detail: `its bytes hash to ${actual}, not ${manifest.digest}; not used` }))
+        }
+        // Verified: into the local store, object before manifest (publish's own order).
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const file = yield* objects.scratchPath("remote")
+            yield* writeFileBytes(file, bytes)
+            const published = yield* catalog.publish({
+              file,
+              move: true,
+              type: manifest.type,
+              schemaVersion: manifest.schemaVersion,
+              logicalKey: manifest.logicalKey,
+              rowCount: manifest.rowCount,
+              minTs: manifest.minTs,
+              maxTs: manifest.maxTs,
+              inputs: manifest.inputs,
+              producedBy: manifest.producedBy,
+              provenance: manifest.provenance,
+              tags: manifest.tags,
+              ...(manifest.metadata === undefined ? {} : { metadata: manifest.metadata })
+            })
+            if (published.artifactId !== id) {
+              return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: mKey, detail: `republished as ${published.artifactId}` }))
+            }
+          })
+        ).pipe(
+          Effect.catchIf(
+            (error): error is Exclude<typeof error, Abandon> => !(error instanceof Abandon),
+            (error) => Effect.fail(new Abandon({ kind: "unavailable", subject: mKey, detail: `local store: ${error.message}` }))
+          )
+        )
+      })
+
+    /** The remote's entry for `key`, imported into the local store; false (with a warning when not just absent) otherwise. */
+    const fetchEntry = (key: Digest): Effect.Effect<boolean> =>
+      Effect.gen(function* () {
+        const aKey = yield* keyOrAbandon(actionKey(key))
+        const text = yield* fetchOrAbandon(aKey)
+        if (text === undefined) return false
+        const entry = yield* Effect.mapError(
+          Schema.decodeUnknown(entryJson)(decoder.decode(text)),
+          () => new Abandon({ kind: "corrupt", subject: aKey, detail: "the action entry does not decode" })
+        )
+        if (entry.key !== key) return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: aKey, detail: `it holds the entry of ${entry.key}` }))
+        const seen = new Set<string>()
+        for (const output of Object.values(entry.outputs)) {
+          yield* importArtifact(output.artifactId, seen)
+          const manifest = yield* Effect.orElseSucceed(catalog.get(output.artifactId), () => undefined)
+          if (manifest?.digest !== output.digest) {
+            return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: aKey, detail: `output ${output.artifactId} does not hold ${output.digest}` }))
+          }
+        }
+        // The entry last, locally too: the commit point.
+        yield* Effect.mapError(local.put(entry), (error) => new Abandon({ kind: "unavailable", subject: aKey, detail: `local store: ${error.message}` }))
+        return true
+      }).pipe(Effect.catchAll((abandon) => Effect.as(events.warn(abandon.warning), false)))
+
+    // ---- upload ------------------------------------------------------------------------------
+
+    interface Uploaded {
+      objects: number
+      manifests: number
+    }
+
+    /** The artifacts an entry's outputs need on the remote: the outputs and their lineage. */
+    const closureOf = (entry: ActionEntry) =>
+      Effect.map(
+        Effect.forEach(Object.values(entry.outputs), (output) => catalog.lineage(output.artifactId)),
+        (graphs) => {
+          const byId = new Map<string, ArtifactManifest>()
+          for (const graph of graphs) for (const node of graph.nodes) byId.set(node.artifactId, node)
+          return [...byId.values()].sort((a, b) => (a.artifactId < b.artifactId ? -1 : 1))
+        }
+      )
+
+    const uploadEntry = (entry: ActionEntry, uploaded: Uploaded) =>
+      Effect.gen(function* () {
+        const aKey = yield* actionKey(entry.key)
+        if (yield* remote.head(aKey)) return
+        const manifests = yield* closureOf(entry)
+        // 1. objects (skipped when already there)
+        const oKeys = yield* Effect.forEach(manifests, (manifest) =>
+          Effect.gen(function* () {
+            const oKey = yield* objectKey(manifest.digest)
+            if (!(yield* remote.head(oKey))) {
+              yield* remote.put(oKey, yield* objects.read(manifest.digest))
+              uploaded.objects++
+              // 2. verify it is there before anything names it
+              if (!(yield* remote.head(oKey))) {
+                return yield* Effect.fail(new UploadIncomplete({ key: oKey, detail: "the object is not there after its upload" }))
+              }
+            }
+            return oKey
+          }), { concurrency: 4 })
+        void oKeys
+        // 3. manifests, inputs before their consumers
+        for (const manifest of manifests) {
+          const mKey = yield* manifestKey(manifest.artifactId)
+          if (yield* remote.head(mKey)) continue
+          const recorded = (yield* catalog.recorded(manifest.artifactId)) ?? manifest
+          const text = yield* Effect.orDie(Schema.encode(manifestJson)(recorded))
+          yield* remote.put(mKey, encoder.encode(text))
+          uploaded.manifests++
+        }
+        // 4. the action entry last: the commit point
+        const text = yield* Effect.orDie(Schema.encode(entryJson)(entry))
+        yield* remote.put(aKey, encoder.encode(text))
+      })
+
+    const warnUpload = (entry: ActionEntry) => (error: { readonly message: string }) =>
+      events.warn({ kind: "incomplete", subject: `action ${entry.key}`, detail: `${error.message}; no entry was written to the remote` })
+
+    const wrapped: ActionCacheShape = {
+      ...local,
+      lookup: (key) =>
+        Effect.flatMap(local.lookup(key), (found) =>
+          found._tag === "Hit"
+            ? Effect.succeed(found)
+            : Effect.flatMap(fetchEntry(key), (fetched) => (fetched ? local.lookup(key) : Effect.succeed(found)))
+        ),
+      put: (entry) =>
+        mode === "read"
+          ? local.put(entry)
+          : Effect.zipRight(
+            local.put(entry),
+            Effect.catchAll(uploadEntry(entry, { objects: 0, manifests: 0 }), warnUpload(entry))
+          )
+    }
+
+    const transfer: RemoteTransferShape = {
+      location: remote.location,
+      mode,
+      push: (keys) =>
+        Effect.gen(function* () {
+          if (mode === "read") return yield* new RemoteReadOnly({ location: remote.location })
+          const entries = keys === undefined
+            ? yield* Effect.orDie(local.list())
+            : (yield* Effect.forEach(keys, (key) => Effect.orDie(local.get(key)))).filter((entry): entry is ActionEntry => entry !== undefined)
+          const uploaded: Uploaded = { objects: 0, manifests: 0 }
+          let failed = 0
+          for (const entry of entries) {
+            yield* Effect.catchAll(uploadEntry(entry, uploaded), (error) =>
+              Effect.zipRight(warnUpload(entry)(error), Effect.sync(() => void failed++)))
+          }
+          return { entries: entries.length - failed, objectsUploaded: uploaded.objects, manifestsUploaded: uploaded.manifests, failed }
+        }),
+      pull: (keys) =>
+        Effect.gen(function* () {
+          let fetched = 0
+          let already = 0
+          let missing = 0
+          for (const key of keys) {
+            const found = yield* Effect.orElseSucceed(local.lookup(key), () => ({ _tag: "Miss" as const }))
+            if (found._tag === "Hit") already++
+            else if (yield* fetchEntry(key)) fetched++
+            else missing++
+          }
+          return { fetched, local: already, missing }
+        })
+    }
+    return { wrapped, transfer }
+  })
+
+/** An upload stopped before its entry: the object it needs is not on the remote. */
+export class UploadIncomplete extends Schema.TaggedError<UploadIncomplete>()("UploadIncomplete", {
+  key: Schema.String,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `upload of ${this.key} incomplete: ${this.detail}`
+  }
+}
+
+/**
+ * The remote tier over the local store services: replaces ActionCache with the overlay and adds
+ * RemoteTransfer; ArtifactCatalog and ObjectStore pass through (provide the local ones).
+ */
+export const remoteTierLayer = (
+  mode: RemoteMode
+): Layer.Layer<ActionCache | RemoteTransfer, never, ActionCache | ArtifactCatalog | ObjectStore | RemoteStorage | RemoteEvents> =>
+  Layer.effectContext(
+    Effect.map(make(mode), ({ transfer, wrapped }) =>
+      Context.make(ActionCache, wrapped).pipe(Context.add(RemoteTransfer, transfer)))
+  )
+
+/**
+ * `store` with its ActionCache overlaid by the remote tier (and RemoteTransfer added); the other
+ * local services pass through as `store` builds them (the tier's ActionCache wins the merge).
+ */
+export const withRemoteTier = <ROut, E, RIn, E2>(
+  store: Layer.Layer<ROut | ActionCache | ArtifactCatalog | ObjectStore, E, RIn>,
+  remote: Layer.Layer<RemoteStorage | RemoteEvents, E2>,
+  mode: RemoteMode
+): Layer.Layer<ROut | ActionCache | ArtifactCatalog | ObjectStore | RemoteTransfer, E | E2, RIn> =>
+  remoteTierLayer(mode).pipe(Layer.provide(remote), Layer.provideMerge(store))
