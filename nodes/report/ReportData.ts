@@ -4,6 +4,16 @@
  * (timestamps as epoch ms), keeping only the columns the report shows.
  */
 import { Schema } from "effect"
+import {
+  type ContractRow,
+  DIAGNOSTIC_CODES,
+  DIAGNOSTIC_LEVELS,
+  EXIT_REASONS,
+  type ExperimentDiagnostics,
+  type ExperimentEquity,
+  type ExperimentMetrics
+} from "../contracts/index.js"
+import type { TradeRow } from "../simulate/index.js"
 import type { RankMetric } from "../sweep/SweepSpec.js"
 import type { SweepTrials } from "../trials/index.js"
 import type { MarkToMarketPoint } from "./MarkToMarket.js"
@@ -12,8 +22,11 @@ import type { ReportWalkForward } from "./WalkForwardSection.js"
 const Finite = Schema.Number.pipe(Schema.finite())
 const NullableFinite = Schema.NullOr(Finite)
 
-/** The columns of `experiment_trades` the report uses. */
-export const ReportTrade = Schema.Struct({
+/**
+ * The columns of `experiment_trades` the report uses. Each view below is declared against its
+ * contract's row type, so a column the contract renames or retypes is a compile error here.
+ */
+export const ReportTrade: Schema.Schema<Pick<TradeRow, ReportTradeColumn>> = Schema.Struct({
   trade_id: Schema.String,
   alert_id: Schema.String,
   chain: Schema.String,
@@ -23,16 +36,33 @@ export const ReportTrade = Schema.Struct({
   exit_ts: Finite,
   entry_price: Finite,
   exit_price: Finite,
-  exit_reason: Schema.String,
+  exit_reason: Schema.Literal(...EXIT_REASONS),
   net_pnl: Finite,
   return: Finite,
   peak_multiple: Finite,
   hold_candles: Finite
 })
+type ReportTradeColumn =
+  | "trade_id"
+  | "alert_id"
+  | "chain"
+  | "mint"
+  | "caller"
+  | "entry_ts"
+  | "exit_ts"
+  | "entry_price"
+  | "exit_price"
+  | "exit_reason"
+  | "net_pnl"
+  | "return"
+  | "peak_multiple"
+  | "hold_candles"
 export type ReportTrade = typeof ReportTrade.Type
 
 /** The columns of `experiment_equity` the report uses. */
-export const ReportEquityPoint = Schema.Struct({
+export const ReportEquityPoint: Schema.Schema<
+  Pick<ContractRow<typeof ExperimentEquity>, "seq" | "ts" | "equity" | "drawdown" | "open_positions">
+> = Schema.Struct({
   seq: Finite,
   ts: Finite,
   equity: Finite,
@@ -42,16 +72,16 @@ export const ReportEquityPoint = Schema.Struct({
 export type ReportEquityPoint = typeof ReportEquityPoint.Type
 
 /** One row of `experiment_diagnostics`. */
-export const ReportDiagnostic = Schema.Struct({
+export const ReportDiagnostic: Schema.Schema<ContractRow<typeof ExperimentDiagnostics>> = Schema.Struct({
   alert_id: Schema.String,
-  level: Schema.String,
-  code: Schema.String,
+  level: Schema.Literal(...DIAGNOSTIC_LEVELS),
+  code: Schema.Literal(...DIAGNOSTIC_CODES),
   message: Schema.String
 })
 export type ReportDiagnostic = typeof ReportDiagnostic.Type
 
 /** The row of `experiment_metrics`. */
-export const ReportMetrics = Schema.Struct({
+export const ReportMetrics: Schema.Schema<ContractRow<typeof ExperimentMetrics>> = Schema.Struct({
   trades: Finite,
   wins: Finite,
   losses: Finite,

@@ -13,7 +13,7 @@ const trade = (
   mint: string,
   minutes: number,
   ret: number,
-  reason: string,
+  reason: ReportTrade["exit_reason"],
   caller: string | null = "caller_a"
 ): ReportTrade => ({
   trade_id: id,
