@@ -1,0 +1,43 @@
+/**
+ * The README's tour and "Your own data" work as written: the suggested edit of the quickstart still
+ * decodes, the alerts CSV shown is the complete example file, no DuckDB CLI or document outside
+ * the repository is assumed.
+ */
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { Effect, Exit } from "effect"
+import { describe, expect, it } from "vitest"
+import { decodeDefinition } from "../../nodes/experiment/index.js"
+import { repoRoot } from "../support/cli.js"
+
+const readme = NodeFs.readFileSync(NodePath.join(repoRoot, "README.md"), "utf8")
+const example = (name: string) => NodeFs.readFileSync(NodePath.join(repoRoot, "examples", name), "utf8")
+
+describe("README", () => {
+  it("the tour's suggested edit of examples/quickstart.json gives a valid definition, and explain's line names it", async () => {
+    const edit = /the first target multiple in `examples\/quickstart\.json` from ([\d.]+) to ([\d.]+)/.exec(readme)
+    expect(edit).not.toBeNull()
+    const [, from, to] = edit!
+    const quickstart = JSON.parse(example("quickstart.json"))
+    expect(quickstart.strategy.exit.targets[0].multiple).toBe(Number(from))
+    quickstart.strategy.exit.targets[0].multiple = Number(to)
+    const exit = await Effect.runPromiseExit(decodeDefinition(quickstart, "quickstart.json (edited as the README says)"))
+    expect(Exit.isSuccess(exit), JSON.stringify(exit)).toBe(true)
+    expect(readme).toContain(`strategy.exit.targets[0].multiple: ${from} → ${to}`)
+  })
+
+  it("Your own data shows the complete alerts file it imports; examples/own-data.json decodes", async () => {
+    const block = /```csv\n(alert_id,alert_ts,chain,mint,caller\n[\s\S]*?)```/.exec(readme)
+    expect(block).not.toBeNull()
+    expect(block![1]).toBe(example("data/alerts.csv"))
+    expect(readme).toContain("npx pipeline import alerts examples/data/alerts.csv")
+    const exit = await Effect.runPromiseExit(decodeDefinition(JSON.parse(example("own-data.json")), "own-data.json"))
+    expect(Exit.isSuccess(exit), JSON.stringify(exit)).toBe(true)
+  })
+
+  it("assumes no DuckDB CLI and cites no document outside the repository", () => {
+    expect(readme).not.toMatch(/^duckdb /m)
+    expect(readme).not.toContain("duckdb -c")
+    for (const outside of ["DESIGN.md", "STYLE.md", "STACK.md", "../shared"]) expect(readme).not.toContain(outside)
+  })
+})
