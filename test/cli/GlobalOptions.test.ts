@@ -53,4 +53,21 @@ describe("globalConfig", () => {
       const flags = yield* resolve(["probe", "--json", "--quiet"])
       expect(flags).toMatchObject({ json: true, quiet: true, progress: false })
     }))
+
+  it.effect("--catalog (hoisted, either form) wins over PIPELINE_CATALOG; an empty PIPELINE_CATALOG is unset", () =>
+    Effect.gen(function*() {
+      expect(hoistGlobalOptions(["run", "d.json", "--catalog", "postgres://h/db"])).toEqual(["--catalog", "postgres://h/db", "run", "d.json"])
+      expect(hoistGlobalOptions(["run", "--catalog=postgres://h/db"])).toEqual(["--catalog=postgres://h/db", "run"])
+      const given = yield* resolve(["probe", "--catalog", "postgres://a@h/db"], { PIPELINE_CATALOG: "postgres://env/db" })
+      expect(given.catalog).toBe("postgres://a@h/db")
+      expect((yield* resolve(["probe"], { PIPELINE_CATALOG: "postgresql://env/db" })).catalog).toBe("postgresql://env/db")
+      expect((yield* resolve(["probe"], { PIPELINE_CATALOG: "" })).catalog).toBeUndefined()
+      expect((yield* resolve(["probe"])).catalog).toBeUndefined()
+    }))
+
+  it.effect("--catalog refuses a URL that is not postgres:// or postgresql://", () =>
+    Effect.gen(function*() {
+      const failed = yield* Effect.either(resolve(["probe", "--catalog", "mysql://h/db"]))
+      expect(failed._tag).toBe("Left")
+    }))
 })
