@@ -1,0 +1,207 @@
+/**
+ * The remote tier over memory stores and the in-memory RemoteStorage: upload order, read-through
+ * with verification, read-only mode, an interrupted upload, hostile keys.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, type Scope } from "effect"
+import { ActionCache } from "../../../store/ActionCache.js"
+import { ArtifactCatalog } from "../../../store/ArtifactCatalog.js"
+import { hexOf } from "../../../store/Digest.js"
+import { ObjectStore } from "../../../store/ObjectStore.js"
+import { StoreMemory } from "../../../store/StoreLive.js"
+import {
+  actionKey,
+  makeMemoryRemote,
+  manifestKey,
+  type MemoryRemote,
+  objectKey,
+  RemoteEvents,
+  remoteStorageMemory,
+  RemoteTransfer,
+  type RemoteMode,
+  type RemoteWarning,
+  withRemoteTier
+} from "../../../store/remote/index.js"
+import { entryWithOutputs } from "../suites/actionCacheSuite.js"
+
+const storeOn = (remote: MemoryRemote, mode: RemoteMode, warnings: Array<RemoteWarning>) =>
+  withRemoteTier(StoreMemory.layer, Layer.merge(remoteStorageMemory(remote), RemoteEvents.layer((w) => warnings.push(w))), mode)
+
+type Services = ActionCache | ArtifactCatalog | ObjectStore | RemoteTransfer
+
+const on = <A, E>(
+  remote: MemoryRemote,
+  mode: RemoteMode,
+  warnings: Array<RemoteWarning>,
+  effect: Effect.Effect<A, E, Services | Scope.Scope>
+) => effect.pipe(Effect.scoped, Effect.provide(storeOn(remote, mode, warnings)))
+
+/** A laptop-side check: a second, empty store reads `key` through the remote. */
+const lookupElsewhere = (remote: MemoryRemote, key: Parameters<ActionCache["Type"]["lookup"]>[0], warnings: Array<RemoteWarning>) =>
+  on(
+    remote,
+    "read",
+    warnings,
+    Effect.gen(function* () {
+      const cache = yield* ActionCache
+      const found = yield* cache.lookup(key)
+      const local = yield* cache.get(key)
+      const objects = yield* ObjectStore
+      return { found, local, objectCount: (yield* objects.list()).length }
+    })
+  )
+
+describe("remote tier", () => {
+  it.effect("put uploads objects, verifies them (HEAD), then manifests, then the entry last", () =>
+    Effect.gen(function* () {
+      const remote = makeMemoryRemote()
+      const entry = yield* on(
+        remote,
+        "read-write",
+        [],
+        Effect.gen(function* () {
+          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes", equity: "e-bytes" })
+          yield* (yield* ActionCache).put(entry)
+          return entry
+        })
+      )
+      const puts = remote.log.filter((line) => line.startsWith("put "))
+      const entryKey = `put ${yield* actionKey(entry.key)}`
+      expect(puts[puts.length - 1]).toBe(entryKey)
+      const lastObject = Math.max(...puts.map((line, i) => (line.startsWith("put cas/") ? i : -1)))
+      const firstManifest = puts.findIndex((line) => line.startsWith("put artifacts/"))
+      expect(puts.filter((line) => line.startsWith("put cas/"))).toHaveLength(2)
+      expect(puts.filter((line) => line.startsWith("put artifacts/"))).toHaveLength(2)
+      expect(lastObject).toBeLessThan(firstManifest)
+      // Every object is HEAD-checked after its put and before any manifest is written.
+      for (const output of Object.values(entry.outputs)) {
+        const key = yield* objectKey(output.digest)
+        const putAt = remote.log.indexOf(`put ${key}`)
+        const verifiedAt = remote.log.indexOf(`head ${key}`, putAt)
+        expect(verifiedAt).toBeGreaterThan(putAt)
+        expect(verifiedAt).toBeLessThan(remote.log.indexOf(`put ${yield* manifestKey(output.artifactId)}`))
+      }
+
+      // An empty store elsewhere hits, downloads the outputs, and writes nothing to the remote.
+      const before = remote.log.filter((line) => line.startsWith("put ")).length
+      const warnings: Array<RemoteWarning> = []
+      const elsewhere = yield* lookupElsewhere(remote, entry.key, warnings)
+      expect(elsewhere.found).toEqual({ _tag: "Hit", entry })
+      expect(elsewhere.local).toEqual(entry)
+      expect(elsewhere.objectCount).toBe(2)
+      expect(warnings).toEqual([])
+      expect(remote.log.filter((line) => line.startsWith("put ")).length).toBe(before)
+    }))
+
+  it.effect("a corrupted remote object is a miss with a warning, and nothing of it lands locally", () =>
+    Effect.gen(function* () {
+      const remote = makeMemoryRemote()
+      const entry = yield* on(
+        remote,
+        "read-write",
+        [],
+        Effect.gen(function* () {
+          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
+          yield* (yield* ActionCache).put(entry)
+          return entry
+        })
+      )
+      const key = yield* objectKey(entry.outputs.trades.digest)
+      const bytes = remote.objects.get(key)!
+      bytes[0] ^= 0xff
+      const warnings: Array<RemoteWarning> = []
+      const elsewhere = yield* lookupElsewhere(remote, entry.key, warnings)
+      expect(elsewhere.found._tag).toBe("Miss")
+      expect(elsewhere.local).toBeUndefined()
+      expect(elsewhere.objectCount).toBe(0)
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0].kind).toBe("corrupt")
+      expect(warnings[0].subject).toBe(key)
+    }))
+
+  it.effect("a manifest altered on the remote (another object's digest) is a miss with a warning", () =>
+    Effect.gen(function* () {
+      const remote = makeMemoryRemote()
+      const entry = yield* on(
+        remote,
+        "read-write",
+        [],
+        Effect.gen(function* () {
+          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes", equity: "e-bytes" })
+          yield* (yield* ActionCache).put(entry)
+          return entry
+        })
+      )
+      const mKey = yield* manifestKey(entry.outputs.trades.artifactId)
+      const text = new TextDecoder().decode(remote.objects.get(mKey)!)
+      remote.objects.set(mKey, new TextEncoder().encode(text.replace(hexOf(entry.outputs.trades.digest), hexOf(entry.outputs.equity.digest))))
+      const warnings: Array<RemoteWarning> = []
+      const elsewhere = yield* lookupElsewhere(remote, entry.key, warnings)
+      expect(elsewhere.found._tag).toBe("Miss")
+      expect(elsewhere.local).toBeUndefined()
+      expect(warnings.map((w) => [w.kind, w.subject])).toEqual([["corrupt", mKey]])
+    }))
+
+  it.effect("read-only mode writes nothing to the remote (put stays local; push fails)", () =>
+    Effect.gen(function* () {
+      const remote = makeMemoryRemote()
+      const result = yield* on(
+        remote,
+        "read",
+        [],
+        Effect.gen(function* () {
+          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
+          const cache = yield* ActionCache
+          yield* cache.put(entry)
+          const push = yield* Effect.flip((yield* RemoteTransfer).push())
+          return { local: yield* cache.lookup(entry.key), push }
+        })
+      )
+      expect(result.local._tag).toBe("Hit")
+      expect(result.push._tag).toBe("RemoteReadOnly")
+      expect(remote.log.filter((line) => line.startsWith("put "))).toEqual([])
+      expect(remote.objects.size).toBe(0)
+    }))
+
+  it.effect("an upload that fails on an object writes no manifest or entry; the run's local put stands", () =>
+    Effect.gen(function* () {
+      const remote = makeMemoryRemote()
+      remote.failWhen = (operation, key) => operation === "put" && key.startsWith("cas/")
+      const warnings: Array<RemoteWarning> = []
+      const entry = yield* on(
+        remote,
+        "read-write",
+        warnings,
+        Effect.gen(function* () {
+          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
+          const cache = yield* ActionCache
+          yield* cache.put(entry)
+          expect((yield* cache.lookup(entry.key))._tag).toBe("Hit")
+          return entry
+        })
+      )
+      expect([...remote.objects.keys()]).toEqual([])
+      expect(warnings.map((w) => w.kind)).toEqual(["incomplete"])
+      // Pushing later, with the remote back, completes it.
+      remote.failWhen = undefined
+      const summary = yield* on(remote, "read-write", [], Effect.gen(function* () {
+        const cache = yield* ActionCache
+        // A fresh memory store: republish the same outputs, then push.
+        const again = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
+        yield* cache.put(again)
+        return yield* (yield* RemoteTransfer).push()
+      }))
+      expect(summary.failed).toBe(0)
+      expect(remote.objects.has(yield* actionKey(entry.key))).toBe(true)
+    }))
+
+  it.effect("hostile digests and ids never become keys", () =>
+    Effect.gen(function* () {
+      for (const bad of ["blake3:../../etc/passwd", "blake3:" + "a".repeat(63) + "/", "../x", "blake3:" + "A".repeat(64)]) {
+        expect((yield* Effect.flip(objectKey(bad)))._tag).toBe("InvalidRemoteKey")
+        expect((yield* Effect.flip(actionKey(bad)))._tag).toBe("InvalidRemoteKey")
+      }
+      expect((yield* Effect.flip(manifestKey("art_../../x")))._tag).toBe("InvalidRemoteKey")
+      expect(yield* objectKey("blake3:" + "a".repeat(64))).toBe("cas/" + "a".repeat(64))
+    }))
+})
