@@ -21,6 +21,8 @@ export interface OverfittingBenchResult {
   readonly blocks: number
   readonly combinations: number
   readonly ms: number
+  /** CPU time of the same runs (median, user + system): what the computation costs when the machine is shared. */
+  readonly cpuMs: number
   readonly pbo: number
 }
 
@@ -30,10 +32,14 @@ export const runOverfittingBench = async (args: OverfittingArgs): Promise<Overfi
   const matrix = Array.from({ length: args.variants }, () => Float64Array.from({ length: args.days }, gauss))
   const first = probabilityOfOverfitting(matrix, args.blocks)
   const times: Array<number> = []
+  const cpuTimes: Array<number> = []
   for (let r = 0; r < args.repeats; r++) {
     const start = performance.now()
+    const cpu = process.cpuUsage()
     const again = probabilityOfOverfitting(matrix, args.blocks)
     times.push(performance.now() - start)
+    const used = process.cpuUsage(cpu)
+    cpuTimes.push((used.user + used.system) / 1000)
     if (again.pbo !== first.pbo) throw new Error(`pbo changed between runs: ${first.pbo} then ${again.pbo}`)
   }
   return {
@@ -42,6 +48,7 @@ export const runOverfittingBench = async (args: OverfittingArgs): Promise<Overfi
     blocks: args.blocks,
     combinations: first.combinations.length,
     ms: round(median(times), 1),
+    cpuMs: round(median(cpuTimes), 1),
     pbo: round(first.pbo, 4)
   }
 }

@@ -515,7 +515,7 @@ const printReport = (doc: {
   }
   if (doc.overfitting) {
     const o = doc.overfitting
-    lines.push(`overfitting (CSCV): ${o.combinations.toLocaleString("en-US")} combinations × ${o.variants.toLocaleString("en-US")} variants × ${o.days} days in ${fmtMs(o.ms)} (pbo ${o.pbo} on noise)`)
+    lines.push(`overfitting (CSCV): ${o.combinations.toLocaleString("en-US")} combinations × ${o.variants.toLocaleString("en-US")} variants × ${o.days} days in ${fmtMs(o.ms)}, CPU ${fmtMs(o.cpuMs)} (pbo ${o.pbo} on noise)`)
     lines.push("")
   }
   if (doc.startup) {
