@@ -29,7 +29,6 @@ export const ensureBlake3 = Effect.promise(() => (loading ??= load()))
 
 export const digestFromHex = (hex: string): Digest => `${DIGEST_PREFIX}${hex}` as Digest
 export const hexOf = (digest: Digest): string => digest.slice(DIGEST_PREFIX.length)
-export const isDigest = Schema.is(Digest)
 
 /**
  * An incremental hasher that never hands blake3-wasm more than 1 MiB at once. Single use: `digest`

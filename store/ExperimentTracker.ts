@@ -50,7 +50,6 @@ export const RunStatus = Schema.Literal("pending", "running", "completed", "fail
 export type RunStatus = typeof RunStatus.Type
 /** What a reader should show: the stored status, or `abandoned` for a dead pending/running run. */
 export type EffectiveStatus = RunStatus | "abandoned"
-export type TerminalStatus = "completed" | "failed" | "cancelled"
 
 export const RunError = Schema.Struct({ tag: Schema.String, message: Schema.String })
 export type RunError = typeof RunError.Type

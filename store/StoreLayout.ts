@@ -170,9 +170,6 @@ export const encodeSegment = (text: string): string =>
     return /[A-Za-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
   }).join("") || "%"
 
-export const decodeSegment = (segment: string): string =>
-  segment === "%" ? "" : decodeURIComponent(segment)
-
 export const makeLayout = (root: string): StoreLayout => {
   const join = nodePath.join
   const objects = join(root, "objects")

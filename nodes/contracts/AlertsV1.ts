@@ -1,5 +1,5 @@
 /** alerts_v1 (DESIGN.md §6): "token `mint` on `chain` was called at `alert_ts`". */
-import { defineContract, type RowOf } from "./Contract.js"
+import { defineContract } from "./Contract.js"
 
 export const AlertsV1 = defineContract({
   type: "alerts_v1",
@@ -25,5 +25,3 @@ export const AlertsV1 = defineContract({
     : row.mint.length === 0 ? "mint is empty"
     : undefined
 })
-
-export type AlertRow = RowOf<typeof AlertsV1.columns>

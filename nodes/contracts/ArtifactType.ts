@@ -46,7 +46,6 @@ for (const [key, contract] of Object.entries(ArtifactType)) {
   if (key !== contract.type) throw new Error(`ArtifactType key ${key} holds contract ${contract.type}`)
 }
 
-export const isArtifactTypeName = (type: string): type is ArtifactTypeName => byName.has(type)
 
 export const findArtifactType = (type: string): Option.Option<AnyContract> => Option.fromNullable(byName.get(type))
 

@@ -1,5 +1,5 @@
 /** ohlcv_slice_v2 (DESIGN.md §6): candles of one interval, unique and sorted by (chain, mint, ts). */
-import { defineContract, type RowOf } from "./Contract.js"
+import { defineContract } from "./Contract.js"
 
 export const OhlcvSliceV2 = defineContract({
   type: "ohlcv_slice_v2",
@@ -38,5 +38,3 @@ export const OhlcvSliceV2 = defineContract({
     : row.volume < 0 ? "volume must be >= 0"
     : undefined
 })
-
-export type OhlcvRow = RowOf<typeof OhlcvSliceV2.columns>

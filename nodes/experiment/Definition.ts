@@ -82,7 +82,6 @@ export const Definition = Schema.Struct({
 }).annotations({ identifier: "Definition", ...strict })
 
 export type Definition = typeof Definition.Type
-export type DefinitionEncoded = typeof Definition.Encoded
 
 export class DefinitionDecodeError extends Schema.TaggedError<DefinitionDecodeError>()("DefinitionDecodeError", {
   source: Schema.String,
