@@ -12,6 +12,7 @@ import * as NodePath from "node:path"
 export const DEFAULT_STORE_DIR = ".pipeline"
 export const STORE_ENV_VAR = "PIPELINE_STORE"
 export const CATALOG_ENV_VAR = "PIPELINE_CATALOG"
+export const REMOTE_ENV_VAR = "PIPELINE_REMOTE"
 
 export const globalOptions = {
   store: Options.directory("store").pipe(
@@ -38,6 +39,24 @@ export const globalOptions = {
         )
     ),
     Options.optional
+  ),
+  remote: Options.text("remote").pipe(
+    Options.withDescription(
+      `An S3-API bucket (s3://bucket/prefix) shared as a remote cache: a local miss is looked up there and ` +
+        `results are uploaded after they are computed; endpoint, region and credentials from the AWS SDK's ` +
+        `environment variables (default: $${REMOTE_ENV_VAR})`
+    ),
+    Options.withFallbackConfig(Config.string(REMOTE_ENV_VAR)),
+    Options.mapEffect((url) =>
+      url === "" || /^s3:\/\/./.test(url)
+        ? Effect.succeed(url)
+        : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--remote takes an s3://bucket/prefix URL, not ${url.slice(0, 40)}`)))
+    ),
+    Options.optional
+  ),
+  remoteMode: Options.choice("remote-mode", ["read-write", "read"]).pipe(
+    Options.withDescription("read-write (default) uploads what this process computes; read only downloads"),
+    Options.withDefault("read-write" as const)
   )
 }
 
@@ -58,6 +77,8 @@ export interface GlobalConfig {
   readonly quiet: boolean
   /** `--catalog` (else $PIPELINE_CATALOG when set and not empty): the PostgreSQL catalog's URL. */
   readonly catalog?: string
+  /** `--remote` (else $PIPELINE_REMOTE when set and not empty): the shared S3-API remote. */
+  readonly remote?: { readonly url: string; readonly mode: "read" | "read-write" }
   /**
    * Render progress on stderr (neither `--quiet` nor `--json` was given): live on a terminal,
    * plain lines otherwise (cli/Progress.ts).
@@ -68,9 +89,10 @@ export interface GlobalConfig {
 /** The resolved global options, for use inside a subcommand's handler. */
 export const globalConfig: Effect.Effect<GlobalConfig, never, Command.Command.Context<"pipeline">> = Effect.map(
   root,
-  ({ catalog, json, quiet, store }) => ({
+  ({ catalog, json, quiet, remote, remoteMode, store }) => ({
     storeDir: NodePath.resolve(store),
     ...(Option.isSome(catalog) && catalog.value !== "" ? { catalog: catalog.value } : {}),
+    ...(Option.isSome(remote) && remote.value !== "" ? { remote: { url: remote.value, mode: remoteMode } } : {}),
     json,
     quiet,
     progress: !quiet && !json
@@ -79,7 +101,7 @@ export const globalConfig: Effect.Effect<GlobalConfig, never, Command.Command.Co
 
 /**
  * Moves the global options (`--json`, `--quiet`, `--store DIR`, `--store=DIR`, `--catalog URL`,
- * `--catalog=URL`) found anywhere
+ * `--catalog=URL`, `--remote URL`, `--remote-mode MODE`, and their `=` forms) found anywhere
  * before a `--` to the front of the arguments, where @effect/cli's parser expects a parent's
  * options. Subcommands must not define options of these names. `args` excludes node and script.
  */
@@ -92,9 +114,12 @@ export const hoistGlobalOptions = (args: ReadonlyArray<string>): Array<string> =
       rest.push(...args.slice(i))
       break
     }
-    if (arg === "--json" || arg === "--quiet" || arg.startsWith("--store=") || arg.startsWith("--catalog=")) {
+    if (
+      arg === "--json" || arg === "--quiet" || arg.startsWith("--store=") || arg.startsWith("--catalog=") ||
+      arg.startsWith("--remote=") || arg.startsWith("--remote-mode=")
+    ) {
       global.push(arg)
-    } else if (arg === "--store" || arg === "--catalog") {
+    } else if (arg === "--store" || arg === "--catalog" || arg === "--remote" || arg === "--remote-mode") {
       global.push(arg, ...args.slice(i + 1, i + 2))
       i++
     } else {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { experimentLayer } from "../nodes/engine/index.js"
 import type { GitInfo } from "../store/index.js"
+import { formatRemoteWarning, type RemoteWarning } from "../store/remote/index.js"
 import { UsageError } from "./CliError.js"
 import { globalConfig } from "./GlobalOptions.js"
 
@@ -50,11 +51,23 @@ const lazyGit: GitInfo = {
  */
 export const gitInfo = (): GitInfo => lazyGit
 
-/** The store layers on `storeDir`; with `--catalog` (or $PIPELINE_CATALOG), on that PostgreSQL catalog. */
+/** A remote tier's warning (corrupt download, unreachable remote, incomplete upload), on stderr. */
+export const printRemoteWarning = (warning: RemoteWarning): void => {
+  process.stderr.write(`warning: ${formatRemoteWarning(warning)}\n`)
+}
+
+/**
+ * The store layers on `storeDir`; with `--catalog` (or $PIPELINE_CATALOG), on that PostgreSQL
+ * catalog; with `--remote` (or $PIPELINE_REMOTE), overlaid on that S3-API remote.
+ */
 export const storeLayer = (storeDir: string) =>
   Layer.unwrapEffect(
-    Effect.map(globalConfig, ({ catalog }) =>
-      experimentLayer(storeDir, { git: gitInfo(), ...(catalog === undefined ? {} : { catalog }) })
+    Effect.map(globalConfig, ({ catalog, remote }) =>
+      experimentLayer(storeDir, {
+        git: gitInfo(),
+        ...(catalog === undefined ? {} : { catalog }),
+        ...(remote === undefined ? {} : { remote: { ...remote, onWarning: printRemoteWarning } })
+      })
     )
   )
 

@@ -5,8 +5,17 @@
  * process's DuckDB workspace. The one composition the CLI, the tests and the benchmark build on.
  */
 import { Layer } from "effect"
-import { ExperimentTracker, type GitInfo, ProcessLiveness, StoreLive } from "../../store/index.js"
+import {
+  type ActionCache,
+  type ArtifactCatalog,
+  ExperimentTracker,
+  type GitInfo,
+  type ObjectStore,
+  ProcessLiveness,
+  StoreLive
+} from "../../store/index.js"
 import { experimentTrackerPostgres, StorePostgres } from "../../store/postgres/index.js"
+import { RemoteEvents, type RemoteMode, remoteStorageS3, type RemoteWarning, withRemoteTier } from "../../store/remote/index.js"
 import { DuckWorkspace } from "../duckdb/index.js"
 import { RunEnvironment } from "./Engine.js"
 
@@ -20,7 +29,26 @@ export interface ExperimentLayerOptions {
    * by everyone who reaches it); objects stay in the store at `root` (store/postgres).
    */
   readonly catalog?: string
+  /**
+   * An S3-API remote (`s3://bucket/prefix`; endpoint, region and credentials from the AWS SDK's own
+   * configuration): the action cache reads through it on a local miss and, in read-write mode,
+   * uploads what is computed (store/remote). Warnings (corrupt or unreachable remote) go to `onWarning`.
+   */
+  readonly remote?: { readonly url: string; readonly mode: RemoteMode; readonly onWarning?: (warning: RemoteWarning) => void }
 }
+
+const remoteOver = <ROut, E, RIn>(
+  store: Layer.Layer<ROut | ActionCache | ArtifactCatalog | ObjectStore, E, RIn>,
+  remote: NonNullable<ExperimentLayerOptions["remote"]>
+) =>
+  withRemoteTier(
+    store,
+    Layer.merge(
+      remoteStorageS3(remote.url),
+      remote.onWarning === undefined ? RemoteEvents.layerSilent : RemoteEvents.layer(remote.onWarning)
+    ),
+    remote.mode
+  )
 
 export const experimentLayer = (root: string, options: ExperimentLayerOptions = {}) => {
   const liveness = options.liveness ?? ProcessLiveness.layerNode
@@ -30,14 +58,15 @@ export const experimentLayer = (root: string, options: ExperimentLayerOptions = 
     DuckWorkspace.layer
   )
   if (options.catalog !== undefined) {
-    const store = StorePostgres.layer(root, { url: options.catalog })
+    const local = StorePostgres.layer(root, { url: options.catalog })
+    const store = options.remote === undefined ? local : remoteOver(local, options.remote)
     return Layer.mergeAll(
       experimentTrackerPostgres().pipe(Layer.provideMerge(store), Layer.provide(liveness)),
       rest
     )
   }
   return Layer.mergeAll(
-    StoreLive.layer(root),
+    options.remote === undefined ? StoreLive.layer(root) : remoteOver(StoreLive.layer(root), options.remote),
     ExperimentTracker.layerFileSystem(root).pipe(Layer.provide(liveness)),
     rest
   )

@@ -17,7 +17,7 @@ export interface CliOptions {
   readonly cwd?: string
   /**
    * Variables added to (or, with `undefined`, removed from) the parent's environment.
-   * PIPELINE_STORE and PIPELINE_CATALOG are removed unless given here, so a developer's own store
+   * PIPELINE_STORE, PIPELINE_CATALOG and PIPELINE_REMOTE are removed unless given here, so a developer's own store
    * or catalog is never used.
    */
   readonly env?: Readonly<Record<string, string | undefined>>
@@ -36,7 +36,7 @@ export interface CliResult {
 }
 
 const childEnv = (env: CliOptions["env"]): NodeJS.ProcessEnv => {
-  const merged: NodeJS.ProcessEnv = { ...process.env, PIPELINE_STORE: undefined, PIPELINE_CATALOG: undefined, NO_COLOR: "1" }
+  const merged: NodeJS.ProcessEnv = { ...process.env, PIPELINE_STORE: undefined, PIPELINE_CATALOG: undefined, PIPELINE_REMOTE: undefined, NO_COLOR: "1" }
   for (const [key, value] of Object.entries(env ?? {})) merged[key] = value
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key]
   return merged
