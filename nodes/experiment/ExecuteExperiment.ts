@@ -11,7 +11,7 @@
  * too, and the run's duration covers every node.
  * `dryRun` plans (explain, `run --dry-run`); `force` re-executes for `verify`. Neither records a run.
  */
-import { Cause, type Duration, Effect, Exit, FiberRef, Option, Predicate, Schema } from "effect"
+import { Cause, Duration, Effect, Exit, FiberRef, Option, Predicate, Schema } from "effect"
 import {
   type ExecutionMode,
   type ExecutionReport,
@@ -278,12 +278,14 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
     yield* tracker.transition(experimentId, run.runId, "running")
 
     const ledger: RunLedger = { hits: 0, misses: 0, nodes: [] }
-    const timed = options.timeout === undefined
+    const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
+    const timed = timeout === undefined
       ? body
       : body.pipe(
         Effect.timeoutFail({
-          duration: options.timeout,
-          onTimeout: () => new RunTimedOut({ timeout: String(options.timeout) })
+          duration: timeout,
+          // "10m", "1m 30s" (a Duration's own String is "Duration(…)").
+          onTimeout: () => new RunTimedOut({ timeout: Duration.format(timeout) })
         })
       )
     const sofar = () => ({ cache: { hits: ledger.hits, misses: ledger.misses }, nodes: [...ledger.nodes] })

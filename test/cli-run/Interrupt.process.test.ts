@@ -149,4 +149,25 @@ describe("pipeline run interrupted", () => {
       gen.cleanup()
     }
   }, 320_000)
+
+  it("--timeout during synthetic generation: exit 1, the run recorded failed with RunTimedOut and its real counts", async () => {
+    const gen = workspace("pipeline-timeout-gen-")
+    try {
+      const definition = gen.write("gen.json", smallDefinition({ name: "gen-timeout", tokens: 300, days: 5 }))
+      const result = await gen.cli(["run", definition, "--timeout", "1s"], 150_000)
+      expect(result.code, result.stderr).toBe(1)
+      expect(result.stderr).toContain("the run exceeded its timeout of 1s")
+      const experimentsDir = NodePath.join(gen.store, "experiments")
+      const [experimentId] = NodeFs.readdirSync(experimentsDir).filter((n) => n.startsWith("exp_"))
+      const run = JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, experimentId!, "runs", "000001.json"), "utf8"))
+      expect(run.status).toBe("failed")
+      expect(run.error.tag).toBe("RunTimedOut")
+      expect(run.cache).toEqual({ hits: 0, misses: 1 })
+      expect(run.durationMs).toBeGreaterThanOrEqual(900)
+      // Nothing of the generator was published.
+      expect(NodeFs.existsSync(NodePath.join(gen.store, "artifacts", "by-type", "alerts_v1"))).toBe(false)
+    } finally {
+      gen.cleanup()
+    }
+  }, 200_000)
 })
