@@ -574,7 +574,7 @@ const main = async () => {
   })
   for (const c of startup?.commands ?? []) {
     if (c.target === null) continue
-    targets.push({ name: `start-up: ${c.command} / node -e 0`, target: `≤ ${c.target}×`, size: "", value: `${c.ratio.toFixed(2)}×`, met: c.ratio <= c.target })
+    targets.push({ name: `start-up: ${c.name} / node -e 0`, target: `≤ ${c.target}×`, size: "", value: `${c.ratio.toFixed(2)}×`, met: c.ratio <= c.target })
   }
   targets.push({
     name: "PBO: C(16, 8) combinations × 1,000 variants",
