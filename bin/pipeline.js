@@ -3,8 +3,8 @@
 // builds it through the `prepare` script) when none of the files it was built from
 // (dist/pipeline.sources.json) is newer than it. Otherwise (a source edited since the last build,
 // or no bundle) it runs the TypeScript directly through tsx, so what runs is always the code in the
-// tree — at the cost of start-up: ~3.5 s through tsx against ~0.3–0.5 s for the bundle (README,
-// Performance); `npm run build` brings the bundle up to date.
+// tree — at the cost of start-up (tsx compiles every module: several times the bundle's; README,
+// Performance). `npm run build` brings the bundle up to date.
 import { readFileSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
