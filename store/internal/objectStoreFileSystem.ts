@@ -4,9 +4,11 @@
  * key and the digest cache re-hashes it.
  *
  * putFile streams: one pass reads the source in 4 MiB blocks, hashes (in ≤ 1 MiB updates, through
- * `DigestHasher`) and writes to a temp file in tmp/; the temp file is fsynced and hard-linked into
+ * `DigestHasher`) and writes to a temp file in tmp/ (with `move`, the source is renamed there and
+ * hashed in place: one read for a small file); the temp file is fsynced and hard-linked into
  * objects/ (first writer wins). Memory stays flat whatever the file size, and a crash leaves at most
- * a temp file in tmp/, never a partial object.
+ * a temp file in tmp/, never a partial object. `stageFile` is the same in two steps (hash, then
+ * `commit`), so the catalog can write a manifest's bytes while the object is made durable.
  *
  * An object is a regular file. Whatever else sits at an object's path (a symbolic link someone put
  * there, a directory, a FIFO) is never followed, read, chmodded or served: it reads as absent, and a
