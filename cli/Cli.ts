@@ -15,6 +15,7 @@ import { gcCommand } from "./commands/Gc.js"
 import { hash } from "./commands/Hash.js"
 import { importCommand } from "./commands/Import.js"
 import { report } from "./commands/Report.js"
+import { pullCommand, pushCommand } from "./commands/Remote.js"
 import { run } from "./commands/Run.js"
 import { sweep } from "./commands/Sweep.js"
 import { trialsCommand } from "./commands/Trials.js"
@@ -35,7 +36,9 @@ export const subcommands = [
   trialsCommand,
   gcCommand,
   fsckCommand,
-  importCommand
+  importCommand,
+  pushCommand,
+  pullCommand
 ] as const
 
 export const command = root.pipe(
