@@ -12,6 +12,7 @@ import {
   ArtifactCatalog,
   type ArtifactManifest,
   type ArtifactStatus,
+  compareStrings,
   type LineageGraph,
   ObjectStore
 } from "../../store/index.js"
@@ -25,7 +26,6 @@ import { renderTable } from "../Table.js"
 
 const STATUSES: ReadonlyArray<ArtifactStatus> = ["active", "superseded", "tombstoned"]
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 const time = (iso: string): string => {
   const ms = Date.parse(iso)

@@ -4,6 +4,7 @@
  * adding their `defineContract(…)` value here.
  */
 import { Option } from "effect"
+import { compareStrings } from "../../store/index.js"
 import { AlertsV1 } from "./AlertsV1.js"
 import type { AnyContract, ContractDescription } from "./Contract.js"
 import {
@@ -51,4 +52,4 @@ export const findArtifactType = (type: string): Option.Option<AnyContract> => Op
 
 /** Every registered type, sorted by name. */
 export const listArtifactTypes = (): ReadonlyArray<ContractDescription> =>
-  [...byName.values()].map((contract) => contract.describe()).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+  [...byName.values()].map((contract) => contract.describe()).sort((a, b) => compareStrings(a.type, b.type))

@@ -6,6 +6,7 @@
  * the first trade (in entry_ts, trade_id order) where the two diverge.
  */
 import { diffValues } from "../../pipeline/index.js"
+import { compareStrings } from "../../store/index.js"
 
 type Row = Readonly<Record<string, unknown>>
 
@@ -83,7 +84,6 @@ export interface ExperimentDiff {
   readonly firstDivergence: TradeDivergence | null
 }
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** Two cell values are equal: the same number (NaN equal to NaN), string, boolean or null. */
 const sameValue = (a: unknown, b: unknown): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b))

@@ -40,9 +40,9 @@
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, Stream } from "effect"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
-import type { MintSeries } from "../simulate/CandleSeries.js"
+import { mintKeyOf, type MintSeries } from "../simulate/CandleSeries.js"
 import type { SimAlert } from "../simulate/SimAlert.js"
-import { keyOf, loadResident, loadThroughTable, parquetSource, readDirectory } from "./internal/residentCandles.js"
+import { loadResident, loadThroughTable, parquetSource, readDirectory } from "./internal/residentCandles.js"
 
 export interface MintRange {
   readonly chain: string
@@ -102,7 +102,7 @@ const firstAlerts = (alerts: ReadonlyArray<SimAlert>, from: number, to: number):
   const first = new Map<string, number>()
   for (const a of alerts) {
     if (!(from <= a.alert_ts && a.alert_ts < to)) continue
-    const key = keyOf(a.chain, a.mint)
+    const key = mintKeyOf(a.chain, a.mint)
     const seen = first.get(key)
     if (seen === undefined || a.alert_ts < seen) first.set(key, a.alert_ts)
   }

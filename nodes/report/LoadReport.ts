@@ -11,6 +11,7 @@ import {
   ArtifactCatalog,
   type ArtifactId,
   type ArtifactManifest,
+  compareStrings,
   ExperimentTracker,
   type RunView
 } from "../../store/index.js"
@@ -53,7 +54,6 @@ export const REPORT_OUTPUTS = ["trades", "metrics", "equity", "diagnostics"] as 
 /** A sweep run's extra output: the `experiment_sweep` leaderboard. */
 export const SWEEP_OUTPUT = "leaderboard"
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** The latest run (by run number) whose effective status is `completed`. */
 export const latestCompletedRun = (runs: ReadonlyArray<RunView>): RunView | undefined => {

@@ -21,6 +21,9 @@ export interface CandleSeries {
 }
 
 /** A series tagged with what it is: candles are matched to alerts on (chain, mint) together. */
+/** Map key of a (chain, mint) pair (length-prefixed: no two pairs share one). */
+export const mintKeyOf = (chain: string, mint: string): string => `${chain.length}:${chain}/${mint}`
+
 export interface MintSeries {
   readonly chain: string
   readonly mint: string

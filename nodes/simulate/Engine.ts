@@ -17,7 +17,7 @@
  * mints' fills is unknown, so the conservative reading is taken).
  */
 import { Effect, Either, Schema, Stream } from "effect"
-import type { CandleSeries, MintSeries } from "./CandleSeries.js"
+import { type CandleSeries, mintKeyOf, type MintSeries } from "./CandleSeries.js"
 import type { DiagnosticRow } from "./Diagnostic.js"
 import { compareDiagnostics, makeDiagnostic } from "./Diagnostic.js"
 import { compareNumbers, compareStrings, isoMs } from "./internal/order.js"
@@ -108,7 +108,6 @@ export interface Simulation {
   readonly finish: () => SimulationOutput
 }
 
-const keyOf = (chain: string, mint: string): string => `${chain.length}:${chain}/${mint}`
 
 const compareAlerts = (a: SimAlert, b: SimAlert): number =>
   compareNumbers(a.alert_ts, b.alert_ts) ||
@@ -147,7 +146,7 @@ export const makeSimulation = (config: SimulationConfig): Simulation => {
       continue
     }
     firstById.set(a.alert_id, a)
-    const key = keyOf(a.chain, a.mint)
+    const key = mintKeyOf(a.chain, a.mint)
     let group = byMint.get(key)
     if (group === undefined) {
       group = { chain: a.chain, mint: a.mint, alerts: [], done: false }
@@ -164,7 +163,7 @@ export const makeSimulation = (config: SimulationConfig): Simulation => {
   let finished: SimulationOutput | undefined
 
   const add = (m: MintSeries): Either.Either<boolean, DuplicateMintSeries> => {
-    const group = byMint.get(keyOf(m.chain, m.mint))
+    const group = byMint.get(mintKeyOf(m.chain, m.mint))
     if (group === undefined) return Either.right(false)
     if (group.done) return Either.left(new DuplicateMintSeries({ chain: m.chain, mint: m.mint }))
     group.done = true

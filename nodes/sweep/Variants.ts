@@ -8,7 +8,7 @@
  */
 import { Effect, Either } from "effect"
 import seedrandom from "seedrandom"
-import { canonicalize, type CanonicalEncodingError, hashString, hexOf } from "../../store/index.js"
+import { canonicalize, type CanonicalEncodingError, compareStrings, hashString, hexOf } from "../../store/index.js"
 import { decodeStrategyEither, type Strategy } from "../simulate/Strategy.js"
 import { parsePath, readPath, writePath } from "./StrategyPath.js"
 import { SweepVariantInvalid, TooManyVariants } from "./SweepError.js"
@@ -30,14 +30,13 @@ export interface ExpandedSweep {
   readonly paths: ReadonlyArray<string>
 }
 
-const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /** How many variants the spec declares, before duplicates are merged. */
 export const declaredCount = (spec: SweepSpec): { count: number; detail: string } => {
   const parts: Array<string> = []
   let count = 0
   if (spec.grid !== undefined) {
-    const sizes = Object.keys(spec.grid).sort(byCodePoint).map((path) => spec.grid![path]!.length)
+    const sizes = Object.keys(spec.grid).sort(compareStrings).map((path) => spec.grid![path]!.length)
     const product = sizes.reduce((a, b) => a * b, 1)
     count += product
     parts.push(`grid ${sizes.join(" × ")} = ${product}`)
@@ -55,7 +54,7 @@ export const declaredCount = (spec: SweepSpec): { count: number; detail: string 
 
 const sortedOverrides = (overrides: Record<string, OverrideValue>): Record<string, OverrideValue> => {
   const out: Record<string, OverrideValue> = {}
-  for (const path of Object.keys(overrides).sort(byCodePoint)) out[path] = overrides[path]!
+  for (const path of Object.keys(overrides).sort(compareStrings)) out[path] = overrides[path]!
   return out
 }
 
@@ -63,7 +62,7 @@ const sortedOverrides = (overrides: Record<string, OverrideValue>): Record<strin
 const declaredOverrides = (spec: SweepSpec): Array<Record<string, OverrideValue>> => {
   const all: Array<Record<string, OverrideValue>> = []
   if (spec.grid !== undefined) {
-    const paths = Object.keys(spec.grid).sort(byCodePoint)
+    const paths = Object.keys(spec.grid).sort(compareStrings)
     let partial: Array<Record<string, OverrideValue>> = [{}]
     for (const path of paths) {
       const next: Array<Record<string, OverrideValue>> = []
@@ -74,7 +73,7 @@ const declaredOverrides = (spec: SweepSpec): Array<Record<string, OverrideValue>
   }
   if (spec.random !== undefined) {
     const { count, ranges, seed } = spec.random
-    const paths = Object.keys(ranges).sort(byCodePoint)
+    const paths = Object.keys(ranges).sort(compareStrings)
     for (let i = 0; i < count; i++) {
       const rng = seedrandom(`${seed}/${i}`)
       const overrides: Record<string, OverrideValue> = {}
@@ -121,7 +120,7 @@ export const expandSweep = (
       [...unique.values()],
       (overrides) => Effect.map(variantIdOf(overrides), (variantId) => ({ variantId, overrides }))
     )
-    identified.sort((a, b) => byCodePoint(a.variantId, b.variantId))
+    identified.sort((a, b) => compareStrings(a.variantId, b.variantId))
     const base = baseStrategy === undefined ? {} : baseStrategy
     const variants: Array<Variant> = []
     const paths = new Set<string>()
@@ -150,7 +149,7 @@ export const expandSweep = (
       }
       variants.push({ variantId, overrides, strategy: decoded.right })
     }
-    return { variants, paths: [...paths].sort(byCodePoint) }
+    return { variants, paths: [...paths].sort(compareStrings) }
   })
 
 /** The value a variant's strategy has at `path` (after defaults), or null where there is none. */

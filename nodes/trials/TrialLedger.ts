@@ -15,6 +15,7 @@ import { Effect, Schema } from "effect"
 import {
   ArtifactCatalog,
   canonicalDigest,
+  compareStrings,
   type ExperimentRecord,
   ExperimentTracker,
   type RunView
@@ -68,7 +69,6 @@ export interface TrialLedger {
   readonly benchmark: SharpeBenchmark
 }
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 const numberOrNull = (value: unknown): number | null => (typeof value === "number" ? value : null)
 

@@ -25,6 +25,7 @@ import { tempName } from "../TempName.js"
 import { findGcRemoval, removalReason } from "./gcLog.js"
 import { parseDetail } from "./parseDetail.js"
 import { readDir, readText, unlinkIfExists } from "./fsOps.js"
+import { compareStrings } from "../Order.js"
 
 type Manifest = typeof ArtifactManifest.Type
 type Id = typeof ArtifactId.Type
@@ -101,13 +102,12 @@ const decodeAt = <A>(schema: Schema.Schema<A, string>, path: string, text: strin
 const encodeAt = <A>(schema: Schema.Schema<A, string>, path: string, value: A) =>
   Effect.mapError(Schema.encode(schema)(value), (error) => new RecordDecodeError({ path, detail: parseDetail(error) }))
 
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 const compareManifests = (a: Manifest, b: Manifest) =>
-  compareText(a.type, b.type) ||
-  compareText(a.logicalKey, b.logicalKey) ||
-  compareText(a.createdAt, b.createdAt) ||
-  compareText(a.artifactId, b.artifactId)
+  compareStrings(a.type, b.type) ||
+  compareStrings(a.logicalKey, b.logicalKey) ||
+  compareStrings(a.createdAt, b.createdAt) ||
+  compareStrings(a.artifactId, b.artifactId)
 
 /** "art_" + hex(blake3(canonical({digest, type, schemaVersion, logicalKey, inputs: sorted ids}))). */
 export const artifactIdOf = (fields: {
@@ -123,7 +123,7 @@ export const artifactIdOf = (fields: {
       type: fields.type,
       schemaVersion: fields.schemaVersion,
       logicalKey: fields.logicalKey,
-      inputs: [...new Set(fields.inputs)].sort(compareText)
+      inputs: [...new Set(fields.inputs)].sort(compareStrings)
     }),
     (digest) => `art_${hexOf(digest)}` as Id
   )
@@ -231,8 +231,8 @@ export const memoryBackend = (): CatalogBackend => {
     replaceManifest: (manifest) => Effect.sync(() => void manifests.set(manifest.artifactId, manifest)),
     readStatus: (id) => Effect.sync(() => overlays.get(id)),
     writeStatus: (id, overlay) => Effect.sync(() => void overlays.set(id, overlay)),
-    listIds: Effect.sync(() => [...manifests.keys()].sort(compareText)),
-    listIndex: (index, key) => Effect.sync(() => [...(indexes[index].get(key) ?? [])].sort(compareText)),
+    listIds: Effect.sync(() => [...manifests.keys()].sort(compareStrings)),
+    listIndex: (index, key) => Effect.sync(() => [...(indexes[index].get(key) ?? [])].sort(compareStrings)),
     addToIndex: (index, key, id) =>
       Effect.sync(() => {
         const set = indexes[index].get(key) ?? new Set<Id>()
@@ -339,7 +339,7 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
     })
 
   const publish: ArtifactCatalogShape["publish"] = Effect.fn("ArtifactCatalog.publish")(function* (request) {
-    const inputs = [...new Set(request.inputs)].sort(compareText)
+    const inputs = [...new Set(request.inputs)].sort(compareStrings)
     // Everything that can be checked is checked before anything is written.
     const inputManifests = yield* Effect.forEach(inputs, backend.readManifest, { concurrency: "unbounded" })
     const missingInput = inputs.find((_, i) => inputManifests[i] === undefined)
@@ -415,7 +415,7 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
     if (!PREFIX_PATTERN.test(text)) return Effect.fail(new ArtifactNotFound({ artifactId: idOrPrefix }))
     const hex = text.startsWith("art_") ? text.slice(4) : text
     return Effect.flatMap(backend.listIds, (ids): Effect.Effect<Manifest, ArtifactNotFound | AmbiguousArtifactId | StoreIOError | RecordDecodeError> => {
-      const matches = ids.filter((id) => id.startsWith(`art_${hex}`)).sort(compareText)
+      const matches = ids.filter((id) => id.startsWith(`art_${hex}`)).sort(compareStrings)
       if (matches.length === 0) return Effect.fail(new ArtifactNotFound({ artifactId: idOrPrefix }))
       if (matches.length > 1) return Effect.fail(new AmbiguousArtifactId({ prefix: idOrPrefix, candidates: matches }))
       return get(matches[0])

@@ -26,6 +26,7 @@ import {
   type UnreadableRun
 } from "../ExperimentTracker.js"
 import { ExperimentNotFound, IllegalTransition, RecordDecodeError, type StoreIOError } from "../StoreError.js"
+import { compareStrings } from "../Order.js"
 import type { RecordFiles } from "./trackerFiles.js"
 
 const LEGAL: Readonly<Record<RunStatus, ReadonlyArray<RunStatus>>> = {
@@ -45,7 +46,7 @@ const runFile = (id: string, runId: string) => `experiments/${id}/runs/${runId}.
 export const formatRunId = (n: number): RunId => n.toString().padStart(6, "0") as RunId
 
 /** Numeric order on zero-padded numbers that may outgrow 6 digits. */
-const compareRunIds = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0)
+const compareRunIds = (a: string, b: string) => a.length - b.length || compareStrings(a, b)
 
 const isoNow = Effect.map(Clock.currentTimeMillis, (ms) => ({
   ms,

@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Duck } from "../../nodes/duckdb/index.js"
+import { mintKeyOf } from "../../nodes/simulate/CandleSeries.js"
 import {
   DEFAULT_SCAN,
-  keyOf,
   type Loaded,
   loadResident,
   parquetSource,
@@ -114,7 +114,7 @@ const loadWith = (file: string, alertsFile: string, options: ScanOptions) =>
        WHERE epoch_ms(alert_ts) >= ${FROM} AND epoch_ms(alert_ts) < ${TO} GROUP BY chain, mint`,
       [alertsFile]
     )
-    const first = new Map(firsts.map((r) => [keyOf(r.chain as string, r.mint as string), r.first as number]))
+    const first = new Map(firsts.map((r) => [mintKeyOf(r.chain as string, r.mint as string), r.first as number]))
     const sources = [parquetSource(file)]
     const directory = yield* readDirectory(database.connection, sources)
     const progress: Array<[number, number]> = []

@@ -22,16 +22,15 @@
  */
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api"
 import { Effect, Schedule } from "effect"
+import { compareStrings } from "../../../store/index.js"
 import { type Database, Duck, type DuckDBError } from "../../duckdb/index.js"
 import { toDuckDBError } from "../../duckdb/DuckDBError.js"
 import { duckdbBindings } from "../../duckdb/NodeApi.js"
-import type { CandleSeries, MintSeries } from "../../simulate/CandleSeries.js"
+import { type CandleSeries, mintKeyOf, type MintSeries } from "../../simulate/CandleSeries.js"
 import type { MintRange, ProjectionSpec } from "../Projection.js"
 
 const micros = (ms: number) => BigInt(Math.round(ms)) * 1000n
 
-/** Map key of a (chain, mint) pair (length-prefixed: no two pairs share one). */
-export const keyOf = (chain: string, mint: string): string => `${chain.length}:${chain}/${mint}`
 
 /** Where candles are read from: a Parquet file (by `file_row_number`) or the sorted table (by rowid). */
 export interface Source {
@@ -154,18 +153,6 @@ export const readDirectory = (
     })
   )
 
-/** DuckDB's VARCHAR order (bytewise UTF-8), which is code-point order. */
-const compareCodePoints = (a: string, b: string): number => {
-  if (a === b) return 0
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i)!
-    const y = b.codePointAt(i)!
-    if (x !== y) return x - y
-    if (x > 0xffff) i++
-  }
-  return a.length - b.length
-}
 
 /**
  * A wanted pair's rows in a source, and where its candles went in the resident arrays: the rows
@@ -469,8 +456,8 @@ export const loadResident = (
 ): Effect.Effect<Loaded | undefined, DuckDBError> =>
   Effect.gen(function*() {
     const wanted = directory.entries
-      .filter((e) => first.has(keyOf(e.chain, e.mint)))
-      .sort((a, b) => compareCodePoints(a.chain, b.chain) || compareCodePoints(a.mint, b.mint) || a.source - b.source)
+      .filter((e) => first.has(mintKeyOf(e.chain, e.mint)))
+      .sort((a, b) => compareStrings(a.chain, b.chain) || compareStrings(a.mint, b.mint) || a.source - b.source)
     for (let i = 0; i < wanted.length; i++) {
       const e = wanted[i]!
       const prev = wanted[i - 1]
@@ -481,7 +468,7 @@ export const loadResident = (
     const segments: Array<Segment> = []
     const segmentsBySource: Array<Array<Segment>> = sources.map(() => [])
     for (const e of wanted) {
-      const from = first.get(keyOf(e.chain, e.mint))!
+      const from = first.get(mintKeyOf(e.chain, e.mint))!
       const seg: Segment = { firstRow: e.firstRow, count: e.count, from, split: false, dest: 0, copied: 0 }
       capacity += e.count
       segments.push(seg)

@@ -11,6 +11,7 @@ import type { ReportParameterValue, ReportSweepParameter, ReportSweepRow } from 
 import { decimalsOf, niceStep, niceTicks } from "./axes.js"
 import { line, svgOpen, text, WIDTH } from "./charts.js"
 import { byVariantId, formatRankValue, type RankMetric, rankDirection } from "./rankMetric.js"
+import { compareStrings } from "../../../store/index.js"
 
 /** A numeric axis with more distinct values than this is binned. */
 export const MAX_AXIS_VALUES = 16
@@ -31,7 +32,6 @@ export interface HeatmapAxis {
   readonly indexOf: (value: ReportParameterValue) => number
 }
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** A parameter value as a short label: numbers with at most 6 significant digits. */
 export const parameterLabel = (value: ReportParameterValue): string =>

@@ -7,6 +7,7 @@
 import { compareByRank, RANK_DIRECTIONS, type RankMetric } from "../../sweep/SweepSpec.js"
 import { formatFixed, formatInt, formatPercent, formatSignedPercent } from "../Format.js"
 import type { ReportSweepRow } from "../ReportData.js"
+import { compareStrings } from "../../../store/index.js"
 
 export type { RankMetric }
 
@@ -20,7 +21,6 @@ export const rankMetricOf = (value: unknown): RankMetric | undefined =>
 /** Better first by `rank`'s direction; null values last; ties by variant id (the run's order). */
 export const compareRows = (rank: RankMetric): (a: ReportSweepRow, b: ReportSweepRow) => number => compareByRank(rank)
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** The rows in variant id order: `rows` itself when already so (as a leaderboard is stored). */
 export const byVariantId = (rows: ReadonlyArray<ReportSweepRow>): ReadonlyArray<ReportSweepRow> => {

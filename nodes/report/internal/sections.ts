@@ -17,8 +17,8 @@ import {
   stableJson
 } from "../Format.js"
 import type { ReportArtifact, ReportDiagnostic, ReportInput, ReportMetrics, ReportTrade } from "../ReportData.js"
+import { compareStrings } from "../../../store/index.js"
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** Money in the quote currency: 4 decimals (notional may be 1, so cents are not enough). */
 const money = (x: number | null | undefined): string => formatFixed(x, 4)
