@@ -4,7 +4,9 @@
  *   a second empty store is a remote hit for every node, downloads the outputs, and `pipeline
  *   verify` then passes on that store without the remote (offline);
  * - a corrupted remote object is detected on download (a warning on stderr), never served: the
- *   node recomputes, with the same output digests.
+ *   node recomputes, with the same output digests;
+ * - `push` uploads a store that ran without uploading (refused with --remote-mode read); `pull`
+ *   brings the experiment into an empty store, which then runs offline as hits.
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
 import * as NodeFs from "node:fs"
@@ -74,5 +76,35 @@ describe("remote tier (process, s3rver)", () => {
     expect(second.stderr).toMatch(new RegExp(`warning: remote: corrupt [^\\n]*cas/${digest.slice("blake3:".length)}`))
     expect(Object.values(cacheOf(second.doc)).some((cache) => cache !== "hit"), `${name}: ${JSON.stringify(cacheOf(second.doc))}`).toBe(true)
     expect(digestsOf(second.doc)).toEqual(digestsOf(first.doc))
+  })
+})
+
+describe("push and pull (process, s3rver)", () => {
+  it("a store run without uploading is pushed, then pulled into an empty store that runs offline as hits", async () => {
+    const remote = freshRemote("push")
+    const origin = freshStore()
+    const first = await runJson(origin, remote, "read")
+    const nothing = await cli(["pull", quickstart, "--store", freshStore(), "--remote", remote, "--json"])
+    expect(nothing.code, show(nothing)).toBe(0)
+    expect(JSON.parse(nothing.stdout).local).toEqual([])
+
+    const push = await cli(["push", "--store", origin, "--remote", remote, "--json"])
+    expect(push.code, show(push)).toBe(0)
+    const pushed = JSON.parse(push.stdout)
+    expect(pushed.failed).toBe(0)
+    expect(pushed.entries).toBeGreaterThan(0)
+    const readOnly = await cli(["push", "--store", origin, "--remote", remote, "--remote-mode", "read"])
+    expect(readOnly.code).not.toBe(0)
+    expect(readOnly.stderr).toMatch(/read-only/)
+
+    const laptop = freshStore()
+    const pull = await cli(["pull", quickstart, "--store", laptop, "--remote", remote, "--json"])
+    expect(pull.code, show(pull)).toBe(0)
+    expect(JSON.parse(pull.stdout).missing).toEqual([])
+    const offline = await cli(["run", quickstart, "--json", "--store", laptop], false)
+    expect(offline.code, show(offline)).toBe(0)
+    const doc = JSON.parse(offline.stdout)
+    expect(Object.values(cacheOf(doc)).every((cache) => cache === "hit"), JSON.stringify(cacheOf(doc))).toBe(true)
+    expect(digestsOf(doc)).toEqual(digestsOf(first.doc))
   })
 })
