@@ -6,6 +6,10 @@
  * the second run of this script executes nothing, and changing `callers` reruns the filter and
  * everything downstream of it, nothing else.
  *
+ * A second custom node, `callerCounts`, publishes a table of its own: it declares its contract
+ * (`caller_alert_counts`: columns, types, sort order) with `defineContract`, reads the filtered
+ * alerts as typed rows and publishes typed rows (a misspelt column is a compile error).
+ *
  * It imports only the package's public entry, as a user's project would.
  *
  *   npx tsx --conditions=source examples/custom-node.ts [--store DIR] [--callers alpha_hunter,whale_tracker]
@@ -16,6 +20,10 @@ import * as NodePath from "node:path"
 import {
   AlertsV1,
   ArtifactCatalog,
+  column,
+  defineContract,
+  publishRows,
+  readRows,
   type ArtifactNodeWith,
   artifactNode,
   decodeDefinition,
@@ -78,6 +86,54 @@ const alertsByCaller = <E, R>(
       })
   })
 
+/** The second custom node's own artifact type: one row per caller. */
+const CallerAlertCounts = defineContract({
+  type: "caller_alert_counts",
+  schemaVersion: 1,
+  description: "Alerts per caller, with the first alert's time. Sorted by caller.",
+  columns: [
+    column("caller", "VARCHAR", "Who raised the alerts."),
+    column("alerts", "INTEGER", "How many alerts."),
+    column("first_alert_ts", "TIMESTAMP", "When the caller's first alert was seen (UTC).")
+  ],
+  sortKeys: ["caller"],
+  uniqueKeys: [["caller"]]
+})
+
+/** Counts the alerts of an upstream alerts artifact per caller. */
+const callerCounts = <E, R>(source: ArtifactNodeWith<"alerts", E, R>) =>
+  artifactNode({
+    name: "caller-counts",
+    version: "1",
+    configSchema: Schema.Struct({}),
+    config: {},
+    inputs: { source },
+    outputs: ["counts"],
+    run: ({ inputs, key, name }) =>
+      Effect.gen(function*() {
+        const catalog = yield* ArtifactCatalog
+        const alerts = yield* readRows(AlertsV1, yield* catalog.dataPath(inputs.source.alerts.artifactId))
+        const byCaller = new Map<string, { alerts: number; first_alert_ts: number }>()
+        for (const alert of alerts) {
+          const caller = alert.caller ?? "(unknown)"
+          const seen = byCaller.get(caller)
+          byCaller.set(caller, {
+            alerts: (seen?.alerts ?? 0) + 1,
+            first_alert_ts: Math.min(seen?.first_alert_ts ?? Infinity, alert.alert_ts)
+          })
+        }
+        const counts = yield* publishRows({
+          contract: CallerAlertCounts,
+          rows: [...byCaller].map(([caller, row]) => ({ caller, ...row })),
+          timeColumn: "first_alert_ts",
+          logicalKey: "alerts/caller-counts",
+          inputs: [inputs.source.alerts.artifactId],
+          producedBy: { node: name, key }
+        })
+        return { counts }
+      })
+  })
+
 const program = Effect.gen(function*() {
   const engine = yield* engineVersions
   const raw = {
@@ -96,7 +152,8 @@ const program = Effect.gen(function*() {
   // Stage 1: the market and the custom filter (both cached nodes).
   const market = syntheticNode(Schema.decodeSync(SyntheticConfig)(raw.inputs.synthetic), "custom/synthetic")
   const filter = alertsByCaller(market, { callers })
-  const first = yield* execute([filter], { engine })
+  const counts = callerCounts(filter)
+  const first = yield* execute([counts], { engine })
   const filtered = first.of(filter).outputs!.alerts
   const ohlcv = first.of(market).outputs!.ohlcv
 
@@ -108,6 +165,7 @@ const program = Effect.gen(function*() {
     console.log(`${node.cache.padEnd(8)} ${node.node.name}`)
   }
   console.log(`filtered alerts: ${filtered.artifactId}`)
+  console.log(`caller counts:   ${first.of(counts).outputs!.counts.artifactId}`)
   console.log(`metrics:         ${second.of(dag.publish).outputs!.metrics.artifactId}`)
 })
 
