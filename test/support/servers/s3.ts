@@ -15,6 +15,11 @@ export interface S3Server {
   readonly bucket: string
   readonly accessKeyId: string
   readonly secretAccessKey: string
+  /** Where s3rver keeps the objects: `<directory>/<bucket>/<key>._S3rver_object`. */
+  readonly directory: string
+  /** Stops the server, keeping its directory (a fault test reads what it left). */
+  readonly halt: () => Promise<void>
+  /** Stops the server (if running) and removes its directory. */
   readonly stop: () => Promise<void>
 }
 
@@ -36,14 +41,22 @@ export const startS3 = async (): Promise<S3Server> => {
     fs.rmSync(directory, { recursive: true, force: true })
     throw new Error(`s3rver could not start on 127.0.0.1:${port}: ${String(error)}`)
   }
+  let running = true
+  const halt = async () => {
+    if (!running) return
+    running = false
+    server.httpServer?.closeAllConnections()
+    await server.close()
+  }
   return {
     endpoint: `http://127.0.0.1:${port}`,
     bucket: S3_TEST_BUCKET,
     accessKeyId: "S3RVER",
     secretAccessKey: "S3RVER",
+    directory,
+    halt,
     stop: async () => {
-      server.httpServer?.closeAllConnections()
-      await server.close()
+      await halt()
       fs.rmSync(directory, { recursive: true, force: true })
     }
   }
