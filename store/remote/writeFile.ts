@@ -1,10 +1,8 @@
 /** Writing downloaded bytes to a scratch path of the local store. */
-import { Effect } from "effect"
+import type { Effect } from "effect"
 import * as fsp from "node:fs/promises"
-import { StoreIOError } from "../StoreError.js"
+import type { StoreIOError } from "../StoreError.js"
+import { attempt } from "../internal/fsOps.js"
 
 export const writeFileBytes = (path: string, bytes: Uint8Array): Effect.Effect<void, StoreIOError> =>
-  Effect.tryPromise({
-    try: () => fsp.writeFile(path, bytes),
-    catch: (error) => new StoreIOError({ operation: "write", path, reason: (error as NodeJS.ErrnoException).code ?? String(error) })
-  })
+  attempt("write", path, () => fsp.writeFile(path, bytes))
