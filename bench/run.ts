@@ -22,6 +22,8 @@
  *    (bench/startup.ts).
  * 9. a cached rerun at S on a PostgreSQL catalog (a throwaway server) against the filesystem store
  *    (bench/catalogRow.ts).
+ * 10. an empty local store against a warm S3-API remote (a throwaway s3rver) against computing the
+ *    experiment, at S (bench/remoteRow.ts).
  *
  * Prints a table and writes bench/results/latest.json plus a timestamped copy (or into --out).
  * `--quick`: S only, one cached rerun, fewer kernel repetitions, 64 MiB hash file.
@@ -35,6 +37,7 @@ import type { HashResult } from "./hash.js"
 import type { OverfittingBenchResult } from "./overfitting.js"
 import { benchStartup, ensureBundle, type StartupResult, startupLines } from "./startup.js"
 import { benchCatalog, type CatalogBenchResult, catalogLines } from "./catalogRow.js"
+import { benchRemote, type RemoteBenchResult, remoteLines } from "./remoteRow.js"
 import {
   BASE_STOP,
   BENCH_DIR,
@@ -451,6 +454,7 @@ const printReport = (doc: {
   hash: HashResult | null
   startup: StartupResult | null
   catalog?: CatalogBenchResult | null
+  remote?: RemoteBenchResult | null
   overfitting?: OverfittingBenchResult | null
   targets: Array<Target>
 }) => {
@@ -526,6 +530,10 @@ const printReport = (doc: {
     lines.push(...catalogLines(doc.catalog).slice(1))
     lines.push("")
   }
+  if (doc.remote) {
+    lines.push(...remoteLines(doc.remote))
+    lines.push("")
+  }
   lines.push("targets:")
   for (const t of doc.targets) {
     const mark = t.met === null ? " ?  " : t.met ? "ok  " : "MISS"
@@ -563,8 +571,18 @@ const main = async () => {
   // 9. A cached rerun on a PostgreSQL catalog vs the filesystem store (bench/catalogRow.ts), at S.
   const catalogErrors: Array<string> = []
   const catalog = await attempt(catalogErrors, "catalog", () => benchCatalog(SIZES.S!, options.quick ? 3 : 5, log))
+  // 10. An empty local store against a warm S3-API remote vs computing (bench/remoteRow.ts), at S.
+  const remoteErrors: Array<string> = []
+  const remote = await attempt(remoteErrors, "remote", () => benchRemote(SIZES.S!, log))
   machine.loadEnd = loadavg().map((x) => round(x, 2))
   const targets = targetsOf(sizes)
+  targets.push({
+    name: "empty store against a warm remote / computing",
+    target: `≥ ${remote?.target ?? 5}× faster`,
+    size: "S",
+    value: remote === null ? "–" : `${remote.speedup.toFixed(2)}×`,
+    met: remote === null ? null : remote.speedup >= remote.target
+  })
   targets.push({
     name: "cached rerun: PostgreSQL catalog / filesystem store",
     target: `≤ ${catalog?.target ?? 2}×`,
@@ -606,6 +624,8 @@ const main = async () => {
     startupErrors,
     catalog,
     catalogErrors,
+    remote,
+    remoteErrors,
     targets
   }
   printReport(doc)
