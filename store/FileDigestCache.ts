@@ -84,7 +84,7 @@ const emptyStats: DigestCacheStats = { filesHashed: 0, bytesHashed: 0, cacheHits
 
 const hashCounted = (counters: Ref.Ref<DigestCacheStats>, path: string, size: bigint) =>
   hashFile(path).pipe(
-    Effect.mapError((error) => new StoreIOError({ operation: "hash", path, reason: error.reason })),
+    Effect.mapError((error) => StoreIOError.fromCode("hash", path, error.reason)),
     Effect.tap(() =>
       Ref.update(counters, (c) => ({ ...c, filesHashed: c.filesHashed + 1, bytesHashed: c.bytesHashed + Number(size) }))
     )

@@ -5,13 +5,82 @@
 import { Schema } from "effect"
 
 /** Filesystem failure at the store's boundary; `reason` is the errno code (ENOSPC, EACCES, …). */
+/**
+ * Why a store operation failed, as a closed set callers can match on (as @effect/platform's
+ * `SystemErrorReason`): the operating system's errno codes the store meets, then the store's own.
+ */
+export const StoreIOReason = Schema.Literal(
+  "ENOENT",
+  "EEXIST",
+  "ENOTDIR",
+  "EISDIR",
+  "ENOTEMPTY",
+  "EACCES",
+  "EPERM",
+  "EROFS",
+  "ENOSPC",
+  "EDQUOT",
+  "EFBIG",
+  "ENAMETOOLONG",
+  "ELOOP",
+  "EMFILE",
+  "ENFILE",
+  "EBUSY",
+  "EAGAIN",
+  "EXDEV",
+  "EINVAL",
+  "EIO",
+  /** The operation was interrupted before it completed. */
+  "Interrupted",
+  /** A scratch-file suffix that is not a plain extension. */
+  "InvalidSuffix",
+  /** A file the store had just written was gone when it looked again. */
+  "Vanished",
+  /** A record could not be encoded or is not a record of this backend. */
+  "InvalidRecord",
+  /** The database backend failed (connection, query, migration). */
+  "Database",
+  /** Anything else; `detail` says what. */
+  "Unknown"
+)
+export type StoreIOReason = typeof StoreIOReason.Type
+
+const isStoreIOReason = Schema.is(StoreIOReason)
+
+/** The reason of a thrown error: its errno code when the store knows it, else `Unknown`. */
+export const storeIOReasonOf = (cause: unknown): StoreIOReason => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : cause
+  return isStoreIOReason(code) ? code : "Unknown"
+}
+
+/** A thrown error's text, kept as the detail when its code is not a known reason. */
+const detailOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
 export class StoreIOError extends Schema.TaggedError<StoreIOError>()("StoreIOError", {
   operation: Schema.String,
   path: Schema.String,
-  reason: Schema.String
+  reason: StoreIOReason,
+  /** What the reason alone does not say (the underlying message), when anything. */
+  detail: Schema.optional(Schema.String)
 }) {
   override get message() {
-    return `store ${this.operation} failed on ${this.path}: ${this.reason}`
+    return `store ${this.operation} failed on ${this.path}: ${this.reason}${this.detail === undefined ? "" : ` (${this.detail})`}`
+  }
+
+  /** From an errno code (or a message when there is none). */
+  static fromCode(operation: string, path: string, code: string): StoreIOError {
+    return isStoreIOReason(code)
+      ? new StoreIOError({ operation, path, reason: code })
+      : new StoreIOError({ operation, path, reason: "Unknown", detail: code })
+  }
+
+  /** From anything thrown by an fs or database call. */
+  static fromCause(operation: string, path: string, cause: unknown): StoreIOError {
+    if (cause instanceof StoreIOError) return cause
+    const reason = storeIOReasonOf(cause)
+    return reason === "Unknown"
+      ? new StoreIOError({ operation, path, reason, detail: detailOf(cause) })
+      : new StoreIOError({ operation, path, reason })
   }
 }
 

@@ -162,7 +162,7 @@ export const make = (
     Effect.flatMap(
       Effect.mapError(
         Schema.encode(entryJson)(entry),
-        (error) => new StoreIOError({ operation: "encode", path: `actions/${hexOf(entry.key)}`, reason: parseDetail(error) })
+        (error) => new StoreIOError({ operation: "encode", path: `actions/${hexOf(entry.key)}`, reason: "InvalidRecord", detail: parseDetail(error) })
       ),
       (text) => backend.writeOnce(entry.key, `${text}\n`)
     )
@@ -191,7 +191,7 @@ export const make = (
       const hex = yield* identityHex(pointer.identity)
       const text = yield* Effect.mapError(
         Schema.encode(pointerJson)(pointer),
-        (error) => new StoreIOError({ operation: "encode", path: `actions/identity/${hex}`, reason: parseDetail(error) })
+        (error) => new StoreIOError({ operation: "encode", path: `actions/identity/${hex}`, reason: "InvalidRecord", detail: parseDetail(error) })
       )
       yield* backend.writeIdentity(hex, `${text}\n`)
     })
@@ -202,7 +202,7 @@ export const make = (
     Effect.flatMap(
       Effect.mapError(
         Schema.encode(groupJson)(group),
-        (error) => new StoreIOError({ operation: "encode", path: `actions/groups/${hexOf(group.key)}`, reason: parseDetail(error) })
+        (error) => new StoreIOError({ operation: "encode", path: `actions/groups/${hexOf(group.key)}`, reason: "InvalidRecord", detail: parseDetail(error) })
       ),
       (text) => backend.writeGroup(group.key, `${text}\n`)
     )

@@ -29,13 +29,7 @@ export const errnoOf = (cause: unknown): string | undefined =>
 export const toStoreIOError =
   (operation: string, path: string) =>
   (cause: unknown): StoreIOError =>
-    cause instanceof StoreIOError
-      ? cause
-      : new StoreIOError({
-          operation,
-          path,
-          reason: errnoOf(cause) ?? (cause instanceof Error ? cause.message : String(cause))
-        })
+    StoreIOError.fromCause(operation, path, cause)
 
 /** Runs a promise-returning fs call; rejections become `StoreIOError(operation, path, errno)`. */
 export const attempt = <A>(

@@ -112,7 +112,7 @@ const hashInPlace = (path: string): Effect.Effect<StoredObject, StoreIOError> =>
       bytes !== undefined
         ? Effect.map(hashBytes(bytes), (digest): StoredObject => ({ digest, bytes: bytes.byteLength }))
         : Effect.flatMap(
-          Effect.mapError(hashFile(path), (error) => new StoreIOError({ operation: "hash", path, reason: error.reason })),
+          Effect.mapError(hashFile(path), (error) => StoreIOError.fromCode("hash", path, error.reason)),
           (digest) => Effect.map(attemptSync("stat", path, () => fs.statSync(path).size), (size): StoredObject => ({ digest, bytes: size }))
         )
   )
@@ -217,7 +217,7 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
           }
           // Missing: removed between link and verify (gc); try again.
         }
-        return yield* new StoreIOError({ operation: "put", path: dest, reason: "object vanished while it was stored" })
+        return yield* new StoreIOError({ operation: "put", path: dest, reason: "Vanished", detail: "object vanished while it was stored" })
       })
 
     /** Moves (or copies) `path` into a temp file at `tempPath` and hashes it. */

@@ -36,17 +36,10 @@ export interface RecordFiles {
   readonly atomically?: <A, E, R>(rel: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreIOError, R>
 }
 
-const errnoOf = (error: unknown): string => {
-  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
-    return error.code
-  }
-  return error instanceof Error ? error.message : String(error)
-}
-
 const io = <A>(operation: string, path: string, run: () => Promise<A>): Effect.Effect<A, StoreIOError> =>
   Effect.tryPromise({
     try: run,
-    catch: (error) => new StoreIOError({ operation, path, reason: errnoOf(error) })
+    catch: (error) => StoreIOError.fromCause(operation, path, error)
   })
 
 /** Runs `run`, turning the listed errno codes into `onCode(code)` instead of a failure. */

@@ -58,14 +58,15 @@ const migrate = (sql: SqlClient, where: string) =>
         return yield* new StoreIOError({
           operation: "migrate",
           path: where,
-          reason: `the catalog's schema is at migration ${latest}, newer than this pipeline knows (${LATEST_MIGRATION}): upgrade pipeline`
+          reason: "Database",
+          detail: `the catalog's schema is at migration ${latest}, newer than this pipeline knows (${LATEST_MIGRATION}): upgrade pipeline`
         })
       }
       yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations(sql)), table: MIGRATIONS_TABLE }).pipe(
         Effect.provideService(SqlClientTag, sql),
         Effect.mapError((error) =>
           error._tag === "MigrationError"
-            ? new StoreIOError({ operation: "migrate", path: where, reason: error.message })
+            ? new StoreIOError({ operation: "migrate", path: where, reason: "Database", detail: error.message })
             : sqlFailure("migrate", where)(error)
         )
       )
@@ -99,7 +100,7 @@ export const PostgresCatalogLive = {
           connectTimeout: options.connectTimeout ?? Duration.seconds(10),
           applicationName: "pipeline"
         }).pipe(
-          Layer.mapError((error) => new StoreIOError({ operation: "connect", path: where, reason: describeSqlError(error) }))
+          Layer.mapError((error) => new StoreIOError({ operation: "connect", path: where, reason: "Database", detail: describeSqlError(error) }))
         )
         return Layer.effect(
           PostgresCatalog,

@@ -29,7 +29,7 @@ const membersOf = (key: Digest, text: string): Effect.Effect<ReadonlyArray<strin
       }
       return members as ReadonlyArray<string>
     },
-    catch: (error) => new StoreIOError({ operation: "encode", path: groupAt(key), reason: String(error) })
+    catch: (error) => new StoreIOError({ operation: "encode", path: groupAt(key), reason: "InvalidRecord", detail: String(error) })
   })
 
 export const actionBackend = (sql: SqlClient): ActionBackend => {

@@ -20,7 +20,7 @@ export const describeSqlError = (error: SqlError): string => {
 }
 
 export const sqlFailure = (operation: string, path: string) => (error: SqlError): StoreIOError =>
-  new StoreIOError({ operation, path, reason: describeSqlError(error) })
+  new StoreIOError({ operation, path, reason: "Database", detail: describeSqlError(error) })
 
 /** `postgres://user:secret@host/db?…` → `postgres://user@host/db`: what messages may show. */
 export const redactUrl = (url: string): string => {

@@ -50,7 +50,7 @@ const isSqlError = (error: unknown): error is SqlError =>
 const describe = (rel: string) => `postgres:${rel}`
 
 const unknownPath = (operation: string, rel: string) =>
-  new StoreIOError({ operation, path: describe(rel), reason: "not a tracker record of the PostgreSQL catalog" })
+  new StoreIOError({ operation, path: describe(rel), reason: "InvalidRecord", detail: "not a tracker record of the PostgreSQL catalog" })
 
 /** Fields of a record's JSON text copied into columns; the text itself stays the record. */
 const fieldsOf = (rel: string, text: string) =>
@@ -69,7 +69,7 @@ const fieldsOf = (rel: string, text: string) =>
         heartbeatAt: heartbeat !== undefined && !Number.isNaN(Date.parse(heartbeat)) ? heartbeat : new Date(0).toISOString()
       }
     },
-    catch: (error) => new StoreIOError({ operation: "encode", path: describe(rel), reason: String(error) })
+    catch: (error) => new StoreIOError({ operation: "encode", path: describe(rel), reason: "InvalidRecord", detail: String(error) })
   })
 
 export const trackerRecords = (sql: SqlClient): RecordFiles => {
