@@ -1,7 +1,8 @@
 /**
- * The store's only contact with node:fs. Every filesystem failure becomes a `StoreIOError` here, in
- * one place, with the errno code (ENOSPC, EACCES, EROFS, ENOENT, …) as its `reason`, so callers
- * branch on a code and never on message text.
+ * The store's filesystem calls for its records, objects and directories. Every failure becomes a
+ * `StoreIOError` (through `StoreIOError.fromCause`) with the errno code (ENOSPC, EACCES, EROFS,
+ * ENOENT, …) as its `reason`, so callers branch on a code and never on message text. (Hashing
+ * (Digest.ts), the stat cache, the layout check and gc's directory walk call node:fs themselves.)
  *
  * Small metadata calls (stat, mkdir, link, rename, unlink, opening and closing, reading a record of
  * a few KiB) are made synchronously: each is a few microseconds of kernel work, while the same call
