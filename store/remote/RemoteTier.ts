@@ -104,14 +104,9 @@ const make = (mode: RemoteMode) =>
         () => false
       )
 
-    /** Downloads and checks the manifest of `id` and its object, then its inputs; publishes inputs first. */
-    const importArtifact = (
-      id: ArtifactId,
-      seen: Set<string>
-    ): Effect.Effect<void, Abandon> =>
+    /** The remote's manifest of `id`, checked against its id (a mismatch abandons). */
+    const fetchManifest = (id: ArtifactId) =>
       Effect.gen(function* () {
-        if (seen.has(id)) return
-        seen.add(id)
         const mKey = yield* keyOrAbandon(manifestKey(id))
         const text = yield* fetchOrAbandon(mKey)
         if (text === undefined) return yield* Effect.fail(new Abandon({ kind: "incomplete", subject: mKey, detail: "no such manifest on the remote" }))
@@ -121,22 +116,74 @@ const make = (mode: RemoteMode) =>
         )
         const mismatch = yield* manifestMismatch(id, manifest)
         if (mismatch !== undefined) return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: mKey, detail: mismatch }))
-        if (yield* isLocal(id, manifest.digest)) return
-        for (const input of manifest.inputs) yield* importArtifact(input, seen)
-        const oKey = yield* keyOrAbandon(objectKey(manifest.digest))
+        return manifest
+      })
+
+    /** The remote's object under `digest`, BLAKE3-verified, written to a scratch file (removed with the scope). */
+    const fetchObject = (digest: Digest) =>
+      Effect.gen(function* () {
+        const oKey = yield* keyOrAbandon(objectKey(digest))
         const bytes = yield* fetchOrAbandon(oKey)
         if (bytes === undefined) return yield* Effect.fail(new Abandon({ kind: "incomplete", subject: oKey, detail: "no such object on the remote" }))
         const actual = yield* hashBytes(bytes)
-        if (actual !== manifest.digest) {
-          return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: oKey, detail: `its bytes hash to ${actual}, not ${manifest.digest}; not used` }))
+        if (actual !== digest) {
+          return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: oKey, detail: `its bytes hash to ${actual}, not ${digest}; not used` }))
         }
-        // Verified: into the local store, object before manifest (publish's own order).
-        yield* Effect.scoped(
-          Effect.gen(function* () {
-            const file = yield* objects.scratchPath("remote")
-            yield* writeFileBytes(file, bytes)
-            const published = yield* catalog.publish({
-              file,
+        const file = yield* localOrAbandon(oKey, objects.scratchPath("remote"))
+        yield* localOrAbandon(oKey, writeFileBytes(file, bytes))
+        return file
+      })
+
+    const localOrAbandon = <A, E extends { readonly message: string }, R>(subject: string, effect: Effect.Effect<A, E, R>) =>
+      Effect.mapError(effect, (error) => new Abandon({ kind: "unavailable", subject, detail: `local store: ${error.message}` }))
+
+    /**
+     * Brings the artifacts `roots` and the inputs they need into the local store: every manifest
+     * (checked against its id) and every object (BLAKE3-verified) is downloaded first, in parallel;
+     * only when all are sound are they published, inputs before their consumers (publish's rule),
+     * each object before its manifest.
+     */
+    const importArtifacts = (roots: ReadonlyArray<ArtifactId>): Effect.Effect<void, Abandon> =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const needed = new Map<string, ArtifactManifest>()
+          const seen = new Set<string>()
+          let frontier = [...new Set(roots)]
+          while (frontier.length > 0) {
+            for (const id of frontier) seen.add(id)
+            const found = yield* Effect.forEach(frontier, (id) =>
+              Effect.flatMap(fetchManifest(id), (manifest) =>
+                Effect.map(isLocal(id, manifest.digest), (local) => ({ manifest, local }))), { concurrency: 8 })
+            const next: Array<ArtifactId> = []
+            for (const { local, manifest } of found) {
+              // A local manifest's inputs are local too (publish requires them).
+              if (local) continue
+              needed.set(manifest.artifactId, manifest)
+              for (const input of manifest.inputs) if (!seen.has(input)) next.push(input)
+            }
+            frontier = [...new Set(next)]
+          }
+          const files = new Map(
+            yield* Effect.forEach([...needed.values()], (manifest) =>
+              Effect.map(fetchObject(manifest.digest), (file) => [manifest.artifactId, file] as const), { concurrency: 8 })
+          )
+          // Inputs before consumers.
+          const order: Array<ArtifactManifest> = []
+          const placed = new Set<string>()
+          const place = (manifest: ArtifactManifest) => {
+            if (placed.has(manifest.artifactId)) return
+            placed.add(manifest.artifactId)
+            for (const input of manifest.inputs) {
+              const upstream = needed.get(input)
+              if (upstream !== undefined) place(upstream)
+            }
+            order.push(manifest)
+          }
+          for (const manifest of needed.values()) place(manifest)
+          for (const manifest of order) {
+            const mKey = yield* keyOrAbandon(manifestKey(manifest.artifactId))
+            const published = yield* localOrAbandon(mKey, catalog.publish({
+              file: files.get(manifest.artifactId)!,
               move: true,
               type: manifest.type,
               schemaVersion: manifest.schemaVersion,
@@ -149,18 +196,13 @@ const make = (mode: RemoteMode) =>
               provenance: manifest.provenance,
               tags: manifest.tags,
               ...(manifest.metadata === undefined ? {} : { metadata: manifest.metadata })
-            })
-            if (published.artifactId !== id) {
+            }))
+            if (published.artifactId !== manifest.artifactId) {
               return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: mKey, detail: `republished as ${published.artifactId}` }))
             }
-          })
-        ).pipe(
-          Effect.catchIf(
-            (error): error is Exclude<typeof error, Abandon> => !(error instanceof Abandon),
-            (error) => Effect.fail(new Abandon({ kind: "unavailable", subject: mKey, detail: `local store: ${error.message}` }))
-          )
-        )
-      })
+          }
+        })
+      )
 
     /** The remote's entry for `key`, imported into the local store; false (with a warning when not just absent) otherwise. */
     const fetchEntry = (key: Digest): Effect.Effect<boolean> =>
@@ -173,9 +215,8 @@ const make = (mode: RemoteMode) =>
           () => new Abandon({ kind: "corrupt", subject: aKey, detail: "the action entry does not decode" })
         )
         if (entry.key !== key) return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: aKey, detail: `it holds the entry of ${entry.key}` }))
-        const seen = new Set<string>()
+        yield* importArtifacts(Object.values(entry.outputs).map((output) => output.artifactId))
         for (const output of Object.values(entry.outputs)) {
-          yield* importArtifact(output.artifactId, seen)
           const manifest = yield* Effect.orElseSucceed(catalog.get(output.artifactId), () => undefined)
           if (manifest?.digest !== output.digest) {
             return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: aKey, detail: `output ${output.artifactId} does not hold ${output.digest}` }))
@@ -224,15 +265,16 @@ const make = (mode: RemoteMode) =>
             return oKey
           }), { concurrency: 4 })
         void oKeys
-        // 3. manifests, inputs before their consumers
-        for (const manifest of manifests) {
-          const mKey = yield* manifestKey(manifest.artifactId)
-          if (yield* remote.head(mKey)) continue
-          const recorded = (yield* catalog.recorded(manifest.artifactId)) ?? manifest
-          const text = yield* Effect.orDie(Schema.encode(manifestJson)(recorded))
-          yield* remote.put(mKey, encoder.encode(text))
-          uploaded.manifests++
-        }
+        // 3. manifests (every object they name is there)
+        yield* Effect.forEach(manifests, (manifest) =>
+          Effect.gen(function* () {
+            const mKey = yield* manifestKey(manifest.artifactId)
+            if (yield* remote.head(mKey)) return
+            const recorded = (yield* catalog.recorded(manifest.artifactId)) ?? manifest
+            const text = yield* Effect.orDie(Schema.encode(manifestJson)(recorded))
+            yield* remote.put(mKey, encoder.encode(text))
+            uploaded.manifests++
+          }), { concurrency: 8, discard: true })
         // 4. the action entry last: the commit point
         const text = yield* Effect.orDie(Schema.encode(entryJson)(entry))
         yield* remote.put(aKey, encoder.encode(text))
