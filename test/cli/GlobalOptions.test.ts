@@ -65,6 +65,19 @@ describe("globalConfig", () => {
       expect((yield* resolve(["probe"])).catalog).toBeUndefined()
     }))
 
+  it.effect("--remote (hoisted) wins over PIPELINE_REMOTE, --remote-mode defaults to read-write; only s3:// URLs", () =>
+    Effect.gen(function*() {
+      expect(hoistGlobalOptions(["run", "d.json", "--remote", "s3://b/p", "--remote-mode=read"])).toEqual([
+        "--remote", "s3://b/p", "--remote-mode=read", "run", "d.json"
+      ])
+      const given = yield* resolve(["probe", "--remote", "s3://team/p", "--remote-mode", "read"], { PIPELINE_REMOTE: "s3://env/p" })
+      expect(given.remote).toEqual({ url: "s3://team/p", mode: "read" })
+      expect((yield* resolve(["probe"], { PIPELINE_REMOTE: "s3://env/p" })).remote).toEqual({ url: "s3://env/p", mode: "read-write" })
+      expect((yield* resolve(["probe"], { PIPELINE_REMOTE: "" })).remote).toBeUndefined()
+      expect((yield* resolve(["probe"])).remote).toBeUndefined()
+      expect((yield* Effect.either(resolve(["probe", "--remote", "https://b/p"])))._tag).toBe("Left")
+    }))
+
   it.effect("--catalog refuses a URL that is not postgres:// or postgresql://", () =>
     Effect.gen(function*() {
       const failed = yield* Effect.either(resolve(["probe", "--catalog", "mysql://h/db"]))

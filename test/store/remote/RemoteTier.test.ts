@@ -15,6 +15,7 @@ import {
   manifestKey,
   type MemoryRemote,
   objectKey,
+  parseS3Url,
   RemoteEvents,
   remoteStorageMemory,
   RemoteTransfer,
@@ -203,5 +204,14 @@ describe("remote tier", () => {
       }
       expect((yield* Effect.flip(manifestKey("art_../../x")))._tag).toBe("InvalidRemoteKey")
       expect(yield* objectKey("blake3:" + "a".repeat(64))).toBe("cas/" + "a".repeat(64))
+    }))
+
+  it.effect("a remote URL is s3://bucket[/prefix] with plain prefix segments", () =>
+    Effect.gen(function* () {
+      expect(yield* parseS3Url("s3://team-bucket/pipeline/ci/")).toEqual({ bucket: "team-bucket", prefix: "pipeline/ci" })
+      expect(yield* parseS3Url("s3://team-bucket")).toEqual({ bucket: "team-bucket", prefix: "" })
+      for (const bad of ["s3://b/../x", "s3://bucket/a//b", "s3://bucket/a/./b", "http://bucket/p", "s3://Bad_Bucket/p", "s3://bucket/a b"]) {
+        expect((yield* Effect.flip(parseS3Url(bad)))._tag, bad).toBe("InvalidRemoteUrl")
+      }
     }))
 })
