@@ -9,7 +9,8 @@
  *   the entry is put last, so the hit is local from then on (everything after works offline). A
  *   mismatch is a miss (the node recomputes) plus a `corrupt` warning; nothing bad is ever served.
  *   A remote that cannot be reached is a miss plus an `unavailable` warning.
- * - `put(entry)` (read-write mode only): the local put, then the upload in the anchors' order —
+ * - `put(entry)` (read-write mode only): the local put, then (in the background; the layer's
+ *   release waits for it after a success) the upload in the anchors' order —
  *   objects (skipped when a HEAD finds them), a HEAD of every object to verify it is there, then
  *   manifests, then the action entry last (the commit point: an entry on the remote never names
  *   an object that is not there). A failed upload is an `incomplete` warning, never a failed run.
@@ -18,7 +19,7 @@
  * The ArtifactCatalog and ObjectStore stay the local ones: after a remote hit everything is local.
  * Group entries (sweep batches) and identity pointers stay local.
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Exit, FiberSet, Layer, Schema, type Scope } from "effect"
 import { ActionCache, type ActionCacheShape, ActionEntry } from "../ActionCache.js"
 import { ArtifactCatalog, ArtifactManifest, type ArtifactId } from "../ArtifactCatalog.js"
 import { type Digest, hashBytes } from "../Digest.js"
@@ -79,7 +80,11 @@ export class RemoteReadOnly extends Schema.TaggedError<RemoteReadOnly>()("Remote
 /** Explicit transfers between the local store and the remote (`pipeline push`, `pipeline pull`). */
 export class RemoteTransfer extends Context.Tag("pipeline/store/RemoteTransfer")<RemoteTransfer, RemoteTransferShape>() {}
 
-const make = (mode: RemoteMode) =>
+const make = (mode: RemoteMode): Effect.Effect<
+  { readonly wrapped: ActionCacheShape; readonly transfer: RemoteTransferShape },
+  never,
+  ActionCache | ArtifactCatalog | ObjectStore | RemoteStorage | RemoteEvents | Scope.Scope
+> =>
   Effect.gen(function* () {
     const local = yield* ActionCache
     const catalog = yield* ArtifactCatalog
@@ -283,6 +288,11 @@ const make = (mode: RemoteMode) =>
     const warnUpload = (entry: ActionEntry) => (error: { readonly message: string }) =>
       events.warn({ kind: "incomplete", subject: `action ${entry.key}`, detail: `${error.message}; no entry was written to the remote` })
 
+    // Write-behind: uploads run beside the computation; the layer's release waits for them when
+    // the work succeeded (and interrupts them otherwise — an entry is always uploaded last).
+    const uploads = yield* FiberSet.make<void>()
+    yield* Effect.addFinalizer((exit) => (Exit.isSuccess(exit) ? FiberSet.awaitEmpty(uploads) : Effect.void))
+
     const wrapped: ActionCacheShape = {
       ...local,
       lookup: (key) =>
@@ -296,7 +306,7 @@ const make = (mode: RemoteMode) =>
           ? local.put(entry)
           : Effect.zipRight(
             local.put(entry),
-            Effect.catchAll(uploadEntry(entry, { objects: 0, manifests: 0 }), warnUpload(entry))
+            Effect.asVoid(FiberSet.run(uploads, Effect.catchAll(uploadEntry(entry, { objects: 0, manifests: 0 }), warnUpload(entry))))
           )
     }
 
@@ -351,7 +361,7 @@ export class UploadIncomplete extends Schema.TaggedError<UploadIncomplete>()("Up
 export const remoteTierLayer = (
   mode: RemoteMode
 ): Layer.Layer<ActionCache | RemoteTransfer, never, ActionCache | ArtifactCatalog | ObjectStore | RemoteStorage | RemoteEvents> =>
-  Layer.effectContext(
+  Layer.scopedContext(
     Effect.map(make(mode), ({ transfer, wrapped }) =>
       Context.make(ActionCache, wrapped).pipe(Context.add(RemoteTransfer, transfer)))
   )
