@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Starts the servers tests talk to (PostgreSQL) once per run; fails the run if one cannot start.
+    // Starts the servers tests talk to (PostgreSQL, an S3 API) once per run; fails the run if one cannot start.
     globalSetup: ["test/support/servers.ts"],
     // Process-level tests spawn the CLI and DuckDB; two cores, so keep parallelism modest.
     pool: "forks",

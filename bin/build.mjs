@@ -9,7 +9,8 @@
 // @effect/*, seedrandom, …) is bundled, since importing effect through its package index alone
 // costs ~1 s. Kept external: the DuckDB packages (native code; the project requires them on first
 // use, see nodes/duckdb/NodeApi.ts), blake3-wasm (it reads its .wasm file beside its own module),
-// esbuild and tsx (only used when running from the TypeScript sources). yaml, toml and ini, which
+// esbuild and tsx (only used when running from the TypeScript sources), the AWS SDK (imported only
+// when a command is given --remote, store/remote/RemoteStorageS3.ts). yaml, toml and ini, which
 // @effect/cli imports for options read from config files (not used by `pipeline`), are replaced by
 // stubs that require the real package on first use: they were ~15% of the bundle's bytes.
 import * as esbuild from "esbuild"
@@ -19,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 
-const external = ["@duckdb/*", "blake3-wasm", "esbuild", "tsx", "tsx/*"]
+const external = ["@duckdb/*", "blake3-wasm", "esbuild", "tsx", "tsx/*", "@aws-sdk/*"]
 
 // Bundled CommonJS packages call require() for node's built-ins: give the ES module one.
 const requireBanner =

@@ -6,9 +6,10 @@
  * or a profile). Addressing is path-style (works with self-hosted servers); request checksums are
  * computed and response checksums checked only when an operation requires them — every byte read
  * is BLAKE3-verified by the remote tier anyway, and some servers reject the SDK's default checksums.
- * The client is destroyed when the layer's scope closes.
+ * The client is destroyed when the layer's scope closes. The SDK is loaded when the layer is built,
+ * so commands without a remote never load it.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3"
+import type * as S3 from "@aws-sdk/client-s3"
 import { Effect, Layer } from "effect"
 import { InvalidRemoteUrl } from "./RemoteErrors.js"
 import { underPrefix } from "./RemoteKeys.js"
@@ -56,7 +57,11 @@ const isNotFound = (error: unknown) =>
   statusOf(error) === 404 ||
   (typeof error === "object" && error !== null && "name" in error && (error.name === "NoSuchKey" || error.name === "NotFound"))
 
-export const makeS3Storage = (client: S3Client, location: S3Location): RemoteStorageShape => {
+/** The SDK module (`@aws-sdk/client-s3`), loaded on demand. */
+export type S3Sdk = typeof S3
+
+export const makeS3Storage = (sdk: S3Sdk, client: S3.S3Client, location: S3Location): RemoteStorageShape => {
+  const { GetObjectCommand, HeadObjectCommand, PutObjectCommand } = sdk
   const keyOf = (key: string) => underPrefix(location.prefix, key)
   const request = <A>(operation: string, key: string, run: (signal: AbortSignal) => Promise<A>) =>
     Effect.tryPromise({ try: run, catch: (error) => ({ error, key, operation }) })
@@ -86,7 +91,7 @@ export const makeS3Storage = (client: S3Client, location: S3Location): RemoteSto
 }
 
 /** The S3 client's fixed settings; endpoint, region and credentials may be given here or come from the SDK's chain. */
-export const s3ClientConfig = (overrides: Partial<S3ClientConfig> = {}): S3ClientConfig => ({
+export const s3ClientConfig = (overrides: Partial<S3.S3ClientConfig> = {}): S3.S3ClientConfig => ({
   forcePathStyle: true,
   requestChecksumCalculation: "WHEN_REQUIRED",
   responseChecksumValidation: "WHEN_REQUIRED",
@@ -97,16 +102,17 @@ export const s3ClientConfig = (overrides: Partial<S3ClientConfig> = {}): S3Clien
 /** RemoteStorage on `s3://bucket/prefix`; the client lives as long as the layer. */
 export const remoteStorageS3 = (
   url: string,
-  overrides: Partial<S3ClientConfig> = {}
+  overrides: Partial<S3.S3ClientConfig> = {}
 ): Layer.Layer<RemoteStorage, InvalidRemoteUrl> =>
   Layer.scoped(
     RemoteStorage,
     Effect.gen(function* () {
       const location = yield* parseS3Url(url)
+      const sdk = yield* Effect.promise(() => import("@aws-sdk/client-s3"))
       const client = yield* Effect.acquireRelease(
-        Effect.sync(() => new S3Client(s3ClientConfig(overrides))),
+        Effect.sync(() => new sdk.S3Client(s3ClientConfig(overrides))),
         (client) => Effect.sync(() => client.destroy())
       )
-      return makeS3Storage(client, location)
+      return makeS3Storage(sdk, client, location)
     })
   )
