@@ -94,6 +94,9 @@ const make = (mode: RemoteMode): Effect.Effect<
 
     // ---- download ----------------------------------------------------------------------------
 
+    /** Remote keys found corrupt by this process: uploaded again (read-write) when their node recomputes. */
+    const foundCorrupt = new Set<string>()
+
     const fetchOrAbandon = (key: string) =>
       Effect.mapError(remote.get(key), (error) => new Abandon({ kind: "unavailable", subject: key, detail: error.reason }))
 
@@ -120,7 +123,10 @@ const make = (mode: RemoteMode): Effect.Effect<
           () => new Abandon({ kind: "corrupt", subject: mKey, detail: "the manifest does not decode" })
         )
         const mismatch = yield* manifestMismatch(id, manifest)
-        if (mismatch !== undefined) return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: mKey, detail: mismatch }))
+        if (mismatch !== undefined) {
+          foundCorrupt.add(mKey)
+          return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: mKey, detail: mismatch }))
+        }
         return manifest
       })
 
@@ -132,6 +138,7 @@ const make = (mode: RemoteMode): Effect.Effect<
         if (bytes === undefined) return yield* Effect.fail(new Abandon({ kind: "incomplete", subject: oKey, detail: "no such object on the remote" }))
         const actual = yield* hashBytes(bytes)
         if (actual !== digest) {
+          foundCorrupt.add(oKey)
           return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: oKey, detail: `its bytes hash to ${actual}, not ${digest}; not used` }))
         }
         const file = yield* localOrAbandon(oKey, objects.scratchPath("remote"))
@@ -253,32 +260,32 @@ const make = (mode: RemoteMode): Effect.Effect<
     const uploadEntry = (entry: ActionEntry, uploaded: Uploaded) =>
       Effect.gen(function* () {
         const aKey = yield* actionKey(entry.key)
-        if (yield* remote.head(aKey)) return
+        if (foundCorrupt.size === 0 && (yield* remote.head(aKey))) return
         const manifests = yield* closureOf(entry)
         // 1. objects (skipped when already there)
-        const oKeys = yield* Effect.forEach(manifests, (manifest) =>
+        yield* Effect.forEach(manifests, (manifest) =>
           Effect.gen(function* () {
             const oKey = yield* objectKey(manifest.digest)
-            if (!(yield* remote.head(oKey))) {
+            if (foundCorrupt.has(oKey) || !(yield* remote.head(oKey))) {
               yield* remote.put(oKey, yield* objects.read(manifest.digest))
               uploaded.objects++
+              foundCorrupt.delete(oKey)
               // 2. verify it is there before anything names it
               if (!(yield* remote.head(oKey))) {
                 return yield* Effect.fail(new UploadIncomplete({ key: oKey, detail: "the object is not there after its upload" }))
               }
             }
-            return oKey
-          }), { concurrency: 4 })
-        void oKeys
+          }), { concurrency: 4, discard: true })
         // 3. manifests (every object they name is there)
         yield* Effect.forEach(manifests, (manifest) =>
           Effect.gen(function* () {
             const mKey = yield* manifestKey(manifest.artifactId)
-            if (yield* remote.head(mKey)) return
+            if (!foundCorrupt.has(mKey) && (yield* remote.head(mKey))) return
             const recorded = (yield* catalog.recorded(manifest.artifactId)) ?? manifest
             const text = yield* Effect.orDie(Schema.encode(manifestJson)(recorded))
             yield* remote.put(mKey, encoder.encode(text))
             uploaded.manifests++
+            foundCorrupt.delete(mKey)
           }), { concurrency: 8, discard: true })
         // 4. the action entry last: the commit point
         const text = yield* Effect.orDie(Schema.encode(entryJson)(entry))

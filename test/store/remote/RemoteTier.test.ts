@@ -120,6 +120,37 @@ describe("remote tier", () => {
       expect(warnings[0].subject).toBe(key)
     }))
 
+  it.effect("in read-write mode a node recomputed over a corrupt remote object uploads the object again", () =>
+    Effect.gen(function* () {
+      const remote = makeMemoryRemote()
+      const entry = yield* on(
+        remote,
+        "read-write",
+        [],
+        Effect.gen(function* () {
+          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
+          yield* (yield* ActionCache).put(entry)
+          return entry
+        })
+      )
+      const key = yield* objectKey(entry.outputs.trades.digest)
+      remote.objects.set(key, new TextEncoder().encode("garbage"))
+      const warnings: Array<RemoteWarning> = []
+      yield* on(
+        remote,
+        "read-write",
+        warnings,
+        Effect.gen(function* () {
+          const cache = yield* ActionCache
+          expect((yield* cache.lookup(entry.key))._tag).toBe("Miss")
+          // The node recomputes (same bytes) and puts its entry.
+          yield* cache.put(yield* entryWithOutputs("simulate", { trades: "t-bytes" }))
+        })
+      )
+      expect(warnings.map((w) => w.kind)).toEqual(["corrupt"])
+      expect(new TextDecoder().decode(remote.objects.get(key))).toBe("t-bytes")
+    }))
+
   it.effect("a manifest altered on the remote (another object's digest) is a miss with a warning", () =>
     Effect.gen(function* () {
       const remote = makeMemoryRemote()
