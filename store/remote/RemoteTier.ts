@@ -14,6 +14,7 @@
  *   objects (skipped when a HEAD finds them), a HEAD of every object to verify it is there, then
  *   manifests, then the action entry last (the commit point: an entry on the remote never names
  *   an object that is not there). A failed upload is an `incomplete` warning, never a failed run.
+ *   What is already there (HEAD) is not uploaded again, except keys this process found corrupt.
  * - Read-only mode (`read`) never writes to the remote.
  *
  * The ArtifactCatalog and ObjectStore stay the local ones: after a remote hit everything is local.
