@@ -6,57 +6,15 @@
  * a miss with that reason, never a hit. Entries carry their key material so `explain` can diff it,
  * and the latest key per node identity is remembered so "what changed since last time" is one read.
  */
-import { Context, Effect, Layer, Schema } from "effect"
-import { ArtifactCatalog, ArtifactId } from "./ArtifactCatalog.js"
+import { Context, Effect, Layer } from "effect"
+import { ArtifactCatalog } from "./ArtifactCatalog.js"
 import { Digest } from "./Digest.js"
 import { ObjectStore } from "./ObjectStore.js"
 import type { RecordDecodeError, StoreIOError } from "./StoreError.js"
 import { layoutOf, type StoreRoot } from "./StoreLayout.js"
 import * as actions from "./internal/actionCache.js"
-
-export const OutputRef = Schema.Struct({ artifactId: ArtifactId, digest: Digest })
-export type OutputRef = typeof OutputRef.Type
-
-export const ActionEntry = Schema.Struct({
-  key: Digest,
-  node: Schema.String,
-  /** The decoded key material (canonical JSON as a value). */
-  material: Schema.Unknown,
-  outputs: Schema.Record({ key: Schema.String, value: OutputRef }),
-  ranAt: Schema.String,
-  durationMs: Schema.NonNegative
-})
-export type ActionEntry = typeof ActionEntry.Type
-
-/**
- * A group entry: one durable record for many keys that share their outputs — a sweep batch, whose
- * one artifact holds a row per variant. Written once per batch (one fsync pair instead of one per
- * key); each member key reads as cached while the group's outputs are sound.
- */
-export const GroupEntry = Schema.Struct({
-  key: Digest,
-  node: Schema.String,
-  members: Schema.Array(Digest),
-  outputs: Schema.Record({ key: Schema.String, value: OutputRef }),
-  ranAt: Schema.String,
-  durationMs: Schema.NonNegative
-})
-export type GroupEntry = typeof GroupEntry.Type
-
-export type MissReason =
-  | { readonly _tag: "Absent" }
-  | { readonly _tag: "ArtifactMissing"; readonly output: string; readonly artifactId: string }
-  | { readonly _tag: "ObjectMissing"; readonly output: string; readonly digest: string }
-  | { readonly _tag: "ObjectCorrupt"; readonly output: string; readonly digest: string }
-  | { readonly _tag: "EntryMalformed"; readonly detail: string }
-
-export type Lookup =
-  | { readonly _tag: "Hit"; readonly entry: ActionEntry }
-  | { readonly _tag: "Miss"; readonly reason: MissReason }
-
-/** The last key computed for a node identity (e.g. "experiment ladder-baseline / simulate"). */
-export const IdentityPointer = Schema.Struct({ identity: Schema.String, key: Digest, material: Schema.Unknown })
-export type IdentityPointer = typeof IdentityPointer.Type
+import { ActionEntry, GroupEntry, IdentityPointer, Lookup } from "./ActionRecords.js"
+export * from "./ActionRecords.js"
 
 export interface ActionCacheShape {
   readonly lookup: (key: Digest) => Effect.Effect<Lookup, StoreIOError>

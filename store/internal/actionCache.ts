@@ -5,7 +5,8 @@
  * Imported by ../ActionCache.ts, which it imports back: no use of that module's values at load time.
  */
 import { Effect, Schema } from "effect"
-import { ActionEntry, type ActionCacheShape, GroupEntry, IdentityPointer, type Lookup, type MissReason } from "../ActionCache.js"
+import { ActionEntry, GroupEntry, IdentityPointer, type Lookup, type MissReason } from "../ActionRecords.js"
+import type { ActionCacheShape } from "../ActionCache.js"
 import type { ArtifactCatalogShape } from "../ArtifactCatalog.js"
 import { type Digest, digestFromHex, hashString, hexOf } from "../Digest.js"
 import type { ObjectStoreShape } from "../ObjectStore.js"

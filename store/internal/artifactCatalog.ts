@@ -10,11 +10,11 @@ import { DateTime, Effect, Either, Schema, type Scope } from "effect"
 import {
   AmbiguousArtifactId,
   ArtifactId,
-  type ArtifactCatalogShape,
   ArtifactManifest,
   ArtifactStatus,
   type LineageGraph
-} from "../ArtifactCatalog.js"
+} from "../ArtifactRecords.js"
+import type { ArtifactCatalogShape } from "../ArtifactCatalog.js"
 import { canonicalDigest, CanonicalEncodingError } from "../Canonical.js"
 import { type Digest, hexOf } from "../Digest.js"
 import type { ObjectStoreShape, StagedObject } from "../ObjectStore.js"

@@ -12,19 +12,14 @@ import {
   effectiveStatus,
   ExperimentId,
   ExperimentRecord,
-  type ExperimentSummary,
-  type ExperimentTrackerShape,
   ProcessLiveness,
   RunId,
   RunNotFound,
   type RunError,
-  type RunPatch,
   RunRecord,
-  type RunStatus,
-  type RunView,
-  type TransitionFn,
-  type UnreadableRun
-} from "../ExperimentTracker.js"
+  type RunStatus
+} from "../TrackerRecords.js"
+import type { ExperimentSummary, ExperimentTrackerShape, RunPatch, RunView, TransitionFn, UnreadableRun } from "../ExperimentTracker.js"
 import { ExperimentNotFound, IllegalTransition, RecordDecodeError, type StoreIOError } from "../StoreError.js"
 import { compareStrings } from "../Order.js"
 import type { RecordFiles } from "./trackerFiles.js"
