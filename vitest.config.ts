@@ -8,7 +8,7 @@ export default defineConfig({
     // Process-level tests spawn the CLI and DuckDB; two cores, so keep parallelism modest.
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     hookTimeout: 60_000
   }
 })
