@@ -41,8 +41,32 @@ describe("bench/run.ts", () => {
     const doc = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"))
     expect(doc).toMatchObject({ benchmark: "pipeline-bench", version: 1, options: { sizes: ["T"], quick: true, sweep: 4, build: false } })
     expect(Object.keys(doc).sort()).toEqual(
-      ["benchmark", "durationS", "hash", "hashErrors", "machine", "options", "sizes", "startedAt", "targets", "version"].sort()
+      [
+        "benchmark",
+        "catalog",
+        "catalogErrors",
+        "durationS",
+        "hash",
+        "hashErrors",
+        "machine",
+        "options",
+        "overfitting",
+        "overfittingErrors",
+        "remote",
+        "remoteErrors",
+        "sizes",
+        "startedAt",
+        "startup",
+        "startupErrors",
+        "targets",
+        "version"
+      ].sort()
     )
+    // The sections run in their own children (start-up, PostgreSQL catalog, S3 remote, PBO): each ran.
+    for (const section of ["startup", "catalog", "remote", "overfitting"]) {
+      expect(doc[`${section}Errors`], section).toEqual([])
+      expect(doc[section], section).not.toBeNull()
+    }
     const t = doc.sizes.T
     expect(t.errors).toEqual([])
     for (
@@ -76,5 +100,5 @@ describe("bench/run.ts", () => {
     expect(doc.hash.bytes).toBe(4 * 1024 * 1024)
     expect(doc.targets.length).toBeGreaterThan(0)
     for (const target of doc.targets) expect(Object.keys(target).sort()).toEqual(["met", "name", "size", "target", "value"])
-  }, 180_000)
+  }, 480_000)
 })

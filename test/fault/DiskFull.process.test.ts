@@ -82,10 +82,25 @@ describe("disk full", () => {
       expect(result.stdout).toBe("")
       expectNoSpace(result.stderr, store)
       const added = snapshotDiff(before, storeSnapshot(store)).added.filter((path) => !path.endsWith("/"))
+      // A run is on record from its start (so Ctrl-C or a failure during generation is recorded):
+      // failed, or, when the disk had no room even for the transition, "pending"/"running" with its
+      // process gone, which every reader reports as abandoned. Never shown as running.
+      const expectRecordedAsEnded = () => {
+        for (const run of storedRuns(store)) {
+          if (run.status !== "failed") {
+            expect(["pending", "running"], run.path).toContain(run.status)
+            expect(isAlive(run.pid), run.path).toBe(false)
+          }
+        }
+      }
       if (kib === 64) {
-        // The store is exactly as it was, but for its marker (written when the empty directory
-        // became a store, before any work) and empty directories.
-        expect(added.filter((path) => !path.endsWith(STORE_MARKER))).toEqual([])
+        // The store is as it was, but for its marker (written when the empty directory became a
+        // store, before any work), empty directories and the experiment's record with its run.
+        expect(
+          added.filter((path) => !path.endsWith(STORE_MARKER) && !/^experiments\/exp_[0-9a-f]+\/(experiment\.json|runs\/\d+\.json)$/.test(path))
+        ).toEqual([])
+        expect(added.some((path) => path.startsWith("actions/") || path.startsWith("artifacts/") || path.startsWith("cas/"))).toBe(false)
+        expectRecordedAsEnded()
       } else {
         // The generator finished (its outputs and action entry are complete) and no node after it
         // was cached. The run is on record as failed — or, when the disk had no room left even for
@@ -143,9 +158,15 @@ describe("disk full", () => {
       expect(diff.removed).toEqual([])
       expect(diff.changed.filter((path) => !path.startsWith("actions/identity/"))).toEqual([])
       expect(tmpFiles(store)).toEqual([])
-      // The run is recorded as failed if it could be recorded at all; never left running.
+      // The run is recorded as failed if it could be recorded at all; left "pending"/"running" only
+      // with its process gone (read as abandoned), when not even that transition found room.
       const runs = storedRuns(store).filter((run) => run.experimentId === expected[i].experimentId)
-      for (const run of runs) expect(run.status, run.path).toBe("failed")
+      for (const run of runs) {
+        if (run.status !== "failed") {
+          expect(["pending", "running"], run.path).toContain(run.status)
+          expect(isAlive(run.pid), run.path).toBe(false)
+        }
+      }
 
       const rerun = await runOk(def, store)
       expect(outputDigests(rerun)).toEqual(outputDigests(expected[i]))
