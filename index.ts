@@ -7,8 +7,9 @@
 export * from "./pipeline/index.js"
 export * from "./store/index.js"
 export * from "./nodes/contracts/index.js"
+export * from "./nodes/parquet/index.js"
 export * from "./nodes/duckdb/index.js"
-export * from "./nodes/engine/index.js"
+export * from "./nodes/runtime/index.js"
 export * from "./nodes/experiment/index.js"
 export * from "./nodes/import/index.js"
 export * from "./nodes/metrics/index.js"
@@ -32,4 +33,4 @@ export {
   simulateNode
 } from "./nodes/simulate/SimulateNode.js"
 /** Every service an experiment needs, on the filesystem store at `dir`. */
-export { pipelineLayer as layer } from "./nodes/engine/index.js"
+export { pipelineLayer as layer } from "./nodes/runtime/index.js"

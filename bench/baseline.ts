@@ -11,13 +11,8 @@
 import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect, Stream } from "effect"
 import { join } from "node:path"
-import {
-  ExperimentDiagnostics,
-  ExperimentEquity,
-  ExperimentMetrics,
-  ExperimentTrades,
-  writeRowsParquet
-} from "../nodes/contracts/index.js"
+import { ExperimentDiagnostics, ExperimentEquity, ExperimentMetrics, ExperimentTrades } from "../nodes/contracts/index.js"
+import { writeRowsParquet } from "../nodes/parquet/index.js"
 import { Duck, DuckWorkspace } from "../nodes/duckdb/index.js"
 import type { MintSeries, SimAlert, StrategyEncoded } from "../nodes/simulate/index.js"
 import { computeMetrics, DEFAULT_BOOTSTRAP_RESAMPLES, equityCurve } from "../nodes/metrics/index.js"

@@ -5,7 +5,7 @@
  * The parent side (server, both backends, the table row) is bench/catalogRow.ts.
  */
 import { Effect } from "effect"
-import { experimentLayer } from "../nodes/engine/index.js"
+import { experimentLayer } from "../nodes/runtime/index.js"
 import { decodeDefinition, runExperiment } from "../nodes/experiment/index.js"
 import { childMain, definitionFor, round, type SizeConfig, syntheticInputs, timed } from "./support.js"
 

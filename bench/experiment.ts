@@ -10,7 +10,7 @@
  *   and candle count, and how many files were hashed.
  */
 import { Effect } from "effect"
-import { engineVersions } from "../nodes/engine/index.js"
+import { engineVersions } from "../nodes/runtime/index.js"
 import { decodeDefinition, runExperiment } from "../nodes/experiment/index.js"
 import { syntheticNode } from "../nodes/synthetic/SyntheticNode.js"
 import { makeSyntheticConfig } from "../nodes/synthetic/index.js"

@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { join } from "node:path"
-import { experimentLayer } from "../nodes/engine/index.js"
+import { experimentLayer } from "../nodes/runtime/index.js"
 import { decodeDefinition, runExperiment } from "../nodes/experiment/index.js"
 import { childMain, definitionFor, round, type SizeConfig, syntheticInputs, timed } from "./support.js"
 

@@ -10,7 +10,7 @@
  *   loop over the same (real) candles, and over its own generated candles of the same size.
  */
 import { Chunk, Effect, Stream } from "effect"
-import { engineVersions } from "../nodes/engine/index.js"
+import { engineVersions } from "../nodes/runtime/index.js"
 import { projectNode } from "../nodes/project/index.js"
 import { openProjection } from "../nodes/project/Projection.js"
 import type { MintSeries, SimAlert } from "../nodes/simulate/index.js"

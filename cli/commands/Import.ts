@@ -16,7 +16,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Console, Effect, Either, Option, ParseResult, Schema } from "effect"
-import { currentProvenance } from "../../nodes/engine/index.js"
+import { currentProvenance } from "../../nodes/runtime/index.js"
 import {
   importAndPublish,
   importFile,

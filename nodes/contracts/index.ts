@@ -4,10 +4,8 @@
  */
 export * from "./AlertsV1.js"
 export * from "./ArtifactType.js"
-export * from "./CanonicalParquet.js"
 export * from "./Contract.js"
 export * from "./ExperimentOutputs.js"
-export * from "./RowsParquet.js"
 export * from "./OhlcvSliceV2.js"
 export * from "./SweepOutputs.js"
 export * from "./SweepStatsOutputs.js"

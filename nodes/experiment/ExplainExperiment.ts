@@ -12,7 +12,7 @@
 import { Effect, Schema } from "effect"
 import { explain, type FieldChange, type KeyMaterial, type NodeExplanation } from "../../pipeline/index.js"
 import type { Digest } from "../../store/index.js"
-import { engineVersions } from "../engine/index.js"
+import { engineVersions } from "../runtime/index.js"
 import { SyntheticConfig } from "../synthetic/SyntheticConfig.js"
 import { syntheticNode } from "../synthetic/SyntheticNode.js"
 import { type Definition, isSynthetic } from "./Definition.js"

@@ -10,7 +10,8 @@ import { Effect } from "effect"
 import type { NodeReport } from "../../pipeline/index.js"
 import { type ExperimentId, ExperimentTracker, type OutputRef, type RunResults } from "../../store/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
-import { ExperimentDiagnostics, ExperimentMetrics, readRowsParquet } from "../contracts/index.js"
+import { ExperimentDiagnostics, ExperimentMetrics } from "../contracts/index.js"
+import { readRowsParquet } from "../parquet/index.js"
 import { Duck, workspaceConnection } from "../duckdb/index.js"
 
 /**

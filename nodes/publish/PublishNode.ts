@@ -7,20 +7,10 @@
 import { Effect, Schema } from "effect"
 import { artifactNode, type ArtifactNodeWith } from "../../pipeline/index.js"
 import type { ArtifactId } from "../../store/index.js"
-import {
-  type ColumnDef,
-  type Contract,
-  type ContractRow,
-  ExperimentCoverage,
-  ExperimentDiagnostics,
-  ExperimentEquity,
-  ExperimentFills,
-  ExperimentMetrics,
-  ExperimentTrades,
-  readRows
-} from "../contracts/index.js"
+import { type ColumnDef, type Contract, type ContractRow, ExperimentCoverage, ExperimentDiagnostics, ExperimentEquity, ExperimentFills, ExperimentMetrics, ExperimentTrades } from "../contracts/index.js"
+import { readRows } from "../parquet/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
-import { publishRows } from "../engine/index.js"
+import { publishRows } from "../parquet/index.js"
 import { computeMetrics, equityCurve, METRICS_VERSION } from "../metrics/index.js"
 import type { DiagnosticRow, Fill, Trade } from "../simulate/index.js"
 import { compareDiagnostics } from "../simulate/index.js"

@@ -15,16 +15,8 @@ import {
   ExperimentTracker,
   type RunView
 } from "../../store/index.js"
-import {
-  type AnyContract,
-  ExperimentDiagnostics,
-  ExperimentEquity,
-  ExperimentMetrics,
-  ExperimentSweep,
-  ExperimentTrades,
-  readRowsParquet,
-  sweepLeaderboardContract
-} from "../contracts/index.js"
+import { type AnyContract, ExperimentDiagnostics, ExperimentEquity, ExperimentMetrics, ExperimentSweep, ExperimentTrades, sweepLeaderboardContract } from "../contracts/index.js"
+import { readRowsParquet } from "../parquet/index.js"
 import { checkArtifactColumns, contractDataPath, parquetColumns } from "../contracts/ArtifactColumns.js"
 import { workspaceConnection } from "../duckdb/index.js"
 import { PATH_PATTERN } from "../sweep/SweepSpec.js"

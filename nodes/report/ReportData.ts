@@ -4,15 +4,7 @@
  * (timestamps as epoch ms), keeping only the columns the report shows.
  */
 import { Schema } from "effect"
-import {
-  type ContractRow,
-  DIAGNOSTIC_CODES,
-  DIAGNOSTIC_LEVELS,
-  EXIT_REASONS,
-  type ExperimentDiagnostics,
-  type ExperimentEquity,
-  type ExperimentMetrics
-} from "../contracts/index.js"
+import { type ContractRow, DIAGNOSTIC_CODES, DIAGNOSTIC_LEVELS, EXIT_REASONS, type ExperimentDiagnostics, type ExperimentEquity, type ExperimentMetrics } from "../contracts/index.js"
 import type { TradeRow } from "../simulate/index.js"
 import type { RankMetric } from "../sweep/SweepSpec.js"
 import type { SweepTrials } from "../trials/index.js"

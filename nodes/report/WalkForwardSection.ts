@@ -7,7 +7,8 @@
  */
 import { Effect, Schema } from "effect"
 import { ArtifactCatalog, type ArtifactId, type OutputRef } from "../../store/index.js"
-import { type AnyContract, ExperimentEquity, ExperimentMetrics, ExperimentWalkForward, readRowsParquet } from "../contracts/index.js"
+import { type AnyContract, ExperimentEquity, ExperimentMetrics, ExperimentWalkForward } from "../contracts/index.js"
+import { readRowsParquet } from "../parquet/index.js"
 import { escapeHtml, formatFixed, formatInt, formatTimestamp, NO_VALUE } from "./Format.js"
 import { equityChart } from "./internal/charts.js"
 import { ReportEquityPoint, ReportMetrics } from "./ReportData.js"

@@ -27,16 +27,10 @@ import {
   hexOf,
   type OutputRef
 } from "../../store/index.js"
-import {
-  ExperimentMetrics,
-  ExperimentSweepBatch,
-  ExperimentSweepDaily,
-  ExperimentSweepWindows,
-  readRowsParquet,
-  RETURN_MOMENT_COLUMNS,
-  sweepLeaderboardContract
-} from "../contracts/index.js"
-import { engineVersions, publishRows } from "../engine/index.js"
+import { ExperimentMetrics, ExperimentSweepBatch, ExperimentSweepDaily, ExperimentSweepWindows, RETURN_MOMENT_COLUMNS, sweepLeaderboardContract } from "../contracts/index.js"
+import { readRowsParquet } from "../parquet/index.js"
+import { engineVersions } from "../runtime/index.js"
+import { publishRows } from "../parquet/index.js"
 import type { Definition } from "../experiment/Definition.js"
 import {
   type ExperimentResult,

@@ -6,8 +6,9 @@
  */
 import { Effect } from "effect"
 import { type ArtifactCatalog, type ArtifactId, type Digest, type OutputRef } from "../../store/index.js"
-import { ExperimentOverfitting, ExperimentSweepDaily, readRowsParquet } from "../contracts/index.js"
-import { publishRows } from "../engine/index.js"
+import { ExperimentOverfitting, ExperimentSweepDaily } from "../contracts/index.js"
+import { readRowsParquet } from "../parquet/index.js"
+import { publishRows } from "../parquet/index.js"
 import { type OutputArtifact, withPath } from "../experiment/ExecuteExperiment.js"
 import {
   type DailyPnl,

@@ -8,16 +8,9 @@
  */
 import { Effect } from "effect"
 import type { ArtifactCatalog, ArtifactId, Digest, OutputRef } from "../../store/index.js"
-import {
-  ExperimentEquity,
-  ExperimentFills,
-  ExperimentMetrics,
-  ExperimentSweepWindows,
-  ExperimentTrades,
-  ExperimentWalkForward,
-  readRowsParquet
-} from "../contracts/index.js"
-import { publishRows } from "../engine/index.js"
+import { ExperimentEquity, ExperimentFills, ExperimentMetrics, ExperimentSweepWindows, ExperimentTrades, ExperimentWalkForward } from "../contracts/index.js"
+import { readRowsParquet } from "../parquet/index.js"
+import { publishRows } from "../parquet/index.js"
 import { type OutputArtifact, withPath } from "../experiment/ExecuteExperiment.js"
 import { computeMetrics, equityCurve } from "../metrics/index.js"
 import { type ExitReason, exitReasons, type Fill, type Trade, toTradeRow } from "../simulate/index.js"

@@ -9,7 +9,7 @@
 import { Chunk, Effect, Schema, Stream } from "effect"
 import seedrandom from "seedrandom"
 import { ActionCache, ArtifactCatalog, type ArtifactId, type Digest, hexOf, ObjectStore, type OutputRef } from "../../store/index.js"
-import { engineVersions } from "../engine/index.js"
+import { engineVersions } from "../runtime/index.js"
 import type { Definition } from "../experiment/Definition.js"
 import { experimentRunner, resolveExperiment } from "../experiment/ExecuteExperiment.js"
 import { inputNodes } from "../experiment/ExperimentDag.js"

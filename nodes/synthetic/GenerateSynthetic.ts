@@ -9,7 +9,8 @@
  */
 import { Effect, Exit, Fiber, Schedule } from "effect"
 import { rm } from "node:fs/promises"
-import { AlertsV1, PARQUET_COPY_OPTIONS, writeCanonicalParquet } from "../contracts/index.js"
+import { AlertsV1 } from "../contracts/index.js"
+import { PARQUET_COPY_OPTIONS, writeCanonicalParquet } from "../parquet/index.js"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
 import { makeAlertSource, makeOhlcvSource, ALERTS_FUNCTION, OHLCV_FUNCTION } from "./internal/sources.js"
 import { mintsAndOrder, startMsOf } from "./internal/market.js"

@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { artifactNode } from "../../pipeline/index.js"
 import { ObjectStore } from "../../store/index.js"
 import { AlertsV1, OhlcvSliceV2 } from "../contracts/index.js"
-import { publishFile } from "../engine/index.js"
+import { publishFile } from "../parquet/index.js"
 import { generateSynthetic } from "./GenerateSynthetic.js"
 import { SyntheticConfig } from "./SyntheticConfig.js"
 

@@ -21,14 +21,8 @@ import {
   type RunView
 } from "../../store/index.js"
 import { parquetColumns } from "../contracts/ArtifactColumns.js"
-import {
-  type ColumnDef,
-  defineContract,
-  ExperimentMetrics,
-  ExperimentSweep,
-  ExperimentTrades,
-  readRowsParquet
-} from "../contracts/index.js"
+import { type ColumnDef, defineContract, ExperimentMetrics, ExperimentSweep, ExperimentTrades } from "../contracts/index.js"
+import { readRowsParquet } from "../parquet/index.js"
 import { workspaceConnection } from "../duckdb/index.js"
 import { decodeDefinition, isSweep } from "../experiment/Definition.js"
 import { Strategy } from "../simulate/index.js"

@@ -7,10 +7,11 @@
 import { Effect, Schema } from "effect"
 import { artifactNode } from "../../pipeline/index.js"
 import { ArtifactCatalog, ArtifactId, type ArtifactManifest, ObjectStore } from "../../store/index.js"
-import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2, writeCanonicalParquet } from "../contracts/index.js"
+import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2 } from "../contracts/index.js"
+import { writeCanonicalParquet } from "../parquet/index.js"
 import { checkArtifactColumns } from "../contracts/ArtifactColumns.js"
 import { Duck, workspaceConnection } from "../duckdb/index.js"
-import { publishWritten } from "../engine/index.js"
+import { publishWritten } from "../parquet/index.js"
 
 export const ValidateConfig = Schema.Struct({
   alerts: Schema.Array(ArtifactId),

@@ -5,16 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import {
-  AlertsV1,
-  ArtifactType,
-  defineContract,
-  findArtifactType,
-  listArtifactTypes,
-  OhlcvSliceV2,
-  PARQUET_COPY_OPTIONS,
-  writeCanonicalParquet
-} from "../../nodes/contracts/index.js"
+import { AlertsV1, ArtifactType, defineContract, findArtifactType, listArtifactTypes, OhlcvSliceV2 } from "../../nodes/contracts/index.js"
+import { PARQUET_COPY_OPTIONS, writeCanonicalParquet } from "../../nodes/parquet/index.js"
 import { Duck, DuckDBError } from "../../nodes/duckdb/index.js"
 import { hashFile } from "../../store/Digest.js"
 

@@ -8,13 +8,8 @@ import { Effect } from "effect"
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import {
-  ExperimentFills,
-  ExperimentTrades,
-  readRowsParquet,
-  writeCanonicalParquet,
-  writeRowsParquet
-} from "../../nodes/contracts/index.js"
+import { ExperimentFills, ExperimentTrades } from "../../nodes/contracts/index.js"
+import { readRowsParquet, writeCanonicalParquet, writeRowsParquet } from "../../nodes/parquet/index.js"
 import { Duck, DuckWorkspace } from "../../nodes/duckdb/index.js"
 import { hashFile } from "../../store/Digest.js"
 

@@ -6,7 +6,8 @@
  */
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ExperimentSweep, ExperimentTrades, readRowsParquet } from "../../nodes/contracts/index.js"
+import { ExperimentSweep, ExperimentTrades } from "../../nodes/contracts/index.js"
+import { readRowsParquet } from "../../nodes/parquet/index.js"
 import { expectExit, parseJson, smallDefinition, type Workspace, workspace } from "../cli-run/support.js"
 import { storeLayer } from "../experiment/support.js"
 

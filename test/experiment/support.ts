@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { experimentLayer } from "../../nodes/engine/index.js"
+import { experimentLayer } from "../../nodes/runtime/index.js"
 
 export const tempStore = (prefix = "pipeline-test-") => {
   const root = mkdtempSync(join(tmpdir(), prefix))

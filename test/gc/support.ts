@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { experimentLayer } from "../../nodes/engine/index.js"
+import { experimentLayer } from "../../nodes/runtime/index.js"
 import { decodeDefinition, runExperiment } from "../../nodes/experiment/index.js"
 import { ProcessLiveness } from "../../store/index.js"
 

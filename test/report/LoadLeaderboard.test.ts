@@ -7,15 +7,8 @@
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import {
-  type ColumnDef,
-  type Contract,
-  defineContract,
-  ExperimentMetrics,
-  type JsRowOf,
-  sweepLeaderboardContract
-} from "../../nodes/contracts/index.js"
-import { publishRows } from "../../nodes/engine/index.js"
+import { type ColumnDef, type Contract, defineContract, ExperimentMetrics, type JsRowOf, sweepLeaderboardContract } from "../../nodes/contracts/index.js"
+import { publishRows } from "../../nodes/parquet/index.js"
 import { loadLeaderboard, ReportDataError } from "../../nodes/report/index.js"
 import { storeLayer, tempStore } from "../experiment/support.js"
 import { sampleInput } from "./fixtures.js"

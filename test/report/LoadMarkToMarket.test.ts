@@ -7,7 +7,8 @@
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { ExperimentFills, ExperimentTrades, OhlcvSliceV2, readRowsParquet } from "../../nodes/contracts/index.js"
+import { ExperimentFills, ExperimentTrades, OhlcvSliceV2 } from "../../nodes/contracts/index.js"
+import { readRowsParquet } from "../../nodes/parquet/index.js"
 import { decodeDefinition, runExperiment } from "../../nodes/experiment/index.js"
 import { loadReportInput } from "../../nodes/report/index.js"
 import { ArtifactCatalog, type ArtifactId } from "../../store/index.js"

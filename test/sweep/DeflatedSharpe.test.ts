@@ -5,7 +5,8 @@
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { ExperimentSweep, ExperimentTrades, readRowsParquet } from "../../nodes/contracts/index.js"
+import { ExperimentSweep, ExperimentTrades } from "../../nodes/contracts/index.js"
+import { readRowsParquet } from "../../nodes/parquet/index.js"
 import { decodeDefinition, isSweep, runExperiment } from "../../nodes/experiment/index.js"
 import { Strategy } from "../../nodes/simulate/index.js"
 import { EULER_GAMMA, normalCdf, normalQuantile } from "../../nodes/stats/index.js"

@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { ExperimentOverfitting, readRowsParquet } from "../../nodes/contracts/index.js"
-import { currentProvenance } from "../../nodes/engine/index.js"
+import { ExperimentOverfitting } from "../../nodes/contracts/index.js"
+import { readRowsParquet } from "../../nodes/parquet/index.js"
+import { currentProvenance } from "../../nodes/runtime/index.js"
 import { decodeDefinition, isSweep } from "../../nodes/experiment/index.js"
 import { importAndPublish } from "../../nodes/import/index.js"
 import { executeSweep } from "../../nodes/sweep/index.js"

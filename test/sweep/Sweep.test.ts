@@ -5,7 +5,8 @@
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { ExperimentMetrics, ExperimentSweep, ExperimentTrades, ExperimentWalkForward, readRowsParquet } from "../../nodes/contracts/index.js"
+import { ExperimentMetrics, ExperimentSweep, ExperimentTrades, ExperimentWalkForward } from "../../nodes/contracts/index.js"
+import { readRowsParquet } from "../../nodes/parquet/index.js"
 import { decodeDefinition, isSweep, runExperiment } from "../../nodes/experiment/index.js"
 import { Strategy } from "../../nodes/simulate/index.js"
 import { executeSweep, expandSweep, strategyAsWritten, type SweepResult, type SweepRunOptions } from "../../nodes/sweep/index.js"

@@ -5,9 +5,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { AlertsV1, ExperimentCoverage, OhlcvSliceV2, readRowsParquet, writeCanonicalParquet } from "../../nodes/contracts/index.js"
+import { AlertsV1, ExperimentCoverage, OhlcvSliceV2 } from "../../nodes/contracts/index.js"
+import { readRowsParquet, writeCanonicalParquet } from "../../nodes/parquet/index.js"
 import { workspaceConnection } from "../../nodes/duckdb/index.js"
-import { engineVersions, publishFile } from "../../nodes/engine/index.js"
+import { engineVersions } from "../../nodes/runtime/index.js"
+import { publishFile } from "../../nodes/parquet/index.js"
 import { validateNode } from "../../nodes/validate/index.js"
 import { execute } from "../../pipeline/index.js"
 import { ArtifactCatalog, ObjectStore } from "../../store/index.js"

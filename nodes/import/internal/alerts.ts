@@ -5,7 +5,8 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
-import { AlertsV1, writeCanonicalParquet } from "../../contracts/index.js"
+import { AlertsV1 } from "../../contracts/index.js"
+import { writeCanonicalParquet } from "../../parquet/index.js"
 import { Duck } from "../../duckdb/index.js"
 import { type ImportError, ImportOptionsError, ImportValidationError } from "../ImportError.js"
 import type { AlertsQuality, ImportAlertsOptions, ImportProgress, ImportResult } from "../ImportOptions.js"

@@ -9,7 +9,8 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
-import { OhlcvSliceV2, writeCanonicalParquet } from "../../contracts/index.js"
+import { OhlcvSliceV2 } from "../../contracts/index.js"
+import { writeCanonicalParquet } from "../../parquet/index.js"
 import { Duck } from "../../duckdb/index.js"
 import { type ImportError, ImportOptionsError, ImportValidationError } from "../ImportError.js"
 import type { ImportOhlcvOptions, ImportProgress, ImportResult, OhlcvQuality } from "../ImportOptions.js"

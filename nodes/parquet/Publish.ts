@@ -6,8 +6,8 @@
 import { Effect } from "effect"
 import { type ArtifactId, ArtifactCatalog, ObjectStore } from "../../store/index.js"
 import type { AnyContract, ColumnDef, Contract, JsRowOf } from "../contracts/index.js"
-import { writeRows } from "../contracts/index.js"
-import { currentProvenance } from "./Engine.js"
+import { writeRows } from "../parquet/index.js"
+import { currentProvenance } from "../runtime/RunEnvironment.js"
 
 interface PublishCommon {
   readonly contract: AnyContract

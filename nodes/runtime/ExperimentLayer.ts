@@ -17,7 +17,7 @@ import {
 import { experimentTrackerPostgres, StorePostgres } from "../../store/postgres/index.js"
 import { RemoteEvents, type RemoteMode, remoteStorageS3, type RemoteWarning, withRemoteTier } from "../../store/remote/index.js"
 import { DuckWorkspace } from "../duckdb/index.js"
-import { RunEnvironment } from "./Engine.js"
+import { RunEnvironment } from "./RunEnvironment.js"
 
 export interface ExperimentLayerOptions {
   /** The git state of the computing code (provenance only); unknown when absent. */

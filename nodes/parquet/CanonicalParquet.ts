@@ -8,7 +8,7 @@ import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { rm } from "node:fs/promises"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
-import type { AnyContract, ColumnDef } from "./Contract.js"
+import type { AnyContract, ColumnDef } from "../contracts/Contract.js"
 
 /**
  * Fixed writer options. ZSTD level 3 (smaller than Snappy: 16 MB vs 34 MB for 5M candles, same

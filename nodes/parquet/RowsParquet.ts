@@ -12,7 +12,7 @@ import { Duck, type DuckDBError, type DuckWorkspace, workspaceConnection } from 
 import { toDuckDBError } from "../duckdb/DuckDBError.js"
 import { duckdbApi } from "../duckdb/NodeApi.js"
 import { writeContractTableParquet } from "./CanonicalParquet.js"
-import type { AnyContract, ColumnDef, Contract, JsRowOf } from "./Contract.js"
+import type { AnyContract, ColumnDef, Contract, JsRowOf } from "../contracts/Contract.js"
 
 type Row = Readonly<Record<string, unknown>>
 
