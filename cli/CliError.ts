@@ -25,6 +25,20 @@ export class HashIncomplete extends Schema.TaggedError<HashIncomplete>()("HashIn
 }
 
 /**
+ * `pipeline pull`: the remote lacks some of the experiment's nodes; those it had were downloaded
+ * (and reported). Exit code 1, so a script that pulls before working offline stops here.
+ */
+export class PullIncomplete extends Schema.TaggedError<PullIncomplete>()("PullIncomplete", {
+  remote: Schema.String,
+  missing: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    const n = this.missing.length
+    return `${n} node${n === 1 ? " is" : "s are"} not on ${this.remote}: ${this.missing.join(", ")} (run the experiment, then push)`
+  }
+}
+
+/**
  * A file named on the command line does not exist (`import` of a missing file): a usage error
  * (exit 2), as for a definition file that does not exist. Checked before the store is opened.
  */

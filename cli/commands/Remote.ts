@@ -10,7 +10,7 @@ import { explainExperiment } from "../../nodes/experiment/index.js"
 import { type PushSummary, RemoteTransfer, type RemoteTransferShape } from "../../store/remote/index.js"
 
 type PushError = UsageError | Effect.Effect.Error<ReturnType<RemoteTransferShape["push"]>>
-import { UsageError } from "../CliError.js"
+import { PullIncomplete, UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
 import { globalConfig, REMOTE_ENV_VAR } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
@@ -52,10 +52,8 @@ export const pullCommand = Command.make("pull", { definition }, (args) =>
     const nodes = explanation.nodes.filter((node) => node.kind !== "resource")
     const local = nodes.filter((node) => node.cache === "hit").map((node) => node.name)
     const missing = nodes.filter((node) => node.cache !== "hit").map((node) => node.name)
-    if (config.json) return yield* printJson({ remote: config.remote.url, experimentId: explanation.experimentId, local, missing })
-    yield* Console.log(
-      `pulled ${explanation.name} from ${config.remote.url}: ${local.length} of ${nodes.length} nodes now local` +
-        (missing.length > 0 ? `; not on the remote: ${missing.join(", ")}` : "")
-    )
+    if (config.json) yield* printJson({ remote: config.remote.url, experimentId: explanation.experimentId, local, missing })
+    else yield* Console.log(`pulled ${explanation.name} from ${config.remote.url}: ${local.length} of ${nodes.length} nodes now local`)
+    if (missing.length > 0) return yield* new PullIncomplete({ remote: config.remote.url, missing })
   })
 ).pipe(Command.withDescription("Download an experiment's results from --remote into the local store (then works offline)"))

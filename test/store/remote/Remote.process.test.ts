@@ -85,8 +85,11 @@ describe("push and pull (process, s3rver)", () => {
     const origin = freshStore()
     const first = await runJson(origin, remote, "read")
     const nothing = await cli(["pull", quickstart, "--store", freshStore(), "--remote", remote, "--json"])
-    expect(nothing.code, show(nothing)).toBe(0)
+    // Nothing on the remote yet: what was (not) found is still printed, and the exit says incomplete.
+    expect(nothing.code, show(nothing)).toBe(1)
     expect(JSON.parse(nothing.stdout).local).toEqual([])
+    expect(JSON.parse(nothing.stdout).missing.length).toBeGreaterThan(0)
+    expect(nothing.stderr).toMatch(/not on .*run the experiment, then push/)
 
     const push = await cli(["push", "--store", origin, "--remote", remote, "--json"])
     expect(push.code, show(push)).toBe(0)
