@@ -21,7 +21,7 @@ const PREFIX = "pipeline: "
 /**
  * Error tags that mean "the command line or the definition file is wrong" (exit 2), besides
  * @effect/cli's own ValidationError: a malformed definition, an input selector or an id that
- * names nothing (UnknownId, an ambiguous artifact prefix), an input file that does not exist, a
+ * names nothing (UnknownId, an ambiguous artifact or experiment prefix), an input file that does not exist, a
  * `--store` that holds no store, or one that holds other files and so is never made a store (NotAStore).
  */
 export const usageErrorTags: ReadonlySet<string> = new Set([
@@ -30,6 +30,7 @@ export const usageErrorTags: ReadonlySet<string> = new Set([
   "InputNotResolved",
   "UnknownId",
   "AmbiguousArtifactId",
+  "AmbiguousExperimentId",
   "InputFileMissing",
   "StoreMissing",
   "NotAStore",
@@ -66,6 +67,18 @@ const messageOf = (error: unknown): string => {
 /** Candidates of an ambiguous id prefix printed (one a line) before `… and N more`. */
 const LISTED_CANDIDATES = 10
 
+interface Ambiguous {
+  readonly prefix: string
+  readonly candidates: ReadonlyArray<string>
+}
+
+/** One candidate per line, in full, so that any of them can be copied. */
+const ambiguousLines = (kind: "artifact" | "experiment", e: Ambiguous): ReadonlyArray<string> => [
+  `${kind} id prefix ${e.prefix} is ambiguous: it matches ${e.candidates.length} ${kind}s; give more characters:`,
+  ...e.candidates.slice(0, LISTED_CANDIDATES).map((id) => `  ${id}`),
+  ...(e.candidates.length > LISTED_CANDIDATES ? [`  … and ${e.candidates.length - LISTED_CANDIDATES} more`] : [])
+]
+
 /** Tags whose line(s) are not just their message. Everything else prints `error.message`. */
 const renderers: Record<string, (error: any) => ReadonlyArray<string>> = {
   FileReadError: (e: { path: string; reason: string }) => [`cannot read ${e.path}: ${describeReason(e.reason)}`],
@@ -75,12 +88,8 @@ const renderers: Record<string, (error: any) => ReadonlyArray<string>> = {
   // b3sum-like: one line per unreadable file.
   HashIncomplete: (e: { failed: ReadonlyArray<{ path: string; reason: string }> }) =>
     e.failed.map((f) => `cannot read ${f.path}: ${describeReason(f.reason)}`),
-  // One candidate per line, in full, so that any of them can be copied.
-  AmbiguousArtifactId: (e: { prefix: string; candidates: ReadonlyArray<string> }) => [
-    `artifact id prefix ${e.prefix} is ambiguous: it matches ${e.candidates.length} artifacts; give more characters:`,
-    ...e.candidates.slice(0, LISTED_CANDIDATES).map((id) => `  ${id}`),
-    ...(e.candidates.length > LISTED_CANDIDATES ? [`  … and ${e.candidates.length - LISTED_CANDIDATES} more`] : [])
-  ]
+  AmbiguousArtifactId: (e: Ambiguous) => ambiguousLines("artifact", e),
+  AmbiguousExperimentId: (e: Ambiguous) => ambiguousLines("experiment", e)
 }
 
 /**

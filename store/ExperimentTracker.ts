@@ -20,7 +20,7 @@ import { ArtifactId, Provenance } from "./ArtifactCatalog.js"
 import { make } from "./internal/experimentTracker.js"
 import { fileSystemFiles, memoryFiles } from "./internal/trackerFiles.js"
 import { StoreRoot } from "./StoreLayout.js"
-import type { ExperimentNotFound, IllegalTransition, RecordDecodeError, StoreIOError } from "./StoreError.js"
+import type { AmbiguousExperimentId, ExperimentNotFound, IllegalTransition, RecordDecodeError, StoreIOError } from "./StoreError.js"
 import {
   CacheSummary,
   EffectiveStatus,
@@ -138,8 +138,13 @@ export interface ExperimentTrackerShape {
     runId: RunId
   ) => Effect.Effect<RunRecord, ExperimentNotFound | RunNotFound | TrackerError>
   readonly get: (experimentId: ExperimentId) => Effect.Effect<ExperimentDetail, ExperimentNotFound | TrackerError>
-  /** Resolves a full id or a unique prefix (with or without `exp_`, at least 4 hex digits). */
-  readonly resolve: (idOrPrefix: string) => Effect.Effect<ExperimentRecord, ExperimentNotFound | TrackerError>
+  /**
+   * Resolves a full id or a unique prefix (with or without `exp_`, at least 4 hex digits); a prefix
+   * that matches several experiments fails listing them.
+   */
+  readonly resolve: (
+    idOrPrefix: string
+  ) => Effect.Effect<ExperimentRecord, ExperimentNotFound | AmbiguousExperimentId | TrackerError>
   /** Experiments with their latest readable run, ordered by createdAt then id. */
   readonly list: (filter?: ExperimentFilter) => Effect.Effect<ReadonlyArray<ExperimentSummary>, TrackerError>
   /** Experiments whose inputs (all groups) include every given artifact id; same order as list. */

@@ -134,6 +134,20 @@ export class ExperimentNotFound extends Schema.TaggedError<ExperimentNotFound>()
   }
 }
 
+/** A prefix given to `resolve` matches more than one experiment (`candidates`: every match, sorted). */
+export class AmbiguousExperimentId extends Schema.TaggedError<AmbiguousExperimentId>()("AmbiguousExperimentId", {
+  prefix: Schema.String,
+  candidates: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    const listed = this.candidates.slice(0, 10).join(", ")
+    const more = this.candidates.length - 10
+    return `experiment id prefix ${this.prefix} is ambiguous: it matches ${this.candidates.length} experiments (${listed}${
+      more > 0 ? `, and ${more} more` : ""
+    }); give more characters`
+  }
+}
+
 export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("IllegalTransition", {
   experimentId: Schema.String,
   runId: Schema.String,

@@ -20,7 +20,7 @@ import {
   type RunStatus
 } from "../TrackerRecords.js"
 import type { ExperimentSummary, ExperimentTrackerShape, RunPatch, RunView, TransitionFn, UnreadableRun } from "../ExperimentTracker.js"
-import { ExperimentNotFound, IllegalTransition, RecordDecodeError, type StoreIOError } from "../StoreError.js"
+import { AmbiguousExperimentId, ExperimentNotFound, IllegalTransition, RecordDecodeError, type StoreIOError } from "../StoreError.js"
 import { compareStrings } from "../Order.js"
 import type { RecordFiles } from "./trackerFiles.js"
 
@@ -308,8 +308,9 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
         }
         const notFound = new ExperimentNotFound({ experimentId: idOrPrefix })
         if (!/^exp_[0-9a-f]{4,}$/.test(wanted)) return yield* notFound
-        const matches = (yield* experimentIds).filter((id) => id.startsWith(wanted))
-        if (matches.length !== 1) return yield* notFound
+        const matches = (yield* experimentIds).filter((id) => id.startsWith(wanted)).sort(compareStrings)
+        if (matches.length === 0) return yield* notFound
+        if (matches.length > 1) return yield* new AmbiguousExperimentId({ prefix: idOrPrefix, candidates: matches })
         return yield* requireExperiment(matches[0])
       })
 

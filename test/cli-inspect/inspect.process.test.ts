@@ -118,6 +118,33 @@ describe("pipeline experiments", () => {
     )
     expect(bare.code).toBe(2)
   }, SLOW)
+
+  it("a prefix two experiments share lists both (exit 2), for show, report and verify alike", async () => {
+    // A second experiment directory whose id shares the first 12 characters of the real one's.
+    const id = runDoc.experimentId
+    const twin = `${id.slice(0, 12)}${id.slice(12).replace(/./g, (c) => (c === "0" ? "1" : "0"))}`
+    const dir = NodePath.join(store, "experiments", twin)
+    NodeFs.mkdirSync(dir)
+    try {
+      const prefix = id.slice(0, 12)
+      const results = await Promise.all([
+        pipeline(["experiments", "show", prefix, "--store", store]),
+        pipeline(["report", prefix, "-o", NodePath.join(work, "ambiguous.html"), "--store", store]),
+        pipeline(["verify", prefix.slice(4), "--store", store])
+      ])
+      const candidates = [id, twin].sort()
+      for (const result of results) {
+        expect(result.code, show(result)).toBe(2)
+        expect(result.stderr).toContain(`is ambiguous: it matches 2 experiments; give more characters:\n`)
+        expect(result.stderr).toContain(`pipeline:   ${candidates[0]}\npipeline:   ${candidates[1]}\n`)
+        expect(result.stderr).not.toContain("unknown experiment")
+      }
+      expect(results[0]!.stderr).toContain(`pipeline: experiment id prefix ${prefix} is ambiguous`)
+      expect(NodeFs.existsSync(NodePath.join(work, "ambiguous.html"))).toBe(false)
+    } finally {
+      NodeFs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, SLOW)
 })
 
 describe("pipeline artifacts", () => {

@@ -5,7 +5,7 @@ import { HashIncomplete, StoreMissing, UnknownId, UsageError } from "../../cli/C
 import { b3sumLine } from "../../cli/commands/Hash.js"
 import { exitCodeOf, renderCause, renderFailure } from "../../cli/renderError.js"
 import { FileReadError } from "../../store/Digest.js"
-import { ArtifactNotFound, StoreIOError } from "../../store/StoreError.js"
+import { AmbiguousExperimentId, ArtifactNotFound, StoreIOError } from "../../store/StoreError.js"
 
 const validation = ValidationError.invalidValue(HelpDoc.p("bad value"))
 const interrupt = Cause.interrupt(FiberId.none)
@@ -46,6 +46,16 @@ describe("rendering", () => {
     ])
     expect(renderFailure(new StoreIOError({ operation: "write", path: "/s/o", reason: "ENOSPC" }))).toEqual([
       "pipeline: store write failed on /s/o: ENOSPC (no space left on device)"
+    ])
+  })
+
+  it("an ambiguous experiment prefix: a usage error listing every candidate, one a line", () => {
+    const error = new AmbiguousExperimentId({ prefix: "exp_abcd", candidates: ["exp_abcd01", "exp_abcd02"] })
+    expect(exitCodeOf(Exit.fail(error))).toBe(2)
+    expect(renderFailure(error)).toEqual([
+      "pipeline: experiment id prefix exp_abcd is ambiguous: it matches 2 experiments; give more characters:",
+      "pipeline:   exp_abcd01",
+      "pipeline:   exp_abcd02"
     ])
   })
 

@@ -441,7 +441,7 @@ const suite = (name: string, backend: Backend) =>
         })
       ))
 
-    it.effect("resolve accepts a full id or a unique prefix", () =>
+    it.effect("resolve accepts a full id or a unique prefix; a shared prefix fails listing its matches", () =>
       provide(
         Effect.gen(function* () {
           const t = yield* ExperimentTracker
@@ -450,7 +450,12 @@ const suite = (name: string, backend: Backend) =>
           expect((yield* t.resolve("exp_abcd1234")).experimentId).toBe("exp_abcd1234")
           expect((yield* t.resolve("abcd12")).experimentId).toBe("exp_abcd1234")
           expect((yield* t.resolve("exp_abcd5")).experimentId).toBe("exp_abcd5678")
-          expect(yield* Effect.flip(t.resolve("abcd"))).toMatchObject({ _tag: "ExperimentNotFound" })
+          expect(yield* Effect.flip(t.resolve("abcd"))).toMatchObject({
+            _tag: "AmbiguousExperimentId",
+            prefix: "abcd",
+            candidates: ["exp_abcd1234", "exp_abcd5678"]
+          })
+          expect(yield* Effect.flip(t.resolve("exp_abcd"))).toMatchObject({ _tag: "AmbiguousExperimentId", prefix: "exp_abcd" })
           expect(yield* Effect.flip(t.resolve("ffff"))).toMatchObject({ _tag: "ExperimentNotFound" })
         })
       ))
