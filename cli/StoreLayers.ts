@@ -62,14 +62,24 @@ export const printRemoteWarning = (warning: RemoteWarning): void => {
  */
 export const storeLayer = (storeDir: string) =>
   Layer.unwrapEffect(
-    Effect.map(globalConfig, ({ catalog, remote }) =>
-      experimentLayer(storeDir, {
+    Effect.map(globalConfig, ({ catalog, remote }) => {
+      if (remote !== undefined) quietSdkNodeWarning()
+      return experimentLayer(storeDir, {
         git: gitInfo(),
         ...(catalog === undefined ? {} : { catalog }),
         ...(remote === undefined ? {} : { remote: { ...remote, onWarning: printRemoteWarning } })
       })
-    )
+    })
   )
+
+/**
+ * The AWS SDK prints a multi-line NodeVersionSupportWarning on every process under Node < 22 about
+ * SDK versions not yet published; the lockfile pins one that supports Node 20, so on the CLI's
+ * stderr (where remote warnings must stay readable) it is noise. A user's own setting wins.
+ */
+const quietSdkNodeWarning = (): void => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
+}
 
 /**
  * Fails with a usage error when a PostgreSQL catalog is configured: for commands that read or

@@ -49,6 +49,7 @@ describe("remote tier (process, s3rver)", () => {
     expect(Object.values(cacheOf(second.doc)).every((cache) => cache === "hit"), JSON.stringify(cacheOf(second.doc))).toBe(true)
     expect(digestsOf(second.doc)).toEqual(digestsOf(first.doc))
     expect(second.stderr).not.toMatch(/warning: remote/)
+    expect(second.stderr).not.toMatch(/NodeVersionSupportWarning/) // the SDK's Node 20 notice stays off the CLI's stderr
 
     // Offline: no --remote, and no way to reach one.
     const verify = await cli(["verify", quickstart, "--store", laptop], false)
