@@ -346,20 +346,21 @@ export const recordedOutputsOf = (outputs: ExperimentResult["outputs"]) => {
  * Normal mode: resolves the experiment's inputs and records a run around `body` (`trackRun`).
  * Catalog inputs are resolved before anything is recorded (a selector that names nothing leaves
  * the store unchanged). A synthetic generator runs inside the recorded run, whose record is made
- * with its inputs still unknown and completed once the generator has produced them.
+ * with its inputs still unknown and completed once the generator has produced them. `body` runs
+ * inside the recorded run, given the generator's node reports, the inputs and the experiment's id.
  */
 export const runRecorded = <A extends TrackedOutcome, E, R, E2, R2>(
   definition: Definition,
   definitionEncoded: unknown,
   runDag: (targets: ReadonlyArray<ReturnType<typeof syntheticNode>>) => Effect.Effect<ExecutionReport, E2, R2>,
   options: ExperimentRunOptions,
-  body: (before: ReadonlyArray<NodeReport>, inputs: ResolvedInputs) => Effect.Effect<A, E, R>
+  body: (before: ReadonlyArray<NodeReport>, inputs: ResolvedInputs, experimentId: ExperimentId) => Effect.Effect<A, E, R>
 ) =>
   Effect.gen(function*() {
     if (!isSynthetic(definition.inputs)) {
       const inputs = yield* resolveCatalogInputs(definition.inputs)
       const experimentId = yield* experimentIdOf(definitionEncoded, inputs)
-      const tracked = yield* trackRun({ experimentId, definition, definitionEncoded, inputs }, options, body([], inputs))
+      const tracked = yield* trackRun({ experimentId, definition, definitionEncoded, inputs }, options, body([], inputs, experimentId))
       return { experimentId, runId: tracked.runId, inputs, result: tracked.result }
     }
     const synthetic = definition as Definition & { inputs: { synthetic: unknown } }
@@ -370,7 +371,7 @@ export const runRecorded = <A extends TrackedOutcome, E, R, E2, R2>(
       const { inputs, report } = yield* syntheticInputs(synthetic, runDag)
       if (inputs === undefined) return yield* Effect.dieMessage("the synthetic generator published no outputs in a recorded run")
       yield* recordInputs({ ...experiment, inputs })
-      return { ...(yield* body(report.nodes, inputs)), generatedInputs: inputs }
+      return { ...(yield* body(report.nodes, inputs, experiment.experimentId)), generatedInputs: inputs }
     })
     const tracked = yield* trackRun(experiment, options, generateThenRun)
     const { generatedInputs, ...result } = tracked.result

@@ -24,6 +24,7 @@ import {
   type ArtifactId,
   canonicalDigest,
   type Digest,
+  type ExperimentId,
   hexOf,
   type OutputRef
 } from "../../store/index.js"
@@ -40,8 +41,8 @@ import {
   outputArtifacts,
   recordedOutputsOf,
   resolveExperiment,
+  runRecorded,
   summarize,
-  trackRun,
   withPath
 } from "../experiment/ExecuteExperiment.js"
 import { inputNodes, type ResolvedInputs, strategyNodes } from "../experiment/ExperimentDag.js"
@@ -178,7 +179,6 @@ export const executeSweep = (
     const cache = yield* ActionCache
     const catalog = yield* ArtifactCatalog
     const runDag = yield* experimentRunner(definition, options)
-    const { before, experimentId, inputs } = yield* resolveExperiment(definition, definitionEncoded, runDag)
     const total = expanded.variants.length
 
     const emptySummary = (cached: number): SweepSummary => ({
@@ -190,7 +190,12 @@ export const executeSweep = (
       leaderboard: undefined,
       top: []
     })
-    const plannedResult = (nodes: ReadonlyArray<NodeReport>, resolved: ResolvedInputs, cached: number): SweepResult => ({
+    const plannedResult = (
+      experimentId: ExperimentId,
+      nodes: ReadonlyArray<NodeReport>,
+      resolved: ResolvedInputs,
+      cached: number
+    ): SweepResult => ({
       experimentId,
       name: definition.name,
       runId: undefined,
@@ -200,17 +205,16 @@ export const executeSweep = (
       cache: summarize(nodes).cache,
       sweep: emptySummary(cached)
     })
-    if (inputs === undefined) return plannedResult(before, { alerts: [], ohlcv: [] }, 0)
-    const resolved = inputs
-    const shared = inputNodes(definition, resolved)
 
-    const body = Effect.gen(function*() {
+    /** The sweep on resolved inputs (`before`: the synthetic generator's reports, if it ran). */
+    const bodyOf = (experimentId: ExperimentId, before: ReadonlyArray<NodeReport>, resolved: ResolvedInputs) => Effect.gen(function*() {
+      const shared = inputNodes(definition, resolved)
       // 1. validate (cached like any node): its coverage digest enters every variant key.
       const validated = yield* runDag([shared.validate])
       const validateReport = validated.of(shared.validate)
       const coverage = validateReport.outputs?.coverage
       const nodes: Array<NodeReport> = [...before, validateReport]
-      if (coverage === undefined) return { _tag: "Planned" as const, planned: plannedResult(nodes, resolved, 0) }
+      if (coverage === undefined) return { _tag: "Planned" as const, planned: plannedResult(experimentId, nodes, resolved, 0) }
 
       // 2. Keys: one per variant, one for the whole sweep.
       const inputIds = [...resolved.alerts, ...resolved.ohlcv]
@@ -265,7 +269,7 @@ export const executeSweep = (
       const cachedCount = keyed.filter((v) => found.has(v.key)).length
       if (mode === "dryRun") {
         nodes.push({ node: sweepRef, key: sweepKey, material: sweepMaterial, cache: "miss", reason: sweepLookup.reason, durationMs: 0 })
-        return { _tag: "Planned" as const, planned: plannedResult(nodes, resolved, cachedCount) }
+        return { _tag: "Planned" as const, planned: plannedResult(experimentId, nodes, resolved, cachedCount) }
       }
       const started = yield* Clock.currentTimeMillis
 
@@ -537,8 +541,8 @@ export const executeSweep = (
       }
     })
 
-    const complete = Effect.gen(function*() {
-      const outcome = yield* body
+    const completeOf = (experimentId: ExperimentId, before: ReadonlyArray<NodeReport>, resolved: ResolvedInputs) => Effect.gen(function*() {
+      const outcome = yield* bodyOf(experimentId, before, resolved)
       if (outcome._tag === "Planned") return outcome
       const top = outcome.rows ?? (yield* readLeaderboard(outcome.leaderboard.path, expanded, spec.rank))
       const overfitting = outcome.overfitting ?? (yield* readOverfitting(
@@ -578,29 +582,33 @@ export const executeSweep = (
     })
 
     if (mode !== "normal") {
-      const outcome = yield* complete
+      const { before, experimentId, inputs } = yield* resolveExperiment(definition, definitionEncoded, runDag)
+      if (inputs === undefined) return plannedResult(experimentId, before, { alerts: [], ohlcv: [] }, 0)
+      const outcome = yield* completeOf(experimentId, before, inputs)
       if (outcome._tag === "Planned") return outcome.planned
       return {
         experimentId,
         name: definition.name,
         runId: undefined,
-        inputs: resolved,
+        inputs,
         nodes: outcome.nodes,
         outputs: outcome.outputs,
         cache: outcome.cache,
         sweep: outcome.sweep
       } satisfies SweepResult
     }
-    const tracked = Effect.flatMap(complete, (outcome) =>
-      outcome._tag === "Planned"
-        ? Effect.dieMessage("a sweep planned nothing in normal mode")
-        : Effect.succeed(outcome))
-    const { result, runId } = yield* trackRun({ experimentId, definition, definitionEncoded, inputs: resolved }, options, tracked)
+    // The run is on record from its start, a synthetic generator included: interrupted while
+    // generating, it is recorded cancelled like any other.
+    const { experimentId, inputs, result, runId } = yield* runRecorded(definition, definitionEncoded, runDag, options, (before, resolved, id) =>
+      Effect.flatMap(completeOf(id, before, resolved), (outcome) =>
+        outcome._tag === "Planned"
+          ? Effect.dieMessage("a sweep planned nothing in normal mode")
+          : Effect.succeed(outcome)))
     return {
       experimentId,
       name: definition.name,
       runId,
-      inputs: resolved,
+      inputs,
       nodes: result.nodes,
       outputs: result.outputs,
       cache: result.cache,

@@ -1,7 +1,8 @@
 /**
  * Ctrl-C during a long simulation: the CLI exits 130, the DuckDB projection (a scoped resource
  * under the store's tmp/) is disposed, and the run is recorded `cancelled` with the hit/miss counts
- * of what it did. Ctrl-C during synthetic generation (before any input exists) is recorded too.
+ * of what it did. Ctrl-C during synthetic generation (before any input exists) is recorded too,
+ * for a sweep as for a single experiment.
  *
  * Progress is rendered only on a TTY, so the test watches the store instead: the projection's
  * database file appears in tmp/ when the simulate node acquires its input (the simulate node is
@@ -149,6 +150,55 @@ describe("pipeline run interrupted", () => {
       gen.cleanup()
     }
   }, 320_000)
+
+  it("SIGINT during a sweep's synthetic generation: exit 130, the run recorded cancelled, nothing published", async () => {
+    const gen = workspace("pipeline-sigint-sweep-gen-")
+    try {
+      const definition = gen.write("sweep-gen.json", {
+        ...smallDefinition({ name: "sweep-gen", tokens: 300, days: 5 }),
+        sweep: { grid: { "stopLoss.pct": [0.1, 0.3] }, keep: 1 }
+      })
+      const child = spawnCli(["--store", gen.store, "run", definition], { cwd: gen.dir })
+      const exited = waitForExit(child, 150_000)
+      let exitedEarly = false
+      void exited.then(() => (exitedEarly = true), () => (exitedEarly = true))
+
+      const experimentsDir = NodePath.join(gen.store, "experiments")
+      const byType = NodePath.join(gen.store, "artifacts", "by-type")
+      const indexed = () => (NodeFs.existsSync(byType) ? NodeFs.readdirSync(byType) : [])
+      const readRun = (): { status: string } | undefined => {
+        try {
+          const [id] = NodeFs.readdirSync(experimentsDir).filter((n) => n.startsWith("exp_"))
+          return JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, id!, "runs", "000001.json"), "utf8"))
+        } catch {
+          return undefined
+        }
+      }
+      // As for a single experiment: recorded `running` before the generator has published anything.
+      const deadline = Date.now() + 140_000
+      while (readRun()?.status !== "running" && !exitedEarly && Date.now() < deadline) await sleep(25)
+      expect(exitedEarly, "the sweep ended before its run was recorded running").toBe(false)
+      expect(indexed(), "generation had already published").toEqual([])
+      await sleep(500)
+      expect(indexed(), "generation finished before the interrupt").toEqual([])
+      child.kill("SIGINT")
+      const result = await exited
+
+      expect(result.code, result.stderr).toBe(130)
+      expect(result.stderr).toContain("pipeline: interrupted")
+      const run = readRun() as any
+      expect(run.status).toBe("cancelled")
+      expect(run.endedAt).toEqual(expect.any(String))
+      expect(run.cache).toEqual({ hits: 0, misses: 1 })
+      expect(run.durationMs).toBeGreaterThanOrEqual(450)
+      // No artifact, partial or whole: nothing indexed, no manifest (artifacts/<id>.json).
+      expect(indexed()).toEqual([])
+      const artifacts = NodePath.join(gen.store, "artifacts")
+      expect((NodeFs.existsSync(artifacts) ? NodeFs.readdirSync(artifacts) : []).filter((n) => n.endsWith(".json"))).toEqual([])
+    } finally {
+      gen.cleanup()
+    }
+  }, 200_000)
 
   it("--timeout during synthetic generation: exit 1, the run recorded failed with RunTimedOut and its real counts", async () => {
     const gen = workspace("pipeline-timeout-gen-")
