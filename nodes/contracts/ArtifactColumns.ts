@@ -9,7 +9,7 @@ import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, Schema } from "effect"
 import { ArtifactCatalog, type ArtifactId } from "../../store/index.js"
 import { Duck, type DuckDBError, workspaceConnection } from "../duckdb/index.js"
-import type { AnyContract, ColumnDef } from "./Contract.js"
+import type { AnyContract } from "./Contract.js"
 
 /** The data file of `artifactId` does not have the columns of its contract (`type`). */
 export class ArtifactSchemaMismatch extends Schema.TaggedError<ArtifactSchemaMismatch>()("ArtifactSchemaMismatch", {
@@ -37,12 +37,12 @@ export const columnMismatch = (
 ): { readonly column: string; readonly problem: string } | undefined => {
   const byName = new Map(actual.map((column) => [column.name, column.type]))
   const found = actual.map((column) => column.name).join(", ")
-  for (const column of contract.columns as ReadonlyArray<ColumnDef>) {
+  for (const column of contract.columns) {
     const type = byName.get(column.name)
     if (type === undefined) return { column: column.name, problem: `is missing (the file has: ${found})` }
     if (type !== column.duckdbType) return { column: column.name, problem: `is ${type}, expected ${column.duckdbType}` }
   }
-  const expected = new Set((contract.columns as ReadonlyArray<ColumnDef>).map((column) => column.name))
+  const expected = new Set(contract.columns.map((column) => column.name))
   const extra = actual.find((column) => !expected.has(column.name))
   if (extra !== undefined) return { column: extra.name, problem: "is not a column of this type" }
   return undefined

@@ -4,7 +4,7 @@
  * row. Every artifact type — inputs and experiment outputs alike — is built with `defineContract`
  * from a column list, so DDL, canonical SELECT, Parquet layout and Schema never drift apart.
  */
-import { Schema } from "effect"
+import { Array as Arr, type Effect, Either, ParseResult, Predicate, Schema, SchemaAST } from "effect"
 
 /** The DuckDB types contracts use. TIMESTAMP is µs, no time zone, always meant as UTC. */
 export type DuckDBColumnType = "VARCHAR" | "TIMESTAMP" | "DOUBLE" | "INTEGER" | "BIGINT" | "BOOLEAN"
@@ -103,16 +103,18 @@ export interface ContractSpec<Cols extends ReadonlyArray<ColumnDef>> {
   readonly pathColumns?: boolean
 }
 
-export interface Contract<Cols extends ReadonlyArray<ColumnDef> = ReadonlyArray<ColumnDef>> {
+/**
+ * Any contract, whatever its columns: everything a contract has but its row Schema, which is
+ * invariant in the row type (so a `Contract<Cols>` of every `Cols` is one of these).
+ */
+export interface AnyContract {
   readonly type: string
   readonly schemaVersion: number
   readonly description: string
-  readonly columns: Cols
+  readonly columns: ReadonlyArray<ColumnDef>
   readonly sortKeys: ReadonlyArray<string>
   readonly uniqueKeys: ReadonlyArray<ReadonlyArray<string>>
   readonly checks: ReadonlyArray<SqlCheck>
-  /** Decodes one row (JS values); NOT NULL, finiteness, INTEGER range and `refineRow` enforced. */
-  readonly rowSchema: Schema.Schema<RowOf<Cols>>
   /** `"chain", "mint", "ts"`: the body of the canonical ORDER BY. */
   readonly orderBy: string
   /** `CREATE [TEMP] TABLE "<table>" (… exact types, NOT NULL …)`. */
@@ -124,6 +126,12 @@ export interface Contract<Cols extends ReadonlyArray<ColumnDef> = ReadonlyArray<
   readonly canonicalSelect: (source: string) => string
   /** What other code (CLI, README, validate) needs to know, as plain data. */
   readonly describe: () => ContractDescription
+}
+
+export interface Contract<Cols extends ReadonlyArray<ColumnDef> = ReadonlyArray<ColumnDef>> extends AnyContract {
+  readonly columns: Cols
+  /** Decodes one row (JS values); NOT NULL, finiteness, INTEGER range and `refineRow` enforced. */
+  readonly rowSchema: Schema.Schema<RowOf<Cols>>
 }
 
 export interface ContractDescription {
@@ -152,6 +160,41 @@ const assertName = (what: string, name: string, pattern: RegExp = PLAIN_NAME): s
 
 const quote = (name: string) => `"${name}"`
 
+/** The Schema of one column's value: its DuckDB type's, narrowed to `values`, NULL when nullable. */
+const valueSchemaOf = (column: ColumnDef): Schema.Schema.AnyNoContext => {
+  const value = column.values === undefined ? valueSchemas[column.duckdbType] : Schema.Literal(...column.values)
+  return column.nullable ? Schema.NullOr(value) : value
+}
+
+/**
+ * The Schema of one row of `columns`: a declaration whose guard checks every column's value with
+ * that column's Schema, so the row type is what the check established; a failure is one issue per
+ * failing column, each a pointer naming the column.
+ */
+const rowSchemaOf = <Cols extends ReadonlyArray<ColumnDef>>(type: string, columns: Cols): Schema.Schema<RowOf<Cols>> => {
+  const checks = columns.map((column) => {
+    const schema = valueSchemaOf(column)
+    const missing = new ParseResult.Missing(new SchemaAST.PropertySignature(column.name, schema.ast, false, true))
+    return { name: column.name, missing, validate: ParseResult.validateEither(schema) }
+  })
+  const issuesOf = (input: Readonly<Record<string, unknown>>): Array<ParseResult.ParseIssue> =>
+    checks.flatMap(({ missing, name, validate }) => {
+      if (!(name in input)) return [new ParseResult.Pointer(name, input, missing)]
+      const checked = validate(input[name])
+      return Either.isLeft(checked) ? [new ParseResult.Pointer(name, input, checked.left)] : []
+    })
+  const isRow = (input: unknown): input is RowOf<Cols> => Predicate.isRecord(input) && issuesOf(input).length === 0
+  const check = () =>
+  (input: unknown, _options: SchemaAST.ParseOptions, ast: SchemaAST.Declaration): Effect.Effect<RowOf<Cols>, ParseResult.ParseIssue> => {
+    if (isRow(input)) return ParseResult.succeed(input)
+    const issues = Predicate.isRecord(input) ? issuesOf(input) : []
+    return ParseResult.fail(
+      Arr.isNonEmptyArray(issues) ? new ParseResult.Composite(ast, input, issues) : new ParseResult.Type(ast, input)
+    )
+  }
+  return Schema.declare([], { decode: check, encode: check }, { identifier: `${type} row` })
+}
+
 /** Builds a contract; throws (at module load, a programming error) on an inconsistent spec. */
 export const defineContract = <const Cols extends ReadonlyArray<ColumnDef>>(
   spec: ContractSpec<Cols>
@@ -171,12 +214,7 @@ export const defineContract = <const Cols extends ReadonlyArray<ColumnDef>>(
   const checks = spec.checks ?? []
   checks.forEach((check) => known(check.column))
 
-  const fields: Record<string, Schema.Schema.Any> = {}
-  for (const column of spec.columns) {
-    const value = column.values === undefined ? valueSchemas[column.duckdbType] : Schema.Literal(...column.values)
-    fields[column.name] = column.nullable ? Schema.NullOr(value) : value
-  }
-  const struct = Schema.Struct(fields) as unknown as Schema.Schema<RowOf<Cols>>
+  const struct = rowSchemaOf(spec.type, spec.columns)
   const refine = spec.refineRow
   const rowSchema = refine === undefined
     ? struct
@@ -228,7 +266,3 @@ export const defineContract = <const Cols extends ReadonlyArray<ColumnDef>>(
     describe: () => description
   }
 }
-
-/** Any contract, whatever its columns. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rowSchema is invariant in its row type
-export type AnyContract = Contract<any>

@@ -8,7 +8,7 @@ import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { rm } from "node:fs/promises"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
-import type { AnyContract, ColumnDef } from "../contracts/Contract.js"
+import type { AnyContract } from "../contracts/Contract.js"
 
 /**
  * Fixed writer options. ZSTD level 3 (smaller than Snappy: 16 MB vs 34 MB for 5M candles, same
@@ -55,7 +55,7 @@ export const writeContractTableParquet = (
   table: string,
   path: string
 ): Effect.Effect<{ readonly rowCount: number }, DuckDBError> => {
-  const columns = (contract.columns as ReadonlyArray<ColumnDef>).map((column) => `"${column.name}"`).join(", ")
+  const columns = contract.columns.map((column) => `"${column.name}"`).join(", ")
   const sql = `COPY (SELECT ${columns} FROM ${Duck.identifier(table)} ORDER BY ${contract.orderBy}) TO $1 (${PARQUET_COPY_OPTIONS})`
   return copyToFile(conn, sql, [path], path)
 }

@@ -60,7 +60,7 @@ const appendRows = (conn: DuckDBConnection, table: string, contract: AnyContract
     (appender) =>
       Effect.try({
         try: () => {
-          const columns = contract.columns as ReadonlyArray<ColumnDef>
+          const columns = contract.columns
           const { DuckDBDataChunk } = duckdbApi()
           const types = columns.map((column) => duckdbTypeOf(column.duckdbType))
           for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
@@ -103,7 +103,7 @@ export const readRowsParquet = (
   Effect.scoped(
     Effect.gen(function*() {
       const connection = yield* workspaceConnection
-      const select = (contract.columns as ReadonlyArray<ColumnDef>)
+      const select = contract.columns
         .map((column) => {
           const name = `"${column.name}"`
           return column.duckdbType === "TIMESTAMP"
@@ -120,7 +120,7 @@ export const readRowsParquet = (
       )
       // Column-wise conversion, then rows: ~5× faster than getRowObjectsJS on trade-sized tables.
       const columns = reader.getColumnsObjectJS() as Record<string, ReadonlyArray<unknown>>
-      const names = (contract.columns as ReadonlyArray<ColumnDef>).map((column) => column.name)
+      const names = contract.columns.map((column) => column.name)
       const rowCount = reader.currentRowCount
       const rows: Array<Record<string, unknown>> = new Array(rowCount)
       for (let i = 0; i < rowCount; i++) {

@@ -85,6 +85,23 @@ describe("contracts", () => {
     expect(Either.isRight(alerts(alert))).toBe(true)
     expect(Either.isLeft(alerts({ ...alert, alert_id: "" }))).toBe(true)
     expect(Either.isLeft(alerts({ ...alert, alert_ts: new Date(Number.NaN) }))).toBe(true)
+    expect(Either.isLeft(alerts("not a row"))).toBe(true)
+  })
+
+  it("a row that fails decoding names each failing column", () => {
+    const alerts = Schema.decodeUnknownEither(AlertsV1.rowSchema)
+    const alert = { alert_id: "a1", alert_ts: new Date(0), chain: "solana", mint: "M", caller: null }
+    const failure = alerts({ ...alert, caller: 3, alert_ts: "yesterday" })
+    expect(Either.isLeft(failure)).toBe(true)
+    const message = Either.isLeft(failure) ? failure.left.message : ""
+    expect(message).toContain(`["alert_ts"]`)
+    expect(message).toContain(`["caller"]`)
+    expect(message).not.toContain(`["mint"]`)
+    const { mint: _mint, ...withoutMint } = alert
+    const missing = alerts(withoutMint)
+    expect(Either.isLeft(missing) ? missing.left.message : "").toMatch(/\["mint"\]\s+└─ is missing/)
+    const decoded = alerts(alert)
+    expect(Either.isRight(decoded) ? decoded.right.alert_ts : undefined).toEqual(new Date(0))
   })
 
   it.scoped("the DDL creates exactly the declared column types and NOT NULL constraints", () =>
