@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds the CLI bundle (dist/pipeline.mjs, from cli/main.ts), the sweep worker
-// (dist/sweep-worker.mjs, beside it: nodes/sweep finds it relative to the bundle) and the library
-// entry (dist/index.mjs, from index.ts: every package external, as a library's dependencies are).
+// Builds the CLI bundle (dist/pipeline.cjs, from cli/main.ts) with its launcher (dist/pipeline.mjs,
+// from bin/codeCache.mjs), the sweep worker (dist/sweep-worker.mjs, beside it: nodes/sweep finds it
+// relative to the bundle) and the library entry (dist/index.mjs, from index.ts: every package
+// external, as a library's dependencies are).
 // `npm run build` runs this; `npm ci` does through the `prepare` script. `node bin/build.mjs DIR` builds
 // into another directory (tests, bench).
 //
@@ -13,8 +14,14 @@
 // when a command is given --remote, store/remote/RemoteStorageS3.ts). yaml, toml and ini, which
 // @effect/cli imports for options read from config files (not used by `pipeline`), are replaced by
 // stubs that require the real package on first use: they were ~15% of the bundle's bytes.
+//
+// The CLI bundle is CommonJS so that its launcher can compile it with V8's code cache
+// (bin/codeCache.mjs: node 20 can hand a cache to a script, not to an ES module); compiling the
+// bundle was about a third of `--help`'s CPU time. `import.meta.url` in the sources becomes the
+// bundle's own file URL.
 import * as esbuild from "esbuild"
-import { writeFileSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
@@ -22,41 +29,66 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 
 const external = ["@duckdb/*", "blake3-wasm", "esbuild", "tsx", "tsx/*", "@aws-sdk/*"]
 
-// Bundled CommonJS packages call require() for node's built-ins: give the ES module one.
-const requireBanner =
-  "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);"
+const importMetaUrl = "__pipelineImportMetaUrl"
+// "use strict" first: esbuild's own directive comes after the banner, where it is no directive.
+const importMetaUrlBanner = `"use strict";const ${importMetaUrl} = require("node:url").pathToFileURL(__filename).href;`
 
 const lazyConfigParsers = {
   name: "lazy-config-file-parsers",
   setup(build) {
     build.onResolve({ filter: /^(yaml|toml|ini)$/ }, (args) => ({ path: args.path, namespace: "lazy-parser" }))
     build.onLoad({ filter: /.*/, namespace: "lazy-parser" }, (args) => ({
-      contents: `import { createRequire } from "node:module"
-export const parse = (text) => createRequire(import.meta.url)(${JSON.stringify(args.path)}).parse(text)`,
+      contents: `export const parse = (text) => require(${JSON.stringify(args.path)}).parse(text)`,
       loader: "js",
       resolveDir: root
     }))
   }
 }
 
-/** Builds the three bundles into `outdir`. */
+/** Builds the bundles into `outdir`. */
 export const build = async (outdir) => {
   const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
+  rmSync(join(outdir, ".cache"), { recursive: true, force: true }) // code caches of earlier builds
+  const bundle = join(outdir, "pipeline.cjs")
   const cli = await esbuild.build({
     ...common,
+    format: "cjs",
     metafile: true,
     entryPoints: [join(root, "cli", "main.ts")],
-    outfile: join(outdir, "pipeline.mjs"),
+    outfile: bundle,
     external,
     plugins: [lazyConfigParsers],
-    banner: { js: requireBanner },
+    define: { "import.meta.url": importMetaUrl },
+    // import() of an external package becomes require(): code V8 takes from the cache has lost
+    // the script's dynamic-import callback (bin/codeCache.mjs).
+    supported: { "dynamic-import": false },
+    banner: { js: importMetaUrlBanner },
     // Whitespace and syntax only: names stay readable in stack traces.
     minifyWhitespace: true,
     minifySyntax: true
   })
-  // The repository files the bundle was built from: bin/pipeline.js runs the bundle only while
-  // none of them is newer than it.
-  const sources = Object.keys(cli.metafile.inputs)
+  const dynamicImports = Object.values(cli.metafile.outputs).flatMap((output) => output.imports)
+    .filter((entry) => entry.kind === "dynamic-import")
+  if (dynamicImports.length > 0) {
+    throw new Error(`import() left in the CLI bundle: ${dynamicImports.map((entry) => entry.path).join(", ")}`)
+  }
+  const hash = createHash("sha256").update(readFileSync(bundle)).digest("hex").slice(0, 16)
+  const launcher = await esbuild.build({
+    ...common,
+    metafile: true,
+    stdin: {
+      contents: `import { fileURLToPath } from "node:url"
+import { runWithCodeCache } from "./bin/codeCache.mjs"
+runWithCodeCache(fileURLToPath(new URL("./pipeline.cjs", import.meta.url)), ${JSON.stringify(hash)})
+`,
+      resolveDir: root,
+      sourcefile: "pipeline-launcher.mjs"
+    },
+    outfile: join(outdir, "pipeline.mjs")
+  })
+  // The repository files the bundle and its launcher were built from: bin/pipeline.js runs the
+  // bundle only while none of them is newer than the launcher (written last).
+  const sources = [...Object.keys(cli.metafile.inputs), ...Object.keys(launcher.metafile.inputs)]
     .map((input) => relative(root, join(process.cwd(), input)))
     .filter((path) => !path.startsWith("..") && !path.startsWith("node_modules") && !path.includes(":"))
     .sort()
