@@ -11,7 +11,7 @@
  */
 import { pathToFileURL } from "node:url"
 import type { CandleSeries, MintSeries, SimAlert } from "../nodes/simulate/index.js"
-import { compileStrategy, lowerBound, makeStrategy, runSimulationSync, simulateAlert } from "../nodes/simulate/index.js"
+import { compileStrategy, lowerBoundOf, makeStrategy, runSimulationSync, simulateAlert } from "../nodes/simulate/index.js"
 
 export interface KernelBenchOptions {
   readonly candles?: number
@@ -130,7 +130,7 @@ export const plainScan = (ds: Dataset): { visits: number; checksum: number } => 
     const n = s.length
     const alerts = ds.alertsByMint[m]
     for (let a = 0; a < alerts.length; a++) {
-      const e = lowerBound(s, alerts[a].alert_ts)
+      const e = lowerBoundOf(s.ts, alerts[a].alert_ts, n)
       if (e >= n) continue
       const entry = o[e] * (1 + slip)
       let stop = entry * (1 - stopPct)

@@ -21,6 +21,7 @@
  * their arrival order does not matter, and at each time the open positions' values are summed in
  * trade order.
  */
+import { lowerBoundOf } from "../simulate/index.js"
 
 /** One position, in the trades' output order (its index is the `trade` of its marks). */
 export interface MtmPosition {
@@ -101,18 +102,6 @@ const gridOf = (marks: MtmMarks, realised: ReadonlyArray<RealisedPoint>): Float6
   return all.subarray(0, n)
 }
 
-/** The first index of `grid` holding a value ≥ `t`. */
-const lowerBound = (grid: Float64Array, t: number): number => {
-  let lo = 0
-  let hi = grid.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (grid[mid] < t) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
 /**
  * The mark-to-market curve: one point per distinct time among the marks and the realised points,
  * ascending. Empty when there are no realised points. At each time the open positions' values are
@@ -140,7 +129,7 @@ export const markToMarketCurve = (
     let value = 0
     let m = from
     // From the first mark's candle up to, not including, the candle of the last fill.
-    for (let g = lowerBound(grid, marks.ts[rows[from]]); g < grid.length && grid[g] < position.exitTs; g++) {
+    for (let g = lowerBoundOf(grid, marks.ts[rows[from]]); g < grid.length && grid[g] < position.exitTs; g++) {
       const t = grid[g]
       // The latest mark at or before t (a mint without a candle at t keeps its latest close).
       for (; m < to && marks.ts[rows[m]] <= t; m++) {

@@ -62,14 +62,16 @@ export const makeCandleSeries = (candles: ReadonlyArray<Candle>, intervalMs: num
   return series
 }
 
-/** Index of the first candle with `ts ≥ t` in `series`, or `series.length` when there is none. */
-export const lowerBound = (series: CandleSeries, t: number): number => {
-  const ts = series.ts
+/**
+ * Index of the first value ≥ `t` among `sorted[0 .. end)` (ascending), or `end` when there is none.
+ * `end` bounds the search for arrays longer than their data (a CandleSeries' `ts` and `length`).
+ */
+export const lowerBoundOf = (sorted: ArrayLike<number>, t: number, end: number = sorted.length): number => {
   let lo = 0
-  let hi = series.length
+  let hi = end
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (ts[mid] < t) lo = mid + 1
+    if (sorted[mid] < t) lo = mid + 1
     else hi = mid
   }
   return lo

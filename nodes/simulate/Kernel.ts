@@ -25,7 +25,7 @@
  */
 import seedrandom from "seedrandom"
 import type { CandleSeries } from "./CandleSeries.js"
-import { lowerBound } from "./CandleSeries.js"
+import { lowerBoundOf } from "./CandleSeries.js"
 import type { DiagnosticRow } from "./Diagnostic.js"
 import { makeDiagnostic } from "./Diagnostic.js"
 import { isoMs } from "./internal/order.js"
@@ -154,7 +154,7 @@ export const simulateAlert = (
   const uEntrySlip = rng === null ? 0 : rng()
   const jitter = Math.floor(uJitter * (plan.jitterCandles + 1))
   const earliest = alert.alert_ts + (plan.delayCandles + jitter) * series.intervalMs
-  const e = lowerBound(series, earliest)
+  const e = lowerBoundOf(series.ts, earliest, n)
   if (e >= n) {
     return {
       _tag: "Skip",

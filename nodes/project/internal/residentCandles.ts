@@ -26,7 +26,7 @@ import { compareStrings } from "../../../store/index.js"
 import { type Database, Duck, type DuckDBError } from "../../duckdb/index.js"
 import { toDuckDBError } from "../../duckdb/DuckDBError.js"
 import { duckdbBindings } from "../../duckdb/NodeApi.js"
-import { type CandleSeries, mintKeyOf, type MintSeries } from "../../simulate/CandleSeries.js"
+import { type CandleSeries, lowerBoundOf, mintKeyOf, type MintSeries } from "../../simulate/CandleSeries.js"
 import type { MintRange, ProjectionSpec } from "../Projection.js"
 
 const micros = (ms: number) => BigInt(Math.round(ms)) * 1000n
@@ -241,13 +241,7 @@ const rangesOf = (
   /** The first row-group start at or after `row`. */
   const boundaryFrom = (row: number): number => {
     if (rowGroupStarts === undefined) return Math.ceil(row / TABLE_ROW_GROUP) * TABLE_ROW_GROUP
-    let lo = 0
-    let hi = rowGroupStarts.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (rowGroupStarts[mid]! < row) lo = mid + 1
-      else hi = mid
-    }
+    const lo = lowerBoundOf(rowGroupStarts, row)
     return lo < rowGroupStarts.length ? rowGroupStarts[lo]! : Number.POSITIVE_INFINITY
   }
   const endOf = (seg: Segment) => seg.firstRow + seg.count
