@@ -211,6 +211,31 @@ export const comparisonSection = (input: ReportInput): string => {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Per-group tallies (callers, exit reasons)
+
+interface Tally {
+  trades: number
+  wins: number
+  netPnl: number
+  returns: number
+}
+
+/** Trades, wins and the sums of net pnl and return per key (summed in the trades' output order). */
+const tallyBy = <K>(trades: ReadonlyArray<ReportTrade>, keyOf: (trade: ReportTrade) => K): Map<K, Tally> => {
+  const groups = new Map<K, Tally>()
+  for (const t of trades) {
+    const key = keyOf(t)
+    const g = groups.get(key) ?? { trades: 0, wins: 0, netPnl: 0, returns: 0 }
+    g.trades++
+    if (t.net_pnl > 0) g.wins++
+    g.netPnl += t.net_pnl
+    g.returns += t.return
+    groups.set(key, g)
+  }
+  return groups
+}
+
+// ---------------------------------------------------------------------------------------------
 // Callers
 
 export interface CallerStats {
@@ -233,17 +258,8 @@ export const MAX_CALLERS = 20
  * folded into one last row.
  */
 export const callerStats = (trades: ReadonlyArray<ReportTrade>): Array<CallerStats> => {
-  const groups = new Map<string | null, { trades: number; wins: number; pnl: number; returns: number }>()
-  for (const t of trades) {
-    const g = groups.get(t.caller) ?? { trades: 0, wins: 0, pnl: 0, returns: 0 }
-    g.trades++
-    if (t.net_pnl > 0) g.wins++
-    g.pnl += t.net_pnl
-    g.returns += t.return
-    groups.set(t.caller, g)
-  }
-  const rows = [...groups.entries()]
-    .map(([caller, g]) => ({ caller, trades: g.trades, wins: g.wins, netPnl: g.pnl, returns: g.returns }))
+  const rows = [...tallyBy(trades, (t) => t.caller).entries()]
+    .map(([caller, g]) => ({ caller, ...g }))
     .sort((a, b) =>
       b.netPnl - a.netPnl || b.trades - a.trades ||
       (a.caller === null ? (b.caller === null ? 0 : 1) : b.caller === null ? -1 : compareStrings(a.caller, b.caller))
@@ -300,26 +316,16 @@ export interface ExitReasonStats {
 }
 
 /** Per exit reason, summed in the trades' output order; sorted by count (desc), then reason. */
-export const exitReasonStats = (trades: ReadonlyArray<ReportTrade>): Array<ExitReasonStats> => {
-  const groups = new Map<string, { trades: number; wins: number; returns: number; pnl: number }>()
-  for (const t of trades) {
-    const g = groups.get(t.exit_reason) ?? { trades: 0, wins: 0, returns: 0, pnl: 0 }
-    g.trades++
-    if (t.net_pnl > 0) g.wins++
-    g.returns += t.return
-    g.pnl += t.net_pnl
-    groups.set(t.exit_reason, g)
-  }
-  return [...groups.entries()]
+export const exitReasonStats = (trades: ReadonlyArray<ReportTrade>): Array<ExitReasonStats> =>
+  [...tallyBy(trades, (t) => t.exit_reason).entries()]
     .map(([reason, g]) => ({
       reason,
       trades: g.trades,
       wins: g.wins,
       meanReturn: g.returns / g.trades,
-      totalNetPnl: g.pnl
+      totalNetPnl: g.netPnl
     }))
     .sort((a, b) => b.trades - a.trades || compareStrings(a.reason, b.reason))
-}
 
 export const exitReasonsSection = (trades: ReadonlyArray<ReportTrade>): string => {
   const stats = exitReasonStats(trades)
