@@ -16,8 +16,8 @@
  * validate and projection), which publishes their trades, equity and diagnostics; their keys are a
  * single experiment's keys, so `sweep show` of one of them is a cache hit.
  */
-import { Chunk, Clock, Effect, Schema, Stream } from "effect"
-import { artifactNode, execute, type ExecutorEvent, keyOf, type KeyMaterial, type NodeReport, resourceNode } from "../../pipeline/index.js"
+import { Clock, Effect, Schema } from "effect"
+import { execute, type ExecutorEvent, keyOf, type KeyMaterial, type NodeReport } from "../../pipeline/index.js"
 import {
   ActionCache,
   ArtifactCatalog,
@@ -25,10 +25,11 @@ import {
   canonicalDigest,
   type Digest,
   type ExperimentId,
+  type GroupEntry,
   hexOf,
   type OutputRef
 } from "../../store/index.js"
-import { ExperimentMetrics, ExperimentSweepBatch, ExperimentSweepDaily, ExperimentSweepWindows, RETURN_MOMENT_COLUMNS, sweepLeaderboardContract } from "../contracts/index.js"
+import { ExperimentMetrics, ExperimentSweepBatch, RETURN_MOMENT_COLUMNS, sweepLeaderboardContract } from "../contracts/index.js"
 import { readRowsParquet } from "../parquet/index.js"
 import { engineVersions } from "../runtime/index.js"
 import { publishRows } from "../parquet/index.js"
@@ -47,12 +48,11 @@ import {
 } from "../experiment/ExecuteExperiment.js"
 import { inputNodes, type ResolvedInputs, strategyNodes } from "../experiment/ExperimentDag.js"
 import { METRICS_VERSION, type MetricsRow } from "../metrics/index.js"
-import type { Projection } from "../project/Projection.js"
 import { Strategy, type Trade } from "../simulate/index.js"
 import { SIMULATION_ENGINE_VERSION } from "../simulate/SimulateNode.js"
 import { type DailyPnl, selectWalkForward, type WindowStats } from "../stats/index.js"
 import { deflatedSharpeColumns } from "./DeflatedSharpeColumns.js"
-import { dailyRows, type OverfittingSummary, publishOverfitting, readCachedDaily, readOverfitting } from "./SweepOverfitting.js"
+import { type OverfittingSummary, publishOverfitting, readCachedDaily, readOverfitting } from "./SweepOverfitting.js"
 import { compareByRank, type OverrideValue, type RankMetric, type SweepSpec } from "./SweepSpec.js"
 import {
   publishWalkForward,
@@ -60,15 +60,16 @@ import {
   readSimulatedTrades,
   walkForwardSummaryOf,
   sweepWindows,
-  type WalkForwardSummary,
-  windowRows
+  type WalkForwardSummary
 } from "./SweepWalkForward.js"
-import type { VariantOutcome, VariantRow } from "./VariantEvaluation.js"
-import { makeVariantEvaluator } from "./VariantEvaluator.js"
+import type { VariantRow } from "./VariantEvaluation.js"
+import { type SweepBatchRunner, sweepBatchNodes } from "./SweepBatches.js"
+import { RemoteSweepFailed } from "./SweepError.js"
 import { effectiveValue, type ExpandedSweep, expandSweep, type Variant } from "./Variants.js"
 
-/** Bump when the sweep's own code changes a result; enters every sweep, variant and batch key. */
-export const SWEEP_VERSION = "3"
+import { SWEEP_VERSION } from "./SweepVersion.js"
+
+export { SWEEP_VERSION }
 
 export interface SweepProgress {
   /** Variants whose result is known (cached or evaluated). */
@@ -86,6 +87,8 @@ export interface SweepRunOptions extends ExperimentRunOptions {
   readonly onSweepProgress?: (progress: SweepProgress) => Effect.Effect<void>
   /** The sweep already expanded (e.g. by a caller that checked it before opening the store). */
   readonly expanded?: ExpandedSweep
+  /** Evaluates the missing batches elsewhere (`pipeline worker` processes) instead of on `workers` threads here. */
+  readonly remoteBatches?: SweepBatchRunner
 }
 
 export interface LeaderboardEntry {
@@ -141,23 +144,12 @@ const refOf = (artifact: { readonly artifactId: ArtifactId; readonly digest: Dig
   digest: artifact.digest
 })
 
-type VariantEvaluatorOf = Effect.Effect.Success<ReturnType<typeof makeVariantEvaluator>>
-
 export interface KeyedVariant extends Variant {
   readonly key: Digest
   readonly material: KeyMaterial
   readonly strategyEncoded: unknown
 }
 
-const BatchVariant = Schema.Struct({ key: Schema.String, strategy: Strategy })
-const BatchConfig = Schema.Struct({ variants: Schema.Array(BatchVariant) })
-const PoolConfig = Schema.Struct({
-  seed: Schema.Number,
-  dateRange: Schema.Struct({ from: Schema.String, to: Schema.String }),
-  bootstrapResamples: Schema.Int,
-  /** Walk-forward windows as [from, to) epoch ms pairs; empty without a walk-forward. */
-  windows: Schema.Array(Schema.Tuple(Schema.Number, Schema.Number))
-})
 
 export const executeSweep = (
   definition: Definition & { readonly sweep: SweepSpec },
@@ -257,13 +249,16 @@ export const executeSweep = (
       const found = new Map<Digest, OutputRef>()
       const foundDaily = new Map<Digest, OutputRef>()
       const foundWindows = new Map<Digest, OutputRef>()
-      for (const [key, group] of members) {
-        const { daily, results, windows } = group.outputs
-        if (results === undefined || daily === undefined || (walkForwardSpec !== undefined && windows === undefined)) continue
-        found.set(key, results)
-        foundDaily.set(key, daily)
-        if (windows !== undefined) foundWindows.set(key, windows)
+      const adopt = (groups: ReadonlyMap<Digest, GroupEntry>) => {
+        for (const [key, group] of groups) {
+          const { daily, results, windows } = group.outputs
+          if (results === undefined || daily === undefined || (walkForwardSpec !== undefined && windows === undefined)) continue
+          found.set(key, results)
+          foundDaily.set(key, daily)
+          if (windows !== undefined) foundWindows.set(key, windows)
+        }
       }
+      adopt(members)
       const pending = new Map<Digest, KeyedVariant>()
       for (const variant of keyed) if (!found.has(variant.key) && !pending.has(variant.key)) pending.set(variant.key, variant)
       const cachedCount = keyed.filter((v) => found.has(v.key)).length
@@ -273,84 +268,47 @@ export const executeSweep = (
       }
       const started = yield* Clock.currentTimeMillis
 
+      // 5a. Remote workers (`run --workers remote`): the misses are evaluated there, then read like cached batches.
+      let remotelyEvaluated = 0
+      const remote = options.remoteBatches
+      if (remote !== undefined && pending.size > 0) {
+        const sorted = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        let remoteDone = cachedCount
+        yield* remote.run({
+          definitionEncoded,
+          inputs: resolved,
+          lineage: [...inputIds, validateReport.outputs!.coverage!.artifactId],
+          batches: chunk(sorted, options.batchSize ?? defaultBatchSize(sorted.length, workers))
+            .map((batch) => batch.map((variant) => ({ key: variant.key, strategyEncoded: variant.strategyEncoded }))),
+          onBatchDone: (count) => onSweepProgress({ done: (remoteDone += count), total, simulated: remoteDone - cachedCount })
+        })
+        adopt(yield* cache.lookupMembers([...pending.keys()]))
+        const missing = [...pending.keys()].filter((key) => !found.has(key))
+        if (missing.length > 0) {
+          return yield* new RemoteSweepFailed({ detail: `${missing.length} variants are not in the action cache after their batches finished (first ${missing[0]})` })
+        }
+        remotelyEvaluated = pending.size
+        pending.clear()
+      }
+
       // 5. Evaluate the misses in batches on the worker pool, publishing one artifact per batch.
       const fresh = new Map<Digest, VariantRow>()
       const freshDaily = new Map<Digest, DailyPnl>()
       const freshWindows = new Map<Digest, ReadonlyArray<WindowStats>>()
-      let done = cachedCount
+      let done = keyed.filter((v) => found.has(v.key)).length
       yield* onSweepProgress({ done, total, simulated: 0 })
       const misses = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       const batchSize = options.batchSize ?? defaultBatchSize(misses.length, workers)
-      const dateRange = definition.dateRange
       const lineage = [...inputIds, validateReport.outputs!.coverage!.artifactId]
-      const poolConfig = {
-        seed: definition.seed,
-        dateRange,
-        bootstrapResamples: definition.metrics.bootstrapResamples,
-        windows: windows.map((w): readonly [number, number] => [w.from, w.to])
-      }
-      const pool = resourceNode({
-        name: "sweep-workers",
-        version: SWEEP_VERSION,
-        configSchema: PoolConfig,
-        config: poolConfig,
-        identity: `${definition.name}/sweep-workers`,
-        inputs: { projection: shared.project },
-        acquire: ({ config, inputs: { projection } }) =>
-          Effect.flatMap(collectSeries(projection), (series) =>
-            makeVariantEvaluator({
-              alerts: projection.alerts,
-              series,
-              seed: config.seed,
-              dateRange: { from: Date.parse(config.dateRange.from), to: Date.parse(config.dateRange.to) },
-              bootstrapResamples: config.bootstrapResamples,
-              windows: walkForwardSpec === undefined ? undefined : config.windows.map(([from, to]) => ({ from, to }))
-            }, workers))
-      })
-      /** Evaluates one batch and publishes its rows, daily pnl and (with a walk-forward) window statistics. */
-      const runBatch = (batch: ReadonlyArray<KeyedVariant>, evaluator: VariantEvaluatorOf, key: Digest, name: string) =>
-        Effect.gen(function*() {
-          const outcomes: ReadonlyArray<VariantOutcome> = yield* evaluator.evaluate(batch.map((v) => v.strategy))
-          const common = { inputs: lineage, producedBy: { node: name, key } }
-          const short = key.slice(7, 23)
-          const [results, daily, windowStats] = yield* Effect.all([
-            publishRows({
-              ...common,
-              contract: ExperimentSweepBatch,
-              rows: outcomes.map((outcome, i) => ({ variant_key: hexOf(batch[i]!.key), ...outcome.row })),
-              logicalKey: `sweep-batch/${short}`
-            }),
-            publishRows({
-              ...common,
-              contract: ExperimentSweepDaily,
-              rows: outcomes.flatMap((outcome, i) => dailyRows(hexOf(batch[i]!.key), outcome.daily)),
-              logicalKey: `sweep-daily/${short}`
-            }),
-            walkForwardSpec === undefined ? Effect.succeed(undefined) : publishRows({
-              ...common,
-              contract: ExperimentSweepWindows,
-              rows: outcomes.flatMap((outcome, i) => windowRows(hexOf(batch[i]!.key), outcome.windows ?? [])),
-              logicalKey: `sweep-windows/${short}`
-            })
-          ])
-          const refOf = (manifest: { readonly artifactId: ArtifactId; readonly digest: Digest }) => ({
-            artifactId: manifest.artifactId,
-            digest: manifest.digest
-          })
-          // CAS before AC: the batch is durable before the entry that points its variants into it.
-          const finishedAt = yield* Clock.currentTimeMillis
-          yield* cache.putGroup({
-            key,
-            node: "sweep-variant",
-            members: batch.map((variant) => variant.key),
-            outputs: {
-              results: refOf(results),
-              daily: refOf(daily),
-              ...(windowStats === undefined ? {} : { windows: refOf(windowStats) })
-            },
-            ranAt: new Date(finishedAt).toISOString(),
-            durationMs: 0
-          })
+      const batchNode = sweepBatchNodes({
+        definition,
+        walkForward: walkForwardSpec,
+        windows,
+        project: shared.project,
+        lineage,
+        workers
+      }, (batch, outcomes) =>
+        Effect.suspend(() => {
           batch.forEach((variant, i) => {
             fresh.set(variant.key, outcomes[i]!.row)
             freshDaily.set(variant.key, outcomes[i]!.daily)
@@ -358,36 +316,9 @@ export const executeSweep = (
             if (stats !== undefined) freshWindows.set(variant.key, stats)
           })
           done += keyed.filter((v) => batch.some((b) => b.key === v.key)).length
-          yield* onSweepProgress({ done, total, simulated: fresh.size })
-          return { results, daily, windowStats }
-        })
-      const batchDeclaration = (batch: ReadonlyArray<KeyedVariant>) => ({
-        name: "sweep-batch",
-        version: SWEEP_VERSION,
-        configSchema: BatchConfig,
-        config: { variants: batch.map((v) => ({ key: v.key, strategy: v.strategy })) },
-        seeded: true,
-        identity: `${definition.name}/sweep-batch`,
-        inputs: { pool }
-      })
-      const batches = chunk(misses, batchSize).map((batch) =>
-        walkForwardSpec === undefined
-          ? artifactNode({
-            ...batchDeclaration(batch),
-            outputs: ["results", "daily"],
-            run: ({ inputs: { pool: evaluator }, key, name }) =>
-              Effect.map(runBatch(batch, evaluator, key, name), ({ daily, results }) => ({ results, daily }))
-          })
-          : artifactNode({
-            ...batchDeclaration(batch),
-            outputs: ["results", "daily", "windows"],
-            run: ({ inputs: { pool: evaluator }, key, name }) =>
-              Effect.flatMap(runBatch(batch, evaluator, key, name), ({ daily, results, windowStats }) =>
-                windowStats === undefined
-                  ? Effect.dieMessage("a walk-forward batch published no window statistics")
-                  : Effect.succeed({ results, daily, windows: windowStats }))
-          })
-      )
+          return onSweepProgress({ done, total, simulated: fresh.size })
+        }))
+      const batches = chunk(misses, batchSize).map(batchNode)
       if (batches.length > 0) {
         const report = yield* execute(batches, {
           engine,
@@ -533,7 +464,7 @@ export const executeSweep = (
         nodes,
         leaderboard,
         rows: ranked,
-        simulated: fresh.size,
+        simulated: fresh.size + remotelyEvaluated,
         best,
         recorded: sweepOutputs,
         overfitting,
@@ -674,10 +605,6 @@ export const strategyAsWritten = (definitionEncoded: unknown): unknown =>
   typeof definitionEncoded === "object" && definitionEncoded !== null && "strategy" in definitionEncoded
     ? definitionEncoded.strategy
     : undefined
-
-/** The projection's series as one array (views of its resident arrays; nothing is copied). */
-const collectSeries = (projection: Projection) =>
-  Effect.map(Stream.runCollect(projection.candles), Chunk.toReadonlyArray)
 
 /** A row read back from a table with experiment_metrics' columns: every column a number (or null where allowed). */
 const isMetricsRow = (row: Readonly<Record<string, unknown>>): row is Readonly<Record<string, unknown>> & MetricsRow =>

@@ -47,3 +47,23 @@ export class NotASweep extends Schema.TaggedError<NotASweep>()("NotASweep", { ex
     return `${this.experiment} is not a sweep (its definition has no sweep block)`
   }
 }
+
+/** A batch given to remote workers failed there for good (its attempts used up): the worker's error. */
+export class SweepJobFailed extends Schema.TaggedError<SweepJobFailed>()("SweepJobFailed", {
+  job: Schema.String,
+  attempts: Schema.Number,
+  error: Schema.String
+}) {
+  override get message() {
+    return `sweep batch ${this.job} failed on the workers after ${this.attempts} attempt${this.attempts === 1 ? "" : "s"}: ${this.error}`
+  }
+}
+
+/** The coordinator of a remote sweep could not share its inputs or fetch a finished batch. */
+export class RemoteSweepFailed extends Schema.TaggedError<RemoteSweepFailed>()("RemoteSweepFailed", {
+  detail: Schema.String
+}) {
+  override get message() {
+    return `remote sweep: ${this.detail}`
+  }
+}

@@ -78,10 +78,28 @@ export const migrations = (sql: SqlClient): Record<string, Effect.Effect<void, S
       PRIMARY KEY (experiment_id, run_id)
     )`,
     `CREATE INDEX pipeline_runs_active ON pipeline_runs (status, heartbeat_at)`
+  ]),
+  // Work queues (sweep batches for `pipeline worker`): claimed with FOR UPDATE SKIP LOCKED, leased
+  // until lease_expires (the database's clock), redelivered when a lease runs out.
+  "2_jobs": statements(sql, [
+    `CREATE TABLE pipeline_jobs (
+      key text PRIMARY KEY,
+      queue text NOT NULL,
+      payload text NOT NULL,
+      status text NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+      attempts integer NOT NULL DEFAULT 0,
+      max_attempts integer NOT NULL,
+      lease_owner text,
+      lease_expires timestamptz,
+      error text,
+      enqueued_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`,
+    `CREATE INDEX pipeline_jobs_claim ON pipeline_jobs (queue, status, enqueued_at)`
   ])
 })
 
 /** The highest migration id this code knows; a catalog migrated further is refused (newer code wrote it). */
-export const LATEST_MIGRATION = 1
+export const LATEST_MIGRATION = 2
 
 export const MIGRATIONS_TABLE = "pipeline_migrations"

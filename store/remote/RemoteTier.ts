@@ -22,7 +22,8 @@
  */
 import { Context, Effect, Exit, FiberSet, Layer, Schema, type Scope } from "effect"
 import { ActionCache, type ActionCacheShape, ActionEntry } from "../ActionCache.js"
-import { ArtifactCatalog, ArtifactManifest, type ArtifactId } from "../ArtifactCatalog.js"
+import { ArtifactCatalog, ArtifactManifest, type ArtifactId, type CatalogError } from "../ArtifactCatalog.js"
+import type { ArtifactNotFound, ObjectNotFound } from "../StoreError.js"
 import { type Digest, hashBytes } from "../Digest.js"
 import { ObjectStore } from "../ObjectStore.js"
 import { manifestMismatch } from "../internal/artifactCatalog.js"
@@ -69,6 +70,19 @@ export interface RemoteTransferShape {
   readonly push: (keys?: ReadonlyArray<Digest>) => Effect.Effect<PushSummary, RemoteReadOnly | RemoteIOError | InvalidRemoteKey>
   /** Downloads the entries of `keys` with their outputs into the local store. */
   readonly pull: (keys: ReadonlyArray<Digest>) => Effect.Effect<PullSummary>
+  /**
+   * Uploads artifacts and their lineage (objects, a HEAD check of each, then manifests) without an
+   * action entry: inputs another machine is about to read, or outputs whose entry lives elsewhere
+   * (a group entry in a shared catalog). Fails in read mode or when an upload fails.
+   */
+  readonly pushArtifacts: (
+    ids: ReadonlyArray<ArtifactId>
+  ) => Effect.Effect<void, RemoteReadOnly | RemoteIOError | InvalidRemoteKey | UploadIncomplete | ObjectNotFound | ArtifactNotFound | CatalogError>
+  /**
+   * Downloads artifacts and their lineage into the local store (each verified first); true when
+   * all of them are local now. Absent ones are a plain false; corrupt or unreachable ones warn too.
+   */
+  readonly pullArtifacts: (ids: ReadonlyArray<ArtifactId>) => Effect.Effect<boolean>
 }
 
 /** `push` on a remote opened read-only. */
@@ -247,10 +261,10 @@ const make = (mode: RemoteMode): Effect.Effect<
       manifests: number
     }
 
-    /** The artifacts an entry's outputs need on the remote: the outputs and their lineage. */
-    const closureOf = (entry: ActionEntry) =>
+    /** The manifests of `ids` and their lineage, in artifact id order. */
+    const closureOfIds = (ids: ReadonlyArray<ArtifactId>) =>
       Effect.map(
-        Effect.forEach(Object.values(entry.outputs), (output) => catalog.lineage(output.artifactId)),
+        Effect.forEach(ids, (id) => catalog.lineage(id)),
         (graphs) => {
           const byId = new Map<string, ArtifactManifest>()
           for (const graph of graphs) for (const node of graph.nodes) byId.set(node.artifactId, node)
@@ -258,11 +272,21 @@ const make = (mode: RemoteMode): Effect.Effect<
         }
       )
 
+    const closureOf = (entry: ActionEntry) => closureOfIds(Object.values(entry.outputs).map((output) => output.artifactId))
+
     const uploadEntry = (entry: ActionEntry, uploaded: Uploaded) =>
       Effect.gen(function* () {
         const aKey = yield* actionKey(entry.key)
         if (foundCorrupt.size === 0 && (yield* remote.head(aKey))) return
-        const manifests = yield* closureOf(entry)
+        yield* uploadArtifacts(yield* closureOf(entry), uploaded)
+        // 4. the action entry last: the commit point
+        const text = yield* Effect.orDie(Schema.encode(entryJson)(entry))
+        yield* remote.put(aKey, encoder.encode(text))
+      })
+
+    /** Objects (each checked by a HEAD after its upload), then manifests: what an entry may name. */
+    const uploadArtifacts = (manifests: ReadonlyArray<ArtifactManifest>, uploaded: Uploaded) =>
+      Effect.gen(function* () {
         // 1. objects (skipped when already there)
         yield* Effect.forEach(manifests, (manifest) =>
           Effect.gen(function* () {
@@ -288,9 +312,6 @@ const make = (mode: RemoteMode): Effect.Effect<
             uploaded.manifests++
             foundCorrupt.delete(mKey)
           }), { concurrency: 8, discard: true })
-        // 4. the action entry last: the commit point
-        const text = yield* Effect.orDie(Schema.encode(entryJson)(entry))
-        yield* remote.put(aKey, encoder.encode(text))
       })
 
     const warnUpload = (entry: ActionEntry) => (error: { readonly message: string }) =>
@@ -347,7 +368,17 @@ const make = (mode: RemoteMode): Effect.Effect<
             else missing++
           }
           return { fetched, local: already, missing }
-        })
+        }),
+      pushArtifacts: (ids) =>
+        mode === "read"
+          ? Effect.fail(new RemoteReadOnly({ location: remote.location }))
+          : Effect.flatMap(closureOfIds(ids), (manifests) => uploadArtifacts(manifests, { objects: 0, manifests: 0 })),
+      pullArtifacts: (ids) =>
+        importArtifacts(ids).pipe(
+          Effect.as(true),
+          Effect.catchAll((abandon) =>
+            abandon.warning.kind === "incomplete" ? Effect.succeed(false) : Effect.as(events.warn(abandon.warning), false))
+        )
     }
     return { wrapped, transfer }
   })

@@ -25,8 +25,8 @@ describe("PostgreSQL catalog schema", () => {
       const url = yield* freshDatabase("mig")
       yield* Effect.all([open(url), open(url), open(url), open(url)], { concurrency: "unbounded" })
       const rows = yield* migrationsOf(url)
-      expect(rows.map((row) => [row.migration_id, row.name])).toEqual([[1, "catalog"]])
-      expect(LATEST_MIGRATION).toBe(1)
+      expect(rows.map((row) => [row.migration_id, row.name])).toEqual([[1, "catalog"], [2, "jobs"]])
+      expect(LATEST_MIGRATION).toBe(2)
     }))
 
   it.live("a database migrated past this code is refused with StoreIOError naming it", () =>

@@ -1,0 +1,155 @@
+/**
+ * A work queue in the catalog database (`pipeline_jobs`), for jobs that are idempotent and whose
+ * results land in the shared action cache (sweep batches run by `pipeline worker`).
+ *
+ * - `enqueue`: one row per job key, `INSERT … ON CONFLICT`: a job already queued or running is
+ *   left alone (two coordinators asking for the same batch share one job); one that finished
+ *   (done or failed) is queued again, since whoever enqueues it did not find its result.
+ * - `claim`: the oldest queued job, or a running one whose lease has expired (its worker died), is
+ *   taken with `FOR UPDATE SKIP LOCKED` (claimers never block each other and never take the same
+ *   row), leased to `owner` until the database's `now()` plus the lease. Each claim is an attempt;
+ *   a job whose lease expired with no attempt left is marked failed instead of claimed again.
+ * - `heartbeat` extends a lease its owner still holds; `complete`, `fail` and `release` end it.
+ *
+ * Every time is the database server's clock, so workers on machines with skewed clocks agree.
+ * Every value is a parameter.
+ */
+import type { SqlClient } from "@effect/sql/SqlClient"
+import { Context, Effect, Layer } from "effect"
+import type { StoreIOError } from "../StoreError.js"
+import { PostgresCatalog } from "./PostgresCatalog.js"
+import { sqlFailure } from "./internal/sqlFailure.js"
+
+export type JobStatus = "queued" | "running" | "done" | "failed"
+
+export interface NewJob {
+  readonly key: string
+  /** Opaque text (the caller's encoded payload). */
+  readonly payload: string
+}
+
+export interface ClaimedJob {
+  readonly key: string
+  readonly payload: string
+  /** This claim included (1 on first delivery). */
+  readonly attempts: number
+}
+
+export interface JobState {
+  readonly key: string
+  readonly status: JobStatus
+  readonly attempts: number
+  /** The last failure's text (a failed job's reason). */
+  readonly error: string | null
+}
+
+export interface JobQueueShape {
+  readonly enqueue: (
+    queue: string,
+    jobs: ReadonlyArray<NewJob>,
+    options: { readonly maxAttempts: number }
+  ) => Effect.Effect<void, StoreIOError>
+  /** The next job for `owner`, leased for `leaseMs`; undefined when none is ready. */
+  readonly claim: (queue: string, owner: string, leaseMs: number) => Effect.Effect<ClaimedJob | undefined, StoreIOError>
+  /** Extends the lease; false when `owner` no longer holds it (it expired and was redelivered). */
+  readonly heartbeat: (key: string, owner: string, leaseMs: number) => Effect.Effect<boolean, StoreIOError>
+  /** The job's result is recorded: done (whoever held the lease last). */
+  readonly complete: (key: string) => Effect.Effect<void, StoreIOError>
+  /** The attempt failed: queued again while attempts remain, failed with `error` otherwise. */
+  readonly fail: (key: string, owner: string, error: string) => Effect.Effect<void, StoreIOError>
+  /** The owner gives the job back unfinished (shutting down): queued again, the attempt not counted. */
+  readonly release: (key: string, owner: string) => Effect.Effect<void, StoreIOError>
+  readonly states: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<JobState>, StoreIOError>
+}
+
+export class JobQueue extends Context.Tag("pipeline/store/JobQueue")<JobQueue, JobQueueShape>() {}
+
+const at = (key: string) => `postgres:pipeline_jobs/${key}`
+const TABLE = "postgres:pipeline_jobs"
+
+const isStatus = (value: string): value is JobStatus =>
+  value === "queued" || value === "running" || value === "done" || value === "failed"
+
+export const makeJobQueue = (sql: SqlClient): JobQueueShape => ({
+  enqueue: (queue, jobs, { maxAttempts }) =>
+    Effect.mapError(
+      sql.withTransaction(Effect.forEach(jobs, (job) =>
+        sql`INSERT INTO pipeline_jobs (key, queue, payload, status, max_attempts)
+          VALUES (${job.key}, ${queue}, ${job.payload}, 'queued', ${maxAttempts})
+          ON CONFLICT (key) DO UPDATE SET status = 'queued', payload = EXCLUDED.payload, attempts = 0,
+            max_attempts = EXCLUDED.max_attempts, lease_owner = NULL, lease_expires = NULL, error = NULL,
+            enqueued_at = now(), updated_at = now()
+          WHERE pipeline_jobs.status IN ('done', 'failed')`, { discard: true })),
+      sqlFailure("enqueue", TABLE)
+    ),
+  claim: (queue, owner, leaseMs) =>
+    Effect.mapError(
+      sql.withTransaction(
+        Effect.gen(function* () {
+          // Expired leases with no attempt left: failed, not redelivered (a batch that kills its workers).
+          yield* sql`UPDATE pipeline_jobs SET status = 'failed', lease_owner = NULL, lease_expires = NULL, updated_at = now(),
+              error = COALESCE(error, 'its worker stopped before finishing it') || ' (' || attempts || ' attempts)'
+            WHERE queue = ${queue} AND status = 'running' AND lease_expires < now() AND attempts >= max_attempts`
+          const rows = yield* sql<{ readonly key: string; readonly payload: string; readonly attempts: number }>`
+            UPDATE pipeline_jobs SET status = 'running', lease_owner = ${owner},
+              lease_expires = now() + make_interval(secs => ${leaseMs / 1000}), attempts = attempts + 1, updated_at = now()
+            WHERE key = (
+              SELECT key FROM pipeline_jobs
+              WHERE queue = ${queue} AND (status = 'queued' OR (status = 'running' AND lease_expires < now()))
+              ORDER BY enqueued_at, key COLLATE "C"
+              FOR UPDATE SKIP LOCKED
+              LIMIT 1
+            )
+            RETURNING key, payload, attempts`
+          return rows[0]
+        })
+      ),
+      sqlFailure("claim", TABLE)
+    ),
+  heartbeat: (key, owner, leaseMs) =>
+    Effect.mapError(
+      Effect.map(
+        sql`UPDATE pipeline_jobs SET lease_expires = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
+          WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running' RETURNING key`,
+        (rows) => rows.length > 0
+      ),
+      sqlFailure("heartbeat", at(key))
+    ),
+  complete: (key) =>
+    Effect.mapError(
+      sql`UPDATE pipeline_jobs SET status = 'done', lease_owner = NULL, lease_expires = NULL, error = NULL, updated_at = now()
+        WHERE key = ${key} AND status <> 'done'`,
+      sqlFailure("complete", at(key))
+    ),
+  fail: (key, owner, error) =>
+    Effect.mapError(
+      sql`UPDATE pipeline_jobs SET
+          status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+          error = ${error}, lease_owner = NULL, lease_expires = NULL, updated_at = now()
+        WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'`,
+      sqlFailure("fail", at(key))
+    ),
+  release: (key, owner) =>
+    Effect.mapError(
+      sql`UPDATE pipeline_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0),
+          lease_owner = NULL, lease_expires = NULL, updated_at = now()
+        WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'`,
+      sqlFailure("release", at(key))
+    ),
+  states: (keys) =>
+    Effect.mapError(
+      Effect.map(
+        sql<{ readonly key: string; readonly status: string; readonly attempts: number; readonly error: string | null }>`
+          SELECT key, status, attempts, error FROM pipeline_jobs WHERE key = ANY(${[...keys]}::text[])`,
+        (rows) => rows.flatMap((row): Array<JobState> =>
+          isStatus(row.status) ? [{ key: row.key, status: row.status, attempts: row.attempts, error: row.error }] : [])
+      ),
+      sqlFailure("list", TABLE)
+    )
+})
+
+/** The queue in the catalog database. */
+export const jobQueuePostgres: Layer.Layer<JobQueue, never, PostgresCatalog> = Layer.effect(
+  JobQueue,
+  Effect.map(PostgresCatalog, ({ sql }) => makeJobQueue(sql))
+)
