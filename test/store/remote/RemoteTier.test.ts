@@ -13,7 +13,6 @@ import {
   actionKey,
   makeMemoryRemote,
   manifestKey,
-  type MemoryRemote,
   objectKey,
   parseS3Url,
   RemoteEvents,
@@ -25,47 +24,52 @@ import {
 } from "../../../store/remote/index.js"
 import { entryWithOutputs } from "../suites/actionCacheSuite.js"
 
-const storeOn = (remote: MemoryRemote, mode: RemoteMode, warnings: Array<RemoteWarning>) =>
-  withRemoteTier(StoreMemory.layer, Layer.merge(remoteStorageMemory(remote), RemoteEvents.layer((w) => warnings.push(w))), mode)
-
 type Services = ActionCache | ArtifactCatalog | ObjectStore | RemoteTransfer
 
-const on = <A, E>(
-  remote: MemoryRemote,
-  mode: RemoteMode,
-  warnings: Array<RemoteWarning>,
-  effect: Effect.Effect<A, E, Services | Scope.Scope>
-) => effect.pipe(Effect.scoped, Effect.provide(storeOn(remote, mode, warnings)))
-
-/** A laptop-side check: a second, empty store reads `key` through the remote. */
-const lookupElsewhere = (remote: MemoryRemote, key: Parameters<ActionCache["Type"]["lookup"]>[0], warnings: Array<RemoteWarning>) =>
-  on(
+/**
+ * A fake remote (in memory) and stores over it: each `run` is a fresh, empty memory store in `mode`
+ * over the one remote; the warnings of every run collect in `warnings`.
+ */
+const fakeRemote = () => {
+  const remote = makeMemoryRemote()
+  const warnings: Array<RemoteWarning> = []
+  const events = Layer.merge(remoteStorageMemory(remote), RemoteEvents.layer((w) => warnings.push(w)))
+  const run = <A, E>(mode: RemoteMode, effect: Effect.Effect<A, E, Services | Scope.Scope>) =>
+    effect.pipe(Effect.scoped, Effect.provide(withRemoteTier(StoreMemory.layer, events, mode)))
+  return {
     remote,
-    "read",
     warnings,
-    Effect.gen(function* () {
-      const cache = yield* ActionCache
-      const found = yield* cache.lookup(key)
-      const local = yield* cache.get(key)
-      const objects = yield* ObjectStore
-      return { found, local, objectCount: (yield* objects.list()).length }
-    })
-  )
+    run,
+    /** A node's entry with `outputs` (name → bytes), put by a read-write store: so uploaded. */
+    putEntry: (outputs: Record<string, string>) =>
+      run(
+        "read-write",
+        Effect.gen(function* () {
+          const entry = yield* entryWithOutputs("simulate", outputs)
+          yield* (yield* ActionCache).put(entry)
+          return entry
+        })
+      ),
+    /** A laptop-side check: a second, empty store reads `key` through the remote. */
+    lookupElsewhere: (key: Parameters<ActionCache["Type"]["lookup"]>[0]) =>
+      run(
+        "read",
+        Effect.gen(function* () {
+          const cache = yield* ActionCache
+          const found = yield* cache.lookup(key)
+          const local = yield* cache.get(key)
+          const objects = yield* ObjectStore
+          return { found, local, objectCount: (yield* objects.list()).length }
+        })
+      )
+  }
+}
 
 describe("remote tier", () => {
   it.effect("put uploads objects, verifies them (HEAD), then manifests, then the entry last", () =>
     Effect.gen(function* () {
-      const remote = makeMemoryRemote()
-      const entry = yield* on(
-        remote,
-        "read-write",
-        [],
-        Effect.gen(function* () {
-          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes", equity: "e-bytes" })
-          yield* (yield* ActionCache).put(entry)
-          return entry
-        })
-      )
+      const { lookupElsewhere, putEntry, remote, warnings } = fakeRemote()
+      const entry = yield* putEntry({ trades: "t-bytes", equity: "e-bytes" })
       const puts = remote.log.filter((line) => line.startsWith("put "))
       const entryKey = `put ${yield* actionKey(entry.key)}`
       expect(puts[puts.length - 1]).toBe(entryKey)
@@ -85,8 +89,7 @@ describe("remote tier", () => {
 
       // An empty store elsewhere hits, downloads the outputs, and writes nothing to the remote.
       const before = remote.log.filter((line) => line.startsWith("put ")).length
-      const warnings: Array<RemoteWarning> = []
-      const elsewhere = yield* lookupElsewhere(remote, entry.key, warnings)
+      const elsewhere = yield* lookupElsewhere(entry.key)
       expect(elsewhere.found).toEqual({ _tag: "Hit", entry })
       expect(elsewhere.local).toEqual(entry)
       expect(elsewhere.objectCount).toBe(2)
@@ -96,22 +99,12 @@ describe("remote tier", () => {
 
   it.effect("a corrupted remote object is a miss with a warning, and nothing of it lands locally", () =>
     Effect.gen(function* () {
-      const remote = makeMemoryRemote()
-      const entry = yield* on(
-        remote,
-        "read-write",
-        [],
-        Effect.gen(function* () {
-          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
-          yield* (yield* ActionCache).put(entry)
-          return entry
-        })
-      )
+      const { lookupElsewhere, putEntry, remote, warnings } = fakeRemote()
+      const entry = yield* putEntry({ trades: "t-bytes" })
       const key = yield* objectKey(entry.outputs.trades.digest)
       const bytes = remote.objects.get(key)!
       bytes[0] ^= 0xff
-      const warnings: Array<RemoteWarning> = []
-      const elsewhere = yield* lookupElsewhere(remote, entry.key, warnings)
+      const elsewhere = yield* lookupElsewhere(entry.key)
       expect(elsewhere.found._tag).toBe("Miss")
       expect(elsewhere.local).toBeUndefined()
       expect(elsewhere.objectCount).toBe(0)
@@ -122,24 +115,12 @@ describe("remote tier", () => {
 
   it.effect("in read-write mode a node recomputed over a corrupt remote object uploads the object again", () =>
     Effect.gen(function* () {
-      const remote = makeMemoryRemote()
-      const entry = yield* on(
-        remote,
-        "read-write",
-        [],
-        Effect.gen(function* () {
-          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
-          yield* (yield* ActionCache).put(entry)
-          return entry
-        })
-      )
+      const { putEntry, remote, run, warnings } = fakeRemote()
+      const entry = yield* putEntry({ trades: "t-bytes" })
       const key = yield* objectKey(entry.outputs.trades.digest)
       remote.objects.set(key, new TextEncoder().encode("garbage"))
-      const warnings: Array<RemoteWarning> = []
-      yield* on(
-        remote,
+      yield* run(
         "read-write",
-        warnings,
         Effect.gen(function* () {
           const cache = yield* ActionCache
           expect((yield* cache.lookup(entry.key))._tag).toBe("Miss")
@@ -153,22 +134,12 @@ describe("remote tier", () => {
 
   it.effect("a manifest altered on the remote (another object's digest) is a miss with a warning", () =>
     Effect.gen(function* () {
-      const remote = makeMemoryRemote()
-      const entry = yield* on(
-        remote,
-        "read-write",
-        [],
-        Effect.gen(function* () {
-          const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes", equity: "e-bytes" })
-          yield* (yield* ActionCache).put(entry)
-          return entry
-        })
-      )
+      const { lookupElsewhere, putEntry, remote, warnings } = fakeRemote()
+      const entry = yield* putEntry({ trades: "t-bytes", equity: "e-bytes" })
       const mKey = yield* manifestKey(entry.outputs.trades.artifactId)
       const text = new TextDecoder().decode(remote.objects.get(mKey)!)
       remote.objects.set(mKey, new TextEncoder().encode(text.replace(hexOf(entry.outputs.trades.digest), hexOf(entry.outputs.equity.digest))))
-      const warnings: Array<RemoteWarning> = []
-      const elsewhere = yield* lookupElsewhere(remote, entry.key, warnings)
+      const elsewhere = yield* lookupElsewhere(entry.key)
       expect(elsewhere.found._tag).toBe("Miss")
       expect(elsewhere.local).toBeUndefined()
       expect(warnings.map((w) => [w.kind, w.subject])).toEqual([["corrupt", mKey]])
@@ -176,11 +147,9 @@ describe("remote tier", () => {
 
   it.effect("read-only mode writes nothing to the remote (put stays local; push fails)", () =>
     Effect.gen(function* () {
-      const remote = makeMemoryRemote()
-      const result = yield* on(
-        remote,
+      const { remote, run } = fakeRemote()
+      const result = yield* run(
         "read",
-        [],
         Effect.gen(function* () {
           const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
           const cache = yield* ActionCache
@@ -197,13 +166,10 @@ describe("remote tier", () => {
 
   it.effect("an upload that fails on an object writes no manifest or entry; the run's local put stands", () =>
     Effect.gen(function* () {
-      const remote = makeMemoryRemote()
+      const { remote, run, warnings } = fakeRemote()
       remote.failWhen = (operation, key) => operation === "put" && key.startsWith("cas/")
-      const warnings: Array<RemoteWarning> = []
-      const entry = yield* on(
-        remote,
+      const entry = yield* run(
         "read-write",
-        warnings,
         Effect.gen(function* () {
           const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
           const cache = yield* ActionCache
@@ -216,7 +182,7 @@ describe("remote tier", () => {
       expect(warnings.map((w) => w.kind)).toEqual(["incomplete"])
       // Pushing later, with the remote back, completes it.
       remote.failWhen = undefined
-      const summary = yield* on(remote, "read-write", [], Effect.gen(function* () {
+      const summary = yield* run("read-write", Effect.gen(function* () {
         const cache = yield* ActionCache
         // A fresh memory store: republish the same outputs, then push.
         const again = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
