@@ -5,7 +5,7 @@
  * blake3-wasm in chunks of at most 1 MiB: blake3-wasm 3.0.0 silently returns a wrong digest for a
  * single update larger than 1 MiB (STACK.md), so no other module may call blake3-wasm directly.
  */
-import { createHash, load } from "blake3-wasm"
+import type * as Blake3 from "blake3-wasm"
 import { Effect, Schema, type Scope } from "effect"
 import { read } from "node:fs"
 import { open } from "node:fs/promises"
@@ -23,9 +23,18 @@ export type Digest = typeof Digest.Type
 /** Largest single update blake3-wasm 3.0.0 hashes correctly. */
 export const MAX_UPDATE_BYTES = 1024 * 1024
 
+let blake3: typeof Blake3 | undefined
 let loading: Promise<void> | undefined
-/** Loads the wasm module once per process. */
-export const ensureBlake3 = Effect.promise(() => (loading ??= load()))
+/**
+ * Loads blake3-wasm and its wasm module once per process, on first use: commands that hash nothing
+ * (`--help`, listings) never load it.
+ */
+export const ensureBlake3 = Effect.promise(() =>
+  (loading ??= import("blake3-wasm").then(async (module) => {
+    await module.load()
+    blake3 = module
+  }))
+)
 
 export const digestFromHex = (hex: string): Digest => `${DIGEST_PREFIX}${hex}` as Digest
 export const hexOf = (digest: Digest): string => digest.slice(DIGEST_PREFIX.length)
@@ -46,7 +55,8 @@ export interface DigestHasher {
 
 /** Requires `ensureBlake3` to have run (every Effect below does it). */
 export const unsafeMakeHasher = (): DigestHasher => {
-  const hasher = createHash()
+  if (blake3 === undefined) throw new Error("unsafeMakeHasher before ensureBlake3")
+  const hasher = blake3.createHash()
   return {
     update: (bytes) => {
       for (let offset = 0; offset < bytes.byteLength; offset += MAX_UPDATE_BYTES) {

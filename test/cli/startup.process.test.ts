@@ -1,8 +1,9 @@
 /**
  * The CLI bundle as `npm run build` makes it (bin/build.mjs, built here into a temp dir): the
  * commands that need no database start without loading DuckDB (or Arrow) — a fully cached run
- * loads only DuckDB's bindings, for its version —, and the bundle still runs an experiment, its
- * report and a sweep on worker threads (dist/sweep-worker.mjs beside it).
+ * loads only DuckDB's bindings, for its version —, those that hash nothing without blake3-wasm,
+ * and the bundle still runs an experiment, its report and a sweep on worker threads
+ * (dist/sweep-worker.mjs beside it).
  * Which modules a process loads is recorded by test/support/loadedModules.mjs.
  */
 import { spawn } from "node:child_process"
@@ -15,6 +16,7 @@ import { type CliResult, repoRoot, waitForExit } from "../support/cli.js"
 
 const preload = NodePath.join(repoRoot, "test", "support", "loadedModules.mjs")
 const DATABASE_MODULES = /@duckdb[\\/]node-(api|bindings)|apache-arrow/
+const BLAKE3 = /blake3-wasm/
 
 let dir: string
 let bundle: string
@@ -48,12 +50,13 @@ describe("the CLI bundle", () => {
   }, 150_000)
   afterAll(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
 
-  it("--help, hash and experiments list load neither DuckDB nor Arrow", async () => {
+  it("--help, hash and experiments list load neither DuckDB nor Arrow; --help and the listing no blake3-wasm", async () => {
     const help = await runBundle(["--help"])
     expectOk(help)
     expect(help.stdout).toContain("pipeline")
     expect(help.loaded.some((path) => path.includes("pipeline.mjs"))).toBe(true) // the record works
     expect(help.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
+    expect(help.loaded.filter((path) => BLAKE3.test(path))).toEqual([])
 
     const file = NodePath.join(dir, "empty.bin")
     NodeFs.writeFileSync(file, "")
@@ -61,10 +64,12 @@ describe("the CLI bundle", () => {
     expectOk(hash)
     expect(hash.stdout).toBe(`af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262  ${file}\n`)
     expect(hash.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
+    expect(hash.loaded.some((path) => BLAKE3.test(path))).toBe(true) // the record sees it when loaded
 
     const list = await runBundle(["--store", NodePath.join(dir, "no-store"), "experiments", "list"])
     expectOk(list)
     expect(list.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
+    expect(list.loaded.filter((path) => BLAKE3.test(path))).toEqual([])
   }, 120_000)
 
   it("runs an experiment (loading DuckDB then; not for a cached rerun or a listing), its report and a sweep on worker threads", async () => {
@@ -95,6 +100,7 @@ describe("the CLI bundle", () => {
     expectOk(listed)
     expect(listed.stdout).toContain(experimentId)
     expect(listed.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
+    expect(listed.loaded.filter((path) => BLAKE3.test(path))).toEqual([])
     expect(NodeFs.existsSync(gitCalls)).toBe(false)
 
     const html = NodePath.join(dir, "report.html")
