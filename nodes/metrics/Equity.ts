@@ -24,31 +24,62 @@ export interface EquityRow {
   readonly open_positions: number
 }
 
-interface FillRef {
-  readonly trade: Trade
-  readonly index: number
+/** What the metrics read of the curve: computed by {@link equitySummary} without building its rows. */
+export interface EquitySummary {
+  /** Max over the curve of 1 − equity / running peak; 0 with no fills. */
+  readonly maxDrawdown: number
+  /** Equity after the last fill; initialCapital with no fills. */
+  readonly finalEquity: number
+}
+
+/**
+ * The curve's order of the fills: fill k (numbered trade by trade, fills in order) is trade
+ * `trade[k]`'s fill `index[k]`; `order` lists fill numbers by fill time, then trade id, then fill
+ * sequence (a stable sort, so equal keys keep their numbering).
+ */
+const fillOrder = (trades: ReadonlyArray<Trade>) => {
+  let count = 0
+  for (const trade of trades) count += trade.fills.length
+  const ts = new Float64Array(count)
+  const seq = new Float64Array(count)
+  const trade = new Int32Array(count)
+  const index = new Int32Array(count)
+  const order: Array<number> = []
+  for (let t = 0; t < trades.length; t++) {
+    const fills = trades[t]!.fills
+    for (let i = 0; i < fills.length; i++) {
+      const k = order.length
+      ts[k] = fills[i]!.ts
+      seq[k] = fills[i]!.seq
+      trade[k] = t
+      index[k] = i
+      order.push(k)
+    }
+  }
+  order.sort((a, b) => {
+    const ta = ts[a]!
+    const tb = ts[b]!
+    if (ta < tb) return -1
+    if (ta > tb) return 1
+    const ia = trade[a]!
+    const ib = trade[b]!
+    return (ia === ib ? 0 : compareStrings(trades[ia]!.trade_id, trades[ib]!.trade_id)) || seq[a]! - seq[b]!
+  })
+  return { order, trade, index }
 }
 
 /** Builds the equity curve of a set of trades (any input order; the output order is total). */
 export const equityCurve = (trades: ReadonlyArray<Trade>, initialCapital: number): Array<EquityRow> => {
-  const refs: Array<FillRef> = []
-  for (const trade of trades) {
-    for (let index = 0; index < trade.fills.length; index++) refs.push({ trade, index })
-  }
-  refs.sort((a, b) => {
-    const fa = a.trade.fills[a.index]
-    const fb = b.trade.fills[b.index]
-    return (fa.ts < fb.ts ? -1 : fa.ts > fb.ts ? 1 : 0) ||
-      compareStrings(a.trade.trade_id, b.trade.trade_id) ||
-      fa.seq - fb.seq
-  })
-  const rows: Array<EquityRow> = new Array(refs.length)
+  const { index: indexOf, order, trade: tradeOf } = fillOrder(trades)
+  const rows: Array<EquityRow> = new Array(order.length)
   let equity = initialCapital
   let peak = initialCapital
   let open = 0
-  for (let seq = 0; seq < refs.length; seq++) {
-    const { index, trade } = refs[seq]
-    const fill = trade.fills[index]
+  for (let seq = 0; seq < order.length; seq++) {
+    const k = order[seq]!
+    const trade = trades[tradeOf[k]!]!
+    const index = indexOf[k]!
+    const fill = trade.fills[index]!
     equity += fill.pnl
     if (equity > peak) peak = equity
     if (index === 0) open++
@@ -64,4 +95,20 @@ export const equityCurve = (trades: ReadonlyArray<Trade>, initialCapital: number
     }
   }
   return rows
+}
+
+/** The max drawdown and final equity of `equityCurve(trades, initialCapital)`, the same numbers, no rows built. */
+export const equitySummary = (trades: ReadonlyArray<Trade>, initialCapital: number): EquitySummary => {
+  const { index: indexOf, order, trade: tradeOf } = fillOrder(trades)
+  let equity = initialCapital
+  let peak = initialCapital
+  let maxDrawdown = 0
+  for (let seq = 0; seq < order.length; seq++) {
+    const k = order[seq]!
+    equity += trades[tradeOf[k]!]!.fills[indexOf[k]!]!.pnl
+    if (equity > peak) peak = equity
+    const drawdown = 1 - equity / peak
+    if (drawdown > maxDrawdown) maxDrawdown = drawdown
+  }
+  return { maxDrawdown, finalEquity: equity }
 }

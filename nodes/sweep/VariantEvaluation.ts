@@ -5,7 +5,7 @@
  * leaderboard's Deflated Sharpe needs from each variant, so no trade is kept past this function).
  * Pure and synchronous: runs in a worker thread or inline.
  */
-import { computeMetrics, equityCurve, type MetricsRow } from "../metrics/index.js"
+import { type BootstrapIndexCache, computeMetrics, equitySummary, type MetricsRow } from "../metrics/index.js"
 import type { MintSeries, Seed, SimAlert, Strategy } from "../simulate/index.js"
 import { runSimulationSync } from "../simulate/index.js"
 import { dailyNetPnl, type DailyPnl, returnMoments, type TimeWindow, type WindowStats, windowStats } from "../stats/index.js"
@@ -20,6 +20,8 @@ export interface SweepContext {
   readonly bootstrapResamples: number
   /** Walk-forward windows (by alert_ts), when the sweep declares a walk-forward. */
   readonly windows?: ReadonlyArray<TimeWindow> | undefined
+  /** The bootstrap's draws kept across variants (they depend only on the trade count); recomputed per variant without. */
+  readonly bootstrapIndexCache?: BootstrapIndexCache | undefined
 }
 
 /** A variant's result: its metrics row and the population skew and kurtosis of its trades' returns. */
@@ -45,13 +47,16 @@ export const evaluateVariant = (context: SweepContext, strategy: Strategy): Vari
     context.series
   )
   const initialCapital = strategy.sizing.initialCapital
-  const equity = equityCurve(trades, initialCapital)
-  const metrics = computeMetrics(trades, equity, {
+  // The curve's drawdown and final equity are all the row needs: its rows are never built.
+  const metrics = computeMetrics(trades, equitySummary(trades, initialCapital), {
     seed: context.seed,
     initialCapital,
-    bootstrapResamples: context.bootstrapResamples
+    bootstrapResamples: context.bootstrapResamples,
+    bootstrapIndexCache: context.bootstrapIndexCache
   })
-  const moments = returnMoments(Float64Array.from(trades, (trade) => trade.return))
+  const returns = new Float64Array(trades.length)
+  for (let i = 0; i < trades.length; i++) returns[i] = trades[i]!.return
+  const moments = returnMoments(returns)
   return {
     row: { ...metrics, return_skew: moments.skew, return_kurtosis: moments.kurtosis },
     daily: dailyNetPnl(trades),

@@ -10,6 +10,7 @@
 import { Effect, Queue, Schema, type Scope } from "effect"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
+import { BootstrapIndexCache } from "../metrics/index.js"
 import type { Strategy } from "../simulate/index.js"
 import type { WorkerInit, WorkerResponse } from "./internal/protocol.js"
 import { shareSeries } from "./internal/sharedSeries.js"
@@ -31,11 +32,13 @@ export interface VariantEvaluator {
   readonly evaluate: (strategies: ReadonlyArray<Strategy>) => Effect.Effect<ReadonlyArray<VariantOutcome>, SweepWorkerFailed>
 }
 
-const inline = (context: SweepContext): VariantEvaluator => ({
-  workers: 0,
-  evaluate: (strategies) =>
-    Effect.forEach(strategies, (strategy) => Effect.sync(() => evaluateVariant(context, strategy)))
-})
+const inline = (context: SweepContext): VariantEvaluator => {
+  const shared = { ...context, bootstrapIndexCache: context.bootstrapIndexCache ?? new BootstrapIndexCache() }
+  return {
+    workers: 0,
+    evaluate: (strategies) => Effect.forEach(strategies, (strategy) => Effect.sync(() => evaluateVariant(shared, strategy)))
+  }
+}
 
 /**
  * The worker's script. From the CLI bundle: dist/sweep-worker.mjs, built beside it. From the

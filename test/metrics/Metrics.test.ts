@@ -7,7 +7,14 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import seedrandom from "seedrandom"
-import { bootstrapIntervals, computeMetrics, equityCurve } from "../../nodes/metrics/index.js"
+import {
+  bootstrapIndices,
+  BootstrapIndexCache,
+  bootstrapIntervals,
+  computeMetrics,
+  equityCurve,
+  equitySummary
+} from "../../nodes/metrics/index.js"
 import { MIN, T0, trade } from "./fixtures.js"
 
 const trades = [trade("t1", 0, 2, 0.5, 2), trade("t2", 1, 3, -0.2, 2), trade("t3", 4, 5, 0.1, 1), trade("t4", 6, 7, -0.1, 1)]
@@ -43,6 +50,26 @@ describe("Equity curve", () => {
     close(rows[3].equity, 100.1)
     close(rows[1].drawdown, 0.1 / 100)
     expect(rows.map((r) => r.open_positions)).toEqual([1, 0, 1, 0])
+  })
+})
+
+describe("Equity summary", () => {
+  it("is the curve's max drawdown and last equity, bit for bit, ties and fees included", () => {
+    const rng = seedrandom("equity")
+    // 60 trades over 20 minutes: many fills share a minute, ids out of order, some fees.
+    const many = Array.from({ length: 60 }, (_, i) => {
+      const entry = Math.floor(rng() * 20)
+      return trade(`t${(i * 37) % 60}`, entry, entry + Math.floor(rng() * 5), rng() - 0.5, 1, rng() < 0.3 ? 0.01 : 0)
+    })
+    for (const set of [many, trades, []]) {
+      const rows = equityCurve(set, 10)
+      expect(equitySummary([...set].reverse(), 10)).toEqual({
+        maxDrawdown: rows.reduce((max, row) => (row.drawdown > max ? row.drawdown : max), 0),
+        finalEquity: rows.length > 0 ? rows[rows.length - 1].equity : 10
+      })
+      const options = { seed: 42, initialCapital: 10 }
+      expect(computeMetrics(set, equitySummary(set, 10), options)).toEqual(computeMetrics(set, rows, options))
+    }
   })
 })
 
@@ -177,6 +204,24 @@ describe("Bootstrap", () => {
     close(ci.meanHigh, pct(means, 0.975))
     close(ci.sharpeLow, pct(sharpes, 0.025))
     close(ci.sharpeHigh, pct(sharpes, 0.975))
+  })
+
+  it("shared indices (a sweep's cache) give the same intervals as drawing per call", () => {
+    const rng = seedrandom("shared")
+    const cache = new BootstrapIndexCache(2, 50_000)
+    for (const n of [1, 2, 3, 25, 101]) {
+      const r = Float64Array.from({ length: n }, () => rng() - 0.45)
+      for (const resamples of [1, 3, 4, 7, 1000]) {
+        const drawn = bootstrapIntervals(r, 9, resamples)
+        expect(bootstrapIntervals(r, 9, resamples, bootstrapIndices(9, n, resamples))).toEqual(drawn)
+        expect(bootstrapIntervals(r, 9, resamples, cache.indices(9, n, resamples))).toEqual(drawn)
+      }
+    }
+    // Too large to keep: computed per call instead.
+    expect(cache.indices(9, 101, 1000)).toBeUndefined()
+    expect(cache.indices(9, 25, 1000)).toBe(cache.indices(9, 25, 1000))
+    expect(cache.indices(9, 25, 1000)).not.toBe(cache.indices("9", 25, 1000))
+    expect(() => bootstrapIntervals(returns, 42, 10, bootstrapIndices(42, 5, 10))).toThrow(RangeError)
   })
 
   it("the metrics row carries the intervals and the resample count", () => {

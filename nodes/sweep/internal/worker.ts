@@ -4,6 +4,7 @@
  * given.
  */
 import { parentPort, workerData } from "node:worker_threads"
+import { BootstrapIndexCache } from "../../metrics/index.js"
 import { evaluateVariant, type SweepContext } from "../VariantEvaluation.js"
 import { seriesOf } from "./sharedSeries.js"
 import type { WorkerInit, WorkerRequest, WorkerResponse } from "./protocol.js"
@@ -15,7 +16,8 @@ const context: SweepContext = {
   seed: init.seed,
   dateRange: init.dateRange,
   bootstrapResamples: init.bootstrapResamples,
-  windows: init.windows
+  windows: init.windows,
+  bootstrapIndexCache: new BootstrapIndexCache()
 }
 
 parentPort!.on("message", (request: WorkerRequest) => {
