@@ -20,6 +20,7 @@ import { run } from "./commands/Run.js"
 import { sweep } from "./commands/Sweep.js"
 import { trialsCommand } from "./commands/Trials.js"
 import { verify } from "./commands/Verify.js"
+import { workerCommand } from "./commands/Worker.js"
 import { hoistGlobalOptions, root } from "./GlobalOptions.js"
 import { commandTree, helpOf, preflight } from "./Help.js"
 
@@ -38,7 +39,8 @@ export const subcommands = [
   fsckCommand,
   importCommand,
   pushCommand,
-  pullCommand
+  pullCommand,
+  workerCommand
 ] as const
 
 export const command = root.pipe(

@@ -4,8 +4,12 @@ import { Effect, Option } from "effect"
 import * as NodeOs from "node:os"
 import { UsageError } from "./CliError.js"
 
-export const workers = Options.integer("workers").pipe(
-  Options.withDescription("Sweeps: worker threads evaluating variants (default: the machine's cores; 0 = the main thread)"),
+export const workers = Options.text("workers").pipe(
+  Options.withDescription(
+    "Sweeps: worker threads evaluating variants (default: the machine's cores; 0 = the main thread); " +
+      "`run --workers remote` hands the batches to `pipeline worker` processes (needs --catalog and --remote)"
+  ),
+  Options.withPseudoName("N|remote"),
   Options.optional
 )
 
@@ -15,6 +19,17 @@ export const atLeast = (name: string, value: Option.Option<number>, min: number)
     ? Effect.fail(new UsageError({ reason: `--${name}: expected an integer ≥ ${min}, got ${value.value}` }))
     : Effect.succeed(Option.getOrUndefined(value))
 
-/** `--workers`, checked, defaulting to the machine's cores. */
-export const workerCount = (value: Option.Option<number>) =>
-  Effect.map(atLeast("workers", value, 0), (count) => count ?? NodeOs.availableParallelism())
+/** `--workers N` or `--workers remote` (where allowed), checked; N defaults to the machine's cores. */
+export const workerChoice = (value: Option.Option<string>, allowRemote: boolean): Effect.Effect<number | "remote", UsageError> => {
+  if (Option.isNone(value)) return Effect.succeed(NodeOs.availableParallelism())
+  const text = value.value.trim()
+  if (allowRemote && text === "remote") return Effect.succeed("remote")
+  if (!/^\d+$/.test(text)) {
+    return Effect.fail(new UsageError({ reason: `--workers: expected an integer ≥ 0${allowRemote ? " or remote" : ""}, got ${value.value}` }))
+  }
+  return Effect.succeed(Number(text))
+}
+
+/** `--workers`, checked, defaulting to the machine's cores (threads only). */
+export const workerCount = (value: Option.Option<string>) =>
+  Effect.map(workerChoice(value, false), (choice) => (choice === "remote" ? 0 : choice))

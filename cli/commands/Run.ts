@@ -7,6 +7,7 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Duration, Effect, Exit, Option } from "effect"
+import * as NodeOs from "node:os"
 import {
   type ExperimentResult,
   isSweep,
@@ -20,19 +21,22 @@ import {
   executeSweep,
   expandSweep,
   type OverfittingSummary,
+  remoteSweepBatches,
   type SweepResult,
   strategyAsWritten,
   type WalkForwardSummary
 } from "../../nodes/sweep/index.js"
 import { UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
-import { globalConfig } from "../GlobalOptions.js"
+import { CATALOG_ENV_VAR, globalConfig, REMOTE_ENV_VAR } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { intervalTicker, makeProgress, stderrWriter } from "../Progress.js"
 import type { RunResults } from "../../store/index.js"
+import { JobQueue } from "../../store/postgres/index.js"
+import { RemoteTransfer } from "../../store/remote/index.js"
 import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
-import { atLeast, workerCount, workers } from "../SweepOptions.js"
+import { atLeast, workerChoice, workers } from "../SweepOptions.js"
 import { nodeLines, resultLines, statusCounts } from "../RunSummary.js"
 import { leaderboardTable } from "../SweepTable.js"
 
@@ -176,6 +180,19 @@ const overfittingLine = (overfitting: OverfittingSummary) =>
   `of ${overfitting.blocks} blocks, OOS/IS Sharpe slope ${fixed(overfitting.degradationSlope, 3)}; ` +
   `sr0 ${fixed(overfitting.sr0, 4)} over ${overfitting.trials} trials  ${overfitting.artifact.artifactId}`
 
+/** The remote sweep runner over the store layer's job queue and remote (present with --catalog and --remote). */
+const remoteRunner = Effect.gen(function*() {
+  const queue = yield* Effect.serviceOption(JobQueue)
+  const transfer = yield* Effect.serviceOption(RemoteTransfer)
+  if (Option.isNone(queue) || Option.isNone(transfer)) {
+    return yield* new UsageError({ reason: "--workers remote needs --catalog and --remote" })
+  }
+  return yield* remoteSweepBatches({
+    onQueued: (batches) =>
+      batches === 0 ? Effect.void : Console.error(`sweep: ${batches} batch${batches === 1 ? "" : "es"} queued for pipeline worker processes`)
+  }).pipe(Effect.provideService(JobQueue, queue.value), Effect.provideService(RemoteTransfer, transfer.value))
+})
+
 export const run = Command.make("run", { definition, dryRun, timeout, concurrency, workers, batchSize }, (args) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
@@ -188,7 +205,16 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
       }
       timeoutDuration = parsed.value
     }
-    const threads = yield* workerCount(args.workers)
+    const choice = yield* workerChoice(args.workers, true)
+    if (choice === "remote" && (config.catalog === undefined || config.remote === undefined || config.remote.mode === "read")) {
+      return yield* new UsageError({
+        reason: "--workers remote needs the catalog the workers take batches from and the remote they exchange artifacts through: " +
+          `give --catalog postgres://… (or $${CATALOG_ENV_VAR}) and --remote s3://… (or $${REMOTE_ENV_VAR}), read-write`
+      })
+    }
+    const threads = choice === "remote" ? NodeOs.availableParallelism() : choice
+    // With --workers remote, the batches go to `pipeline worker` processes (built inside the store layer).
+    const remoteOption = choice === "remote" ? Effect.map(remoteRunner, (runner) => ({ remoteBatches: runner })) : Effect.succeed({})
     const batch = yield* atLeast("batch-size", args.batchSize, 1)
     // Run always finishes its display (below), so its live block may tick between events.
     const progress = makeProgress(config.progress, stderrWriter(), Date.now, intervalTicker)
@@ -205,13 +231,15 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
       Effect.onExit(self, (exit) => progress.finish(Exit.isSuccess(exit)))
     const result: ExperimentResult | SweepResult = isSweep(decoded)
       ? yield* Effect.flatMap(expandSweep(strategyAsWritten(encoded), decoded.sweep), (expanded) =>
-        executeSweep(decoded, encoded, {
-          ...common,
-          expanded,
-          workers: threads,
-          ...(batch !== undefined ? { batchSize: batch } : {}),
-          onSweepProgress: progress.onSweepProgress
-        }).pipe(Effect.provide(layer))).pipe(ended)
+        Effect.flatMap(remoteOption, (remote) =>
+          executeSweep(decoded, encoded, {
+            ...common,
+            expanded,
+            workers: threads,
+            ...(batch !== undefined ? { batchSize: batch } : {}),
+            ...remote,
+            onSweepProgress: progress.onSweepProgress
+          })).pipe(Effect.provide(layer))).pipe(ended)
       : yield* runExperiment(decoded, encoded, common).pipe(Effect.provide(layer), ended)
     // The results (the run record keeps them; a dry run whose outputs are known reads them too).
     const results = result.outputs === undefined

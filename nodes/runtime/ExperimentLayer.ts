@@ -14,7 +14,7 @@ import {
   ProcessLiveness,
   StoreLive
 } from "../../store/index.js"
-import { experimentTrackerPostgres, StorePostgres } from "../../store/postgres/index.js"
+import { experimentTrackerPostgres, jobQueuePostgres, StorePostgres } from "../../store/postgres/index.js"
 import { RemoteEvents, type RemoteMode, remoteStorageS3, type RemoteWarning, withRemoteTier } from "../../store/remote/index.js"
 import { DuckWorkspace } from "../duckdb/index.js"
 import { RunEnvironment } from "./RunEnvironment.js"
@@ -61,7 +61,8 @@ export const experimentLayer = (root: string, options: ExperimentLayerOptions = 
     const local = StorePostgres.layer(root, { url: options.catalog })
     const store = options.remote === undefined ? local : remoteOver(local, options.remote)
     return Layer.mergeAll(
-      experimentTrackerPostgres().pipe(Layer.provideMerge(store), Layer.provide(liveness)),
+      // The job queue (sweep batches for `pipeline worker`) lives in the same database.
+      Layer.merge(experimentTrackerPostgres(), jobQueuePostgres).pipe(Layer.provideMerge(store), Layer.provide(liveness)),
       rest
     )
   }

@@ -51,7 +51,7 @@ describe("help pages", () => {
     expect(alerts).toContain("[--chain CHAIN]")
     expect(alerts).toMatch(/ <file>\.\.\.$/)
     expect(helpFor(["run"]).split("\n")[0]).toBe(
-      "usage: pipeline run [--dry-run] [--timeout TIMEOUT] [--concurrency N] [--workers N] [--batch-size N] <definition.json>"
+      "usage: pipeline run [--dry-run] [--timeout TIMEOUT] [--concurrency N] [--workers N|remote] [--batch-size N] <definition.json>"
     )
     expect(helpFor(["experiments", "show"])).toContain("usage: pipeline experiments show")
     // A group lists its commands with their full paths.

@@ -1,0 +1,87 @@
+/**
+ * `pipeline worker`: evaluates sweep batches that `run --workers remote` queued in the catalog
+ * database, on any machine that reaches the catalog (`--catalog`) and the remote (`--remote`,
+ * read-write). Claims one batch at a time under a lease it keeps extending; Ctrl-C gives the
+ * batch back unfinished (another worker takes it) and exits 130. Runs until stopped, or until idle
+ * for `--idle-exit`, or after `--once` batch.
+ */
+import { Command, Options } from "@effect/cli"
+import { Console, Duration, Effect, Option } from "effect"
+import * as NodeOs from "node:os"
+import { runSweepWorker, type SweepWorkerEvent } from "../../nodes/sweep/index.js"
+import { JobQueue } from "../../store/postgres/index.js"
+import { RemoteTransfer } from "../../store/remote/index.js"
+import { UsageError } from "../CliError.js"
+import { CATALOG_ENV_VAR, globalConfig, REMOTE_ENV_VAR } from "../GlobalOptions.js"
+import { printJson } from "../Output.js"
+import { storeLayer } from "../StoreLayers.js"
+import { atLeast } from "../SweepOptions.js"
+import { parseDuration } from "./Run.js"
+
+const workers = Options.integer("workers").pipe(
+  Options.withDescription("Worker threads evaluating a batch's variants (default: the machine's cores; 0 = the main thread)"),
+  Options.optional
+)
+const lease = Options.text("lease").pipe(
+  Options.withDescription("How long a claimed batch stays this worker's without a heartbeat (default 30s; heartbeats every third)"),
+  Options.withDefault("30s")
+)
+const idleExit = Options.text("idle-exit").pipe(
+  Options.withDescription("Exit after this long with no batch to evaluate, e.g. 60s (default: run until stopped)"),
+  Options.optional
+)
+const once = Options.boolean("once").pipe(Options.withDescription("Exit after one batch"))
+
+const durationOf = (name: string, text: string) =>
+  Option.match(parseDuration(text), {
+    onNone: () => Effect.fail(new UsageError({ reason: `--${name}: expected a duration like 30s, 5m or 500ms, got ${text}` })),
+    onSome: (duration) => Effect.succeed(Duration.toMillis(duration))
+  })
+
+const eventLine = (event: SweepWorkerEvent): string => {
+  switch (event._tag) {
+    case "Claimed":
+      return `worker: batch ${event.job.slice(0, 16)} (${event.variants} variants, attempt ${event.attempt})`
+    case "Done":
+      return `worker: batch ${event.job.slice(0, 16)} done in ${(event.durationMs / 1000).toFixed(1)} s`
+    case "Failed":
+      return `worker: batch ${event.job.slice(0, 16)} failed: ${event.error}`
+    case "Released":
+      return `worker: batch ${event.job.slice(0, 16)} given back unfinished`
+  }
+}
+
+export const workerCommand = Command.make("worker", { workers, lease, idleExit, once }, (args) =>
+  Effect.gen(function*() {
+    const config = yield* globalConfig
+    if (config.catalog === undefined || config.remote === undefined || config.remote.mode === "read") {
+      return yield* new UsageError({
+        reason: "worker needs the catalog it takes sweep batches from and the remote it exchanges artifacts through: " +
+          `give --catalog postgres://… (or $${CATALOG_ENV_VAR}) and --remote s3://… (or $${REMOTE_ENV_VAR}), read-write`
+      })
+    }
+    const threads = (yield* atLeast("workers", args.workers, 0)) ?? NodeOs.availableParallelism()
+    const leaseMs = yield* durationOf("lease", args.lease)
+    const idleExitMs = Option.isSome(args.idleExit) ? yield* durationOf("idle-exit", args.idleExit.value) : undefined
+    const owner = `${NodeOs.hostname()}/${process.pid}`
+    const print = (line: string) => (config.progress ? Console.error(line) : Effect.void)
+    yield* print(`worker ${owner}: waiting for sweep batches (${threads} threads)`)
+    const jobs = yield* Effect.gen(function*() {
+      const queue = yield* Effect.serviceOption(JobQueue)
+      const transfer = yield* Effect.serviceOption(RemoteTransfer)
+      if (Option.isNone(queue) || Option.isNone(transfer)) {
+        return yield* new UsageError({ reason: "worker needs --catalog and --remote" })
+      }
+      return yield* runSweepWorker({
+        owner,
+        threads,
+        leaseMs,
+        ...(idleExitMs === undefined ? {} : { idleExitMs }),
+        ...(args.once ? { maxJobs: 1 } : {}),
+        onEvent: (event) => print(eventLine(event))
+      }).pipe(Effect.provideService(JobQueue, queue.value), Effect.provideService(RemoteTransfer, transfer.value))
+    }).pipe(Effect.provide(storeLayer(config.storeDir)))
+    if (config.json) return yield* printJson({ owner, jobs })
+    yield* print(`worker ${owner}: ${jobs} batch${jobs === 1 ? "" : "es"} done`)
+  })
+).pipe(Command.withDescription("Evaluate sweep batches queued by `run --workers remote` (needs --catalog and --remote)"))
