@@ -69,6 +69,8 @@ interface Options {
   readonly hashMib: number
   /** Rebuild dist/pipeline.mjs when stale before the CLI runs (off: bin/pipeline.js falls back to tsx). */
   readonly build: boolean
+  /** `--only overhead`: generation, the catalog-input experiment and the baseline script, nothing else. */
+  readonly overheadOnly: boolean
 }
 
 const parseOptions = (argv: ReadonlyArray<string>): Options => {
@@ -79,6 +81,7 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
   let out = join(BENCH_DIR, "results")
   let hashMib: number | undefined
   let build = true
+  let only: string | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     const value = () => {
@@ -94,18 +97,20 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
     else if (arg === "--out") out = value()
     else if (arg === "--hash-mib") hashMib = Number(value())
     else if (arg === "--no-build") build = false
+    else if (arg === "--only") only = value()
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run bench -- [--size S|L|Sm|all] [--quick] [--sweep N] [--sweep-variants N] [--out DIR] [--hash-mib N] [--no-build]")
+      console.log("usage: npm run bench -- [--size S|L|Sm|all] [--quick] [--sweep N] [--sweep-variants N] [--out DIR] [--hash-mib N] [--no-build] [--only overhead]")
       process.exit(0)
     } else throw new Error(`unknown option ${arg}`)
   }
+  if (only !== undefined && only !== "overhead") throw new Error(`unknown --only ${only} (overhead)`)
   const names = quick && size === "all" ? ["S"] : size === "all" ? ["S", "L", "Sm"] : size.split(",")
   const sizes = names.map((n) => {
     const found = SIZES[n]
     if (found === undefined) throw new Error(`unknown size ${n} (S, L, Sm, T, all)`)
     return found
   })
-  return { sizes, quick, sweep, sweepVariants: sweepVariants ?? (quick ? 300 : 1000), out, hashMib: hashMib ?? (quick ? 64 : 256), build }
+  return { sizes, quick, sweep, sweepVariants: sweepVariants ?? (quick ? 300 : 1000), out, hashMib: hashMib ?? (quick ? 64 : 256), build, overheadOnly: only === "overhead" }
 }
 
 // ---------------------------------------------------------------- running
@@ -177,8 +182,9 @@ const benchSize = async (size: SizeConfig, options: Options) => {
     return dir
   }
   try {
-    log(`${size.name}: full run (synthetic definition): cold incl. generation, ${cachedRuns} cached, changed parameter`)
-    const full = await attempt(errors, "full run", () =>
+    const skip = options.overheadOnly
+    if (!skip) log(`${size.name}: full run (synthetic definition): cold incl. generation, ${cachedRuns} cached, changed parameter`)
+    const full = skip ? null : await attempt(errors, "full run", () =>
       runChild<ReadonlyArray<StepResult>>("experiment.ts", {
         task: "experiment",
         store: store("full"),
@@ -214,9 +220,9 @@ const benchSize = async (size: SizeConfig, options: Options) => {
         outDir: baselineDir
       }))
 
-    const sweepCount = size.name === "S" || size.name === "T" ? options.sweep : 0
-    log(`${size.name}: ${sweepCount > 0 ? `sweep of ${sweepCount} strategies and ` : ""}kernel timings`)
-    const sweep = generated === undefined ? null : await attempt(errors, "sweep and kernel", () =>
+    const sweepCount = skip ? 0 : size.name === "S" || size.name === "T" ? options.sweep : 0
+    if (!skip) log(`${size.name}: ${sweepCount > 0 ? `sweep of ${sweepCount} strategies and ` : ""}kernel timings`)
+    const sweep = generated === undefined || skip ? null : await attempt(errors, "sweep and kernel", () =>
       runChild<SweepResult>("sweep.ts", {
         store: catalogStore,
         alertsId: generated.alertsId,
@@ -226,7 +232,7 @@ const benchSize = async (size: SizeConfig, options: Options) => {
         repeats
       }))
 
-    const sweepVariants = size.name === "S" || size.name === "T" ? options.sweepVariants : 0
+    const sweepVariants = skip ? 0 : size.name === "S" || size.name === "T" ? options.sweepVariants : 0
     if (sweepVariants > 0) log(`${size.name}: definition sweep of ${sweepVariants} variants (1 worker, 2 workers, cached)`)
     const sweepRuns = generated === undefined || sweepVariants === 0 ? null : await attempt(errors, "definition sweep", () =>
       runChild<SweepRunsResult>("sweepRuns.ts", {
@@ -238,7 +244,7 @@ const benchSize = async (size: SizeConfig, options: Options) => {
       }))
 
     let cli: { mode: string; cold: CliRun; cached: CliRun } | null = null
-    if (size.name === "S" || size.name === "T") {
+    if (!skip && (size.name === "S" || size.name === "T")) {
       cli = await attempt(errors, "CLI", async () => {
         const mode = await ensureBundle(options.build, log)
         log(`${size.name}: CLI (${mode}) cold and cached`)
@@ -558,22 +564,24 @@ const main = async () => {
   log(`sizes ${options.sizes.map((s) => s.name).join(", ")}${options.quick ? " (quick)" : ""}; load ${machine.loadStart.join(" ")}`)
   const sizes: Record<string, SizeSummary> = {}
   for (const size of options.sizes) sizes[size.name] = await benchSize(size, options)
-  log(`hash ${options.hashMib} MiB`)
+  // `--only overhead` stops after the sizes (no hash, overfitting, start-up, catalog or remote rows).
+  const rest = !options.overheadOnly
+  if (rest) log(`hash ${options.hashMib} MiB`)
   const hashErrors: Array<string> = []
-  const hash = (await attempt(hashErrors, "hash", () =>
+  const hash = !rest ? null : (await attempt(hashErrors, "hash", () =>
     runChild<HashResult>("hash.ts", { mib: options.hashMib, repeats: options.quick ? 2 : 3 })))?.result ?? null
-  log("overfitting: 1,000 variants × 365 days, 16 blocks")
+  if (rest) log("overfitting: 1,000 variants × 365 days, 16 blocks")
   const overfittingErrors: Array<string> = []
-  const overfitting = (await attempt(overfittingErrors, "overfitting", () =>
+  const overfitting = !rest ? null : (await attempt(overfittingErrors, "overfitting", () =>
     runChild<OverfittingBenchResult>("overfitting.ts", { variants: 1000, days: 365, blocks: 16, repeats: options.quick ? 2 : 3 })))?.result ?? null
   const startupErrors: Array<string> = []
-  const startup = await attempt(startupErrors, "start-up", () => benchStartup({ runs: options.quick ? 3 : 5, build: options.build }, log))
+  const startup = !rest ? null : await attempt(startupErrors, "start-up", () => benchStartup({ runs: options.quick ? 3 : 5, build: options.build }, log))
   // 9. A cached rerun on a PostgreSQL catalog vs the filesystem store (bench/catalogRow.ts), at S.
   const catalogErrors: Array<string> = []
-  const catalog = await attempt(catalogErrors, "catalog", () => benchCatalog(SIZES.S!, options.quick ? 3 : 5, log))
+  const catalog = !rest ? null : await attempt(catalogErrors, "catalog", () => benchCatalog(SIZES.S!, options.quick ? 3 : 5, log))
   // 10. An empty local store against a warm S3-API remote vs computing (bench/remoteRow.ts), at S.
   const remoteErrors: Array<string> = []
-  const remote = await attempt(remoteErrors, "remote", () => benchRemote(SIZES.S!, log))
+  const remote = !rest ? null : await attempt(remoteErrors, "remote", () => benchRemote(SIZES.S!, log))
   machine.loadEnd = loadavg().map((x) => round(x, 2))
   const targets = targetsOf(sizes)
   targets.push({
