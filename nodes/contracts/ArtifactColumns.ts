@@ -73,15 +73,48 @@ export const checkArtifactColumns = (
   })
 
 /**
+ * Artifacts known, in this process, to have a contract's exact columns: written by this process's
+ * own row writer, or checked once. An artifact id fixes the object's bytes (its digest is part of
+ * the id, and every read verifies the object against that digest first), so the answer for an id
+ * and a set of columns never changes: this is a cache of a pure function, and a cold run skips a
+ * DESCRIBE — a DuckDB statement and connection — for every table it wrote and reads back, and for
+ * every input checked by one node and read by the next. Bounded: cleared when full.
+ */
+const conforming = new Set<string>()
+const CONFORMING_LIMIT = 10_000
+const signatures = new WeakMap<AnyContract, string>()
+
+const conformingKey = (artifactId: string, contract: AnyContract): string => {
+  let signature = signatures.get(contract)
+  if (signature === undefined) {
+    signature = contract.columns.map((column) => `${column.name} ${column.duckdbType}`).join(",")
+    signatures.set(contract, signature)
+  }
+  return `${artifactId}\u0000${signature}`
+}
+
+/**
+ * Records that the data file of `artifactId` has exactly `contract`'s columns: for a writer that
+ * produced it from the contract itself (`publishRows`), or a caller that has just checked it with
+ * `checkArtifactColumns` on the artifact's own data path.
+ */
+export const rememberConforming = (artifactId: string, contract: AnyContract): void => {
+  if (conforming.size >= CONFORMING_LIMIT) conforming.clear()
+  conforming.add(conformingKey(artifactId, contract))
+}
+
+/**
  * The data path of `artifactId` (object present and intact, `ArtifactCatalog.dataPath`) after
- * checking that its columns are `contract`'s.
+ * checking that its columns are `contract`'s (once per process and artifact: `rememberConforming`).
  */
 export const contractDataPath = (artifactId: ArtifactId, contract: AnyContract) =>
   Effect.gen(function*() {
     const catalog = yield* ArtifactCatalog
     const path = yield* catalog.dataPath(artifactId)
+    if (conforming.has(conformingKey(artifactId, contract))) return path
     yield* Effect.scoped(
       Effect.flatMap(workspaceConnection, (connection) => checkArtifactColumns(connection, contract, artifactId, path))
     )
+    rememberConforming(artifactId, contract)
     return path
   })

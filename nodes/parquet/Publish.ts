@@ -6,6 +6,7 @@
 import { Effect } from "effect"
 import { type ArtifactId, ArtifactCatalog, ObjectStore } from "../../store/index.js"
 import type { AnyContract, ColumnDef, Contract, JsRowOf } from "../contracts/index.js"
+import { rememberConforming } from "../contracts/ArtifactColumns.js"
 import { writeRows } from "../parquet/index.js"
 import { currentProvenance } from "../runtime/RunEnvironment.js"
 
@@ -90,10 +91,14 @@ export const publishRows = <Cols extends ReadonlyArray<ColumnDef>>(table: Publis
       if (t > maxTs) maxTs = t
     }
   }
-  return publishWritten({
-    ...table,
-    minTs: isoOrNull(minTs),
-    maxTs: isoOrNull(maxTs),
-    write: (path) => writeRows(table.contract, table.rows, path)
-  })
+  return Effect.tap(
+    publishWritten({
+      ...table,
+      minTs: isoOrNull(minTs),
+      maxTs: isoOrNull(maxTs),
+      write: (path) => writeRows(table.contract, table.rows, path)
+    }),
+    // Written from the contract's own DDL: a reader in this process need not DESCRIBE it again.
+    (manifest) => Effect.sync(() => rememberConforming(manifest.artifactId, table.contract))
+  )
 }

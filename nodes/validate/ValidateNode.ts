@@ -9,7 +9,7 @@ import { artifactNode } from "../../pipeline/index.js"
 import { ArtifactCatalog, ArtifactId, type ArtifactManifest, ObjectStore } from "../../store/index.js"
 import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2 } from "../contracts/index.js"
 import { writeCanonicalParquet } from "../parquet/index.js"
-import { checkArtifactColumns } from "../contracts/ArtifactColumns.js"
+import { checkArtifactColumns, rememberConforming } from "../contracts/ArtifactColumns.js"
 import { Duck, workspaceConnection } from "../duckdb/index.js"
 import { publishWritten } from "../parquet/index.js"
 
@@ -69,7 +69,8 @@ const checkOne = (id: ArtifactId, role: "alerts" | "ohlcv", contract: AnyContrac
       const checked = yield* Effect.either(
         Effect.scoped(Effect.flatMap(workspaceConnection, (connection) => checkArtifactColumns(connection, contract, id, path)))
       )
-      if (checked._tag === "Left") {
+      if (checked._tag === "Right") rememberConforming(id, contract)
+      else {
         const error = checked.left
         problems.push({
           artifactId: id,

@@ -6,9 +6,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as path from "node:path"
-import { AlertsV1, OhlcvSliceV2 } from "../../nodes/contracts/index.js"
+import { AlertsV1, ExperimentDiagnostics, ExperimentMetrics, OhlcvSliceV2 } from "../../nodes/contracts/index.js"
 import { columnMismatch, contractDataPath } from "../../nodes/contracts/ArtifactColumns.js"
 import { Duck, workspaceConnection } from "../../nodes/duckdb/index.js"
+import { publishRows, readRows } from "../../nodes/parquet/index.js"
 import { ArtifactCatalog, ObjectStore } from "../../store/index.js"
 import { storeAt, tempDir } from "../gc/support.js"
 
@@ -73,6 +74,36 @@ describe("artifact columns", () => {
             column: "ts"
           })
           expect(error.message).toContain(`artifact ${filedAsCandles.artifactId} (ohlcv_slice_v2)`)
+          // A check that passed is remembered for that artifact and those columns only.
+          expect(yield* contractDataPath(alerts.artifactId, AlertsV1)).toBe(yield* objects.path(alerts.digest))
+          expect(yield* Effect.flip(contractDataPath(alerts.artifactId, OhlcvSliceV2))).toMatchObject({
+            _tag: "ArtifactSchemaMismatch",
+            artifactId: alerts.artifactId
+          })
+        }).pipe(Effect.provide(storeAt(root)))
+      })
+    )
+  )
+  it.live("a table written by publishRows reads back through contractDataPath; against other columns it is still a mismatch", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const root = path.join(yield* tempDir("columns-rows-"), "store")
+        yield* Effect.gen(function* () {
+          const rows = [{ alert_id: "a1", level: "warning" as const, code: "no_candles" as const, message: "none" }]
+          const published = yield* publishRows({
+            contract: ExperimentDiagnostics,
+            rows,
+            logicalKey: "diagnostics/x",
+            inputs: [],
+            producedBy: { node: "test", key: "blake3:test" }
+          })
+          const dataPath = yield* contractDataPath(published.artifactId, ExperimentDiagnostics)
+          expect(yield* readRows(ExperimentDiagnostics, dataPath)).toEqual(rows)
+          expect(yield* Effect.flip(contractDataPath(published.artifactId, ExperimentMetrics))).toMatchObject({
+            _tag: "ArtifactSchemaMismatch",
+            artifactId: published.artifactId,
+            type: "experiment_metrics"
+          })
         }).pipe(Effect.provide(storeAt(root)))
       })
     )
