@@ -25,15 +25,21 @@ const git = (args: ReadonlyArray<string>): string | undefined => {
   }
 }
 
-let cachedGit: GitInfo | undefined
-const askGit = (): GitInfo => {
-  if (cachedGit === undefined) {
-    const commit = git(["rev-parse", "HEAD"]) ?? null
-    const status = commit === null ? "" : git(["status", "--porcelain", "--untracked-files=no"]) ?? ""
-    cachedGit = { commit, dirty: status.length > 0 }
-  }
-  return cachedGit
+/**
+ * The commit and the dirtiness from one `git status --porcelain=v2 --branch`: its header line
+ * `# branch.oid <commit>` (`(initial)` before the first commit: no commit, nothing dirty), then
+ * one line per changed tracked file.
+ */
+export const parseGitStatus = (output: string | undefined): GitInfo => {
+  const lines = (output ?? "").split("\n").filter((line) => line !== "")
+  const oid = lines.find((line) => line.startsWith("# branch.oid "))?.slice("# branch.oid ".length)
+  if (oid === undefined || !/^[0-9a-f]{40,64}$/.test(oid)) return { commit: null, dirty: false }
+  return { commit: oid, dirty: lines.some((line) => !line.startsWith("#")) }
 }
+
+let cachedGit: GitInfo | undefined
+const askGit = (): GitInfo =>
+  (cachedGit ??= parseGitStatus(git(["status", "--porcelain=v2", "--branch", "--untracked-files=no"])))
 
 const lazyGit: GitInfo = {
   get commit() {
@@ -46,7 +52,7 @@ const lazyGit: GitInfo = {
 
 /**
  * The commit of the code that computes (not of the user's data), and whether its tree is dirty.
- * git is asked (two processes, tens of ms) when a field is first read — when a run records its
+ * git is asked (one process) when a field is first read — when a run records its
  * provenance —, so commands that only read the store never start it.
  */
 export const gitInfo = (): GitInfo => lazyGit

@@ -94,7 +94,7 @@ describe("the CLI bundle", () => {
     expectOk(cached)
     expect(JSON.parse(cached.stdout).experimentId).toBe(experimentId)
     expect(cached.loaded.filter((path) => /@duckdb[\\/]node-api/.test(path))).toEqual([])
-    expect(NodeFs.readFileSync(gitCalls, "utf8")).toContain("rev-parse HEAD") // the fake git is used
+    expect(NodeFs.readFileSync(gitCalls, "utf8")).toContain("status --porcelain=v2 --branch") // the fake git is used
     NodeFs.rmSync(gitCalls)
     const listed = await runBundle(["--store", store, "experiments", "list"], withFakeGit)
     expectOk(listed)
