@@ -226,12 +226,24 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
     }
     // --dry-run only reads: without a store it plans against an empty one and creates none.
     const layer = args.dryRun && !storeExists(config.storeDir) ? emptyStoreLayer() : storeLayer(config.storeDir)
-    // A sweep is expanded (every variant validated) before the store is opened: a bad spec changes nothing.
+    // The run, then its results (the run record keeps them; a dry run whose outputs are known reads
+    // them too), on one store: opened once, closed after both.
+    const withResults = <E, R>(self: Effect.Effect<ExperimentResult | SweepResult, E, R>) =>
+      Effect.gen(function*() {
+        const result = yield* self
+        const results = result.outputs === undefined
+          ? undefined
+          : yield* runResultsOf(result.experimentId, recordedOutputsOf(result.outputs)).pipe(
+            Effect.orElseSucceed(() => undefined)
+          )
+        return { result, results }
+      }).pipe(Effect.provide(layer))
     const ended = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       Effect.onExit(self, (exit) => progress.finish(Exit.isSuccess(exit)))
-    const result: ExperimentResult | SweepResult = isSweep(decoded)
+    // A sweep is expanded (every variant validated) before the store is opened: a bad spec changes nothing.
+    const { result, results } = isSweep(decoded)
       ? yield* Effect.flatMap(expandSweep(strategyAsWritten(encoded), decoded.sweep), (expanded) =>
-        Effect.flatMap(remoteOption, (remote) =>
+        withResults(Effect.flatMap(remoteOption, (remote) =>
           executeSweep(decoded, encoded, {
             ...common,
             expanded,
@@ -239,15 +251,8 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
             ...(batch !== undefined ? { batchSize: batch } : {}),
             ...remote,
             onSweepProgress: progress.onSweepProgress
-          })).pipe(Effect.provide(layer))).pipe(ended)
-      : yield* runExperiment(decoded, encoded, common).pipe(Effect.provide(layer), ended)
-    // The results (the run record keeps them; a dry run whose outputs are known reads them too).
-    const results = result.outputs === undefined
-      ? undefined
-      : yield* runResultsOf(result.experimentId, recordedOutputsOf(result.outputs)).pipe(
-        Effect.provide(layer),
-        Effect.orElseSucceed(() => undefined)
-      )
+          })))).pipe(ended)
+      : yield* withResults(runExperiment(decoded, encoded, common)).pipe(ended)
 
     const status = args.dryRun ? "planned" : "completed"
     if (config.json) return yield* printJson(runDocument(result, status, results))
