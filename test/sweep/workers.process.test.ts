@@ -1,0 +1,173 @@
+/**
+ * Distributed sweep workers through the real CLI, on the test PostgreSQL (a fresh catalog per test)
+ * and s3rver (a fresh prefix per test):
+ * - two `pipeline worker` processes and `run --workers remote`: the leaderboard's bytes are those of
+ *   the single-process sweep, every batch was evaluated by a worker (the coordinator simulated
+ *   nothing itself) and every job is done;
+ * - workers killed with SIGKILL mid-batch, ten times: their batches are redelivered when the lease
+ *   runs out, the run completes, and the bytes are still the single-process sweep's;
+ * - `run --workers remote` and `worker` without a catalog or a remote: usage errors (exit 2).
+ */
+import { type ChildProcess } from "node:child_process"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { Effect } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { expectExit, parseJson, smallDefinition, type Workspace, workspace } from "../cli-run/support.js"
+import { type CliResult, runCli, spawnCli, waitForExit } from "../support/cli.js"
+import { freshDatabase, withSql } from "../support/postgres.js"
+import { freshRemote, s3Env } from "../support/s3.js"
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** 24 variants: batches of 2 give 12 jobs. */
+const sweepDefinition = {
+  ...smallDefinition({ name: "workers-sweep" }),
+  sweep: { grid: { "stopLoss.pct": [0.1, 0.2, 0.3, 0.4], "costs.feeBps": [0, 25, 50], "entry.delayCandles": [1, 2] }, keep: 1 }
+}
+const BATCH = ["--batch-size", "2"]
+
+interface JobRow {
+  readonly key: string
+  readonly status: string
+  readonly attempts: number
+  readonly lease_owner: string | null
+}
+
+const jobs = (catalog: string) =>
+  withSql(catalog, (sql) => sql<JobRow>`SELECT key, status, attempts, lease_owner FROM pipeline_jobs ORDER BY key`)
+
+describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
+  let ws: Workspace
+  let definition: string
+  let baseline: { readonly digest: string; readonly bytes: Buffer }
+  const children: Array<ChildProcess> = []
+
+  const cli = (args: ReadonlyArray<string>, timeout = 240_000) =>
+    runCli(args, { cwd: ws.dir, timeout, env: s3Env() })
+
+  const startWorker = (name: string, catalog: string, remote: string, extra: ReadonlyArray<string> = []) => {
+    const child = spawnCli(
+      ["worker", "--store", NodePath.join(ws.dir, name), "--catalog", catalog, "--remote", remote, "--workers", "1", ...extra],
+      { cwd: ws.dir, env: s3Env() }
+    )
+    children.push(child)
+    const exited = waitForExit(child, 300_000)
+    return { child, exited }
+  }
+
+  const stopWorkers = async (workers: ReadonlyArray<{ readonly child: ChildProcess; readonly exited: Promise<CliResult> }>) => {
+    for (const worker of workers) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGINT")
+    return Promise.all(workers.map((worker) => worker.exited))
+  }
+
+  const leaderboardOf = (result: CliResult) => {
+    expectExit(result, 0)
+    const doc = parseJson(result)
+    return { doc, digest: doc.sweep.leaderboard.digest as string, bytes: NodeFs.readFileSync(doc.sweep.leaderboard.path) }
+  }
+
+  beforeAll(async () => {
+    ws = workspace("pipeline-workers-")
+    definition = ws.write("sweep.json", sweepDefinition)
+    // The single-process sweep, on a plain store.
+    const single = await cli(["run", definition, "--json", "--store", NodePath.join(ws.dir, "single"), "--workers", "1", ...BATCH])
+    baseline = leaderboardOf(single)
+  }, 240_000)
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    ws.cleanup()
+  })
+
+  it("two worker processes evaluate every batch; the leaderboard's bytes are the single-process sweep's", async () => {
+    const catalog = await Effect.runPromise(freshDatabase("workers"))
+    const remote = freshRemote("workers")
+    const workers = [startWorker("w1", catalog, remote), startWorker("w2", catalog, remote)]
+    const run = await cli(["run", definition, "--json", "--store", NodePath.join(ws.dir, "coordinator"), "--catalog", catalog, "--remote", remote, "--workers", "remote", ...BATCH])
+    const remoteRun = leaderboardOf(run)
+    expect(run.stderr).toMatch(/12 batches queued for pipeline worker processes/)
+    expect(remoteRun.digest).toBe(baseline.digest)
+    expect(remoteRun.bytes.equals(baseline.bytes)).toBe(true)
+    expect(remoteRun.doc.sweep).toMatchObject({ variants: 24, simulated: 24, cached: 0 })
+
+    const rows = await jobs(catalog)
+    expect(rows.length).toBe(12)
+    expect(rows.every((row) => row.status === "done" && row.attempts === 1), JSON.stringify(rows)).toBe(true)
+    // Ctrl-C: each worker stops (exit 130), having reported the batches it did.
+    const exits = await stopWorkers(workers)
+    const done = exits.map((exit) => (exit.stderr.match(/ done in /g) ?? []).length)
+    expect(exits.map((exit) => exit.code)).toEqual([130, 130])
+    expect(done[0]! + done[1]!, exits.map((exit) => exit.stderr).join("\n")).toBe(12)
+
+    // The same sweep again: the whole sweep is a cache hit, nothing is queued.
+    const again = await cli(["run", definition, "--json", "--store", NodePath.join(ws.dir, "coordinator"), "--catalog", catalog, "--remote", remote, "--workers", "remote", ...BATCH])
+    expect(leaderboardOf(again).doc.sweep).toMatchObject({ simulated: 0, cached: 24 })
+    expect(again.stderr).not.toMatch(/queued/)
+  }, 300_000)
+
+  it("workers killed with SIGKILL mid-batch (10 times): their batches are redelivered, the bytes are the same", async () => {
+    const catalog = await Effect.runPromise(freshDatabase("workerskill"))
+    const remote = freshRemote("workerskill")
+    const lease = ["--lease", "2s"]
+    let spawned = 0
+    const live = new Map<number, ReturnType<typeof startWorker>>()
+    const spawnOne = () => {
+      const worker = startWorker(`k${++spawned}`, catalog, remote, lease)
+      live.set(worker.child.pid!, worker)
+    }
+    spawnOne()
+    spawnOne()
+    const coordinator = spawnCli(
+      ["run", definition, "--json", "--store", NodePath.join(ws.dir, "coordinator-kill"), "--catalog", catalog, "--remote", remote, "--workers", "remote", ...BATCH],
+      { cwd: ws.dir, env: s3Env() }
+    )
+    children.push(coordinator)
+    const finished = waitForExit(coordinator, 300_000)
+    let over = false
+    void finished.finally(() => (over = true))
+
+    // Kill whichever worker holds a batch on its first delivery, then start a fresh one in its place.
+    const killed: Array<string> = []
+    while (!over && killed.length < 10) {
+      const rows = await jobs(catalog).catch(() => [] as ReadonlyArray<JobRow>)
+      const victim = rows.find((row) => row.status === "running" && row.attempts === 1 && row.lease_owner !== null &&
+        live.has(Number(row.lease_owner.split("/").pop())))
+      if (victim === undefined) {
+        await sleep(50)
+        continue
+      }
+      const pid = Number(victim.lease_owner!.split("/").pop())
+      live.get(pid)!.child.kill("SIGKILL")
+      const exit = await live.get(pid)!.exited
+      expect(exit.signal).toBe("SIGKILL")
+      live.delete(pid)
+      killed.push(victim.key)
+      spawnOne()
+    }
+    const result = leaderboardOf(await finished)
+    expect(killed.length, "a batch in progress was found for every kill").toBe(10)
+    expect(result.digest).toBe(baseline.digest)
+    expect(result.bytes.equals(baseline.bytes)).toBe(true)
+
+    // Every killed batch was delivered again and finished; every job is done.
+    const rows = await jobs(catalog)
+    expect(rows.every((row) => row.status === "done"), JSON.stringify(rows)).toBe(true)
+    for (const key of killed) expect(rows.find((row) => row.key === key)!.attempts).toBeGreaterThanOrEqual(2)
+    await stopWorkers([...live.values()])
+  }, 300_000)
+
+  it("--workers remote and worker need a catalog and a read-write remote (exit 2)", async () => {
+    const noCatalog = await cli(["run", definition, "--store", NodePath.join(ws.dir, "usage"), "--remote", freshRemote("usage"), "--workers", "remote"])
+    expectExit(noCatalog, 2)
+    expect(noCatalog.stderr).toMatch(/--workers remote needs .*--catalog/)
+    expect(NodeFs.existsSync(NodePath.join(ws.dir, "usage"))).toBe(false)
+
+    const worker = await cli(["worker", "--store", NodePath.join(ws.dir, "usage"), "--catalog", "postgres://127.0.0.1:9/none"])
+    expectExit(worker, 2)
+    expect(worker.stderr).toMatch(/worker needs .*--remote/)
+
+    const badWorkers = await cli(["run", definition, "--store", NodePath.join(ws.dir, "usage"), "--workers", "many"])
+    expectExit(badWorkers, 2)
+    expect(badWorkers.stderr).toMatch(/--workers: expected an integer ≥ 0 or remote, got many/)
+  }, 120_000)
+})
