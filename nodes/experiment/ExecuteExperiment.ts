@@ -146,7 +146,7 @@ export const outputArtifacts = (refs: Readonly<Record<string, OutputRef>>) =>
     metrics: withPath(refs.metrics!),
     equity: withPath(refs.equity!),
     diagnostics: withPath(refs.diagnostics!)
-  })
+  }, { concurrency: "unbounded" })
 
 /**
  * What a recorded run has done so far, kept as the executor's events arrive: the hit/miss counts

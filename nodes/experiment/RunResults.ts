@@ -37,19 +37,24 @@ const numberOrNull = (value: unknown): number | null =>
 /** The metrics row and the diagnostics counted by code, read from the two artifacts' files. */
 export const readRunResults = (outputs: { readonly metrics: OutputRef; readonly diagnostics: OutputRef }) =>
   Effect.gen(function*() {
-    const metricsPath = yield* contractDataPath(outputs.metrics.artifactId, ExperimentMetrics)
-    const rows = yield* readRowsParquet(ExperimentMetrics, metricsPath)
+    // The two reads are independent: at once, each on its own connection.
+    const [rows, counts] = yield* Effect.all([
+      Effect.flatMap(
+        contractDataPath(outputs.metrics.artifactId, ExperimentMetrics),
+        (metricsPath) => readRowsParquet(ExperimentMetrics, metricsPath)
+      ),
+      Effect.flatMap(contractDataPath(outputs.diagnostics.artifactId, ExperimentDiagnostics), (diagnosticsPath) =>
+        Effect.scoped(
+          Effect.flatMap(workspaceConnection, (connection) =>
+            Duck.readAll(
+              connection,
+              "SELECT code, count(*)::INTEGER AS n FROM read_parquet($1) GROUP BY code ORDER BY code",
+              [Duck.literalPath(diagnosticsPath)]
+            ))
+        ))
+    ], { concurrency: 2 })
     const metrics: Record<string, number | null> = {}
     for (const column of ExperimentMetrics.columns) metrics[column.name] = numberOrNull(rows[0]?.[column.name])
-    const diagnosticsPath = yield* contractDataPath(outputs.diagnostics.artifactId, ExperimentDiagnostics)
-    const counts = yield* Effect.scoped(
-      Effect.flatMap(workspaceConnection, (connection) =>
-        Duck.readAll(
-          connection,
-          "SELECT code, count(*)::INTEGER AS n FROM read_parquet($1) GROUP BY code ORDER BY code",
-          [Duck.literalPath(diagnosticsPath)]
-        ))
-    )
     const diagnostics: Record<string, number> = {}
     for (const row of counts.getRowObjectsJS()) diagnostics[String(row.code)] = Number(row.n)
     return { metrics, diagnostics } satisfies RunResults
