@@ -16,7 +16,7 @@
  * validate and projection), which publishes their trades, equity and diagnostics; their keys are a
  * single experiment's keys, so `sweep show` of one of them is a cache hit.
  */
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect } from "effect"
 import { execute, type ExecutorEvent, keyOf, type KeyMaterial, type NodeReport } from "../../pipeline/index.js"
 import {
   ActionCache,
@@ -48,7 +48,7 @@ import {
 } from "../experiment/ExecuteExperiment.js"
 import { inputNodes, type ResolvedInputs, strategyNodes } from "../experiment/ExperimentDag.js"
 import { METRICS_VERSION, type MetricsRow } from "../metrics/index.js"
-import { Strategy, type Trade } from "../simulate/index.js"
+import type { Strategy, StrategyEncoded, Trade } from "../simulate/index.js"
 import { SIMULATION_ENGINE_VERSION } from "../simulate/SimulateNode.js"
 import { type DailyPnl, selectWalkForward, type WindowStats } from "../stats/index.js"
 import { deflatedSharpeColumns } from "./DeflatedSharpeColumns.js"
@@ -120,7 +120,13 @@ export interface SweepResult extends ExperimentResult {
   readonly sweep: SweepSummary
 }
 
-const strategyEncode = Schema.encode(Strategy)
+/**
+ * A variant's strategy in its encoded (JSON) form, as it enters the variant's key and a remote
+ * batch. Strategy's schema transforms nothing — it checks values and fills defaults, and the decoded
+ * value has every field — so a decoded strategy encodes to an equal value (test/sweep checks this on
+ * a sweep's variants): the value is used as it is instead of being encoded again per variant.
+ */
+const encodedStrategy = (strategy: Strategy): StrategyEncoded => strategy
 
 /** The DuckDB type of a parameter column: one type when every variant agrees, else text. */
 const parameterType = (values: ReadonlyArray<unknown>): "DOUBLE" | "VARCHAR" | "BOOLEAN" => {
@@ -563,7 +569,7 @@ export const sweepKeys = (
     const walkForward = definition.sweep.walkForward
     const keyed: Array<KeyedVariant> = yield* Effect.forEach(expanded.variants, (variant) =>
       Effect.gen(function*() {
-        const strategyEncoded = yield* strategyEncode(variant.strategy)
+        const strategyEncoded = encodedStrategy(variant.strategy)
         const material: KeyMaterial = {
           node: "sweep-variant",
           nodeVersion: `${SWEEP_VERSION}/${SIMULATION_ENGINE_VERSION}/${METRICS_VERSION}`,

@@ -8,7 +8,7 @@
  */
 import { Effect, Either } from "effect"
 import seedrandom from "seedrandom"
-import { canonicalize, type CanonicalEncodingError, compareStrings, hashString, hexOf } from "../../store/index.js"
+import { canonicalize, type CanonicalEncodingError, compareStrings, type Digest, hashString, hexOf } from "../../store/index.js"
 import { decodeStrategyEither, type Strategy } from "../simulate/Strategy.js"
 import { parsePath, readPath, writePath } from "./StrategyPath.js"
 import { SweepVariantInvalid, TooManyVariants } from "./SweepError.js"
@@ -89,12 +89,11 @@ const declaredOverrides = (spec: SweepSpec): Array<Record<string, OverrideValue>
   return all
 }
 
+const idOfDigest = (digest: Digest) => `var_${hexOf(digest).slice(0, 16)}`
+
 /** The variant id of a set of overrides. */
 export const variantIdOf = (overrides: Record<string, OverrideValue>): Effect.Effect<string, CanonicalEncodingError> =>
-  Effect.map(
-    Effect.flatMap(canonicalize(sortedOverrides(overrides)), hashString),
-    (digest) => `var_${hexOf(digest).slice(0, 16)}`
-  )
+  Effect.map(Effect.flatMap(canonicalize(sortedOverrides(overrides)), hashString), idOfDigest)
 
 /**
  * Expands the sweep over `baseStrategy` (the definition's `strategy` as written, JSON). Fails on
@@ -116,9 +115,10 @@ export const expandSweep = (
       const text = yield* canonicalize(sorted)
       if (!unique.has(text)) unique.set(text, sorted)
     }
+    // The canonical text is what variantIdOf hashes: hashed here rather than encoded again.
     const identified = yield* Effect.forEach(
-      [...unique.values()],
-      (overrides) => Effect.map(variantIdOf(overrides), (variantId) => ({ variantId, overrides }))
+      [...unique],
+      ([text, overrides]) => Effect.map(hashString(text), (digest) => ({ variantId: idOfDigest(digest), overrides }))
     )
     identified.sort((a, b) => compareStrings(a.variantId, b.variantId))
     const base = baseStrategy === undefined ? {} : baseStrategy

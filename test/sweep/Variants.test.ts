@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
+import { Strategy } from "../../nodes/simulate/index.js"
 import { expandSweep, parsePath, SweepSpec, writePath } from "../../nodes/sweep/index.js"
 
 const base = {
@@ -38,6 +39,27 @@ describe("strategy paths", () => {
 })
 
 describe("expandSweep", () => {
+  it("a variant's strategy is its own encoded form (variant keys and remote batches use it without encoding it again)", async () => {
+    const withTrailing = { ...base, trailing: { activation: 0.5, pct: 0.1 }, sizing: { notional: 2 } }
+    const { variants } = await Effect.runPromise(expandSweep(withTrailing, spec({
+      grid: { "trailing.activation": [0, 0.5], "intrabar": ["stop-first", "target-first"] },
+      random: {
+        count: 6,
+        seed: 3,
+        ranges: {
+          "stopLoss.pct": { min: 0.05, max: 0.6 },
+          "exit.targets[1].multiple": { min: 3, max: 9 },
+          "entry.jitterCandles": { min: 0, max: 3, integer: true },
+          "sizing.maxOpenPositions": { min: 1, max: 5, integer: true },
+          "costs.slippageJitterBps": { min: 0, max: 30 }
+        }
+      },
+      variants: [{ "trailing.pct": 0.2, "trailing.activation": 1 }, { "sizing.notional": 5 }]
+    })))
+    expect(variants.length).toBeGreaterThan(10)
+    for (const variant of variants) expect(Schema.encodeSync(Strategy)(variant.strategy)).toStrictEqual(variant.strategy)
+  })
+
   it("a grid is the cartesian product, sorted by variant id, each with its overrides applied", async () => {
     const { paths, variants } = await expanded({ grid: { "stopLoss.pct": [0.1, 0.2, 0.3], "exit.targets[0].multiple": [1.2, 2] } })
     expect(variants).toHaveLength(6)
