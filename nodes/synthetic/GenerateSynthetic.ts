@@ -12,7 +12,7 @@ import { rm } from "node:fs/promises"
 import { AlertsV1 } from "../contracts/index.js"
 import { PARQUET_COPY_OPTIONS, writeCanonicalParquet } from "../parquet/index.js"
 import { Duck, type DuckDBError } from "../duckdb/index.js"
-import { makeAlertSource, makeOhlcvSource, ALERTS_FUNCTION, OHLCV_FUNCTION } from "./internal/sources.js"
+import { ALERTS_FUNCTION, makeAlertSource, makeOhlcvSource, OHLCV_SELECT } from "./internal/sources.js"
 import { mintsAndOrder, startMsOf } from "./internal/market.js"
 import type { SyntheticConfig } from "./SyntheticConfig.js"
 import { SyntheticWriteError } from "./SyntheticError.js"
@@ -45,9 +45,7 @@ export interface SyntheticSummary {
  * (`preserve_insertion_order` at its default), so there is no ORDER BY: a sort would materialize
  * every row. The result is byte-identical to the canonical writer's (tested).
  */
-const OHLCV_STREAM_COPY =
-  `COPY (SELECT chain, CAST(mint AS VARCHAR) AS mint, ts, interval_s, open, high, low, close, volume ` +
-  `FROM ${OHLCV_FUNCTION}()) TO $1 (${PARQUET_COPY_OPTIONS})`
+const OHLCV_STREAM_COPY = `COPY (${OHLCV_SELECT}) TO $1 (${PARQUET_COPY_OPTIONS})`
 
 /** Epoch µs → `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
 export const isoMicros = (micros: number): string => {

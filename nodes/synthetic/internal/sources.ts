@@ -13,8 +13,15 @@
  *
  * DuckDB calls these callbacks on the JS thread (node-api README), one at a time.
  */
-import type { DuckDBDataChunk, DuckDBTableFunction, DuckDBTableFunctionInfo } from "@duckdb/node-api"
+import type {
+  DuckDBDataChunk,
+  DuckDBTableFunction,
+  DuckDBTableFunctionBindInfo,
+  DuckDBTableFunctionInfo,
+  DuckDBType
+} from "@duckdb/node-api"
 import type * as Bindings from "@duckdb/node-bindings"
+import { AlertsV1, type ColumnDef, type Contract, OhlcvSliceV2 } from "../../contracts/index.js"
 import { duckdbApi, duckdbBindings } from "../../duckdb/NodeApi.js"
 import {
   type CandleBuffers,
@@ -50,6 +57,24 @@ const fail = (info: DuckDBTableFunctionInfo, output: DuckDBDataChunk, cause: unk
   info.setError(cause instanceof Error ? cause.message : String(cause))
 }
 
+/** Where `contract`'s column `name` goes in a chunk of a table function that emits its rows. */
+const vectorOf = <Cols extends ReadonlyArray<ColumnDef>>(contract: Contract<Cols>, name: Cols[number]["name"]): number =>
+  contract.columns.findIndex((column) => column.name === name)
+
+/**
+ * Declares a table function's result columns as `contract`'s (its names, order and DuckDB types),
+ * except the columns `transport` carries in another DuckDB type, which the query casts back.
+ */
+const bindContractColumns = <Cols extends ReadonlyArray<ColumnDef>>(
+  info: DuckDBTableFunctionBindInfo,
+  contract: Contract<Cols>,
+  transport: { readonly [N in Cols[number]["name"]]?: DuckDBType } = {}
+): void => {
+  const api = duckdbApi()
+  const carried: Readonly<Record<string, DuckDBType | undefined>> = transport
+  for (const column of contract.columns) info.addResultColumn(column.name, carried[column.name] ?? api[column.duckdbType])
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export interface OhlcvSource {
@@ -65,8 +90,18 @@ export interface OhlcvSource {
 export const OHLCV_FUNCTION = "synthetic_ohlcv"
 
 /**
- * Columns: `chain`, `mint` (an ENUM of the mints in rank order: the rank is written, the query
- * casts it to VARCHAR), `ts`, `interval_s`, `open`, `high`, `low`, `close`, `volume`.
+ * The candle stream as `ohlcv_slice_v2` rows: the contract's columns in its order, the mint cast
+ * back from the ENUM it travels as to the contract's type.
+ */
+export const OHLCV_SELECT = `SELECT ${
+  OhlcvSliceV2.columns
+    .map((column) => column.name === "mint" ? `CAST("mint" AS ${column.duckdbType}) AS "mint"` : `"${column.name}"`)
+    .join(", ")
+} FROM ${OHLCV_FUNCTION}()`
+
+/**
+ * Columns: those of `ohlcv_slice_v2`, but `mint` is an ENUM of the mints in rank order (the rank is
+ * written; `OHLCV_SELECT` casts it to VARCHAR).
  *
  * Every chunk but the last is full (2,048 rows), spanning token boundaries: DuckDB's Parquet writer
  * cuts row groups on chunk boundaries, so full chunks give the same row groups, hence the same
@@ -78,7 +113,7 @@ export const makeOhlcvSource = (
   order: Int32Array
 ): OhlcvSource => {
   const duckdb = duckdbBindings()
-  const { DOUBLE, DuckDBTableFunction, ENUM, INTEGER, TIMESTAMP, VARCHAR } = duckdbApi()
+  const { DuckDBTableFunction, ENUM } = duckdbApi()
   const CHUNK = duckdb.vector_size()
   const buffers: CandleBuffers = makeCandleBuffers(p)
   const tsBuffer = new ArrayBuffer(CHUNK * 8)
@@ -88,6 +123,17 @@ export const makeOhlcvSource = (
   const ranks = p.tokens < 256 ? new Uint8Array(CHUNK) : p.tokens < 65536 ? new Uint16Array(CHUNK) : new Uint32Array(CHUNK)
   const startUs = startMsOf(p) * 1000
   const intervalUs = p.intervalS * 1_000_000
+  const column = {
+    chain: vectorOf(OhlcvSliceV2, "chain"),
+    mint: vectorOf(OhlcvSliceV2, "mint"),
+    ts: vectorOf(OhlcvSliceV2, "ts"),
+    interval: vectorOf(OhlcvSliceV2, "interval_s"),
+    open: vectorOf(OhlcvSliceV2, "open"),
+    high: vectorOf(OhlcvSliceV2, "high"),
+    low: vectorOf(OhlcvSliceV2, "low"),
+    close: vectorOf(OhlcvSliceV2, "close"),
+    volume: vectorOf(OhlcvSliceV2, "volume")
+  }
   let chainValue: Bindings.Value | undefined
   let intervalValue: Bindings.Value | undefined
   let rank = 0 // tokens started
@@ -125,17 +171,7 @@ export const makeOhlcvSource = (
 
   const tableFunction = DuckDBTableFunction.create({
     name: OHLCV_FUNCTION,
-    bindFunction: (info) => {
-      info.addResultColumn("chain", VARCHAR)
-      info.addResultColumn("mint", mintType)
-      info.addResultColumn("ts", TIMESTAMP)
-      info.addResultColumn("interval_s", INTEGER)
-      info.addResultColumn("open", DOUBLE)
-      info.addResultColumn("high", DOUBLE)
-      info.addResultColumn("low", DOUBLE)
-      info.addResultColumn("close", DOUBLE)
-      info.addResultColumn("volume", DOUBLE)
-    },
+    bindFunction: (info) => bindContractColumns(info, OhlcvSliceV2, { mint: mintType }),
     initFunction: (info) => {
       // One scanning thread: rows reach the sink in generation order.
       info.setMaxThreads(1)
@@ -149,11 +185,11 @@ export const makeOhlcvSource = (
           ranks.fill(rank - 1, filled, filled + n)
           const slot = buffers.slot
           for (let j = 0; j < n; j++) putMicros(tsWords, filled + j, startUs + slot[pos + j] * intervalUs)
-          copyDoubles(chunk, 4, buffers.open, filled, n)
-          copyDoubles(chunk, 5, buffers.high, filled, n)
-          copyDoubles(chunk, 6, buffers.low, filled, n)
-          copyDoubles(chunk, 7, buffers.close, filled, n)
-          copyDoubles(chunk, 8, buffers.volume, filled, n)
+          copyDoubles(chunk, column.open, buffers.open, filled, n)
+          copyDoubles(chunk, column.high, buffers.high, filled, n)
+          copyDoubles(chunk, column.low, buffers.low, filled, n)
+          copyDoubles(chunk, column.close, buffers.close, filled, n)
+          copyDoubles(chunk, column.volume, buffers.volume, filled, n)
           pos += n
           filled += n
         }
@@ -161,16 +197,16 @@ export const makeOhlcvSource = (
         if (filled === 0) return
         chainValue ??= duckdb.create_varchar(p.chain)
         intervalValue ??= duckdb.create_int32(p.intervalS)
-        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 0), chainValue)
+        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, column.chain), chainValue)
         duckdb.copy_data_to_vector(
-          duckdb.data_chunk_get_vector(chunk, 1),
+          duckdb.data_chunk_get_vector(chunk, column.mint),
           0,
           ranks.buffer as ArrayBuffer,
           0,
           filled * ranks.BYTES_PER_ELEMENT
         )
-        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 2), 0, tsBuffer, 0, filled * 8)
-        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 3), intervalValue)
+        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, column.ts), 0, tsBuffer, 0, filled * 8)
+        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, column.interval), intervalValue)
         candles += filled
       } catch (cause) {
         fail(info, output, cause)
@@ -197,10 +233,17 @@ export const ALERTS_FUNCTION = "synthetic_alerts"
 
 export const makeAlertSource = (p: SourceParams, mints: ReadonlyArray<string>): AlertSource => {
   const duckdb = duckdbBindings()
-  const { DuckDBTableFunction, TIMESTAMP, VARCHAR } = duckdbApi()
+  const { DuckDBTableFunction } = duckdbApi()
   const CHUNK = duckdb.vector_size()
   const tsBuffer = new ArrayBuffer(CHUNK * 8)
   const tsWords = new Uint32Array(tsBuffer)
+  const column = {
+    id: vectorOf(AlertsV1, "alert_id"),
+    ts: vectorOf(AlertsV1, "alert_ts"),
+    chain: vectorOf(AlertsV1, "chain"),
+    mint: vectorOf(AlertsV1, "mint"),
+    caller: vectorOf(AlertsV1, "caller")
+  }
   let chainValue: Bindings.Value | undefined
   let token = 0
   let pending: Array<SyntheticAlert> = []
@@ -209,13 +252,7 @@ export const makeAlertSource = (p: SourceParams, mints: ReadonlyArray<string>): 
 
   const tableFunction = DuckDBTableFunction.create({
     name: ALERTS_FUNCTION,
-    bindFunction: (info) => {
-      info.addResultColumn("alert_id", VARCHAR)
-      info.addResultColumn("alert_ts", TIMESTAMP)
-      info.addResultColumn("chain", VARCHAR)
-      info.addResultColumn("mint", VARCHAR)
-      info.addResultColumn("caller", VARCHAR)
-    },
+    bindFunction: (info) => bindContractColumns(info, AlertsV1),
     initFunction: (info) => {
       info.setMaxThreads(1)
     },
@@ -236,9 +273,9 @@ export const makeAlertSource = (p: SourceParams, mints: ReadonlyArray<string>): 
         output.rowCount = n
         if (n === 0) return
         const chunk = output.chunk
-        const ids = duckdb.data_chunk_get_vector(chunk, 0)
-        const mintVector = duckdb.data_chunk_get_vector(chunk, 3)
-        const callers = duckdb.data_chunk_get_vector(chunk, 4)
+        const ids = duckdb.data_chunk_get_vector(chunk, column.id)
+        const mintVector = duckdb.data_chunk_get_vector(chunk, column.mint)
+        const callers = duckdb.data_chunk_get_vector(chunk, column.caller)
         for (let j = 0; j < n; j++) {
           const alert = batch[j]
           duckdb.vector_assign_string_element(ids, j, alert.alertId)
@@ -246,9 +283,9 @@ export const makeAlertSource = (p: SourceParams, mints: ReadonlyArray<string>): 
           duckdb.vector_assign_string_element(mintVector, j, alert.mint)
           duckdb.vector_assign_string_element(callers, j, alert.caller)
         }
-        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 1), 0, tsBuffer, 0, n * 8)
+        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, column.ts), 0, tsBuffer, 0, n * 8)
         chainValue ??= duckdb.create_varchar(p.chain)
-        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 2), chainValue)
+        duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, column.chain), chainValue)
         count += n
       } catch (cause) {
         fail(info, output, cause)
