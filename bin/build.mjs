@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Builds the CLI bundle (dist/pipeline.cjs, from cli/main.ts) with its launcher (dist/pipeline.mjs,
-// from bin/codeCache.mjs), the sweep worker (dist/sweep-worker.mjs, beside it: nodes/sweep finds it
-// relative to the bundle) and the library entry (dist/index.mjs, from index.ts: every package
-// external, as a library's dependencies are).
+// Builds the CLI bundle (dist/pipeline-<hash>.cjs, from cli/main.ts) with its launcher
+// (dist/pipeline.mjs, from bin/codeCache.mjs), the sweep worker (dist/sweep-worker.mjs, beside
+// it: nodes/sweep finds it relative to the bundle) and the library entry (dist/index.mjs, from
+// index.ts: every package external, as a library's dependencies are).
 // `npm run build` runs this; `npm ci` does through the `prepare` script. `node bin/build.mjs DIR` builds
 // into another directory (tests, bench).
 //
@@ -21,7 +21,7 @@
 // bundle's own file URL.
 import * as esbuild from "esbuild"
 import { createHash } from "node:crypto"
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
@@ -30,6 +30,7 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const external = ["@duckdb/*", "blake3-wasm", "esbuild", "tsx", "tsx/*", "@aws-sdk/*"]
 
 const importMetaUrl = "__pipelineImportMetaUrl"
+const launcherName = "<pipeline launcher>"
 // "use strict" first: esbuild's own directive comes after the banner, where it is no directive.
 const importMetaUrlBanner = `"use strict";const ${importMetaUrl} = require("node:url").pathToFileURL(__filename).href;`
 
@@ -48,14 +49,13 @@ const lazyConfigParsers = {
 /** Builds the bundles into `outdir`. */
 export const build = async (outdir) => {
   const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
-  rmSync(join(outdir, ".cache"), { recursive: true, force: true }) // code caches of earlier builds
-  const bundle = join(outdir, "pipeline.cjs")
   const cli = await esbuild.build({
     ...common,
     format: "cjs",
     metafile: true,
+    write: false,
     entryPoints: [join(root, "cli", "main.ts")],
-    outfile: bundle,
+    outfile: join(outdir, "pipeline.cjs"),
     external,
     plugins: [lazyConfigParsers],
     define: { "import.meta.url": importMetaUrl },
@@ -72,23 +72,36 @@ export const build = async (outdir) => {
   if (dynamicImports.length > 0) {
     throw new Error(`import() left in the CLI bundle: ${dynamicImports.map((entry) => entry.path).join(", ")}`)
   }
-  const hash = createHash("sha256").update(readFileSync(bundle)).digest("hex").slice(0, 16)
+  // The bundle is named after its hash, which also names its code cache: the launcher names the
+  // one bundle it was built with, so a launcher and a bundle of different builds never meet.
+  const [output] = cli.outputFiles
+  const hash = createHash("sha256").update(output.contents).digest("hex").slice(0, 16)
+  const bundleName = `pipeline-${hash}.cjs`
+  mkdirSync(outdir, { recursive: true })
+  rmSync(join(outdir, ".cache"), { recursive: true, force: true }) // code caches of earlier builds
+  for (const name of readdirSync(outdir)) {
+    if (/^pipeline(-[0-9a-f]+)?\.cjs$/.test(name) && name !== bundleName) rmSync(join(outdir, name), { force: true })
+  }
+  writeFileSync(join(outdir, `${bundleName}.tmp`), output.contents)
+  renameSync(join(outdir, `${bundleName}.tmp`), join(outdir, bundleName))
   const launcher = await esbuild.build({
     ...common,
     metafile: true,
     stdin: {
       contents: `import { fileURLToPath } from "node:url"
 import { runWithCodeCache } from "./bin/codeCache.mjs"
-runWithCodeCache(fileURLToPath(new URL("./pipeline.cjs", import.meta.url)), ${JSON.stringify(hash)})
+runWithCodeCache(fileURLToPath(new URL(${JSON.stringify(`./${bundleName}`)}, import.meta.url)), ${JSON.stringify(hash)})
 `,
       resolveDir: root,
-      sourcefile: "pipeline-launcher.mjs"
+      sourcefile: launcherName
     },
     outfile: join(outdir, "pipeline.mjs")
   })
   // The repository files the bundle and its launcher were built from: bin/pipeline.js runs the
   // bundle only while none of them is newer than the launcher (written last).
+  // (The launcher's own text is no file: it is left out.)
   const sources = [...Object.keys(cli.metafile.inputs), ...Object.keys(launcher.metafile.inputs)]
+    .filter((input) => input !== launcherName)
     .map((input) => relative(root, join(process.cwd(), input)))
     .filter((path) => !path.startsWith("..") && !path.startsWith("node_modules") && !path.includes(":"))
     .sort()

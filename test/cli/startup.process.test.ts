@@ -50,6 +50,13 @@ describe("the CLI bundle", () => {
   }, 150_000)
   afterAll(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
 
+  it("lists the repository files it was built from, every one of them a file (bin/pipeline.js runs the bundle while none is newer)", () => {
+    const sources: Array<string> = JSON.parse(NodeFs.readFileSync(NodePath.join(NodePath.dirname(bundle), "pipeline.sources.json"), "utf8"))
+    expect(sources).toContain("cli/main.ts")
+    expect(sources).toContain("bin/codeCache.mjs")
+    expect(sources.filter((path) => !NodeFs.statSync(NodePath.join(repoRoot, path), { throwIfNoEntry: false })?.isFile())).toEqual([])
+  })
+
   it("--help, hash and experiments list load neither DuckDB nor Arrow; --help and the listing no blake3-wasm", async () => {
     const help = await runBundle(["--help"])
     expectOk(help)
@@ -57,6 +64,11 @@ describe("the CLI bundle", () => {
     expect(help.loaded.some((path) => path.includes("pipeline.mjs"))).toBe(true) // the record works
     expect(help.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
     expect(help.loaded.filter((path) => BLAKE3.test(path))).toEqual([])
+    // The launcher runs the one bundle of its build, whose V8 code cache the first run wrote.
+    const built = NodeFs.readdirSync(NodePath.dirname(bundle))
+    expect(built.filter((name) => /^pipeline-[0-9a-f]{16}\.cjs$/.test(name))).toHaveLength(1)
+    expect(NodeFs.readdirSync(NodePath.join(NodePath.dirname(bundle), ".cache")).filter((name) => name.endsWith(".v8")))
+      .toHaveLength(1)
 
     const file = NodePath.join(dir, "empty.bin")
     NodeFs.writeFileSync(file, "")
