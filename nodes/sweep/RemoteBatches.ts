@@ -128,6 +128,7 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
           const waiting = new Map(jobs.map((job) => [job.key, job]))
           let pause = 100
           while (waiting.size > 0) {
+            const before = waiting.size
             const states = yield* queue.states([...waiting.keys()])
             for (const state of states) {
               const job = waiting.get(state.key)!
@@ -149,6 +150,8 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
             if (missing.length > 0) {
               yield* queue.enqueue(SWEEP_QUEUE, missing.map((key) => waiting.get(key)!), { maxAttempts: options.maxAttempts ?? 5 })
             }
+            // Look again soon while batches are finishing, less often while none does.
+            if (waiting.size < before) pause = 100
             yield* Effect.sleep(Duration.millis(pause))
             pause = Math.min(maxPoll, pause * 2)
           }

@@ -374,10 +374,15 @@ const make = (mode: RemoteMode): Effect.Effect<
           ? Effect.fail(new RemoteReadOnly({ location: remote.location }))
           : Effect.flatMap(closureOfIds(ids), (manifests) => uploadArtifacts(manifests, { objects: 0, manifests: 0 })),
       pullArtifacts: (ids) =>
-        importArtifacts(ids).pipe(
-          Effect.as(true),
-          Effect.catchAll((abandon) =>
-            abandon.warning.kind === "incomplete" ? Effect.succeed(false) : Effect.as(events.warn(abandon.warning), false))
+        // What is local already (its manifest here, its object intact) costs no request.
+        Effect.flatMap(
+          Effect.filter(ids, (id) => Effect.map(Effect.orElseSucceed(Effect.flatMap(catalog.get(id), (manifest) => isLocal(id, manifest.digest)), () => false), (local) => !local)),
+          (missing) =>
+            missing.length === 0 ? Effect.succeed(true) : importArtifacts(missing).pipe(
+              Effect.as(true),
+              Effect.catchAll((abandon) =>
+                abandon.warning.kind === "incomplete" ? Effect.succeed(false) : Effect.as(events.warn(abandon.warning), false))
+            )
         )
     }
     return { wrapped, transfer }
