@@ -18,7 +18,8 @@
  * - Read-only mode (`read`) never writes to the remote.
  *
  * The ArtifactCatalog and ObjectStore stay the local ones: after a remote hit everything is local.
- * Group entries (sweep batches) and identity pointers stay local.
+ * Group entries (sweep batches) and identity pointers stay local; with a shared catalog, sweep
+ * workers move a batch's artifacts explicitly (`pushArtifacts` / `pullArtifacts`).
  */
 import { Context, Effect, Exit, FiberSet, Layer, Schema, type Scope } from "effect"
 import { ActionCache, type ActionCacheShape, ActionEntry } from "../ActionCache.js"
