@@ -71,6 +71,11 @@ interface Options {
   readonly build: boolean
   /** `--only overhead`: generation, the catalog-input experiment and the baseline script, nothing else. */
   readonly overheadOnly: boolean
+  /**
+   * `--only sweep`: generation and the definition sweep (1 worker, 2 workers, cached), nothing else;
+   * at any size (the definition sweep otherwise runs at S only), for its rates and peak RSS.
+   */
+  readonly sweepOnly: boolean
 }
 
 const parseOptions = (argv: ReadonlyArray<string>): Options => {
@@ -99,18 +104,18 @@ const parseOptions = (argv: ReadonlyArray<string>): Options => {
     else if (arg === "--no-build") build = false
     else if (arg === "--only") only = value()
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run bench -- [--size S|L|Sm|all] [--quick] [--sweep N] [--sweep-variants N] [--out DIR] [--hash-mib N] [--no-build] [--only overhead]")
+      console.log("usage: npm run bench -- [--size S|L|Sm|all] [--quick] [--sweep N] [--sweep-variants N] [--out DIR] [--hash-mib N] [--no-build] [--only overhead|sweep]")
       process.exit(0)
     } else throw new Error(`unknown option ${arg}`)
   }
-  if (only !== undefined && only !== "overhead") throw new Error(`unknown --only ${only} (overhead)`)
+  if (only !== undefined && only !== "overhead" && only !== "sweep") throw new Error(`unknown --only ${only} (overhead, sweep)`)
   const names = quick && size === "all" ? ["S"] : size === "all" ? ["S", "L", "Sm"] : size.split(",")
   const sizes = names.map((n) => {
     const found = SIZES[n]
     if (found === undefined) throw new Error(`unknown size ${n} (S, L, Sm, T, all)`)
     return found
   })
-  return { sizes, quick, sweep, sweepVariants: sweepVariants ?? (quick ? 300 : 1000), out, hashMib: hashMib ?? (quick ? 64 : 256), build, overheadOnly: only === "overhead" }
+  return { sizes, quick, sweep, sweepVariants: sweepVariants ?? (quick ? 300 : 1000), out, hashMib: hashMib ?? (quick ? 64 : 256), build, overheadOnly: only === "overhead", sweepOnly: only === "sweep" }
 }
 
 // ---------------------------------------------------------------- running
@@ -182,7 +187,7 @@ const benchSize = async (size: SizeConfig, options: Options) => {
     return dir
   }
   try {
-    const skip = options.overheadOnly
+    const skip = options.overheadOnly || options.sweepOnly
     if (!skip) log(`${size.name}: full run (synthetic definition): cold incl. generation, ${cachedRuns} cached, changed parameter`)
     const full = skip ? null : await attempt(errors, "full run", () =>
       runChild<ReadonlyArray<StepResult>>("experiment.ts", {
@@ -198,7 +203,7 @@ const benchSize = async (size: SizeConfig, options: Options) => {
     const gen = await attempt(errors, "generation", () =>
       runChild<GenerateResult>("experiment.ts", { task: "generate", store: catalogStore, size }))
     const generated = gen?.result
-    const catalog = generated === undefined ? null : await attempt(errors, "catalog-input experiment", () =>
+    const catalog = generated === undefined || options.sweepOnly ? null : await attempt(errors, "catalog-input experiment", () =>
       runChild<ReadonlyArray<StepResult>>("experiment.ts", {
         task: "experiment",
         store: catalogStore,
@@ -207,9 +212,9 @@ const benchSize = async (size: SizeConfig, options: Options) => {
         steps: steps(cachedRuns, false)
       }))
 
-    log(`${size.name}: baseline script`)
+    if (!options.sweepOnly) log(`${size.name}: baseline script`)
     const baselineDir = store("baseline")
-    const baseline = generated === undefined ? null : await attempt(errors, "baseline", () =>
+    const baseline = generated === undefined || options.sweepOnly ? null : await attempt(errors, "baseline", () =>
       runChild<BaselineResult>("baseline.ts", {
         alertsPath: generated.alertsPath,
         ohlcvPath: generated.ohlcvPath,
@@ -232,7 +237,9 @@ const benchSize = async (size: SizeConfig, options: Options) => {
         repeats
       }))
 
-    const sweepVariants = skip ? 0 : size.name === "S" || size.name === "T" ? options.sweepVariants : 0
+    const sweepVariants = options.sweepOnly
+      ? options.sweepVariants
+      : skip ? 0 : size.name === "S" || size.name === "T" ? options.sweepVariants : 0
     if (sweepVariants > 0) log(`${size.name}: definition sweep of ${sweepVariants} variants (1 worker, 2 workers, cached)`)
     const sweepRuns = generated === undefined || sweepVariants === 0 ? null : await attempt(errors, "definition sweep", () =>
       runChild<SweepRunsResult>("sweepRuns.ts", {
@@ -430,6 +437,10 @@ const targetsOf = (sizes: Record<string, SizeSummary>): Array<Target> => {
     add("definition sweep: 2 workers / 1 worker", "≥ 1.6×", defSweepSize, d.twoToOneWorker, (v) => `${v.toFixed(2)}×`, (v) => v >= 1.6)
     add("definition sweep: cached rerun / cold", "≤ 5%", defSweepSize, d.cachedToCold, pct, (v) => v <= 0.05)
   }
+  const largeSweep = sizes.L?.definitionSweep
+  if (largeSweep) {
+    add(`definition sweep (${largeSweep.oneWorker.variants} variants): peak RSS`, "≤ 1.5 GB at L", "L", largeSweep.peakRssMb, (v) => `${v} MB`, (v) => v <= 1536)
+  }
   for (const [name, s] of Object.entries(sizes)) {
     if (name === "Sm") continue
     add("cold pipeline / baseline script (wall)", "≤ 1.25×", name, s.baseline?.pipelineRatio ?? null, (v) => `${v.toFixed(2)}×`, (v) => v <= 1.25)
@@ -564,8 +575,8 @@ const main = async () => {
   log(`sizes ${options.sizes.map((s) => s.name).join(", ")}${options.quick ? " (quick)" : ""}; load ${machine.loadStart.join(" ")}`)
   const sizes: Record<string, SizeSummary> = {}
   for (const size of options.sizes) sizes[size.name] = await benchSize(size, options)
-  // `--only overhead` stops after the sizes (no hash, overfitting, start-up, catalog or remote rows).
-  const rest = !options.overheadOnly
+  // `--only overhead` and `--only sweep` stop after the sizes (no hash, overfitting, start-up, catalog or remote rows).
+  const rest = !options.overheadOnly && !options.sweepOnly
   if (rest) log(`hash ${options.hashMib} MiB`)
   const hashErrors: Array<string> = []
   const hash = !rest ? null : (await attempt(hashErrors, "hash", () =>
