@@ -302,6 +302,9 @@ export const executeSweep = (
       const freshDaily = new Map<Digest, DailyPnl>()
       const freshWindows = new Map<Digest, ReadonlyArray<WindowStats>>()
       let done = keyed.filter((v) => found.has(v.key)).length
+      // Variants per key (two variants whose strategies agree after defaults share one): the progress a batch makes.
+      const variantsOfKey = new Map<Digest, number>()
+      for (const variant of keyed) variantsOfKey.set(variant.key, (variantsOfKey.get(variant.key) ?? 0) + 1)
       yield* onSweepProgress({ done, total, simulated: 0 })
       const misses = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       const batchSize = options.batchSize ?? defaultBatchSize(misses.length, workers)
@@ -321,7 +324,7 @@ export const executeSweep = (
             const stats = outcomes[i]!.windows
             if (stats !== undefined) freshWindows.set(variant.key, stats)
           })
-          done += keyed.filter((v) => batch.some((b) => b.key === v.key)).length
+          for (const member of batch) done += variantsOfKey.get(member.key) ?? 0
           return onSweepProgress({ done, total, simulated: fresh.size })
         }))
       const batches = chunk(misses, batchSize).map(batchNode)
