@@ -41,7 +41,7 @@ describe("PostgreSQL catalog schema", () => {
       const exit = yield* Effect.exit(open(url))
       expect(Exit.isFailure(exit)).toBe(true)
       const error = Exit.isFailure(exit) ? exit.cause : undefined
-      expect(String(error)).toMatch(/migration 2, newer than this pipeline knows \(1\)/)
+      expect(String(error)).toMatch(/migration 3, newer than this pipeline knows \(2\)/)
     }))
 
   it.live("an unreachable server fails with StoreIOError{operation: connect} without the password", () =>
