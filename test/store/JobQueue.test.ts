@@ -1,0 +1,101 @@
+/**
+ * The job queue in the catalog database (store/postgres/JobQueue.ts), on the test server, one fresh
+ * database per test: concurrent claimers never take the same job; an expired lease is redelivered
+ * and counts an attempt, one with no attempt left fails the job; heartbeats keep a lease; release
+ * gives a job back without counting the attempt; a failure is retried while attempts remain; enqueue
+ * leaves a queued job alone and queues a finished one again.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { JobQueue, jobQueuePostgres, PostgresCatalogLive } from "../../store/postgres/index.js"
+import { freshDatabase } from "../support/postgres.js"
+
+const withQueue = <A, E>(use: (queue: typeof JobQueue.Service) => Effect.Effect<A, E>) =>
+  Effect.flatMap(freshDatabase("jobs"), (url) =>
+    Effect.flatMap(JobQueue, use).pipe(
+      Effect.provide(jobQueuePostgres.pipe(Layer.provide(PostgresCatalogLive.layer({ url, maxConnections: 8 }))))
+    ))
+
+const Q = "test-queue"
+const jobsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `job-${String(i).padStart(2, "0")}`, payload: `p${i}` }))
+
+describe("JobQueue (PostgreSQL)", () => {
+  it.live("eight claimers at once take eight different jobs; then the queue is empty", () =>
+    withQueue((queue) =>
+      Effect.gen(function* () {
+        yield* queue.enqueue(Q, jobsOf(8), { maxAttempts: 3 })
+        const claimed = yield* Effect.all(
+          Array.from({ length: 8 }, (_, i) => queue.claim(Q, `worker-${i}`, 60_000)),
+          { concurrency: "unbounded" }
+        )
+        expect(claimed.every((job) => job !== undefined)).toBe(true)
+        expect(new Set(claimed.map((job) => job!.key)).size).toBe(8)
+        expect(claimed.every((job) => job!.attempts === 1)).toBe(true)
+        expect(yield* queue.claim(Q, "late", 60_000)).toBeUndefined()
+        // Another queue's claimer sees none of them.
+        yield* queue.enqueue("other", [{ key: "other-1", payload: "x" }], { maxAttempts: 1 })
+        expect((yield* queue.claim("other", "w", 60_000))?.key).toBe("other-1")
+      })))
+
+  it.live("an expired lease is redelivered as a new attempt; with none left, the job fails", () =>
+    withQueue((queue) =>
+      Effect.gen(function* () {
+        yield* queue.enqueue(Q, jobsOf(1), { maxAttempts: 2 })
+        const first = yield* queue.claim(Q, "dies", 1000)
+        expect(first?.attempts).toBe(1)
+        expect(yield* queue.claim(Q, "other", 1000)).toBeUndefined()
+        yield* Effect.sleep("1200 millis")
+        const second = yield* queue.claim(Q, "other", 1000)
+        expect(second).toMatchObject({ key: "job-00", payload: "p0", attempts: 2 })
+        // The first owner's lease is gone: its heartbeat says so.
+        expect(yield* queue.heartbeat("job-00", "dies", 1000)).toBe(false)
+        yield* Effect.sleep("1200 millis")
+        expect(yield* queue.claim(Q, "third", 1000)).toBeUndefined()
+        const [state] = yield* queue.states(["job-00"])
+        expect(state).toMatchObject({ status: "failed", attempts: 2 })
+        expect(state!.error).toMatch(/stopped before finishing it \(2 attempts\)/)
+      })))
+
+  it.live("heartbeats keep a lease; release gives the job back without counting the attempt", () =>
+    withQueue((queue) =>
+      Effect.gen(function* () {
+        yield* queue.enqueue(Q, jobsOf(1), { maxAttempts: 1 })
+        yield* queue.claim(Q, "a", 1000)
+        // 4 × 400 ms: past the lease, kept by the beats.
+        for (let i = 0; i < 4; i++) {
+          yield* Effect.sleep("400 millis")
+          expect(yield* queue.heartbeat("job-00", "a", 1000)).toBe(true)
+        }
+        expect(yield* queue.claim(Q, "b", 1000)).toBeUndefined()
+        yield* queue.release("job-00", "a")
+        expect(yield* queue.claim(Q, "b", 1000)).toMatchObject({ key: "job-00", attempts: 1 })
+      })))
+
+  it.live("a failure is retried while attempts remain, then recorded; done jobs are queued again by enqueue, queued ones left alone", () =>
+    withQueue((queue) =>
+      Effect.gen(function* () {
+        yield* queue.enqueue(Q, jobsOf(2), { maxAttempts: 2 })
+        const a = yield* queue.claim(Q, "w", 60_000)
+        yield* queue.fail(a!.key, "w", "boom 1")
+        expect((yield* queue.states([a!.key]))[0]).toMatchObject({ status: "queued", error: "boom 1" })
+        const b = yield* queue.claim(Q, "w", 60_000)
+        const again = b!.key === a!.key ? b! : (yield* queue.claim(Q, "w", 60_000))!
+        expect(again).toMatchObject({ key: a!.key, attempts: 2 })
+        yield* queue.fail(again.key, "w", "boom 2")
+        expect((yield* queue.states([a!.key]))[0]).toMatchObject({ status: "failed", attempts: 2, error: "boom 2" })
+
+        // Re-enqueued: the failed job is queued afresh; a queued or running one is untouched.
+        const other = b!.key === a!.key ? (yield* queue.claim(Q, "w", 60_000))! : b!
+        yield* queue.complete(other.key)
+        yield* queue.enqueue(Q, jobsOf(2), { maxAttempts: 2 })
+        const states = yield* queue.states(jobsOf(2).map((job) => job.key))
+        expect(states.map((state) => [state.status, state.attempts, state.error]).sort()).toEqual([
+          ["queued", 0, null],
+          ["queued", 0, null]
+        ])
+        yield* queue.claim(Q, "w", 60_000)
+        yield* queue.enqueue(Q, jobsOf(2), { maxAttempts: 2 })
+        const after = yield* queue.states(jobsOf(2).map((job) => job.key))
+        expect(after.map((state) => state.status).sort()).toEqual(["queued", "running"])
+      })))
+})
