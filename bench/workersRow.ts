@@ -42,7 +42,7 @@ const startWorker = (store: string, env: NodeJS.ProcessEnv): Promise<ChildProces
 const runCoordinator = (definition: string, store: string, env: NodeJS.ProcessEnv): Promise<number> =>
   new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [bin, "run", definition, "--quiet", "--store", store, "--workers", "remote", "--batch-size", "50"], {
+    const child = spawn(process.execPath, [bin, "run", definition, "--quiet", "--store", store, "--workers", "remote"], {
       env,
       stdio: ["ignore", "ignore", "pipe"]
     })

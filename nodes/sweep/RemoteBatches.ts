@@ -20,9 +20,9 @@
  * worker; a batch is deterministic and content-addressed, so evaluating it twice publishes the
  * same bytes and the first group entry wins.
  */
-import { Cause, Duration, Effect, Exit, Fiber, Option, Schedule, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Schedule, Schema } from "effect"
 import { execute } from "../../pipeline/index.js"
-import { ActionCache, type ArtifactId, canonicalDigest, type Digest, type GroupEntry } from "../../store/index.js"
+import { ActionCache, ArtifactId, canonicalDigest, Digest, type GroupEntry } from "../../store/index.js"
 import { type ClaimedJob, JobQueue } from "../../store/postgres/index.js"
 import { RemoteTransfer } from "../../store/remote/index.js"
 import { decodeDefinition, isSweep } from "../experiment/Definition.js"
@@ -44,9 +44,9 @@ const BatchJob = Schema.Struct({
   engine: Schema.Struct({ pipeline: Schema.String, duckdb: Schema.String }),
   /** The definition as written. */
   definition: Schema.Unknown,
-  inputs: Schema.Struct({ alerts: Schema.Array(Schema.String), ohlcv: Schema.Array(Schema.String) }),
-  lineage: Schema.Array(Schema.String),
-  variants: Schema.Array(Schema.Struct({ key: Schema.String, strategy: Schema.Unknown }))
+  inputs: Schema.Struct({ alerts: Schema.Array(ArtifactId), ohlcv: Schema.Array(ArtifactId) }),
+  lineage: Schema.Array(ArtifactId),
+  variants: Schema.Array(Schema.Struct({ key: Digest, strategy: Schema.Unknown }))
 })
 type BatchJob = typeof BatchJob.Type
 const batchJobJson = Schema.parseJson(BatchJob)
@@ -211,14 +211,13 @@ const evaluateJob = (job: ClaimedJob, threads: number) =>
     const members: Array<BatchMember> = yield* Effect.forEach(payload.variants, (variant) =>
       Effect.map(
         Effect.mapError(Schema.decodeUnknown(Strategy)(variant.strategy), (error) => new JobUnusable({ detail: `a variant's strategy: ${error.message}` })),
-        (strategy) => ({ key: variant.key as Digest, strategy })
+        (strategy) => ({ key: variant.key, strategy })
       ))
-    const lineage = payload.lineage as ReadonlyArray<ArtifactId>
+    const lineage = payload.lineage
     if (!(yield* transfer.pullArtifacts(lineage))) {
       return yield* new JobUnusable({ detail: `the sweep's inputs are not on ${transfer.location}` })
     }
-    const inputs = { alerts: payload.inputs.alerts as ReadonlyArray<ArtifactId>, ohlcv: payload.inputs.ohlcv as ReadonlyArray<ArtifactId> }
-    const shared = inputNodes(definition, inputs)
+    const shared = inputNodes(definition, payload.inputs)
     const walkForward = definition.sweep.walkForward
     const range = { from: Date.parse(definition.dateRange.from), to: Date.parse(definition.dateRange.to) }
     const node = sweepBatchNodes({
@@ -249,15 +248,15 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
     const pollMs = options.pollMs ?? 1000
     const emit = options.onEvent ?? (() => Effect.void)
     let done = 0
-    let idleSince = Date.now()
+    let idleSince = yield* Clock.currentTimeMillis
     while (options.maxJobs === undefined || done < options.maxJobs) {
       const job = yield* queue.claim(SWEEP_QUEUE, options.owner, leaseMs)
       if (job === undefined) {
-        if (options.idleExitMs !== undefined && Date.now() - idleSince >= options.idleExitMs) break
+        if (options.idleExitMs !== undefined && (yield* Clock.currentTimeMillis) - idleSince >= options.idleExitMs) break
         yield* Effect.sleep(Duration.millis(pollMs))
         continue
       }
-      const started = Date.now()
+      const started = yield* Clock.currentTimeMillis
       yield* emit({ _tag: "Claimed", job: job.key, variants: Option.getOrElse(variantCount(job.payload), () => 0), attempt: job.attempts })
       // Heartbeats keep the lease while the batch runs (a failed one is retried at the next beat).
       const heartbeat = yield* Effect.fork(
@@ -273,7 +272,7 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
       if (Exit.isSuccess(exit)) {
         yield* queue.complete(job.key)
         done++
-        yield* emit({ _tag: "Done", job: job.key, variants: exit.value, durationMs: Date.now() - started })
+        yield* emit({ _tag: "Done", job: job.key, variants: exit.value, durationMs: (yield* Clock.currentTimeMillis) - started })
       } else if (Cause.isInterruptedOnly(exit.cause)) {
         return yield* Effect.interrupt
       } else {
@@ -282,7 +281,7 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
         yield* queue.fail(job.key, options.owner, text)
         yield* emit({ _tag: "Failed", job: job.key, error: text })
       }
-      idleSince = Date.now()
+      idleSince = yield* Clock.currentTimeMillis
     }
     return done
   })
