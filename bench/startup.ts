@@ -6,7 +6,9 @@
  * interleaved round by round with `node -e 0` so load drift hits all alike; the medians of wall
  * time (and of user + sys CPU, from /usr/bin/time when present) are reported with their ratio to
  * `node -e 0`'s. The bundle is brought up to date first (`npm run build`), unless told not to:
- * with stale sources bin/pipeline.js runs them through tsx and the numbers say so (`mode`).
+ * with stale sources bin/pipeline.js runs them through tsx and the numbers say so (`mode`; "mixed"
+ * when a source changed during the rounds). The bundle runs with its V8 code cache, written by the
+ * cold quickstart run that comes first when the build is new (bin/codeCache.mjs).
  *
  * `npm run bench` runs this after its sizes; alone: `npx tsx bench/startup.ts [--runs N] [--no-build] [--out FILE]`.
  */
@@ -71,7 +73,8 @@ export interface StartupCommand {
 }
 
 export interface StartupResult {
-  readonly mode: "bundle" | "tsx"
+  /** What bin/pipeline.js ran: "mixed" when a source changed during the rounds (tsx from then on). */
+  readonly mode: "bundle" | "tsx" | "mixed"
   readonly runs: number
   readonly commands: ReadonlyArray<StartupCommand>
 }
@@ -102,10 +105,11 @@ export const benchStartup = async (
     for (let round = 0; round < options.runs; round++) {
       for (const [i, command] of commands.entries()) timings[i]!.push(await timeOnce(command.argv, dir))
     }
+    const modeAfter = bundleIsFresh() ? "bundle" : "tsx"
     const wall = timings.map((ts) => medianOf(ts.map((t) => t.wallMs)))
     const cpu = timings.map((ts) => (ts.every((t) => t.cpuMs !== null) ? medianOf(ts.map((t) => t.cpuMs!)) : null))
     return {
-      mode,
+      mode: modeAfter === mode ? mode : "mixed",
       runs: options.runs,
       commands: commands.map((command, i) => ({
         name: command.name,
