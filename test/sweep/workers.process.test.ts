@@ -6,6 +6,8 @@
  *   nothing itself) and every job is done;
  * - workers killed with SIGKILL mid-batch, ten times: their batches are redelivered when the lease
  *   runs out, the run completes, and the bytes are still the single-process sweep's;
+ * - a batch no worker can evaluate (its payload spoiled in the queue) fails the run with the
+ *   worker's error after its 5 deliveries;
  * - `run --workers remote` and `worker` without a catalog or a remote: usage errors (exit 2).
  */
 import { type ChildProcess } from "node:child_process"
@@ -154,6 +156,32 @@ describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
     expect(rows.every((row) => row.status === "done"), JSON.stringify(rows)).toBe(true)
     for (const key of killed) expect(rows.find((row) => row.key === key)!.attempts).toBeGreaterThanOrEqual(2)
     await stopWorkers([...live.values()])
+  }, 300_000)
+
+  it("a batch its workers cannot evaluate fails the run with the worker's error once its attempts are used up", async () => {
+    const catalog = await Effect.runPromise(freshDatabase("workersfail"))
+    const remote = freshRemote("workersfail")
+    const coordinator = spawnCli(
+      ["run", definition, "--store", NodePath.join(ws.dir, "coordinator-fail"), "--catalog", catalog, "--remote", remote, "--workers", "remote", ...BATCH],
+      { cwd: ws.dir, env: s3Env() }
+    )
+    children.push(coordinator)
+    const finished = waitForExit(coordinator, 240_000)
+    // No worker yet: once the jobs are queued, one of them is spoiled.
+    let queued: ReadonlyArray<JobRow> = []
+    while (queued.length < 12) {
+      await sleep(200)
+      queued = await jobs(catalog).catch(() => [])
+    }
+    const spoiled = queued[0]!.key
+    await withSql(catalog, (sql) => sql`UPDATE pipeline_jobs SET payload = ${"{\"not\": \"a job\"}"} WHERE key = ${spoiled}`)
+    const worker = startWorker("wf", catalog, remote)
+    const result = await finished
+    expect(result.code, result.stderr).toBe(1)
+    expect(result.stderr).toMatch(new RegExp(`sweep batch ${spoiled} failed on the workers after 5 attempts: the job does not decode`))
+    const rows = await jobs(catalog)
+    expect(rows.find((row) => row.key === spoiled)).toMatchObject({ status: "failed", attempts: 5 })
+    await stopWorkers([worker])
   }, 300_000)
 
   it("--workers remote and worker need a catalog and a read-write remote (exit 2)", async () => {
