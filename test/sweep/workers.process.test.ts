@@ -6,6 +6,7 @@
  *   nothing itself) and every job is done;
  * - workers killed with SIGKILL mid-batch, ten times: their batches are redelivered when the lease
  *   runs out, the run completes, and the bytes are still the single-process sweep's;
+ * - Ctrl-C on a worker mid-batch: the batch is queued again at once, its attempt not counted;
  * - a batch no worker can evaluate (its payload spoiled in the queue) fails the run with the
  *   worker's error after its 5 deliveries;
  * - `run --workers remote` and `worker` without a catalog or a remote: usage errors (exit 2).
@@ -156,6 +157,35 @@ describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
     expect(rows.every((row) => row.status === "done"), JSON.stringify(rows)).toBe(true)
     for (const key of killed) expect(rows.find((row) => row.key === key)!.attempts).toBeGreaterThanOrEqual(2)
     await stopWorkers([...live.values()])
+  }, 300_000)
+
+  it("Ctrl-C on a worker mid-batch gives the batch back at once (queued, the attempt not counted); another worker finishes the run", async () => {
+    const catalog = await Effect.runPromise(freshDatabase("workersint"))
+    const remote = freshRemote("workersint")
+    const first = startWorker("i1", catalog, remote, ["--lease", "60s"])
+    const coordinator = spawnCli(
+      ["run", definition, "--json", "--store", NodePath.join(ws.dir, "coordinator-int"), "--catalog", catalog, "--remote", remote, "--workers", "remote", ...BATCH],
+      { cwd: ws.dir, env: s3Env() }
+    )
+    children.push(coordinator)
+    const finished = waitForExit(coordinator, 240_000)
+    let held: JobRow | undefined
+    while (held === undefined) {
+      await sleep(50)
+      held = (await jobs(catalog).catch(() => [] as ReadonlyArray<JobRow>)).find((row) => row.status === "running")
+    }
+    first.child.kill("SIGINT")
+    const stopped = await first.exited
+    expect(stopped.code, stopped.stderr).toBe(130)
+    expect(stopped.stderr).toMatch(new RegExp(`batch ${held.key.slice(0, 16)} given back unfinished`))
+    const row = (await jobs(catalog)).find((job) => job.key === held!.key)!
+    expect(row).toMatchObject({ status: "queued", attempts: 0, lease_owner: null })
+
+    const second = startWorker("i2", catalog, remote)
+    const result = leaderboardOf(await finished)
+    expect(result.bytes.equals(baseline.bytes)).toBe(true)
+    expect((await jobs(catalog)).find((job) => job.key === held!.key)).toMatchObject({ status: "done", attempts: 1 })
+    await stopWorkers([second])
   }, 300_000)
 
   it("a batch its workers cannot evaluate fails the run with the worker's error once its attempts are used up", async () => {
