@@ -4,7 +4,7 @@
  * read in file order, cut per mint by a directory query), the same simulation (`runSimulation` of
  * nodes/simulate) runs over them, and the experiment's outputs — trades, metrics, equity curve,
  * diagnostics — are computed by the same functions and written with the same Parquet COPY
- * (`writeRowsParquet`). bench/run.ts compares a cold pipeline run with this.
+ * (`writeRows`). bench/run.ts compares a cold pipeline run with this.
  *
  *   npx tsx bench/baseline.ts '{"alertsPath":…,"ohlcvPath":…,"from":…,"to":…,"stopLossPct":0.25,"outDir":…}' result.json
  */
@@ -12,7 +12,7 @@ import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect, Stream } from "effect"
 import { join } from "node:path"
 import { ExperimentDiagnostics, ExperimentEquity, ExperimentMetrics, ExperimentTrades } from "../nodes/contracts/index.js"
-import { writeRowsParquet } from "../nodes/parquet/index.js"
+import { writeRows } from "../nodes/parquet/index.js"
 import { Duck, DuckWorkspace } from "../nodes/duckdb/index.js"
 import type { MintSeries, SimAlert, StrategyEncoded } from "../nodes/simulate/index.js"
 import { computeMetrics, DEFAULT_BOOTSTRAP_RESAMPLES, equityCurve } from "../nodes/metrics/index.js"
@@ -127,13 +127,12 @@ export const runBaseline = async (args: BaselineArgs): Promise<BaselineResult> =
     })
     const diagnostics = [...output.diagnostics].sort(compareDiagnostics)
     const workspace = { connect: Duck.connect({ path: ":memory:", instance: db, connection: conn }) }
-    const rowsOf = (rows: ReadonlyArray<object>) => rows as unknown as ReadonlyArray<Record<string, unknown>>
     await Effect.runPromise(
       Effect.all([
-        writeRowsParquet(ExperimentTrades, rowsOf(trades.map(toTradeRow)), join(args.outDir, "trades.parquet")),
-        writeRowsParquet(ExperimentMetrics, rowsOf([metrics]), join(args.outDir, "metrics.parquet")),
-        writeRowsParquet(ExperimentEquity, rowsOf(equity), join(args.outDir, "equity.parquet")),
-        writeRowsParquet(ExperimentDiagnostics, rowsOf(diagnostics), join(args.outDir, "diagnostics.parquet"))
+        writeRows(ExperimentTrades, trades.map(toTradeRow), join(args.outDir, "trades.parquet")),
+        writeRows(ExperimentMetrics, [metrics], join(args.outDir, "metrics.parquet")),
+        writeRows(ExperimentEquity, equity, join(args.outDir, "equity.parquet")),
+        writeRows(ExperimentDiagnostics, diagnostics, join(args.outDir, "diagnostics.parquet"))
       ], { concurrency: "unbounded" }).pipe(Effect.provideService(DuckWorkspace, workspace))
     )
     const t4 = performance.now()

@@ -19,7 +19,7 @@ import {
   layer,
   projectNode,
   publishNode,
-  readRowsParquet,
+  readRows,
   simulateNode,
   SyntheticConfig,
   syntheticNode,
@@ -98,8 +98,7 @@ const program = Effect.gen(function*() {
   const rows = yield* Effect.forEach(pairs, ({ label, publish }) =>
     Effect.gen(function*() {
       const metrics = report.of(publish).outputs!.metrics
-      const [row] = yield* readRowsParquet(ExperimentMetrics, yield* catalog.dataPath(metrics.artifactId))
-      const m = row as Record<string, number | null>
+      const [m] = yield* readRows(ExperimentMetrics, yield* catalog.dataPath(metrics.artifactId))
       return { label, trades: m.trades, win_rate: m.win_rate, mean_return: m.mean_return, sharpe: m.sharpe, max_drawdown: m.max_drawdown }
     }))
   rows.sort((a, b) => (b.mean_return ?? -Infinity) - (a.mean_return ?? -Infinity))

@@ -74,7 +74,7 @@ type JsValueType<T extends DuckDBColumnType> = T extends "VARCHAR" ? string : T 
 type JsFieldType<C extends ColumnDef> = Nullable<C, Narrowed<C, JsValueType<C["duckdbType"]>>>
 
 /**
- * One row as the code carries it (`readRowsParquet` returns, `writeRowsParquet` takes, the
+ * One row as the code carries it (`readRows` returns, `writeRows` takes, the
  * simulation produces): TIMESTAMP as epoch ms, BIGINT as number, closed VARCHARs as their union.
  */
 export type JsRowOf<Cols extends ReadonlyArray<ColumnDef>> = {

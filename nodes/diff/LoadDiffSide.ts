@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import { type ArtifactId, ExperimentTracker, type RunView } from "../../store/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { ExperimentMetrics, ExperimentTrades } from "../contracts/index.js"
-import { readRowsParquet } from "../parquet/index.js"
+import { readRows } from "../parquet/index.js"
 import { type ExperimentRunOptions, runExperiment } from "../experiment/index.js"
 import { variantDefinition } from "../sweep/VariantExperiment.js"
 import { DiffSideUnavailable } from "./DiffError.js"
@@ -27,8 +27,8 @@ const latestCompleted = (runs: ReadonlyArray<RunView>): RunView | undefined => {
 
 const readOutputs = (trades: ArtifactId, metrics: ArtifactId) =>
   Effect.gen(function*() {
-    const tradeRows = yield* readRowsParquet(ExperimentTrades, yield* contractDataPath(trades, ExperimentTrades))
-    const metricRows = yield* readRowsParquet(ExperimentMetrics, yield* contractDataPath(metrics, ExperimentMetrics))
+    const tradeRows = yield* readRows(ExperimentTrades, yield* contractDataPath(trades, ExperimentTrades))
+    const metricRows = yield* readRows(ExperimentMetrics, yield* contractDataPath(metrics, ExperimentMetrics))
     return { trades: tradeRows, metrics: metricRows[0] ?? {} }
   })
 

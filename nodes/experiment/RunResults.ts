@@ -11,7 +11,7 @@ import type { NodeReport } from "../../pipeline/index.js"
 import { type ExperimentId, ExperimentTracker, type OutputRef, type RunResults } from "../../store/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { ExperimentDiagnostics, ExperimentMetrics } from "../contracts/index.js"
-import { readRowsParquet } from "../parquet/index.js"
+import { readRows } from "../parquet/index.js"
 import { Duck, workspaceConnection } from "../duckdb/index.js"
 
 /**
@@ -31,9 +31,6 @@ const consumes = (node: NodeReport, resourceKey: string): boolean =>
     (Array.isArray(input) ? input : [input]).some((one) => "resource" in one && one.resource === resourceKey)
   )
 
-const numberOrNull = (value: unknown): number | null =>
-  typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : null
-
 /** The metrics row and the diagnostics counted by code, read from the two artifacts' files. */
 export const readRunResults = (outputs: { readonly metrics: OutputRef; readonly diagnostics: OutputRef }) =>
   Effect.gen(function*() {
@@ -41,7 +38,7 @@ export const readRunResults = (outputs: { readonly metrics: OutputRef; readonly 
     const [rows, counts] = yield* Effect.all([
       Effect.flatMap(
         contractDataPath(outputs.metrics.artifactId, ExperimentMetrics),
-        (metricsPath) => readRowsParquet(ExperimentMetrics, metricsPath)
+        (metricsPath) => readRows(ExperimentMetrics, metricsPath)
       ),
       Effect.flatMap(contractDataPath(outputs.diagnostics.artifactId, ExperimentDiagnostics), (diagnosticsPath) =>
         Effect.scoped(
@@ -54,7 +51,8 @@ export const readRunResults = (outputs: { readonly metrics: OutputRef; readonly 
         ))
     ], { concurrency: 2 })
     const metrics: Record<string, number | null> = {}
-    for (const column of ExperimentMetrics.columns) metrics[column.name] = numberOrNull(rows[0]?.[column.name])
+    const row = rows[0]
+    for (const column of ExperimentMetrics.columns) metrics[column.name] = row === undefined ? null : row[column.name]
     const diagnostics: Record<string, number> = {}
     for (const row of counts.getRowObjectsJS()) diagnostics[String(row.code)] = Number(row.n)
     return { metrics, diagnostics } satisfies RunResults

@@ -77,13 +77,13 @@ const appendRows = (conn: DuckDBConnection, table: string, contract: AnyContract
   )
 
 /**
- * Writes `rows` as canonical Parquet of `contract` at `path` (order is the contract's sort keys,
- * whatever the order of `rows`), through a connection of the process's DuckDB workspace and a
- * TEMP table private to that connection.
+ * Writes `rows` (in the form the code carries them, `JsRowOf`) as canonical Parquet of `contract`
+ * at `path` (order is the contract's sort keys, whatever the order of `rows`), through a
+ * connection of the process's DuckDB workspace and a TEMP table private to that connection.
  */
-export const writeRowsParquet = (
-  contract: AnyContract,
-  rows: ReadonlyArray<Row>,
+export const writeRows = <Cols extends ReadonlyArray<ColumnDef>>(
+  contract: Contract<Cols>,
+  rows: ReadonlyArray<JsRowOf<Cols>>,
   path: string
 ): Effect.Effect<{ readonly rowCount: number }, DuckDBError, DuckWorkspace> =>
   Effect.scoped(
@@ -95,7 +95,10 @@ export const writeRowsParquet = (
     })
   )
 
-/** Reads a Parquet file of `contract` back as rows (TIMESTAMP → epoch ms, BIGINT → number). */
+/**
+ * Reads a Parquet file of `contract` back as untyped rows (TIMESTAMP → epoch ms, BIGINT → number);
+ * `readRows` is the same read, typed by the contract.
+ */
 export const readRowsParquet = (
   contract: AnyContract,
   path: string
@@ -131,13 +134,6 @@ export const readRowsParquet = (
       return rows
     })
   )
-
-/** `writeRowsParquet` typed by the contract: rows in the form the code carries them (`JsRowOf`). */
-export const writeRows = <Cols extends ReadonlyArray<ColumnDef>>(
-  contract: Contract<Cols>,
-  rows: ReadonlyArray<JsRowOf<Cols>>,
-  path: string
-) => writeRowsParquet(contract, rows, path)
 
 /** `readRowsParquet` typed by the contract. */
 export const readRows = <Cols extends ReadonlyArray<ColumnDef>>(

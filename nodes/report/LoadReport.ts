@@ -15,8 +15,8 @@ import {
   ExperimentTracker,
   type RunView
 } from "../../store/index.js"
-import { type AnyContract, ExperimentDiagnostics, ExperimentEquity, ExperimentMetrics, ExperimentSweep, ExperimentTrades, sweepLeaderboardContract } from "../contracts/index.js"
-import { readRowsParquet } from "../parquet/index.js"
+import { type ColumnDef, type Contract, ExperimentDiagnostics, ExperimentEquity, ExperimentMetrics, ExperimentSweep, ExperimentTrades, sweepLeaderboardContract } from "../contracts/index.js"
+import { readRows } from "../parquet/index.js"
 import { checkArtifactColumns, contractDataPath, parquetColumns } from "../contracts/ArtifactColumns.js"
 import { workspaceConnection } from "../duckdb/index.js"
 import { PATH_PATTERN } from "../sweep/SweepSpec.js"
@@ -53,9 +53,10 @@ export const latestCompletedRun = (runs: ReadonlyArray<RunView>): RunView | unde
   return undefined
 }
 
-const readRows = <A, I>(
+/** The rows of `manifest` (an artifact of `contract`), decoded with the report's view `schema`. */
+const readReportRows = <Cols extends ReadonlyArray<ColumnDef>, A, I>(
   manifest: ArtifactManifest,
-  contract: AnyContract,
+  contract: Contract<Cols>,
   schema: Schema.Schema<A, I>
 ) =>
   Effect.gen(function*() {
@@ -67,7 +68,7 @@ const readRows = <A, I>(
       })
     }
     const path = yield* contractDataPath(manifest.artifactId, contract)
-    const rows = yield* readRowsParquet(contract, path)
+    const rows = yield* readRows(contract, path)
     return yield* Schema.decodeUnknown(Schema.Array(schema))(rows).pipe(
       Effect.mapError((error) =>
         new ReportDataError({ artifactId: manifest.artifactId, type: manifest.type, detail: error.message })
@@ -123,7 +124,7 @@ export const loadLeaderboard = (artifactId: ArtifactId) =>
     yield* Effect.scoped(
       Effect.flatMap(workspaceConnection, (connection) => checkArtifactColumns(connection, contract, artifactId, path))
     )
-    const raw = yield* readRowsParquet(contract, path)
+    const raw = yield* readRows(contract, path)
     const decodeError = (error: { readonly message: string }) => fail(error.message)
     const metrics = yield* Schema.decodeUnknown(Schema.Array(ReportMetrics))(raw).pipe(Effect.mapError(decodeError))
     const Identity = Schema.Struct({
@@ -213,10 +214,10 @@ export const loadReportInput = (experimentIdOrPrefix: string) =>
       ? undefined
       : yield* Effect.orElseSucceed(sweepTrials(record.name, leaderboardRef.artifactId, sweep.rank), () => undefined)
     const walkForward = yield* loadWalkForward(run.run.outputs)
-    const trades = withoutVariant ? [] : yield* readRows(manifests.trades, ExperimentTrades, ReportTrade)
-    const equity = withoutVariant ? [] : yield* readRows(manifests.equity, ExperimentEquity, ReportEquityPoint)
-    const diagnostics = withoutVariant ? [] : yield* readRows(manifests.diagnostics, ExperimentDiagnostics, ReportDiagnostic)
-    const metricsRows = withoutVariant ? [undefined] : yield* readRows(manifests.metrics, ExperimentMetrics, ReportMetrics)
+    const trades = withoutVariant ? [] : yield* readReportRows(manifests.trades, ExperimentTrades, ReportTrade)
+    const equity = withoutVariant ? [] : yield* readReportRows(manifests.equity, ExperimentEquity, ReportEquityPoint)
+    const diagnostics = withoutVariant ? [] : yield* readReportRows(manifests.diagnostics, ExperimentDiagnostics, ReportDiagnostic)
+    const metricsRows = withoutVariant ? [undefined] : yield* readReportRows(manifests.metrics, ExperimentMetrics, ReportMetrics)
     if (metricsRows.length !== 1) {
       return yield* new ReportDataError({
         artifactId: manifests.metrics.artifactId,

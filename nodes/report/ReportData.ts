@@ -1,6 +1,6 @@
 /**
  * What a report is built from: the experiment record and the rows of its latest completed run's
- * outputs, plus the lineage of those outputs. The row Schemas decode what `readRowsParquet` returns
+ * outputs, plus the lineage of those outputs. The row Schemas decode what `readRows` returns
  * (timestamps as epoch ms), keeping only the columns the report shows.
  */
 import { Schema } from "effect"

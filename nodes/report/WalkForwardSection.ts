@@ -7,8 +7,8 @@
  */
 import { Effect, Schema } from "effect"
 import { ArtifactCatalog, type ArtifactId, type OutputRef } from "../../store/index.js"
-import { type AnyContract, ExperimentEquity, ExperimentMetrics, ExperimentWalkForward } from "../contracts/index.js"
-import { readRowsParquet } from "../parquet/index.js"
+import { type ColumnDef, type Contract, ExperimentEquity, ExperimentMetrics, ExperimentWalkForward } from "../contracts/index.js"
+import { readRows } from "../parquet/index.js"
 import { escapeHtml, formatFixed, formatInt, formatTimestamp, NO_VALUE } from "./Format.js"
 import { equityChart } from "./internal/charts.js"
 import { ReportEquityPoint, ReportMetrics } from "./ReportData.js"
@@ -43,10 +43,14 @@ export interface ReportWalkForward {
   readonly metrics: ReportMetrics | undefined
 }
 
-const read = <A, I>(artifactId: ArtifactId, contract: AnyContract, schema: Schema.Schema<A, I>) =>
+const read = <Cols extends ReadonlyArray<ColumnDef>, A, I>(
+  artifactId: ArtifactId,
+  contract: Contract<Cols>,
+  schema: Schema.Schema<A, I>
+) =>
   Effect.gen(function*() {
     const catalog = yield* ArtifactCatalog
-    const rows = yield* readRowsParquet(contract, yield* catalog.dataPath(artifactId))
+    const rows = yield* readRows(contract, yield* catalog.dataPath(artifactId))
     return yield* Schema.decodeUnknown(Schema.Array(schema))(rows).pipe(
       Effect.mapError((error) => new ReportDataError({ artifactId, type: contract.type, detail: error.message }))
     )

@@ -11,8 +11,6 @@ import { compareNumbers, compareStrings } from "./internal/order.js"
 /** Why the position's last fill happened. */
 export type ExitReason = (typeof EXIT_REASONS)[number]
 
-export const exitReasons: ReadonlyArray<ExitReason> = EXIT_REASONS
-
 /**
  * One fill of a position: the entry (seq 0, side `buy`) and each sell (seq 1, 2, …); a row of
  * `experiment_fills` without its trade_id. `pnl` is the fill's realized net pnl: −fee for the

@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import { type ArtifactCatalog, type ArtifactId, type Digest, type OutputRef } from "../../store/index.js"
 import { ExperimentOverfitting, ExperimentSweepDaily } from "../contracts/index.js"
-import { readRowsParquet } from "../parquet/index.js"
+import { readRows } from "../parquet/index.js"
 import { publishRows } from "../parquet/index.js"
 import { type OutputArtifact, withPath } from "../experiment/ExecuteExperiment.js"
 import {
@@ -48,15 +48,15 @@ export const readCachedDaily = (refs: ReadonlyMap<Digest, OutputRef>, catalog: t
     const artifacts = [...new Set([...refs.values()].map((ref) => ref.artifactId))].sort()
     yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
       Effect.gen(function*() {
-        const rows = yield* readRowsParquet(ExperimentSweepDaily, yield* catalog.dataPath(artifactId))
+        const rows = yield* readRows(ExperimentSweepDaily, yield* catalog.dataPath(artifactId))
         // Rows come sorted by variant_key, day: cut them into runs.
         for (let start = 0; start < rows.length;) {
-          const key = String(rows[start]!.variant_key)
+          const key = rows[start]!.variant_key
           let end = start
-          while (end < rows.length && String(rows[end]!.variant_key) === key) end++
+          while (end < rows.length && rows[end]!.variant_key === key) end++
           series.set(key, {
-            day: Int32Array.from(rows.slice(start, end), (row) => Math.floor(Number(row.day) / DAY_MS)),
-            netPnl: Float64Array.from(rows.slice(start, end), (row) => Number(row.net_pnl))
+            day: Int32Array.from(rows.slice(start, end), (row) => Math.floor(row.day / DAY_MS)),
+            netPnl: Float64Array.from(rows.slice(start, end), (row) => row.net_pnl)
           })
           start = end
         }
@@ -123,8 +123,6 @@ const summaryOf = (
   }
 }
 
-const numberOrNull = (value: unknown): number | null => (typeof value === "number" ? value : null)
-
 /** The summary of a published `experiment_overfitting` (a cached sweep): the same numbers the run computed. */
 export const readOverfitting = (
   ref: OutputRef,
@@ -133,11 +131,7 @@ export const readOverfitting = (
 ) =>
   Effect.gen(function*() {
     const artifact = yield* withPath(ref)
-    const rows = yield* readRowsParquet(ExperimentOverfitting, artifact.path)
-    const combinations = rows.map((row) => ({
-      isSharpe: numberOrNull(row.is_sharpe),
-      oosSharpe: numberOrNull(row.oos_sharpe),
-      logit: Number(row.lambda)
-    }))
+    const rows = yield* readRows(ExperimentOverfitting, artifact.path)
+    const combinations = rows.map((row) => ({ isSharpe: row.is_sharpe, oosSharpe: row.oos_sharpe, logit: row.lambda }))
     return summaryOf(combinations, sharpes, blocks, artifact)
   })

@@ -9,11 +9,10 @@
 import { Effect } from "effect"
 import type { ArtifactCatalog, ArtifactId, Digest, OutputRef } from "../../store/index.js"
 import { ExperimentEquity, ExperimentFills, ExperimentMetrics, ExperimentSweepWindows, ExperimentTrades, ExperimentWalkForward } from "../contracts/index.js"
-import { readRowsParquet } from "../parquet/index.js"
-import { publishRows } from "../parquet/index.js"
+import { publishRows, readRows } from "../parquet/index.js"
 import { type OutputArtifact, withPath } from "../experiment/ExecuteExperiment.js"
 import { computeMetrics, equityCurve } from "../metrics/index.js"
-import { type ExitReason, exitReasons, type Fill, type Trade, toTradeRow } from "../simulate/index.js"
+import { type Fill, type Trade, toTradeRow } from "../simulate/index.js"
 import {
   stitchOutOfSample,
   type TimeWindow,
@@ -60,15 +59,15 @@ export const readCachedWindows = (refs: ReadonlyMap<Digest, OutputRef>, catalog:
     const artifacts = [...new Set([...refs.values()].map((ref) => ref.artifactId))].sort()
     yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
       Effect.gen(function*() {
-        for (const row of yield* readRowsParquet(ExperimentSweepWindows, yield* catalog.dataPath(artifactId))) {
-          const key = String(row.variant_key)
+        for (const row of yield* readRows(ExperimentSweepWindows, yield* catalog.dataPath(artifactId))) {
+          const key = row.variant_key
           const list = stats.get(key) ?? []
-          list[Number(row.window)] = {
-            trades: Number(row.trades),
-            wins: Number(row.wins),
-            sumReturn: Number(row.sum_return),
-            m2Return: Number(row.m2_return),
-            netPnl: Number(row.net_pnl)
+          list[row.window] = {
+            trades: row.trades,
+            wins: row.wins,
+            sumReturn: row.sum_return,
+            m2Return: row.m2_return,
+            netPnl: row.net_pnl
           }
           stats.set(key, list)
         }
@@ -76,66 +75,20 @@ export const readCachedWindows = (refs: ReadonlyMap<Digest, OutputRef>, catalog:
     return stats
   })
 
-const text = (value: unknown): string => String(value)
-const nullableText = (value: unknown): string | null => (value === null ? null : String(value))
-const reasonOf = (value: unknown): ExitReason => {
-  const found = exitReasons.find((reason) => reason === value)
-  if (found === undefined) throw new Error(`not an exit reason: ${String(value)}`)
-  return found
-}
-const fillReasonOf = (value: unknown): Fill["reason"] => (value === "entry" ? "entry" : reasonOf(value))
-
 /** A simulation's trades with their fills, read back from its `trades` and `fills` artifacts. */
 export const readSimulatedTrades = (trades: OutputRef, fills: OutputRef) =>
   Effect.gen(function*() {
     const [tradeRows, fillRows] = yield* Effect.all([
-      Effect.flatMap(withPath(trades), (artifact) => readRowsParquet(ExperimentTrades, artifact.path)),
-      Effect.flatMap(withPath(fills), (artifact) => readRowsParquet(ExperimentFills, artifact.path))
+      Effect.flatMap(withPath(trades), (artifact) => readRows(ExperimentTrades, artifact.path)),
+      Effect.flatMap(withPath(fills), (artifact) => readRows(ExperimentFills, artifact.path))
     ])
-    return yield* Effect.try({
-      try: () => {
-        const fillsByTrade = new Map<string, Array<Fill>>()
-        for (const row of fillRows) {
-          const list = fillsByTrade.get(text(row.trade_id)) ?? []
-          list.push({
-            seq: Number(row.seq),
-            side: row.side === "buy" ? "buy" : "sell",
-            ts: Number(row.ts),
-            price: Number(row.price),
-            quantity: Number(row.quantity),
-            fee: Number(row.fee),
-            pnl: Number(row.pnl),
-            reason: fillReasonOf(row.reason)
-          })
-          fillsByTrade.set(text(row.trade_id), list)
-        }
-        return tradeRows.map((row): Trade => ({
-          trade_id: text(row.trade_id),
-          alert_id: text(row.alert_id),
-          chain: text(row.chain),
-          mint: text(row.mint),
-          caller: nullableText(row.caller),
-          alert_ts: Number(row.alert_ts),
-          entry_ts: Number(row.entry_ts),
-          entry_price: Number(row.entry_price),
-          exit_ts: Number(row.exit_ts),
-          exit_price: Number(row.exit_price),
-          exit_reason: reasonOf(row.exit_reason),
-          quantity: Number(row.quantity),
-          notional: Number(row.notional),
-          gross_pnl: Number(row.gross_pnl),
-          fees: Number(row.fees),
-          net_pnl: Number(row.net_pnl),
-          return: Number(row.return),
-          peak_multiple: Number(row.peak_multiple),
-          max_adverse_excursion: Number(row.max_adverse_excursion),
-          hold_candles: Number(row.hold_candles),
-          fill_count: Number(row.fill_count),
-          fills: fillsByTrade.get(text(row.trade_id)) ?? []
-        }))
-      },
-      catch: (error) => error
-    }).pipe(Effect.orDie)
+    const fillsByTrade = new Map<string, Array<Fill>>()
+    for (const { trade_id, ...fill } of fillRows) {
+      const list = fillsByTrade.get(trade_id) ?? []
+      list.push(fill)
+      fillsByTrade.set(trade_id, list)
+    }
+    return tradeRows.map((row): Trade => ({ ...row, fills: fillsByTrade.get(row.trade_id) ?? [] }))
   })
 
 /**

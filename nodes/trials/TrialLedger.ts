@@ -22,7 +22,7 @@ import {
 } from "../../store/index.js"
 import { parquetColumns } from "../contracts/ArtifactColumns.js"
 import { type ColumnDef, defineContract, ExperimentMetrics, ExperimentSweep, ExperimentTrades } from "../contracts/index.js"
-import { readRowsParquet } from "../parquet/index.js"
+import { readRows } from "../parquet/index.js"
 import { workspaceConnection } from "../duckdb/index.js"
 import { decodeDefinition, isSweep } from "../experiment/Definition.js"
 import { Strategy } from "../simulate/index.js"
@@ -90,7 +90,7 @@ export const readLedgerColumns = (path: string, rank: RankMetric, extra: Readonl
       sortKeys: ["variant_id"],
       uniqueKeys: [["variant_id"]]
     })
-    return yield* readRowsParquet(contract, path)
+    return yield* readRows(contract, path)
   })
 
 interface Candidate extends Omit<Trial, "dsr"> {}
@@ -143,9 +143,9 @@ const trialsOf = (record: ExperimentRecord, runs: ReadonlyArray<RunView>) =>
     const metricsRef = latest.outputs.metrics
     const tradesRef = latest.outputs.trades
     if (metricsRef === undefined || tradesRef === undefined) return out
-    const [metrics] = yield* readRowsParquet(ExperimentMetrics, yield* catalog.dataPath(metricsRef.artifactId))
-    const trades = yield* readRowsParquet(ExperimentTrades, yield* catalog.dataPath(tradesRef.artifactId))
-    const moments = returnMoments(Float64Array.from(trades, (trade) => Number(trade.return)))
+    const [metrics] = yield* readRows(ExperimentMetrics, yield* catalog.dataPath(metricsRef.artifactId))
+    const trades = yield* readRows(ExperimentTrades, yield* catalog.dataPath(tradesRef.artifactId))
+    const moments = returnMoments(Float64Array.from(trades, (trade) => trade.return))
     const strategy = yield* Schema.encode(Strategy)(definition.strategy)
     out.push({
       experimentId: record.experimentId,
@@ -153,8 +153,8 @@ const trialsOf = (record: ExperimentRecord, runs: ReadonlyArray<RunView>) =>
       identity: yield* canonicalDigest({ strategy, ...context }),
       evaluatedAt,
       rank: "sharpe",
-      rankValue: numberOrNull(metrics?.sharpe),
-      sharpe: numberOrNull(metrics?.sharpe),
+      rankValue: metrics?.sharpe ?? null,
+      sharpe: metrics?.sharpe ?? null,
       trades: trades.length,
       skew: moments.skew,
       kurtosis: moments.kurtosis,
