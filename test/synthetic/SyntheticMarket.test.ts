@@ -125,7 +125,7 @@ describe("SyntheticMarket", () => {
       const a = M.tokenAlerts(noFalse, M.planToken(noFalse, token), mint)
       const b = M.tokenAlerts(manyFalse, M.planToken(manyFalse, token), mint)
       expect(a.every((x) => x.pumpStartMs !== null)).toBe(true)
-      const strip = (xs: typeof a) => xs.filter((x) => x.pumpStartMs !== null).map(({ alertId: _, ...rest }) => rest)
+      const strip = (xs: typeof a) => xs.filter((x) => x.pumpStartMs !== null).map(({ alert_id: _, ...rest }) => rest)
       expect(strip(b)).toEqual(strip(a))
       falseAlarms += b.length - a.length
     }
@@ -137,14 +137,14 @@ describe("SyntheticMarket", () => {
     for (let token = 0; token < base.tokens; token++) {
       const plan = M.planToken(base, token)
       const alerts = M.tokenAlerts(base, plan, M.mintFor(base.seed, token))
-      expect(alerts.map((a) => a.alertId)).toEqual(alerts.map((_, k) => `syn-42-${token}-${k}`))
+      expect(alerts.map((a) => a.alert_id)).toEqual(alerts.map((_, k) => `syn-42-${token}-${k}`))
       for (const alert of alerts) {
-        expect(alert.alertMs % 1000).toBe(0)
+        expect(alert.alert_ts % 1000).toBe(0)
         expect(M.CALLERS).toContain(alert.caller)
         if (alert.pumpStartMs === null) continue
         expect(plan.pumps.some((p) => startMs + p.startSlot * 60_000 === alert.pumpStartMs)).toBe(true)
-        expect(alert.alertMs - alert.pumpStartMs).toBeGreaterThanOrEqual(-base.alertLeadS * 1000)
-        expect(alert.alertMs - alert.pumpStartMs).toBeLessThanOrEqual(base.alertLagS * 1000)
+        expect(alert.alert_ts - alert.pumpStartMs).toBeGreaterThanOrEqual(-base.alertLeadS * 1000)
+        expect(alert.alert_ts - alert.pumpStartMs).toBeLessThanOrEqual(base.alertLagS * 1000)
       }
     }
   })

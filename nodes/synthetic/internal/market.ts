@@ -19,6 +19,7 @@
  * every earlier candle and alert (the plan is generated front to back).
  */
 import seedrandom from "seedrandom"
+import type { AlertsV1, ContractRow } from "../../contracts/index.js"
 
 /** Regime kinds. */
 export const NORMAL = 0
@@ -91,11 +92,11 @@ export interface CandleBuffers {
   readonly bridge: Float64Array
 }
 
-export interface SyntheticAlert {
-  readonly alertId: string
-  /** Epoch milliseconds, whole seconds. */
-  readonly alertMs: number
-  readonly mint: string
+/**
+ * One generated alert: its `alerts_v1` row but the chain (the config's, added where rows are
+ * written); `alert_ts` is epoch ms in whole seconds, and a synthetic alert always has a caller.
+ */
+export interface SyntheticAlert extends Omit<ContractRow<typeof AlertsV1>, "chain" | "caller"> {
   readonly caller: string
   /** Open time (epoch ms) of the first candle of the pump this alert announces; null: false alarm. */
   readonly pumpStartMs: number | null
@@ -428,8 +429,8 @@ export const tokenAlerts = (p: MarketParams, plan: TokenPlan, mint: string): Arr
   // Stable sort: equal times keep pumps before false alarms, each in generation order.
   drafts.sort((a, b) => a.ms - b.ms)
   return drafts.map((d, k) => ({
-    alertId: `syn-${p.seed}-${plan.index}-${k}`,
-    alertMs: d.ms,
+    alert_id: `syn-${p.seed}-${plan.index}-${k}`,
+    alert_ts: d.ms,
     mint,
     caller: d.caller,
     pumpStartMs: d.pumpStartMs

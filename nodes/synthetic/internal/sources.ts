@@ -278,8 +278,8 @@ export const makeAlertSource = (p: SourceParams, mints: ReadonlyArray<string>): 
         const callers = duckdb.data_chunk_get_vector(chunk, column.caller)
         for (let j = 0; j < n; j++) {
           const alert = batch[j]
-          duckdb.vector_assign_string_element(ids, j, alert.alertId)
-          putMicros(tsWords, j, alert.alertMs * 1000)
+          duckdb.vector_assign_string_element(ids, j, alert.alert_id)
+          putMicros(tsWords, j, alert.alert_ts * 1000)
           duckdb.vector_assign_string_element(mintVector, j, alert.mint)
           duckdb.vector_assign_string_element(callers, j, alert.caller)
         }
