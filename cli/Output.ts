@@ -20,10 +20,10 @@ export const withColorOnlyOnTerminals = <A, E, R>(effect: Effect.Effect<A, E, R>
   const stderrColor = colorOn(process.stderr)
   if (stdoutColor && stderrColor) return effect
   return Effect.flatMap(Effect.console, (base) => {
-    const out = (f: (...args: ReadonlyArray<any>) => Effect.Effect<void>) =>
-      stdoutColor ? f : (...args: ReadonlyArray<any>) => f(...strip(args))
-    const err = (f: (...args: ReadonlyArray<any>) => Effect.Effect<void>) =>
-      stderrColor ? f : (...args: ReadonlyArray<any>) => f(...strip(args))
+    const out = (f: (...args: ReadonlyArray<unknown>) => Effect.Effect<void>) =>
+      stdoutColor ? f : (...args: ReadonlyArray<unknown>) => f(...strip(args))
+    const err = (f: (...args: ReadonlyArray<unknown>) => Effect.Effect<void>) =>
+      stderrColor ? f : (...args: ReadonlyArray<unknown>) => f(...strip(args))
     const console: Console.Console = {
       ...base,
       log: out(base.log.bind(base)),

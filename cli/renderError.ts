@@ -9,6 +9,8 @@ import { ValidationError } from "@effect/cli"
 import type { Teardown } from "@effect/platform/Runtime"
 import { Cause, Exit, Predicate } from "effect"
 import * as NodeUtil from "node:util"
+import { AmbiguousArtifactId, AmbiguousExperimentId, FileReadError, StoreIOError } from "../store/index.js"
+import { HashIncomplete } from "./CliError.js"
 import { shortenValues } from "./UserValues.js"
 
 export const EXIT_SUCCESS = 0
@@ -79,17 +81,18 @@ const ambiguousLines = (kind: "artifact" | "experiment", e: Ambiguous): Readonly
   ...(e.candidates.length > LISTED_CANDIDATES ? [`  … and ${e.candidates.length - LISTED_CANDIDATES} more`] : [])
 ]
 
-/** Tags whose line(s) are not just their message. Everything else prints `error.message`. */
-const renderers: Record<string, (error: any) => ReadonlyArray<string>> = {
-  FileReadError: (e: { path: string; reason: string }) => [`cannot read ${e.path}: ${describeReason(e.reason)}`],
-  StoreIOError: (e: { operation: string; path: string; reason: string }) => [
-    `store ${e.operation} failed on ${e.path}: ${describeReason(e.reason)}`
-  ],
+/** The line(s) of the failures that are not just their message; `undefined` for every other. */
+const specificLines = (error: unknown): ReadonlyArray<string> | undefined => {
+  if (error instanceof FileReadError) return [`cannot read ${error.path}: ${describeReason(error.reason)}`]
+  if (error instanceof StoreIOError) {
+    const detail = error.detail === undefined ? "" : `: ${error.detail}`
+    return [`store ${error.operation} failed on ${error.path}: ${describeReason(error.reason)}${detail}`]
+  }
   // b3sum-like: one line per unreadable file.
-  HashIncomplete: (e: { failed: ReadonlyArray<{ path: string; reason: string }> }) =>
-    e.failed.map((f) => `cannot read ${f.path}: ${describeReason(f.reason)}`),
-  AmbiguousArtifactId: (e: Ambiguous) => ambiguousLines("artifact", e),
-  AmbiguousExperimentId: (e: Ambiguous) => ambiguousLines("experiment", e)
+  if (error instanceof HashIncomplete) return error.failed.map((f) => `cannot read ${f.path}: ${describeReason(f.reason)}`)
+  if (error instanceof AmbiguousArtifactId) return ambiguousLines("artifact", error)
+  if (error instanceof AmbiguousExperimentId) return ambiguousLines("experiment", error)
+  return undefined
 }
 
 /**
@@ -99,9 +102,7 @@ const renderers: Record<string, (error: any) => ReadonlyArray<string>> = {
 export const renderFailure = (error: unknown): ReadonlyArray<string> => {
   // @effect/cli has already printed its own usage errors, with the help text.
   if (ValidationError.isValidationError(error)) return []
-  const tag = tagOf(error)
-  const render = tag === undefined ? undefined : renderers[tag]
-  const lines = render ? render(error) : [messageOf(error)]
+  const lines = specificLines(error) ?? [messageOf(error)]
   return lines.map((line) => PREFIX + shortenValues(line))
 }
 

@@ -47,6 +47,9 @@ describe("rendering", () => {
     expect(renderFailure(new StoreIOError({ operation: "write", path: "/s/o", reason: "ENOSPC" }))).toEqual([
       "pipeline: store write failed on /s/o: ENOSPC (no space left on device)"
     ])
+    // A reason the store has no code for keeps the underlying message.
+    expect(renderFailure(new StoreIOError({ operation: "rename", path: "/s/o", reason: "Unknown", detail: "EXDEV: cross-device link" })))
+      .toEqual(["pipeline: store rename failed on /s/o: Unknown: EXDEV: cross-device link"])
   })
 
   it("an ambiguous experiment prefix: a usage error listing every candidate, one a line", () => {
