@@ -61,7 +61,15 @@ describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
 
   const stopWorkers = async (workers: ReadonlyArray<{ readonly child: ChildProcess; readonly exited: Promise<CliResult> }>) => {
     for (const worker of workers) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGINT")
-    return Promise.all(workers.map((worker) => worker.exited))
+    // A worker that does not stop on Ctrl-C within 30 s is killed (and shows as such: no exit code).
+    const stragglers = setTimeout(() => {
+      for (const worker of workers) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill("SIGKILL")
+    }, 30_000)
+    try {
+      return await Promise.all(workers.map((worker) => worker.exited))
+    } finally {
+      clearTimeout(stragglers)
+    }
   }
 
   const leaderboardOf = (result: CliResult) => {
@@ -197,9 +205,12 @@ describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
     )
     children.push(coordinator)
     const finished = waitForExit(coordinator, 240_000)
+    let early: CliResult | undefined
+    void finished.then((result) => (early = result))
     // No worker yet: once the jobs are queued, one of them is spoiled.
     let queued: ReadonlyArray<JobRow> = []
     while (queued.length < 12) {
+      expect(early, early?.stderr).toBeUndefined()
       await sleep(200)
       queued = await jobs(catalog).catch(() => [])
     }
