@@ -3,56 +3,36 @@
  * keyed by each variant's cache key: what per-variant cache entries point into) and
  * `experiment_sweep` (the leaderboard: one row per variant, its parameters, its metrics).
  */
-import { type ColumnDef, defineContract } from "./Contract.js"
+import { column, type ColumnDef, defineContract, nullableColumn } from "./Contract.js"
 import { ExperimentMetrics } from "./ExperimentOutputs.js"
 
 /** Per variant, beside its metrics: the moments of its trades' returns (what the Deflated Sharpe needs). */
-export const RETURN_MOMENT_COLUMNS: ReadonlyArray<ColumnDef> = [
-  {
-    name: "return_skew",
-    duckdbType: "DOUBLE",
-    nullable: true,
-    description: "Skewness of the trades' returns from population moments, m3 / m2^1.5; null with no trade or zero variance."
-  },
-  {
-    name: "return_kurtosis",
-    duckdbType: "DOUBLE",
-    nullable: true,
-    description: "Kurtosis (not excess) of the trades' returns, m4 / m2²; null with no trade or zero variance."
-  }
-]
+export const RETURN_MOMENT_COLUMNS = [
+  nullableColumn(
+    "return_skew",
+    "DOUBLE",
+    "Skewness of the trades' returns from population moments, m3 / m2^1.5; null with no trade or zero variance."
+  ),
+  nullableColumn("return_kurtosis", "DOUBLE", "Kurtosis (not excess) of the trades' returns, m4 / m2²; null with no trade or zero variance.")
+] as const
 
 /** The leaderboard's Deflated Sharpe columns (nodes/stats/DeflatedSharpe.ts has the formulas). */
-export const DEFLATED_SHARPE_COLUMNS: ReadonlyArray<ColumnDef> = [
-  {
-    name: "psr0",
-    duckdbType: "DOUBLE",
-    nullable: true,
-    description:
-      "Probabilistic Sharpe against 0: Φ(SR·√(T−1) / √(1 − skew·SR + (kurtosis−1)/4·SR²)), T = trades; null when T < 2, " +
+export const DEFLATED_SHARPE_COLUMNS = [
+  nullableColumn(
+    "psr0",
+    "DOUBLE",
+    "Probabilistic Sharpe against 0: Φ(SR·√(T−1) / √(1 − skew·SR + (kurtosis−1)/4·SR²)), T = trades; null when T < 2, " +
       "SR is undefined or the root's argument ≤ 0."
-  },
-  {
-    name: "dsr",
-    duckdbType: "DOUBLE",
-    nullable: true,
-    description: "Deflated Sharpe: as psr0 with SR − sr0 in place of SR; null also when sr0 is."
-  },
-  {
-    name: "sr0",
-    duckdbType: "DOUBLE",
-    nullable: true,
-    description:
-      "Expected maximum Sharpe of `trials` unskilled variants: √V·((1−γ)·Φ⁻¹(1−1/N) + γ·Φ⁻¹(1−1/(N·e))), V the sample " +
+  ),
+  nullableColumn("dsr", "DOUBLE", "Deflated Sharpe: as psr0 with SR − sr0 in place of SR; null also when sr0 is."),
+  nullableColumn(
+    "sr0",
+    "DOUBLE",
+    "Expected maximum Sharpe of `trials` unskilled variants: √V·((1−γ)·Φ⁻¹(1−1/N) + γ·Φ⁻¹(1−1/(N·e))), V the sample " +
       "variance of the defined Sharpes; the same in every row; null when N < 2."
-  },
-  {
-    name: "trials",
-    duckdbType: "INTEGER",
-    nullable: false,
-    description: "N: variants of the sweep with a defined Sharpe; the same in every row."
-  }
-]
+  ),
+  column("trials", "INTEGER", "N: variants of the sweep with a defined Sharpe; the same in every row.")
+] as const
 
 export const ExperimentSweepBatch = defineContract({
   type: "experiment_sweep_batch",
@@ -69,12 +49,11 @@ export const ExperimentSweepBatch = defineContract({
   uniqueKeys: [["variant_key"]]
 })
 
-const VARIANT_ID: ColumnDef = {
-  name: "variant_id",
-  duckdbType: "VARCHAR",
-  nullable: false,
-  description: "var_ + 16 hex digits of the BLAKE3 hash of the variant's overrides (canonical JSON)."
-}
+const VARIANT_ID = column(
+  "variant_id",
+  "VARCHAR",
+  "var_ + 16 hex digits of the BLAKE3 hash of the variant's overrides (canonical JSON)."
+)
 
 /** The leaderboard as registered: its parameter columns (one per swept path) vary by sweep. */
 export const ExperimentSweep = defineContract({

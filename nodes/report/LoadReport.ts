@@ -107,7 +107,7 @@ export const loadLeaderboard = (artifactId: ArtifactId) =>
     const fail = (detail: string) => new ReportDataError({ artifactId, type: manifest.type, detail })
     if (manifest.type !== ExperimentSweep.type) return yield* fail(`expected an artifact of type ${ExperimentSweep.type}`)
     const path = yield* catalog.dataPath(artifactId)
-    const fixed = new Set(ExperimentSweep.columns.map((column) => column.name))
+    const fixed = new Set<string>(ExperimentSweep.columns.map((column) => column.name))
     const columns = yield* Effect.scoped(Effect.flatMap(workspaceConnection, (connection) => parquetColumns(connection, path)))
     const parameters: Array<ReportSweepParameter> = []
     for (const column of columns) {

@@ -29,8 +29,8 @@ import {
   hexOf,
   type OutputRef
 } from "../../store/index.js"
-import { ExperimentMetrics, ExperimentSweepBatch, RETURN_MOMENT_COLUMNS, sweepLeaderboardContract } from "../contracts/index.js"
-import { readRowsParquet } from "../parquet/index.js"
+import { ExperimentSweep, ExperimentSweepBatch, sweepLeaderboardContract } from "../contracts/index.js"
+import { readRows } from "../parquet/index.js"
 import { engineVersions } from "../runtime/index.js"
 import { publishRows } from "../parquet/index.js"
 import type { Definition } from "../experiment/Definition.js"
@@ -353,12 +353,12 @@ export const executeSweep = (
         metrics: variantRows[i]!
       }))
       const rows = keyed.map((variant, i) => {
-        const row: Record<string, unknown> = { variant_id: variant.variantId }
+        const values: Record<string, string | number | boolean | null> = {}
         for (const parameter of parameters) {
-          const value = parameter.values[i]
-          row[parameter.path] = parameter.duckdbType === "VARCHAR" && value !== null ? String(value) : value
+          const value = parameter.values[i]!
+          values[parameter.path] = parameter.duckdbType === "VARCHAR" && value !== null ? String(value) : value
         }
-        return { ...row, ...variantRows[i]!, ...deflated[i]! }
+        return { variant_id: variant.variantId, ...values, ...variantRows[i]!, ...deflated[i]! }
       })
       const leaderboardManifest = yield* publishRows({
         contract: sweepLeaderboardContract(parameters),
@@ -615,23 +615,6 @@ export const strategyAsWritten = (definitionEncoded: unknown): unknown =>
     ? definitionEncoded.strategy
     : undefined
 
-/** A row read back from a table with experiment_metrics' columns: every column a number (or null where allowed). */
-const isMetricsRow = (row: Readonly<Record<string, unknown>>): row is Readonly<Record<string, unknown>> & MetricsRow =>
-  ExperimentMetrics.columns.every((column) => {
-    const value = row[column.name]
-    return typeof value === "number" || (column.nullable && value === null)
-  })
-
-/** The return moments of a row read back from a sweep artifact (numbers or nulls). */
-const isMomentsRow = (row: Readonly<Record<string, unknown>>): row is Readonly<Record<string, unknown>> & VariantRow =>
-  RETURN_MOMENT_COLUMNS.every((column) => typeof row[column.name] === "number" || row[column.name] === null)
-
-/** The metrics part of a row read back from a sweep artifact; a defect when it is not one (its columns were checked). */
-const metricsOf = (row: Readonly<Record<string, unknown>>, artifact: string): Effect.Effect<VariantRow> =>
-  isMetricsRow(row) && isMomentsRow(row)
-    ? Effect.succeed(row)
-    : Effect.dieMessage(`${artifact}: a row is not an experiment_metrics row`)
-
 /** Metrics rows of cached variants, read once per batch artifact: variant key hex → row. */
 export const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
   Effect.gen(function*() {
@@ -640,10 +623,7 @@ export const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: t
     yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
       Effect.gen(function*() {
         const path = yield* catalog.dataPath(artifactId)
-        for (const row of yield* readRowsParquet(ExperimentSweepBatch, path)) {
-          const { variant_key, ...metrics } = row
-          rows.set(String(variant_key), yield* metricsOf(metrics, artifactId))
-        }
+        for (const { variant_key, ...metrics } of yield* readRows(ExperimentSweepBatch, path)) rows.set(variant_key, metrics)
       }), { concurrency: 2, discard: true })
     return rows
   })
@@ -656,19 +636,14 @@ const readLeaderboard = (
 ) =>
   Effect.gen(function*() {
     const byId = new Map(expanded.variants.map((variant) => [variant.variantId, variant]))
-    const contract = sweepLeaderboardContract(expanded.paths.map((path) => ({ path, duckdbType: "VARCHAR" as const })))
-    const metricsOnly = { ...contract, columns: contract.columns.filter((column) => !expanded.paths.includes(column.name)) }
-    const rows = yield* readRowsParquet(metricsOnly, path)
-    const entries: Array<LeaderboardEntry> = yield* Effect.forEach(rows, (row) =>
-      Effect.gen(function*() {
-        const { variant_id, ...metrics } = row
-        const variantId = String(variant_id)
-        const variant = byId.get(variantId)
-        const parameters = Object.fromEntries(
-          expanded.paths.map((path) => [path, variant === undefined ? null : effectiveValue(variant, path)])
-        )
-        return { variantId, parameters, metrics: yield* metricsOf(metrics, path) }
-      }))
+    // experiment_sweep's registered columns are the leaderboard's without the swept paths: those are re-derived.
+    const entries: Array<LeaderboardEntry> = (yield* readRows(ExperimentSweep, path)).map(({ variant_id, ...metrics }) => {
+      const variant = byId.get(variant_id)
+      const parameters = Object.fromEntries(
+        expanded.paths.map((path) => [path, variant === undefined ? null : effectiveValue(variant, path)])
+      )
+      return { variantId: variant_id, parameters, metrics }
+    })
     return entries.sort(compareByRank(rank))
   })
 
