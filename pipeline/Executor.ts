@@ -5,7 +5,8 @@
  * the action cache and runs only on a miss. Node bodies run under a semaphore (bounded concurrency);
  * nodes whose keys are identical run once. Resource nodes are acquired lazily — only when a
  * consumer actually runs — into the run's scope, so they are released exactly once when `execute`
- * ends, whatever the exit (success, failure, interruption).
+ * ends, whatever the exit (success, failure, interruption); or, with a resource session, into the
+ * session's scope, shared by the calls that use it (ResourceSession.ts).
  *
  * Modes: `normal` (cache, run misses, record); `dryRun` (plan only: nothing runs, nothing is
  * acquired or written); `force` (re-execute every artifact node bypassing the cache and compare
@@ -22,6 +23,7 @@ import { type InputMaterial, type KeyMaterial, keyOf, makeMaterial } from "./Key
 import type { AnyNode, ArtifactGraphNode, BodyContext, GraphNode, ResolvedArtifact, ResourceGraphNode } from "./Node.js"
 import { isNodeList, upstreamOf } from "./Node.js"
 import { CycleDetected, type NodeConfigInvalid, NodeOutputMismatch } from "./PipelineError.js"
+import type { ResourceSession } from "./ResourceSession.js"
 
 export type ExecutionMode = "normal" | "dryRun" | "force"
 
@@ -34,6 +36,12 @@ export interface ExecuteOptions {
   readonly concurrency?: number
   readonly mode?: ExecutionMode
   readonly onEvent?: (event: ExecutorEvent) => Effect.Effect<void>
+  /**
+   * Resources shared with other calls (`makeResourceSession`): one the session holds is reused
+   * (not acquired, no ResourceAcquired, reported `acquired: false`); one this call acquires lives
+   * until the session's scope closes. Without it, resources live for this call only.
+   */
+  readonly resources?: ResourceSession
 }
 
 export type CacheStatus = "hit" | "miss" | "resource"
@@ -54,7 +62,7 @@ export interface NodeReport {
   readonly outputs?: { readonly [name: string]: ResolvedArtifact }
   /** Force mode: what the action cache had recorded for the same key, if anything. */
   readonly recorded?: { readonly [name: string]: OutputRef }
-  /** Resource nodes: whether this run acquired it. */
+  /** Resource nodes: whether this run acquired it (false when it reused a session's). */
   readonly acquired?: boolean
   /** Another node of the run had the identical key; this one reused its result. */
   readonly dedupedWith?: string
@@ -192,7 +200,7 @@ export const execute = <E, R>(
           const { key, material } = yield* materialFor(node)
           let acquired = false
           let acquiredMs = 0
-          const acquire = Effect.gen(function*() {
+          const acquireInto = (scope: Scope.Scope) => Effect.gen(function*() {
             const start = yield* Clock.currentTimeMillis
             const inputs = yield* resolveInputs(node)
             const value = yield* Scope.extend(
@@ -203,7 +211,7 @@ export const execute = <E, R>(
                 ),
                 node.acquireBody(contextFor(node, key, inputs))
               ),
-              runScope
+              scope
             )
             acquired = true
             const end = yield* Clock.currentTimeMillis
@@ -211,7 +219,8 @@ export const execute = <E, R>(
             yield* emit({ _tag: "ResourceAcquired", node: refOf(node), key, durationMs: acquiredMs })
             return value
           })
-          const get = yield* Effect.cached(acquire)
+          const session = options.resources
+          const get = yield* Effect.cached(session === undefined ? acquireInto(runScope) : session.share(key, acquireInto))
           const outcome: Outcome<E, R> = {
             kind: "resource",
             get,
