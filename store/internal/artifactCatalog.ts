@@ -295,11 +295,11 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
   /**
    * Publish with the independent durable writes at once: once the staged object's digest (hence
    * the id) is known, the object is made durable (data fsync, link, directory fsync) while the
-   * manifest's bytes are written and fsynced in a temp file under tmp/ and the index markers are
-   * written and their directories fsynced; only then is the manifest linked into place and its
-   * directory fsynced. The order that matters is kept — object and markers durable before the
-   * manifest is visible — in 3 rounds of fsyncs instead of 5. (An object that cannot be stored can
-   * leave markers without a manifest: indexes are supersets, readers skip such markers, gc removes them.)
+   * manifest's bytes are written and fsynced in a temp file under tmp/; then the index markers are
+   * written (nothing lands in artifacts/ for an object that could not be stored) and their
+   * directories fsynced; only then is the manifest linked into place and its directory fsynced.
+   * The order that matters is kept — object, then markers, durable before the manifest is visible —
+   * in 4 rounds of fsyncs instead of 5.
    */
   const publishStaged = (
     request: Parameters<ArtifactCatalogShape["publish"]>[0],
@@ -330,7 +330,8 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
         yield* backend.replaceManifest(manifest)
         return yield* get(artifactId)
       }
-      const [, prepared] = yield* Effect.all([staged.commit, prepareManifest(manifest), markers], { concurrency: "unbounded" })
+      const [, prepared] = yield* Effect.all([staged.commit, prepareManifest(manifest)], { concurrency: "unbounded" })
+      yield* markers
       const outcome = yield* prepared.commit
       if (outcome === "written" && request.metadata === undefined) return yield* withStatus(manifest)
       // Another process may have won the race: return whichever manifest is on record.
