@@ -220,7 +220,9 @@ export const execute = <E, R>(
             return value
           })
           const session = options.resources
-          const get = yield* Effect.cached(session === undefined ? acquireInto(runScope) : session.share(key, acquireInto))
+          const get = yield* Effect.cached(
+            session === undefined || !session.holds(node) ? acquireInto(runScope) : session.share(key, acquireInto)
+          )
           const outcome: Outcome<E, R> = {
             kind: "resource",
             get,

@@ -14,8 +14,11 @@
  */
 import { Deferred, Effect, Exit, FiberId, Option, Scope } from "effect"
 import type { Digest } from "../store/Digest.js"
+import type { AnyNode } from "./Node.js"
 
 export interface ResourceSession {
+  /** Whether the session keeps this resource node (else a run acquires it for itself, as without one). */
+  readonly holds: (node: AnyNode) => boolean
   /**
    * The resource `key`: on first use, `acquire` runs in the calling fiber with the session's scope
    * (where it registers its release); afterwards every caller gets the value it produced. Callers
@@ -27,10 +30,16 @@ export interface ResourceSession {
   ) => Effect.Effect<unknown, E, R>
 }
 
+export interface ResourceSessionOptions {
+  /** The resource nodes the session keeps; default every one. */
+  readonly only?: ReadonlyArray<AnyNode>
+}
+
 /** A session whose resources live until the enclosing scope closes. */
-export const makeResourceSession: Effect.Effect<ResourceSession, never, Scope.Scope> = Effect.map(
-  Effect.scope,
-  (scope) => {
+export const makeResourceSession = (options: ResourceSessionOptions = {}): Effect.Effect<ResourceSession, never, Scope.Scope> =>
+  Effect.map(Effect.scope, (scope) => {
+    const only = options.only === undefined ? undefined : new Set<AnyNode>(options.only)
+    const holds = (node: AnyNode) => only === undefined || only.has(node)
     // Some(value) once acquired; None when the acquisition failed (the entry is gone by then).
     const entries = new Map<Digest, Deferred.Deferred<Option.Option<unknown>>>()
     const share = <E, R>(
@@ -58,6 +67,5 @@ export const makeResourceSession: Effect.Effect<ResourceSession, never, Scope.Sc
           )
         )
       })
-    return { share }
-  }
-)
+    return { holds, share }
+  })

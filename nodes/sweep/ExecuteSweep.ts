@@ -17,7 +17,7 @@
  * single experiment's keys, so `sweep show` of one of them is a cache hit.
  */
 import { Clock, Effect } from "effect"
-import { execute, type ExecutorEvent, keyOf, type KeyMaterial, type NodeReport } from "../../pipeline/index.js"
+import { execute, type ExecutorEvent, keyOf, type KeyMaterial, makeResourceSession, type NodeReport } from "../../pipeline/index.js"
 import {
   ActionCache,
   ArtifactCatalog,
@@ -205,8 +205,12 @@ export const executeSweep = (
     })
 
     /** The sweep on resolved inputs (`before`: the synthetic generator's reports, if it ran). */
-    const bodyOf = (experimentId: ExperimentId, before: ReadonlyArray<NodeReport>, resolved: ResolvedInputs) => Effect.gen(function*() {
+    const bodyOf = (experimentId: ExperimentId, before: ReadonlyArray<NodeReport>, resolved: ResolvedInputs) => Effect.scoped(Effect.gen(function*() {
       const shared = inputNodes(definition, resolved)
+      // One projection for the whole sweep: the batches and the kept variants share it; it is
+      // built only if some node needs it and disposed when this scope closes (interrupted or not).
+      // The worker pool is not kept: it is released when the batches are done.
+      const resources = yield* makeResourceSession({ only: [shared.project] })
       // 1. validate (cached like any node): its coverage digest enters every variant key.
       const validated = yield* runDag([shared.validate])
       const validateReport = validated.of(shared.validate)
@@ -333,7 +337,8 @@ export const executeSweep = (
           engine,
           seed: definition.seed,
           concurrency: Math.max(2, workers + 1),
-          onEvent: emit
+          onEvent: emit,
+          resources
         })
         const seen = new Set(nodes.map((node) => node.node.identity))
         nodes.push(...report.nodes.filter((node) => node.node.name !== "sweep-batch" && !seen.has(node.node.identity)))
@@ -407,7 +412,8 @@ export const executeSweep = (
           engine,
           seed: definition.seed,
           concurrency: Math.max(options.concurrency ?? 2, workers + 1),
-          onEvent: emit
+          onEvent: emit,
+          resources
         })
         const [first] = pairs
         if (first !== undefined) {
@@ -479,7 +485,7 @@ export const executeSweep = (
         overfitting,
         walkForward
       }
-    })
+    }))
 
     const completeOf = (experimentId: ExperimentId, before: ReadonlyArray<NodeReport>, resolved: ResolvedInputs) => Effect.gen(function*() {
       const outcome = yield* bodyOf(experimentId, before, resolved)

@@ -36,7 +36,7 @@ describe("ResourceSession", () => {
       const resource = countingResource(log, source(runs, "x"))
       const events = collect()
       const [first, second] = yield* Effect.scoped(Effect.gen(function*() {
-        const resources = yield* makeResourceSession
+        const resources = yield* makeResourceSession()
         const first = yield* execute([consumer(resource, "first")], { engine: ENGINE, onEvent: events.onEvent, resources })
         const second = yield* execute([consumer(resource, "second")], { engine: ENGINE, onEvent: events.onEvent, resources })
         // Both runs are over; the session still holds the resource.
@@ -70,6 +70,23 @@ describe("ResourceSession", () => {
       expect(second.of(resource).acquired).toBe(true)
     }).pipe(Effect.provide(StoreMemory.layer)))
 
+  it.effect("a resource the session does not keep is acquired and released by each run", () =>
+    Effect.gen(function*() {
+      const runs = yield* Ref.make(0)
+      const log = yield* makeResourceLog
+      const resource = countingResource(log, source(runs, "x"))
+      const other = countingResource(yield* makeResourceLog, source(runs, "y"))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const resources = yield* makeResourceSession({ only: [other] })
+        yield* execute([consumer(resource, "first")], { engine: ENGINE, resources })
+        expect(yield* Ref.get(log.released)).toBe(1)
+        const second = yield* execute([consumer(resource, "second")], { engine: ENGINE, resources })
+        expect(second.of(resource).acquired).toBe(true)
+        expect(yield* Ref.get(log.acquired)).toBe(2)
+        expect(yield* Ref.get(log.released)).toBe(2)
+      }))
+    }).pipe(Effect.provide(StoreMemory.layer)))
+
   it.effect("a failed acquisition fails each run that needs it with its error, and is not kept", () =>
     Effect.gen(function*() {
       const runs = yield* Ref.make(0)
@@ -85,7 +102,7 @@ describe("ResourceSession", () => {
       })
       const events = collect()
       const [first, second] = yield* Effect.scoped(Effect.gen(function*() {
-        const resources = yield* makeResourceSession
+        const resources = yield* makeResourceSession()
         return [
           yield* Effect.exit(execute([consumer(broken, "first")], { engine: ENGINE, onEvent: events.onEvent, resources })),
           yield* Effect.exit(execute([consumer(broken, "second")], { engine: ENGINE, onEvent: events.onEvent, resources }))
@@ -112,7 +129,7 @@ describe("ResourceSession", () => {
         run: () => Effect.zipRight(Deferred.succeed(entered, undefined), Effect.never)
       })
       const fiber = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
-        const resources = yield* makeResourceSession
+        const resources = yield* makeResourceSession()
         yield* execute([consumer(resource, "first")], { engine: ENGINE, resources })
         return yield* execute([hanging], { engine: ENGINE, resources })
       })))

@@ -9,6 +9,7 @@ import { ExperimentMetrics, ExperimentSweep, ExperimentTrades, ExperimentWalkFor
 import { readRowsParquet } from "../../nodes/parquet/index.js"
 import { decodeDefinition, isSweep, runExperiment } from "../../nodes/experiment/index.js"
 import { Strategy } from "../../nodes/simulate/index.js"
+import type { ExecutorEvent } from "../../pipeline/index.js"
 import { executeSweep, expandSweep, strategyAsWritten, type SweepResult, type SweepRunOptions } from "../../nodes/sweep/index.js"
 import { smallDefinition } from "../cli-run/support.js"
 import { storeLayer, tempStore } from "../experiment/support.js"
@@ -54,6 +55,11 @@ const runSweep = (root: string, encoded: unknown, options: SweepRunOptions = {})
     }).pipe(Effect.provide(storeLayer(root)))
   )
 
+const projectionEvents = (events: ReadonlyArray<ExecutorEvent>) => ({
+  acquired: events.filter((e) => e._tag === "ResourceAcquired" && e.node.name === "project").length,
+  released: events.filter((e) => e._tag === "ResourceReleased" && e.node.name === "project").length
+})
+
 const metricsColumns = ExperimentMetrics.columns.map((column) => column.name)
 
 describe("sweep", () => {
@@ -61,7 +67,12 @@ describe("sweep", () => {
   const rootA = newStore()
 
   it("leaderboard bytes are the same for any workers, batch size, or incremental growth; reruns simulate nothing", async () => {
-    const a = await runSweep(rootA, full, { workers: 0, batchSize: 1 })
+    const events: Array<ExecutorEvent> = []
+    const onEvent = (event: ExecutorEvent) => Effect.sync(() => void events.push(event))
+    const a = await runSweep(rootA, full, { workers: 0, batchSize: 1, onEvent })
+    // One projection for the batches and the kept variants: built once, disposed once.
+    expect(projectionEvents(events)).toEqual({ acquired: 1, released: 1 })
+    expect(a.nodes.find((node) => node.node.name === "project")?.acquired).toBe(true)
     expect(a.sweep.variants).toBe(12)
     expect(a.sweep.simulated).toBe(12)
     expect(a.sweep.leaderboard).toBeDefined()
@@ -75,13 +86,17 @@ describe("sweep", () => {
     const rootC = newStore()
     const first = await runSweep(rootC, sweepDefinition([0.1, 0.2]), { workers: 1, batchSize: 100 })
     expect(first.sweep.simulated).toBe(9)
-    const grown = await runSweep(rootC, full, { workers: 1 })
+    events.length = 0
+    const grown = await runSweep(rootC, full, { workers: 1, onEvent })
+    expect(projectionEvents(events)).toEqual({ acquired: 1, released: 1 })
     expect(grown.sweep.simulated).toBe(3) // exactly the three new variants (0.3 × three multiples)
     expect(grown.sweep.cached).toBe(9)
     expect(grown.sweep.leaderboard!.digest).toBe(a.sweep.leaderboard!.digest)
     expect(trustDigests(grown)).toEqual(trustDigests(a)) // cached variants' daily pnl and windows read back exactly
 
-    const again = await runSweep(rootA, full, { workers: 2 })
+    events.length = 0
+    const again = await runSweep(rootA, full, { workers: 2, onEvent })
+    expect(projectionEvents(events)).toEqual({ acquired: 0, released: 0 })
     expect(again.sweep.simulated).toBe(0)
     expect(again.nodes.find((node) => node.node.name === "sweep")?.cache).toBe("hit")
     expect(again.sweep.leaderboard!.digest).toBe(a.sweep.leaderboard!.digest)
