@@ -20,8 +20,8 @@
  * worker; a batch is deterministic and content-addressed, so evaluating it twice publishes the
  * same bytes and the first group entry wins.
  */
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Schedule, Schema } from "effect"
-import { execute } from "../../pipeline/index.js"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Schedule, Schema, Scope } from "effect"
+import { execute, makeResourceSession, type ResourceSession } from "../../pipeline/index.js"
 import { ActionCache, ArtifactId, canonicalDigest, Digest, type GroupEntry } from "../../store/index.js"
 import { type ClaimedJob, JobQueue } from "../../store/postgres/index.js"
 import { RemoteTransfer } from "../../store/remote/index.js"
@@ -191,8 +191,36 @@ class JobUnusable extends Schema.TaggedError<JobUnusable>()("JobUnusable", { det
   }
 }
 
+/**
+ * The resources (projection, worker pool) of the last job, kept for the next job of the same sweep:
+ * `sessionFor(sweep)` reuses them when `sweep` is the last job's, else disposes them and starts
+ * anew; `dispose` disposes them (a failed job, the worker stopping).
+ */
+const makeKeptResources = Effect.sync(() => {
+  let kept: { readonly sweep: string; readonly scope: Scope.CloseableScope; readonly session: ResourceSession } | undefined
+  const dispose = Effect.suspend(() => {
+    const last = kept
+    kept = undefined
+    return last === undefined ? Effect.void : Scope.close(last.scope, Exit.void)
+  })
+  const sessionFor = (sweep: string) =>
+    Effect.suspend(() => {
+      if (kept !== undefined && kept.sweep === sweep) return Effect.succeed(kept.session)
+      return Effect.zipRight(
+        dispose,
+        Effect.gen(function*() {
+          const scope = yield* Scope.make()
+          const session = yield* Scope.extend(makeResourceSession(), scope)
+          kept = { sweep, scope, session }
+          return session
+        })
+      )
+    })
+  return { sessionFor, dispose }
+})
+
 /** Evaluates one claimed job's batch and uploads its artifacts. */
-const evaluateJob = (job: ClaimedJob, threads: number) =>
+const evaluateJob = (job: ClaimedJob, threads: number, sessionFor: (sweep: string) => Effect.Effect<ResourceSession>) =>
   Effect.gen(function*() {
     const transfer = yield* RemoteTransfer
     const payload = yield* Effect.mapError(
@@ -228,7 +256,9 @@ const evaluateJob = (job: ClaimedJob, threads: number) =>
       lineage,
       workers: threads
     }, () => Effect.void)(members)
-    const report = yield* execute([node], { engine, seed: definition.seed, concurrency: 2 })
+    // Jobs of one sweep share its definition, inputs and lineage: hence their projection.
+    const resources = yield* sessionFor(JSON.stringify([payload.definition, payload.inputs, lineage]))
+    const report = yield* execute([node], { engine, seed: definition.seed, concurrency: 2, resources })
     const outputs = report.of(node).outputs ?? {}
     // The group entry is in the catalog; the job is done once its artifacts are on the remote too.
     yield* transfer.pushArtifacts(Object.values(outputs).map((output) => output.artifactId))
@@ -242,16 +272,20 @@ const evaluateJob = (job: ClaimedJob, threads: number) =>
  * more. Returns the number of jobs done.
  */
 export const runSweepWorker = (options: SweepWorkerOptions) =>
-  Effect.gen(function*() {
+  Effect.scoped(Effect.gen(function*() {
     const queue = yield* JobQueue
     const leaseMs = options.leaseMs ?? 30_000
     const pollMs = options.pollMs ?? 1000
     const emit = options.onEvent ?? (() => Effect.void)
+    // Disposed whatever the exit: the worker stopping, failing or interrupted.
+    const kept = yield* Effect.acquireRelease(makeKeptResources, (resources) => resources.dispose)
     let done = 0
     let idleSince = yield* Clock.currentTimeMillis
     while (options.maxJobs === undefined || done < options.maxJobs) {
       const job = yield* queue.claim(SWEEP_QUEUE, options.owner, leaseMs)
       if (job === undefined) {
+        // An empty queue: the sweep is done (or not started); an idle worker holds no projection.
+        yield* kept.dispose
         if (options.idleExitMs !== undefined && (yield* Clock.currentTimeMillis) - idleSince >= options.idleExitMs) break
         yield* Effect.sleep(Duration.millis(pollMs))
         continue
@@ -265,7 +299,7 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
           Schedule.spaced(Duration.millis(Math.max(100, Math.floor(leaseMs / 3))))
         )
       )
-      const exit = yield* Effect.exit(evaluateJob(job, options.threads).pipe(
+      const exit = yield* Effect.exit(evaluateJob(job, options.threads, kept.sessionFor).pipe(
         Effect.onInterrupt(() => Effect.zipRight(Effect.ignore(queue.release(job.key, options.owner)), emit({ _tag: "Released", job: job.key })))
       ))
       yield* Fiber.interrupt(heartbeat)
@@ -276,6 +310,8 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
       } else if (Cause.isInterruptedOnly(exit.cause)) {
         return yield* Effect.interrupt
       } else {
+        // Nothing of a failed job is reused: the next one builds its resources anew.
+        yield* kept.dispose
         const error = Cause.squash(exit.cause)
         const text = error instanceof Error ? error.message : String(error)
         yield* queue.fail(job.key, options.owner, text)
@@ -284,7 +320,7 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
       idleSince = yield* Clock.currentTimeMillis
     }
     return done
-  })
+  }))
 
 const variantCount = (payload: string) =>
   Option.map(Schema.decodeUnknownOption(batchJobJson)(payload), (job) => job.variants.length)

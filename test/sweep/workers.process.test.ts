@@ -21,6 +21,10 @@ import { type CliResult, runCli, spawnCli, waitForExit } from "../support/cli.js
 import { freshDatabase, withSql } from "../support/postgres.js"
 import { freshRemote, s3Env } from "../support/s3.js"
 
+/** DuckDB projection files left anywhere under `dir`. */
+const projectionFiles = (dir: string): Array<string> =>
+  NodeFs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((path) => path.includes("-projection.duckdb"))
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** 24 variants: batches of 2 give 12 jobs. */
@@ -188,6 +192,8 @@ describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
     expect(stopped.stderr).toMatch(new RegExp(`batch ${held.key.slice(0, 16)} given back unfinished`))
     const row = (await jobs(catalog)).find((job) => job.key === held!.key)!
     expect(row).toMatchObject({ status: "queued", attempts: 0, lease_owner: null })
+    // The projection it kept for the sweep's jobs is disposed with it.
+    expect(projectionFiles(NodePath.join(ws.dir, "i1"))).toEqual([])
 
     const second = startWorker("i2", catalog, remote)
     const result = leaderboardOf(await finished)
