@@ -35,6 +35,17 @@ const projectionFiles = (tmp: string): Array<string> => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** The first run record of the store's only experiment, or undefined while there is none (or it is being written). */
+const firstRunOf = (store: string): { status: string; startedAt?: string } | undefined => {
+  const experimentsDir = NodePath.join(store, "experiments")
+  try {
+    const [id] = NodeFs.readdirSync(experimentsDir).filter((n) => n.startsWith("exp_"))
+    return JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, id!, "runs", "000001.json"), "utf8"))
+  } catch {
+    return undefined
+  }
+}
+
 describe("pipeline run interrupted", () => {
   let ws: Workspace
   beforeAll(() => {
@@ -97,14 +108,7 @@ describe("pipeline run interrupted", () => {
 
       const experimentsDir = NodePath.join(gen.store, "experiments")
       const alertsIndex = NodePath.join(gen.store, "artifacts", "by-type", "alerts_v1")
-      const readRun = (): { status: string; startedAt?: string } | undefined => {
-        try {
-          const [id] = NodeFs.readdirSync(experimentsDir).filter((n) => n.startsWith("exp_"))
-          return JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, id!, "runs", "000001.json"), "utf8"))
-        } catch {
-          return undefined
-        }
-      }
+      const readRun = () => firstRunOf(gen.store)
       // The run is recorded `running` before the generator starts; its first artifact comes later.
       const deadline = Date.now() + 140_000
       while (readRun()?.status !== "running" && !exitedEarly && Date.now() < deadline) await sleep(25)
@@ -163,17 +167,9 @@ describe("pipeline run interrupted", () => {
       let exitedEarly = false
       void exited.then(() => (exitedEarly = true), () => (exitedEarly = true))
 
-      const experimentsDir = NodePath.join(gen.store, "experiments")
       const byType = NodePath.join(gen.store, "artifacts", "by-type")
       const indexed = () => (NodeFs.existsSync(byType) ? NodeFs.readdirSync(byType) : [])
-      const readRun = (): { status: string } | undefined => {
-        try {
-          const [id] = NodeFs.readdirSync(experimentsDir).filter((n) => n.startsWith("exp_"))
-          return JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, id!, "runs", "000001.json"), "utf8"))
-        } catch {
-          return undefined
-        }
-      }
+      const readRun = () => firstRunOf(gen.store)
       // As for a single experiment: recorded `running` before the generator has published anything.
       const deadline = Date.now() + 140_000
       while (readRun()?.status !== "running" && !exitedEarly && Date.now() < deadline) await sleep(25)

@@ -10,7 +10,7 @@ import {
   formatChange
 } from "../../pipeline/index.js"
 import { StoreMemory } from "../../store/index.js"
-import { append, countingResource, ENGINE, makeResourceLog, publishText, source } from "./fixtures.js"
+import { append, countingResource, ENGINE, hangingConsumer, makeResourceLog, publishText, source } from "./fixtures.js"
 
 const collect = () => {
   const events: Array<ExecutorEvent> = []
@@ -218,15 +218,7 @@ describe("Executor", () => {
         const log = yield* makeResourceLog
         const resource = countingResource(log, source(runs, "x"))
         const entered = yield* Deferred.make<void>()
-        const hanging = artifactNode({
-          name: "hanging",
-          version: "1",
-          configSchema: Schema.Struct({}),
-          config: {},
-          inputs: { resource },
-          outputs: ["data"],
-          run: () => Effect.zipRight(Deferred.succeed(entered, undefined), Effect.never)
-        })
+        const hanging = hangingConsumer(resource, entered)
         const fiber = yield* Effect.fork(execute([hanging], { engine: ENGINE }))
         yield* Deferred.await(entered)
         expect(yield* Ref.get(log.released)).toBe(0)

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Data, Deferred, Effect, Exit, Fiber, Ref, Schema } from "effect"
 import { type AnyNode, artifactNode, execute, type ExecutorEvent, makeResourceSession, resourceNode } from "../../pipeline/index.js"
 import { StoreMemory } from "../../store/index.js"
-import { countingResource, ENGINE, makeResourceLog, publishText, source } from "./fixtures.js"
+import { countingResource, ENGINE, hangingConsumer, makeResourceLog, publishText, source } from "./fixtures.js"
 
 const collect = () => {
   const events: Array<ExecutorEvent> = []
@@ -119,15 +119,7 @@ describe("ResourceSession", () => {
       const log = yield* makeResourceLog
       const resource = countingResource(log, source(runs, "x"))
       const entered = yield* Deferred.make<void>()
-      const hanging = artifactNode({
-        name: "hanging",
-        version: "1",
-        configSchema: Schema.Struct({}),
-        config: {},
-        inputs: { resource },
-        outputs: ["data"],
-        run: () => Effect.zipRight(Deferred.succeed(entered, undefined), Effect.never)
-      })
+      const hanging = hangingConsumer(resource, entered)
       const fiber = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
         const resources = yield* makeResourceSession()
         yield* execute([consumer(resource, "first")], { engine: ENGINE, resources })

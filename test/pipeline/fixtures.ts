@@ -1,5 +1,5 @@
 /** Small nodes for executor tests: they publish text artifacts and count their runs. */
-import { Effect, Ref, Schema } from "effect"
+import { Deferred, Effect, Ref, Schema } from "effect"
 import { writeFileSync } from "node:fs"
 import { artifactNode, type AnyNode, type ResolvedArtifact, resourceNode } from "../../pipeline/index.js"
 import { ArtifactCatalog } from "../../store/ArtifactCatalog.js"
@@ -105,4 +105,16 @@ export const countingResource = <N extends AnyNode>(log: ResourceLog, upstream: 
         Effect.as(Ref.update(log.acquired, (n) => n + 1), { handle: "resource-value" }),
         () => Ref.update(log.released, (n) => n + 1)
       )
+  })
+
+/** An artifact node on `resource` that signals `entered` once running, then never finishes (for interruption). */
+export const hangingConsumer = <N extends AnyNode>(resource: N, entered: Deferred.Deferred<void>) =>
+  artifactNode({
+    name: "hanging",
+    version: "1",
+    configSchema: Schema.Struct({}),
+    config: {},
+    inputs: { resource },
+    outputs: ["data"],
+    run: () => Effect.zipRight(Deferred.succeed(entered, undefined), Effect.never)
   })
