@@ -1,5 +1,5 @@
 /**
- * The root command `pipeline` and its global options (DESIGN.md §9), resolved into one
+ * The root command `pipeline` and its global options (docs/DESIGN.md §9), resolved into one
  * `GlobalConfig` value that subcommands read and hand to the library as plain values.
  *
  * @effect/cli only accepts a parent's options before the subcommand; `hoistGlobalOptions` moves

@@ -2,7 +2,7 @@
 import { Console, Effect } from "effect"
 import * as NodeUtil from "node:util"
 
-/** `--json`: one JSON document on stdout (DESIGN.md §9). */
+/** `--json`: one JSON document on stdout (docs/DESIGN.md §9). */
 export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JSON.stringify(value, null, 2))
 
 const colorOn = (stream: { readonly isTTY?: boolean }): boolean =>

@@ -1,5 +1,5 @@
 /**
- * The DAG executor (DESIGN.md §3).
+ * The DAG executor (docs/DESIGN.md §3).
  *
  * Keys are computed bottom-up as upstream results become known; each artifact node is looked up in
  * the action cache and runs only on a miss. Node bodies run under a semaphore (bounded concurrency);

@@ -1,6 +1,6 @@
 /**
  * Key material: everything that can change a node's output, in one explicit structure
- * (DESIGN.md §3; DVC's and Turborepo's single hashable struct). The key is
+ * (docs/DESIGN.md §3; DVC's and Turborepo's single hashable struct). The key is
  * `blake3(canonical(material))`.
  *
  * Inputs enter by *output digest* when the upstream result is known, so an upstream rerun that

@@ -1,5 +1,5 @@
 /**
- * Nodes: typed values describing one step of a DAG (DESIGN.md §3).
+ * Nodes: typed values describing one step of a DAG (docs/DESIGN.md §3).
  *
  * A node is built by a plain function call — `artifactNode({...})` or `resourceNode({...})` — with
  * its upstream nodes as values, so TypeScript infers what `run`/`acquire` receive. Nothing runs when

@@ -1,5 +1,5 @@
 /**
- * Resources shared by several `execute` calls (DESIGN.md §3).
+ * Resources shared by several `execute` calls (docs/DESIGN.md §3).
  *
  * Without a session, each `execute` acquires the resources its running nodes need into its own
  * scope and releases them when it ends. With one (`ExecuteOptions.resources`), a resource whose key

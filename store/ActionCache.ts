@@ -1,5 +1,5 @@
 /**
- * The action cache: node key → the artifacts that node produced (DESIGN.md §3).
+ * The action cache: node key → the artifacts that node produced (docs/DESIGN.md §3).
  *
  * An entry is written only after its objects and manifests are durable (CAS before AC, as Bazel does).
  * A lookup re-checks that every output's manifest and object exist and are intact; anything else is

@@ -2,7 +2,7 @@
  * The artifact catalog: manifests (`artifacts/<id>.json`, write-once) over content-addressed objects.
  *
  * artifactId = "art_" + hex(blake3(canonical({digest, type, schemaVersion, logicalKey,
- * inputs: sorted ids}))) (DESIGN.md §3): two experiments that both produce an empty trades file get
+ * inputs: sorted ids}))) (docs/DESIGN.md §3): two experiments that both produce an empty trades file get
  * distinct artifacts, and publishing the same thing twice yields the same id (idempotent).
  * Status (active | superseded | tombstoned) is the only mutable part and lives beside the manifest.
  */

@@ -1,5 +1,5 @@
 /**
- * The canonical, injective encoding of key material (DESIGN.md §3).
+ * The canonical, injective encoding of key material (docs/DESIGN.md §3).
  *
  * Canonical JSON with explicit rules, chosen over a binary TLV encoding so that the very bytes that
  * are hashed can be shown by `pipeline explain` and diffed field by field:

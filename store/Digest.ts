@@ -1,9 +1,10 @@
 /**
- * BLAKE3 digests: `blake3:` + 64 lowercase hex (DESIGN.md §3).
+ * BLAKE3 digests: `blake3:` + 64 lowercase hex (docs/DESIGN.md §3).
  *
  * Every byte that is hashed anywhere in the project goes through `DigestHasher`, which feeds
  * blake3-wasm in chunks of at most 1 MiB: blake3-wasm 3.0.0 silently returns a wrong digest for a
- * single update larger than 1 MiB (STACK.md), so no other module may call blake3-wasm directly.
+ * single update larger than 1 MiB (and throws from about 15 MiB), so no other module may call
+ * blake3-wasm directly.
  */
 import type * as Blake3 from "blake3-wasm"
 import { Effect, Schema, type Scope } from "effect"
@@ -64,7 +65,7 @@ export const unsafeMakeHasher = (): DigestHasher => {
       }
     },
     digest: () => {
-      // digest("hex") returns a string although it is typed as Buffer (STACK.md).
+      // digest("hex") returns a string although it is typed as Buffer.
       const hex = String(hasher.digest("hex"))
       hasher.dispose()
       return digestFromHex(hex)

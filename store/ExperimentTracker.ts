@@ -1,5 +1,5 @@
 /**
- * The experiment tracker (DESIGN.md §3): what was run, on which frozen inputs, with which outcome.
+ * The experiment tracker (docs/DESIGN.md §3): what was run, on which frozen inputs, with which outcome.
  *
  * On disk, under the store root:
  * - `experiments/<experimentId>/experiment.json`: write-once (id, name, definition, resolved

@@ -1,5 +1,5 @@
 /**
- * File digests cached by stat key (DESIGN.md §3): (device, inode, size, mtime-ns, ctime-ns) → digest,
+ * File digests cached by stat key (docs/DESIGN.md §3): (device, inode, size, mtime-ns, ctime-ns) → digest,
  * persisted under `cache/stat/<blake3(absolute path)>.json`, so an unchanged file is never re-hashed,
  * in this process or the next one.
  *

@@ -1,5 +1,5 @@
 /**
- * The store directory on disk (DESIGN.md §4). One root, shared by every filesystem layer through the
+ * The store directory on disk (docs/DESIGN.md §4). One root, shared by every filesystem layer through the
  * `StoreRoot` service:
  *
  * ```

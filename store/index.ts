@@ -1,5 +1,5 @@
 /**
- * The store's public face: persistence behind Effect services (DESIGN.md §3–4).
+ * The store's public face: persistence behind Effect services (docs/DESIGN.md §3–4).
  */
 export * from "./Digest.js"
 export * from "./Canonical.js"

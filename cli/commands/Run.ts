@@ -1,6 +1,6 @@
 /**
  * `pipeline run <definition.json>`: runs an experiment incrementally and prints what ran.
- * `--json` prints exactly the document of DESIGN.md §9 (plus `sweep` for a sweep); `--dry-run`
+ * `--json` prints exactly the document of docs/DESIGN.md §9 (plus `sweep` for a sweep); `--dry-run`
  * plans only; `--timeout` interrupts the run past a duration (recorded as failed with RunTimedOut).
  * A definition with a `sweep` block runs every variant (`--workers` threads, `--batch-size`).
  * `--dry-run` only reads: without a store it plans as for an empty one and creates nothing.
@@ -68,7 +68,7 @@ export const parseDuration = (text: string): Option.Option<Duration.Duration> =>
 }
 
 /**
- * The `run --json` document (DESIGN.md §9), with `runId` (null in a dry run), `metrics` (the
+ * The `run --json` document (docs/DESIGN.md §9), with `runId` (null in a dry run), `metrics` (the
  * metrics row, null when not known) and `diagnostics` (count by code), and `sweep` for a sweep.
  */
 export const runDocument = (result: ExperimentResult | SweepResult, status: string, results?: RunResults) => ({

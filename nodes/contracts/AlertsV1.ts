@@ -1,4 +1,4 @@
-/** alerts_v1 (DESIGN.md §6): "token `mint` on `chain` was called at `alert_ts`". */
+/** alerts_v1 (docs/DESIGN.md §6): "token `mint` on `chain` was called at `alert_ts`". */
 import { defineContract } from "./Contract.js"
 
 export const AlertsV1 = defineContract({

@@ -1,5 +1,5 @@
 /**
- * A data contract (DESIGN.md §6): one artifact type's columns with exact DuckDB types and
+ * A data contract (docs/DESIGN.md §6): one artifact type's columns with exact DuckDB types and
  * nullability, its canonical sort order, uniqueness, row-level checks, and an Effect Schema for one
  * row. Every artifact type — inputs and experiment outputs alike — is built with `defineContract`
  * from a column list, so DDL, canonical SELECT, Parquet layout and Schema never drift apart.

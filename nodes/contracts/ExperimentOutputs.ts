@@ -1,5 +1,5 @@
 /**
- * The experiment's output artifact types (DESIGN.md §6), plus the two intermediate types the
+ * The experiment's output artifact types (docs/DESIGN.md §6), plus the two intermediate types the
  * experiment's nodes hand each other (`experiment_fills`, `experiment_coverage`). Column docs here
  * are the reference; the README's tables are generated from them (`pipeline` prints `describe()`).
  */
@@ -81,7 +81,7 @@ export const ExperimentFills = defineContract({
 export const ExperimentMetrics = defineContract({
   type: "experiment_metrics",
   schemaVersion: 1,
-  description: "One row of summary metrics (DESIGN.md §7).",
+  description: "One row of summary metrics (docs/DESIGN.md §7).",
   columns: [
     column("trades", "INTEGER", "Number of trades."),
     column("wins", "INTEGER", "Trades with net pnl > 0."),

@@ -1,4 +1,4 @@
-/** ohlcv_slice_v2 (DESIGN.md §6): candles of one interval, unique and sorted by (chain, mint, ts). */
+/** ohlcv_slice_v2 (docs/DESIGN.md §6): candles of one interval, unique and sorted by (chain, mint, ts). */
 import { defineContract } from "./Contract.js"
 
 export const OhlcvSliceV2 = defineContract({

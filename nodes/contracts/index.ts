@@ -1,5 +1,5 @@
 /**
- * Data contracts (DESIGN.md §6): row Schemas, exact DuckDB DDL, canonical sort orders, the
+ * Data contracts (docs/DESIGN.md §6): row Schemas, exact DuckDB DDL, canonical sort orders, the
  * artifact type registry and the canonical Parquet writer.
  */
 export * from "./AlertsV1.js"

@@ -1,5 +1,5 @@
 /**
- * DuckDB as an Effect resource (STACK.md, @duckdb/node-api 1.5.6).
+ * DuckDB as an Effect resource (@duckdb/node-api 1.5.6).
  *
  * - `openDatabase` acquires an instance and one connection in a `Scope`; releasing closes the
  *   connection, then the instance, then (with `deleteOnClose`) removes the database file and its

@@ -1,5 +1,5 @@
 /**
- * The experiment definition file (DESIGN.md §9): decoded with Schema, every error naming its field.
+ * The experiment definition file (docs/DESIGN.md §9): decoded with Schema, every error naming its field.
  *
  * Inputs are artifact ids, selectors (resolved against the catalog and frozen into the experiment
  * record), or `synthetic` (the seeded market generator, run as a cached node).

@@ -1,5 +1,5 @@
 /**
- * `executeExperiment(definition)`: the handler of DESIGN.md §3. It needs only services — the store
+ * `executeExperiment(definition)`: the handler of docs/DESIGN.md §3. It needs only services — the store
  * (objects, catalog, action cache, tracker), the process-liveness port and the run environment —
  * and touches no filesystem, console or environment itself.
  *
@@ -443,7 +443,7 @@ export const executeExperiment = (
     } satisfies ExperimentResult
   })
 
-/** Services the handler needs: ports only (DESIGN.md §3). */
+/** Services the handler needs: ports only (docs/DESIGN.md §3). */
 export type ExperimentServices =
   | ObjectStore
   | ArtifactCatalog

@@ -1,7 +1,7 @@
 /**
  * `explainExperiment`: for every node of an experiment, the key material it would run with, whether
  * it would hit or run, and exactly which fields changed since the last run of the same node
- * identity (DESIGN.md §3, `pipeline explain`). Built on pipeline/Explain.ts (a dry run): nothing
+ * identity (docs/DESIGN.md §3, `pipeline explain`). Built on pipeline/Explain.ts (a dry run): nothing
  * runs, nothing is acquired, nothing is written.
  *
  * Synthetic inputs: the generator node is explained first. When it would hit, its recorded outputs

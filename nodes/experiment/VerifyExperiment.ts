@@ -1,5 +1,5 @@
 /**
- * `verifyExperiment`: reproducibility by hash comparison (DESIGN.md §1, Nix's `build --check`).
+ * `verifyExperiment`: reproducibility by hash comparison (docs/DESIGN.md §1, Nix's `build --check`).
  *
  * Every artifact node of the experiment is re-executed bypassing the cache (force mode) *into
  * scratch space*: the store is overlaid (store/Overlay.ts), so recomputed artifacts never land in

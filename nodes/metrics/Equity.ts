@@ -1,5 +1,5 @@
 /**
- * The equity curve (DESIGN.md §7): `sizing.initialCapital` plus realized net pnl, one point per fill
+ * The equity curve (docs/DESIGN.md §7): `sizing.initialCapital` plus realized net pnl, one point per fill
  * (entries included: they realize their fee and open a position), ordered by fill time, then trade
  * id, then fill sequence. Rows of the `experiment_equity` artifact (sort: ts, seq).
  */

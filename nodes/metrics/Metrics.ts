@@ -1,5 +1,5 @@
 /**
- * The one-row metrics of an experiment (DESIGN.md §7 "Metrics"). Every reduction runs left to
+ * The one-row metrics of an experiment (docs/DESIGN.md §7 "Metrics"). Every reduction runs left to
  * right over the trades in their output order (entry_ts, trade_id), whatever order they are given
  * in, so the numbers are identical on every run and machine.
  *

@@ -1,3 +1,3 @@
-/** Metrics and the equity curve of a simulation's trades (DESIGN.md §7 "Metrics", "Equity curve"). */
+/** Metrics and the equity curve of a simulation's trades (docs/DESIGN.md §7 "Metrics", "Equity curve"). */
 export * from "./Equity.js"
 export * from "./Metrics.js"

@@ -1,8 +1,9 @@
 /**
- * The canonical Parquet writer (DESIGN.md §5): `COPY (SELECT … ORDER BY <sort keys>) TO path` with
+ * The canonical Parquet writer (docs/DESIGN.md §5): `COPY (SELECT … ORDER BY <sort keys>) TO path` with
  * fixed options, from a query whose columns are cast to the contract's exact types. For one DuckDB
  * build the bytes depend only on the rows: same rows ⇒ same file, in any process, with any thread
- * count (measured; STACK.md). `preserve_insertion_order` stays at its default.
+ * count (measured at 1M and 10M rows, 1/2/8 threads). `preserve_insertion_order` stays at its
+ * default: set to false, without ORDER BY, the bytes varied.
  */
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api"
 import { Effect } from "effect"

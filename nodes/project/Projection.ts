@@ -1,6 +1,6 @@
 /**
  * The projection: a temporary DuckDB database under the store's tmp/ plus the candles one
- * experiment simulates, resident in Float64Arrays (DESIGN.md §3). A scoped resource: the database
+ * experiment simulates, resident in Float64Arrays (docs/DESIGN.md §3). A scoped resource: the database
  * is closed and deleted when its scope closes, on success, failure and interruption; a file left
  * by a killed process is swept by gc (its name carries the owner's pid).
  *
@@ -14,9 +14,9 @@
  *   changes a trade. A pair with no candle at or after its first alert is left out (its alerts
  *   get `no_candles`).
  *
- * Loading (the hot path: STACK.md "DuckDB → typed arrays"). `ohlcv_slice_v2` artifacts are sorted
- * by (chain, mint, ts) with unique keys, so the Parquet files are read in place — no table copy,
- * no sort:
+ * Loading (the hot path: moving candles out of DuckDB costs more than the backtest loop itself).
+ * `ohlcv_slice_v2` artifacts are sorted by (chain, mint, ts) with unique keys, so the Parquet
+ * files are read in place — no table copy, no sort:
  * 1. a directory query per file, on a second connection while the alerts load: (chain, mint) →
  *    row count and first/last `file_row_number` (grouped by `mint` alone when the footer shows
  *    one `chain` for the whole file);

@@ -2,7 +2,7 @@
  * The mark-to-market equity curve: the realised curve (`experiment_equity`) plus the value of the
  * positions still open, marked at each candle's close.
  *
- * Definition (consistent with DESIGN.md §7's pnl): at the close of every candle in which some
+ * Definition (consistent with docs/DESIGN.md §7's pnl): at the close of every candle in which some
  * position is open,
  *
  *   equity = realised equity after every fill up to and including that candle

@@ -1,6 +1,6 @@
 /**
  * What version of the computing code produced an output: the package version and the linked
- * DuckDB build enter every node key (DESIGN.md §3); git commit + dirty flag go into provenance
+ * DuckDB build enter every node key (docs/DESIGN.md §3); git commit + dirty flag go into provenance
  * only (a dirty tree must not invalidate every cache).
  *
  * The git state is the caller's to supply (the CLI asks git): library code reads no environment.

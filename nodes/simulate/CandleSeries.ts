@@ -1,5 +1,5 @@
 /**
- * One mint's candles in typed arrays: the simulation kernel's input form (DESIGN.md §7).
+ * One mint's candles in typed arrays: the simulation kernel's input form (docs/DESIGN.md §7).
  *
  * Invariants the kernel relies on (the validate node guarantees them for `ohlcv_slice_v2` data):
  * `ts` strictly increasing; `low ≤ min(open, close)`, `max(open, close) ≤ high`, all prices > 0.

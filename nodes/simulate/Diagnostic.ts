@@ -1,5 +1,5 @@
 /**
- * Why an alert produced no trade (DESIGN.md §7: "skips are diagnostics, never silent").
+ * Why an alert produced no trade (docs/DESIGN.md §7: "skips are diagnostics, never silent").
  * Rows of the `experiment_diagnostics` artifact, sorted by (alert_id, code, message).
  */
 import type { ContractRow } from "../contracts/Contract.js"

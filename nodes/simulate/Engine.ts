@@ -1,6 +1,6 @@
 /**
  * The simulation driver: routes alerts to their mint's candles, one mint at a time, then applies
- * the position limit and puts everything in its output order (DESIGN.md §5, §7).
+ * the position limit and puts everything in its output order (docs/DESIGN.md §5, §7).
  *
  * Memory does not grow with the number of mints: a mint's series is used and dropped; only trades
  * and diagnostics (proportional to alerts) are kept. Results do not depend on the order mints arrive

@@ -1,5 +1,5 @@
 /**
- * The simulation kernel: one alert on its mint's candles, exactly as DESIGN.md §7 specifies.
+ * The simulation kernel: one alert on its mint's candles, exactly as docs/DESIGN.md §7 specifies.
  *
  * Per candle from the entry candle on (k = entry index):
  *  1. (not on the entry candle) open ≤ stop: the rest fills at the open; else every pending target

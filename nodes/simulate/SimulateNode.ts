@@ -1,5 +1,5 @@
 /**
- * simulate: the engine of DESIGN.md §7 over the projection, mint by mint. Publishes the trades
+ * simulate: the engine of docs/DESIGN.md §7 over the projection, mint by mint. Publishes the trades
  * (`experiment_trades`), every fill (`experiment_fills`, for the equity curve) and the skipped
  * alerts (`experiment_diagnostics`), each with lineage to the experiment's input artifacts.
  */

@@ -1,5 +1,5 @@
 /**
- * The strategy config of an experiment (DESIGN.md §7, §9 `strategy`), as an Effect Schema with
+ * The strategy config of an experiment (docs/DESIGN.md §7, §9 `strategy`), as an Effect Schema with
  * defaults. The decoded value has every default filled in, so two definitions that differ only by
  * writing a default explicitly decode (and therefore hash) alike.
  *

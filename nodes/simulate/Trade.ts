@@ -1,5 +1,5 @@
 /**
- * A simulated position (DESIGN.md §6 `experiment_trades`, §7 "Per trade").
+ * A simulated position (docs/DESIGN.md §6 `experiment_trades`, §7 "Per trade").
  *
  * Times are epoch milliseconds here; in Parquet they are TIMESTAMP (µs, UTC). Prices are fill
  * prices (slippage included, fees not). Money is in the quote currency of the candles.

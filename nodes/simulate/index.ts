@@ -1,6 +1,6 @@
 /**
  * Simulation: the strategy config, the deterministic per-alert kernel and the per-mint driver
- * (DESIGN.md §7). Pure TypeScript: no DuckDB, no IO.
+ * (docs/DESIGN.md §7). Pure TypeScript: no DuckDB, no IO.
  */
 export * from "./CandleSeries.js"
 export * from "./Diagnostic.js"

@@ -2,7 +2,7 @@
  * `executeSweep(definition)`: every variant of the definition's `sweep` over the same inputs, one
  * validate and one projection shared by all of them.
  *
- * Caching works at three levels, each keyed like any node (DESIGN.md §3):
+ * Caching works at three levels, each keyed like any node (docs/DESIGN.md §3):
  * - the sweep: a key over every variant's key, rank and keep — a repeated sweep is one lookup;
  * - each variant: a key over its strategy (defaults filled), the inputs, date range, seed and
  *   engine — so adding variants runs exactly the new ones, and two sweeps sharing a variant share

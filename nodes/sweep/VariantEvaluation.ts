@@ -1,6 +1,6 @@
 /**
  * One variant's result, computed exactly as a single experiment computes it: the simulation
- * (DESIGN.md §7) over the projection's series, then the equity curve and the metrics row that the
+ * (docs/DESIGN.md §7) over the projection's series, then the equity curve and the metrics row that the
  * publish node would write, plus the skew and kurtosis of the trades' returns (what the
  * leaderboard's Deflated Sharpe needs from each variant, so no trade is kept past this function).
  * Pure and synchronous: runs in a worker thread or inline.

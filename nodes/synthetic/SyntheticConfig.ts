@@ -1,5 +1,5 @@
 /**
- * The synthetic market generator's configuration (DESIGN.md §9 `inputs.synthetic`).
+ * The synthetic market generator's configuration (docs/DESIGN.md §9 `inputs.synthetic`).
  *
  * Every field but `tokens`, `days` and `seed` has a default, so `{ tokens, days, seed }` is a full
  * config. The decoded value (defaults filled in) is what enters a node's key material.

@@ -1,5 +1,5 @@
 /**
- * The seeded synthetic market generator (DESIGN.md §9 `inputs.synthetic`): memecoin-like 1-minute
+ * The seeded synthetic market generator (docs/DESIGN.md §9 `inputs.synthetic`): memecoin-like 1-minute
  * candles (random walk with pumps, dumps, dead periods and gaps) and alerts near pump starts plus
  * false alarms, written as canonical `ohlcv_slice_v2` and `alerts_v1` Parquet files.
  */

@@ -130,7 +130,7 @@ export const artifactIdOf = (fields: {
 
 /**
  * Why the manifest on record under `id` cannot be trusted, or undefined when it can: its own
- * artifactId must be `id` and its fields must hash to it (DESIGN.md §3). A manifest whose digest
+ * artifactId must be `id` and its fields must hash to it (docs/DESIGN.md §3). A manifest whose digest
  * was changed (say, to another experiment's object) fails here.
  */
 export const manifestMismatch = (id: string, manifest: Manifest): Effect.Effect<string | undefined> =>

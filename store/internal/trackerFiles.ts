@@ -2,7 +2,7 @@
  * The small storage core under the experiment tracker: text files addressed by a path relative to
  * the store root. Two backends: the filesystem (atomic, crash-safe) and memory (tests).
  *
- * Filesystem writes follow DESIGN.md §4: temp file in `<root>/tmp` → fsync → rename (or link) →
+ * Filesystem writes follow docs/DESIGN.md §4: temp file in `<root>/tmp` → fsync → rename (or link) →
  * fsync the directory, so readers never see a partial file.
  * - `replace` renames over the target (last writer wins; the run's owner is the only writer).
  * - `createExclusive` hard-links the fully written temp file to the target: `link(2)` fails with

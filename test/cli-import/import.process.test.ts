@@ -1,5 +1,5 @@
 /**
- * `pipeline import` as a process: the four real files of /work/shared/data/real-btc-2023-03 (the
+ * `pipeline import` as a process: the four real files of test/support/realData.ts (the
  * kraken one headerless), ids and quality printed; alerts; a bad CSV (and a batch holding one)
  * exits 1 naming row and column and leaves the store unchanged. Run `npm run build` first.
  */
@@ -10,9 +10,10 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { ArtifactCatalog, StoreLive } from "../../store/index.js"
 import { runCli } from "../support/cli.js"
+import { realBtcData } from "../support/realData.js"
 import { snapshot } from "../gc/support.js"
 
-const DATA = "/work/shared/data/real-btc-2023-03"
+const DATA = realBtcData
 let dir: string
 let store: string
 const cli = (...args: Array<string>) => runCli(["--store", store, ...args], { timeout: 120_000 })

@@ -13,8 +13,9 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ArtifactCatalog, StoreLive } from "../../store/index.js"
 import { binPath, type CliResult, runCli, waitForExit } from "../support/cli.js"
+import { realBtcData } from "../support/realData.js"
 
-const FILE = "/work/shared/data/real-btc-2023-03/binanceus_BTCUSDT_1m.csv"
+const FILE = path.join(realBtcData, "binanceus_BTCUSDT_1m.csv")
 const ROWS = "30,240"
 let dir: string
 

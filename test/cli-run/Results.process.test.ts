@@ -58,7 +58,7 @@ describe("results in the terminal", () => {
     const json = await ws.cli(["run", definition, "--json"])
     expectExit(json, 0)
     doc = parseJson(json)
-    // DESIGN.md §9's fields are all there; run id, metrics and diagnostics are added.
+    // docs/DESIGN.md §9's fields are all there; run id, metrics and diagnostics are added.
     expect(Object.keys(doc).sort()).toEqual(["diagnostics", "experimentId", "metrics", "nodes", "outputs", "runId", "status"])
     expect(doc.runId).toBe("000002")
 

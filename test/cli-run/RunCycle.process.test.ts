@@ -33,7 +33,7 @@ const independentDigest = (path: string): string =>
     ? `blake3:${execFileSync("b3sum", ["--no-names", path], { encoding: "utf8" }).trim()}`
     : `blake3:${bytesToHex(blake3(NodeFs.readFileSync(path)))}`
 
-/** The DESIGN.md §9 `run --json` contract, field by field (plus runId, metrics and diagnostics). */
+/** The docs/DESIGN.md §9 `run --json` contract, field by field (plus runId, metrics and diagnostics). */
 const expectRunDocument = (doc: any, store: string) => {
   expect(Object.keys(doc).sort()).toEqual(["diagnostics", "experimentId", "metrics", "nodes", "outputs", "runId", "status"])
   expect(doc.experimentId).toMatch(/^exp_[0-9a-f]+$/)

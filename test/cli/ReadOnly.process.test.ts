@@ -1,6 +1,6 @@
 /**
  * Commands that only read never create a store, and ids that name nothing are usage errors
- * (DESIGN.md §9: exit 2), as real processes. Without a store, lists print an empty result, `explain`
+ * (docs/DESIGN.md §9: exit 2), as real processes. Without a store, lists print an empty result, `explain`
  * explains against an empty store, and commands about one thing (show, lineage, report, verify, and
  * gc, fsck) fail with `no store at <dir>` (exit 2). Run `npm run build` first.
  */

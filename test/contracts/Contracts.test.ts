@@ -18,7 +18,7 @@ const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>
   )
 
 describe("contracts", () => {
-  it("alerts_v1 and ohlcv_slice_v2 have the exact DDL, sort order and versions of DESIGN §6", () => {
+  it("alerts_v1 and ohlcv_slice_v2 have the exact DDL, sort order and versions of docs/DESIGN.md §6", () => {
     expect(AlertsV1.type).toBe("alerts_v1")
     expect(AlertsV1.schemaVersion).toBe(1)
     expect(AlertsV1.ddl("alerts")).toBe(

@@ -1,5 +1,5 @@
 /**
- * Determinism as a contract (DESIGN.md §5), across processes: the same definition and seed, run by
+ * Determinism as a contract (docs/DESIGN.md §5), across processes: the same definition and seed, run by
  * two separate processes into two separate stores, give identical output digests; a seed only
  * matters when the strategy has a random component.
  */

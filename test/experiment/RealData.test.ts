@@ -1,5 +1,5 @@
 /**
- * End to end on the real candles in ../shared/data (real store, real DuckDB, real Parquet):
+ * End to end on the real candles of test/support/realData.ts (real store, real DuckDB, real Parquet):
  * import all four files, run an experiment with alerts made up for the test, and check the run's
  * status, the outputs (opened with DuckDB's read_parquet) and the lineage back to the imports.
  */
@@ -12,10 +12,10 @@ import { currentProvenance } from "../../nodes/runtime/index.js"
 import { decodeDefinition, runExperiment } from "../../nodes/experiment/index.js"
 import { importAndPublish } from "../../nodes/import/index.js"
 import { ArtifactCatalog, type ArtifactId, ExperimentTracker } from "../../store/index.js"
-import { repoRoot } from "../support/cli.js"
+import { realBtcData } from "../support/realData.js"
 import { storeLayer, tempStore } from "./support.js"
 
-const data = join(repoRoot, "..", "shared", "data", "real-btc-2023-03")
+const data = realBtcData
 
 const ALERTS = [
   "alert_id,alert_ts,chain,mint,caller",

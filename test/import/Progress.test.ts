@@ -1,5 +1,5 @@
 /**
- * Import progress (DESIGN.md §9: long steps report progress through the event stream): the CSV
+ * Import progress (docs/DESIGN.md §9: long steps report progress through the event stream): the CSV
  * scan and the load in bytes of the file, validation and write in rows; each step grows and ends
  * at total of total; a Parquet source has no scan; a failed validation reports nothing after it;
  * progress changes no artifact.

@@ -11,8 +11,9 @@ import { ArtifactCatalog } from "../../store/ArtifactCatalog.js"
 import { hashFile } from "../../store/Digest.js"
 import { ObjectStore } from "../../store/ObjectStore.js"
 import { StoreLive, StoreMemory } from "../../store/StoreLive.js"
+import { realBtcData } from "../support/realData.js"
 
-const DATA = "/work/shared/data/real-btc-2023-03"
+const DATA = realBtcData
 const provenance = { engineVersion: "test", duckdbVersion: "v1.5.6", git: { commit: null, dirty: false } }
 
 const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>

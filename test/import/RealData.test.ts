@@ -1,5 +1,5 @@
 /**
- * Import of the real 1-minute BTC candles (/work/shared/data/real-btc-2023-03, see PROVENANCE.md).
+ * Import of the real 1-minute BTC candles (test/support/realData.ts says what they are and where from).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -9,8 +9,9 @@ import { join } from "node:path"
 import { Duck } from "../../nodes/duckdb/index.js"
 import { importFile, type ImportOhlcvOptions, type OhlcvQuality } from "../../nodes/import/index.js"
 import { hashFile } from "../../store/Digest.js"
+import { realBtcData } from "../support/realData.js"
 
-const DATA = "/work/shared/data/real-btc-2023-03"
+const DATA = realBtcData
 const KRAKEN_COLUMNS = ["ts", "open", "high", "low", "close", "volume", "trade_count"]
 
 const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>

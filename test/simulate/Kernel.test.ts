@@ -1,5 +1,5 @@
 /**
- * Exit rules of DESIGN.md §7, each on candles worked by hand. Unless stated, notional = 1, no costs,
+ * Exit rules of docs/DESIGN.md §7, each on candles worked by hand. Unless stated, notional = 1, no costs,
  * entry on candle 0 at open 1 (so entry price 1, quantity 1).
  */
 import { describe, expect, it } from "@effect/vitest"

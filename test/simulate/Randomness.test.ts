@@ -1,5 +1,5 @@
 /**
- * Seeded randomness (DESIGN.md §7): one stream per alert, `seedrandom(`${seed}/${alert_id}`)`,
+ * Seeded randomness (docs/DESIGN.md §7): one stream per alert, `seedrandom(`${seed}/${alert_id}`)`,
  * draws in a fixed order — 1: entry jitter, 2: entry slippage, 3…: each sell fill's slippage —
  * always taken in that order whenever any jitter is on. With every jitter 0 the seed changes nothing.
  */

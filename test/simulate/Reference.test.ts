@@ -1,5 +1,5 @@
 /**
- * The optimized kernel against a literal, step-by-step reading of DESIGN.md §7 (no fast path, one
+ * The optimized kernel against a literal, step-by-step reading of docs/DESIGN.md §7 (no fast path, one
  * rule per line) on seeded random candles and strategies, plus invariants every trade must satisfy.
  */
 import { describe, expect, it } from "@effect/vitest"

@@ -1,5 +1,5 @@
 /**
- * Progress of an import's long steps (DESIGN.md §9): the CSV scan (bytes of the file), the load
+ * Progress of an import's long steps (docs/DESIGN.md §9): the CSV scan (bytes of the file), the load
  * into DuckDB (bytes of the file, from DuckDB's query progress), the validation (rows) and the
  * write (rows, from DuckDB's query progress). Sampled every 250 ms, like the projection's scan;
  * values only grow, and each step ends with `total` of `total`.
