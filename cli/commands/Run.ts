@@ -189,7 +189,10 @@ const remoteRunner = Effect.gen(function*() {
   }
   return yield* remoteSweepBatches({
     onQueued: (batches) =>
-      batches === 0 ? Effect.void : Console.error(`sweep: ${batches} batch${batches === 1 ? "" : "es"} queued for pipeline worker processes`)
+      batches === 0 ? Effect.void : Console.error(`sweep: ${batches} batch${batches === 1 ? "" : "es"} queued for pipeline worker processes`),
+    onWithdrawn: ({ removed, finishing }) =>
+      Console.error(`sweep: ${removed} queued batch${removed === 1 ? "" : "es"} withdrawn` +
+        (finishing === 0 ? "" : `; ${finishing} being evaluated will still be published`))
   }).pipe(Effect.provideService(JobQueue, queue.value), Effect.provideService(RemoteTransfer, transfer.value))
 })
 

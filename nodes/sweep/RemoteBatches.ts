@@ -9,6 +9,9 @@
  *    member keys, so a coordinator asking again for a queued or running batch shares its job;
  * 3. waits, downloading each batch's artifacts as its job is done, and fails with the worker's
  *    error when a job failed for good.
+ * Interrupted (Ctrl-C, --timeout) or failed while waiting, it withdraws its jobs: those no worker has
+ * claimed are removed from the queue; those being evaluated are finished and published by their
+ * workers but not delivered again (JobQueue.withdraw).
  * Then the sweep reads the batches as cached ones: the leaderboard's bytes are the same as when
  * they are evaluated here.
  *
@@ -23,7 +26,7 @@
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Schedule, Schema, Scope } from "effect"
 import { execute, makeResourceSession, type ResourceSession } from "../../pipeline/index.js"
 import { ActionCache, ArtifactId, canonicalDigest, Digest, type GroupEntry } from "../../store/index.js"
-import { type ClaimedJob, JobQueue } from "../../store/postgres/index.js"
+import { type ClaimedJob, JobQueue, type Withdrawal } from "../../store/postgres/index.js"
 import { RemoteTransfer } from "../../store/remote/index.js"
 import { decodeDefinition, isSweep } from "../experiment/Definition.js"
 import { inputNodes } from "../experiment/ExperimentDag.js"
@@ -58,6 +61,13 @@ const jobKeyOf = (members: ReadonlyArray<string>) =>
 /** The artifact ids a group entry points at. */
 const outputIds = (group: GroupEntry): Array<ArtifactId> => Object.values(group.outputs).map((output) => output.artifactId)
 
+/** A batch's job as the coordinator queues it. */
+interface QueuedJob {
+  readonly key: string
+  readonly members: ReadonlyArray<Digest>
+  readonly payload: string
+}
+
 export interface RemoteSweepOptions {
   /** Attempts a batch gets (deliveries, a worker's death included) before it fails the sweep (default 5). */
   readonly maxAttempts?: number
@@ -65,6 +75,8 @@ export interface RemoteSweepOptions {
   readonly pollMs?: number
   /** Told how many batches are queued for the workers (0 when every batch was already done). */
   readonly onQueued?: (batches: number) => Effect.Effect<void>
+  /** Told what became of the queued batches when the sweep stopped waiting for them (interrupted or failed). */
+  readonly onWithdrawn?: (withdrawal: Withdrawal) => Effect.Effect<void>
 }
 
 /**
@@ -90,6 +102,42 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
         return true
       })
 
+    /** Queues the jobs and waits for them, downloading each batch as its job is done. */
+    const enqueueAndWait = (onBatchDone: (variants: number) => Effect.Effect<void>, jobs: ReadonlyArray<QueuedJob>) =>
+      Effect.gen(function*() {
+        yield* queue.enqueue(SWEEP_QUEUE, jobs, { maxAttempts: options.maxAttempts ?? 5 })
+        const waiting = new Map(jobs.map((job) => [job.key, job]))
+        let pause = 100
+        while (waiting.size > 0) {
+          const before = waiting.size
+          const states = yield* queue.states([...waiting.keys()])
+          for (const state of states) {
+            const job = waiting.get(state.key)!
+            if (state.status === "failed") {
+              return yield* new SweepJobFailed({ job: state.key, attempts: state.attempts, error: state.error ?? "unknown error" })
+            }
+            if (state.status !== "done") continue
+            if (!(yield* fetchDone(job.members))) {
+              return yield* new RemoteSweepFailed({
+                detail: `batch ${state.key} is done but its artifacts cannot be downloaded from ${transfer.location}`
+              })
+            }
+            waiting.delete(state.key)
+            yield* onBatchDone(job.members.length)
+          }
+          if (waiting.size === 0) break
+          const missing = [...waiting.keys()].filter((key) => !states.some((state) => state.key === key))
+          // A job row removed under us (someone cleared the queue): queued again.
+          if (missing.length > 0) {
+            yield* queue.enqueue(SWEEP_QUEUE, missing.map((key) => waiting.get(key)!), { maxAttempts: options.maxAttempts ?? 5 })
+          }
+          // Look again soon while batches are finishing, less often while none does.
+          if (waiting.size < before) pause = 100
+          yield* Effect.sleep(Duration.millis(pause))
+          pause = Math.min(maxPoll, pause * 2)
+        }
+      })
+
     const runner: SweepBatchRunner = {
       run: (request) =>
         Effect.gen(function*() {
@@ -99,7 +147,7 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
             (error) => new RemoteSweepFailed({ detail: `cannot upload the sweep's inputs to ${transfer.location}: ${error.message}` })
           )
           // 2. Batches already done somewhere are downloaded; the others become jobs.
-          const jobs: Array<{ readonly key: string; readonly members: ReadonlyArray<Digest>; readonly payload: string }> = []
+          const jobs: Array<QueuedJob> = []
           for (const batch of request.batches) {
             const members = batch.map((variant) => variant.key)
             if (yield* fetchDone(members)) {
@@ -122,41 +170,18 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
           }
           if (options.onQueued !== undefined) yield* options.onQueued(jobs.length)
           if (jobs.length === 0) return
-          yield* queue.enqueue(SWEEP_QUEUE, jobs, { maxAttempts: options.maxAttempts ?? 5 })
-
-          // 3. Wait for them, downloading each batch as its job is done.
-          const waiting = new Map(jobs.map((job) => [job.key, job]))
-          let pause = 100
-          while (waiting.size > 0) {
-            const before = waiting.size
-            const states = yield* queue.states([...waiting.keys()])
-            for (const state of states) {
-              const job = waiting.get(state.key)!
-              if (state.status === "failed") {
-                return yield* new SweepJobFailed({ job: state.key, attempts: state.attempts, error: state.error ?? "unknown error" })
-              }
-              if (state.status !== "done") continue
-              if (!(yield* fetchDone(job.members))) {
-                return yield* new RemoteSweepFailed({
-                  detail: `batch ${state.key} is done but its artifacts cannot be downloaded from ${transfer.location}`
-                })
-              }
-              waiting.delete(state.key)
-              yield* request.onBatchDone(job.members.length)
-            }
-            if (waiting.size === 0) break
-            const missing = [...waiting.keys()].filter((key) => !states.some((state) => state.key === key))
-            // A job row removed under us (someone cleared the queue): queued again.
-            if (missing.length > 0) {
-              yield* queue.enqueue(SWEEP_QUEUE, missing.map((key) => waiting.get(key)!), { maxAttempts: options.maxAttempts ?? 5 })
-            }
-            // Look again soon while batches are finishing, less often while none does.
-            if (waiting.size < before) pause = 100
-            yield* Effect.sleep(Duration.millis(pause))
-            pause = Math.min(maxPoll, pause * 2)
-          }
+          yield* Effect.onExit(
+            enqueueAndWait(request.onBatchDone, jobs),
+            // Stopped before every batch was done: no batch nobody waits for stays queued.
+            (exit) =>
+              Exit.isSuccess(exit) ? Effect.void : queue.withdraw(jobs.map((job) => job.key)).pipe(
+                Effect.flatMap((withdrawal) => options.onWithdrawn?.(withdrawal) ?? Effect.void),
+                Effect.ignore
+              )
+          )
         })
     }
+
     return runner
   })
 

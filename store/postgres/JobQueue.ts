@@ -10,6 +10,11 @@
  *   row), leased to `owner` until the database's `now()` plus the lease. Each claim is an attempt;
  *   a job whose lease expired with no attempt left is marked failed instead of claimed again.
  * - `heartbeat` extends a lease its owner still holds; `complete`, `fail` and `release` end it.
+ * - `withdraw`: whoever enqueued jobs no longer wants them (its coordinator was interrupted or
+ *   failed). Queued ones are removed; running ones are marked withdrawn: their worker still finishes
+ *   and completes them (results are content-addressed, so finishing is harmless), but one given
+ *   back, failed or left with an expired lease is removed instead of being queued again. Enqueuing a
+ *   withdrawn job again clears the mark (someone wants it after all).
  *
  * Every time is the database server's clock, so workers on machines with skewed clocks agree.
  * Every value is a parameter.
@@ -43,6 +48,12 @@ export interface JobState {
   readonly error: string | null
 }
 
+/** What `withdraw` did: queued jobs removed, running ones left to finish (marked withdrawn). */
+export interface Withdrawal {
+  readonly removed: number
+  readonly finishing: number
+}
+
 export interface JobQueueShape {
   readonly enqueue: (
     queue: string,
@@ -59,6 +70,8 @@ export interface JobQueueShape {
   readonly fail: (key: string, owner: string, error: string) => Effect.Effect<void, StoreIOError>
   /** The owner gives the job back unfinished (shutting down): queued again, the attempt not counted. */
   readonly release: (key: string, owner: string) => Effect.Effect<void, StoreIOError>
+  /** The jobs are no longer wanted: queued ones are removed, running ones marked withdrawn (see above). */
+  readonly withdraw: (keys: ReadonlyArray<string>) => Effect.Effect<Withdrawal, StoreIOError>
   readonly states: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<JobState>, StoreIOError>
 }
 
@@ -70,22 +83,34 @@ const TABLE = "postgres:pipeline_jobs"
 const isStatus = (value: string): value is JobStatus =>
   value === "queued" || value === "running" || value === "done" || value === "failed"
 
+/** A withdrawn job its owner ends unfinished is removed (the statement after it then matches nothing). */
+const dropWithdrawn = (sql: SqlClient, key: string, owner: string) =>
+  sql`DELETE FROM pipeline_jobs WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running' AND withdrawn`
+
 export const makeJobQueue = (sql: SqlClient): JobQueueShape => ({
   enqueue: (queue, jobs, { maxAttempts }) =>
     Effect.mapError(
-      sql.withTransaction(Effect.forEach(jobs, (job) =>
-        sql`INSERT INTO pipeline_jobs (key, queue, payload, status, max_attempts)
-          VALUES (${job.key}, ${queue}, ${job.payload}, 'queued', ${maxAttempts})
-          ON CONFLICT (key) DO UPDATE SET status = 'queued', payload = EXCLUDED.payload, attempts = 0,
-            max_attempts = EXCLUDED.max_attempts, lease_owner = NULL, lease_expires = NULL, error = NULL,
-            enqueued_at = now(), updated_at = now()
-          WHERE pipeline_jobs.status IN ('done', 'failed')`, { discard: true })),
+      sql.withTransaction(Effect.zipRight(
+        // A withdrawn job still running is wanted again: its worker's outcome counts as before.
+        sql`UPDATE pipeline_jobs SET withdrawn = false, updated_at = now()
+          WHERE key = ANY(${jobs.map((job) => job.key)}::text[]) AND withdrawn AND status = 'running'`,
+        Effect.forEach(jobs, (job) =>
+          sql`INSERT INTO pipeline_jobs (key, queue, payload, status, max_attempts)
+            VALUES (${job.key}, ${queue}, ${job.payload}, 'queued', ${maxAttempts})
+            ON CONFLICT (key) DO UPDATE SET status = 'queued', payload = EXCLUDED.payload, attempts = 0,
+              max_attempts = EXCLUDED.max_attempts, lease_owner = NULL, lease_expires = NULL, error = NULL,
+              withdrawn = false, enqueued_at = now(), updated_at = now()
+            WHERE pipeline_jobs.status IN ('done', 'failed')`, { discard: true })
+      )),
       sqlFailure("enqueue", TABLE)
     ),
   claim: (queue, owner, leaseMs) =>
     Effect.mapError(
       sql.withTransaction(
         Effect.gen(function* () {
+          // Withdrawn jobs whose worker stopped: nobody wants them any more.
+          yield* sql`DELETE FROM pipeline_jobs
+            WHERE queue = ${queue} AND status = 'running' AND withdrawn AND lease_expires < now()`
           // Expired leases with no attempt left: failed, not redelivered (a batch that kills its workers).
           yield* sql`UPDATE pipeline_jobs SET status = 'failed', lease_owner = NULL, lease_expires = NULL, updated_at = now(),
               error = COALESCE(error, 'its worker stopped before finishing it') || ' (' || attempts || ' attempts)'
@@ -123,18 +148,36 @@ export const makeJobQueue = (sql: SqlClient): JobQueueShape => ({
     ),
   fail: (key, owner, error) =>
     Effect.mapError(
-      sql`UPDATE pipeline_jobs SET
-          status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
-          error = ${error}, lease_owner = NULL, lease_expires = NULL, updated_at = now()
-        WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'`,
+      Effect.zipRight(
+        dropWithdrawn(sql, key, owner),
+        sql`UPDATE pipeline_jobs SET
+            status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+            error = ${error}, lease_owner = NULL, lease_expires = NULL, updated_at = now()
+          WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'`
+      ),
       sqlFailure("fail", at(key))
     ),
   release: (key, owner) =>
     Effect.mapError(
-      sql`UPDATE pipeline_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0),
-          lease_owner = NULL, lease_expires = NULL, updated_at = now()
-        WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'`,
+      Effect.zipRight(
+        dropWithdrawn(sql, key, owner),
+        sql`UPDATE pipeline_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0),
+            lease_owner = NULL, lease_expires = NULL, updated_at = now()
+          WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'`
+      ),
       sqlFailure("release", at(key))
+    ),
+  withdraw: (keys) =>
+    Effect.mapError(
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const removed = yield* sql`DELETE FROM pipeline_jobs WHERE key = ANY(${[...keys]}::text[]) AND status = 'queued' RETURNING key`
+          const finishing = yield* sql`UPDATE pipeline_jobs SET withdrawn = true, updated_at = now()
+            WHERE key = ANY(${[...keys]}::text[]) AND status = 'running' RETURNING key`
+          return { removed: removed.length, finishing: finishing.length }
+        })
+      ),
+      sqlFailure("withdraw", TABLE)
     ),
   states: (keys) =>
     Effect.mapError(

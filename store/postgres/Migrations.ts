@@ -96,10 +96,15 @@ export const migrations = (sql: SqlClient): Record<string, Effect.Effect<void, S
       updated_at timestamptz NOT NULL DEFAULT now()
     )`,
     `CREATE INDEX pipeline_jobs_claim ON pipeline_jobs (queue, status, enqueued_at)`
+  ]),
+  // A job its coordinator gave up on while a worker held it: finished if that worker finishes it,
+  // removed (not redelivered) if the worker stops or fails.
+  "3_job_withdrawn": statements(sql, [
+    `ALTER TABLE pipeline_jobs ADD COLUMN withdrawn boolean NOT NULL DEFAULT false`
   ])
 })
 
 /** The highest migration id this code knows; a catalog migrated further is refused (newer code wrote it). */
-export const LATEST_MIGRATION = 2
+export const LATEST_MIGRATION = 3
 
 export const MIGRATIONS_TABLE = "pipeline_migrations"

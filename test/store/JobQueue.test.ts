@@ -3,7 +3,9 @@
  * database per test: concurrent claimers never take the same job; an expired lease is redelivered
  * and counts an attempt, one with no attempt left fails the job; heartbeats keep a lease; release
  * gives a job back without counting the attempt; a failure is retried while attempts remain; enqueue
- * leaves a queued job alone and queues a finished one again.
+ * leaves a queued job alone and queues a finished one again; withdraw removes queued jobs and lets
+ * running ones finish, but removes them rather than queue them again when their worker gives them
+ * back, fails or dies, unless they were enqueued again since.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
@@ -97,5 +99,38 @@ describe("JobQueue (PostgreSQL)", () => {
         yield* queue.enqueue(Q, jobsOf(2), { maxAttempts: 2 })
         const after = yield* queue.states(jobsOf(2).map((job) => job.key))
         expect(after.map((state) => state.status).sort()).toEqual(["queued", "running"])
+      })))
+
+  it.live("withdraw removes queued jobs; a running one still completes, or is removed (not redelivered) when its worker stops", () =>
+    withQueue((queue) =>
+      Effect.gen(function* () {
+        yield* queue.enqueue(Q, jobsOf(6), { maxAttempts: 3 })
+        const finishes = (yield* queue.claim(Q, "a", 60_000))!
+        const givenBack = (yield* queue.claim(Q, "b", 60_000))!
+        const fails = (yield* queue.claim(Q, "c", 60_000))!
+        // Claimed by a worker that dies: its lease runs out.
+        expect(yield* queue.claim(Q, "d", 1000)).toBeDefined()
+        const wantedAgain = (yield* queue.claim(Q, "e", 60_000))!
+        const keys = jobsOf(6).map((job) => job.key)
+        expect(yield* queue.withdraw(keys)).toEqual({ removed: 1, finishing: 5 })
+        // Nothing is left to claim: the queued job is gone.
+        expect(yield* queue.claim(Q, "late", 60_000)).toBeUndefined()
+        expect(yield* queue.heartbeat(finishes.key, "a", 60_000)).toBe(true)
+
+        yield* queue.complete(finishes.key)
+        yield* queue.release(givenBack.key, "b")
+        yield* queue.fail(fails.key, "c", "boom")
+        // Another coordinator asks for this one again: its worker's release queues it as usual.
+        yield* queue.enqueue(Q, [jobsOf(6).find((job) => job.key === wantedAgain.key)!], { maxAttempts: 3 })
+        yield* queue.release(wantedAgain.key, "e")
+        yield* Effect.sleep("1200 millis")
+        // The expired withdrawn lease is not redelivered; the wanted-again job is.
+        expect(yield* queue.claim(Q, "f", 60_000)).toMatchObject({ key: wantedAgain.key, attempts: 1 })
+        expect(yield* queue.claim(Q, "g", 60_000)).toBeUndefined()
+        const states = yield* queue.states(keys)
+        expect(states.map((state) => [state.key, state.status]).sort()).toEqual([
+          [finishes.key, "done"],
+          [wantedAgain.key, "running"]
+        ])
       })))
 })

@@ -109,7 +109,7 @@ describe("pipeline --catalog postgres://…", () => {
     )
     expect(rows.runs).toEqual([{ run_id: "000001", status: "completed" }, { run_id: "000002", status: "completed" }])
     expect(rows.outputs[0].n).toBe(4)
-    expect(rows.migrations.map((m) => m.migration_id)).toEqual([1, 2])
+    expect(rows.migrations.map((m) => m.migration_id)).toEqual([1, 2, 3])
     expect(filesUnder(NodePath.join(store, "artifacts"))).toEqual([])
     expect(filesUnder(NodePath.join(store, "actions"))).toEqual([])
     expect(filesUnder(NodePath.join(store, "experiments"))).toEqual([])

@@ -25,8 +25,8 @@ describe("PostgreSQL catalog schema", () => {
       const url = yield* freshDatabase("mig")
       yield* Effect.all([open(url), open(url), open(url), open(url)], { concurrency: "unbounded" })
       const rows = yield* migrationsOf(url)
-      expect(rows.map((row) => [row.migration_id, row.name])).toEqual([[1, "catalog"], [2, "jobs"]])
-      expect(LATEST_MIGRATION).toBe(2)
+      expect(rows.map((row) => [row.migration_id, row.name])).toEqual([[1, "catalog"], [2, "jobs"], [3, "job_withdrawn"]])
+      expect(LATEST_MIGRATION).toBe(3)
     }))
 
   it.live("a database migrated past this code is refused with StoreIOError naming it", () =>
@@ -41,7 +41,7 @@ describe("PostgreSQL catalog schema", () => {
       const exit = yield* Effect.exit(open(url))
       expect(Exit.isFailure(exit)).toBe(true)
       const error = Exit.isFailure(exit) ? exit.cause : undefined
-      expect(String(error)).toMatch(/migration 3, newer than this pipeline knows \(2\)/)
+      expect(String(error)).toMatch(/migration 4, newer than this pipeline knows \(3\)/)
     }))
 
   it.live("an unreachable server fails with StoreIOError{operation: connect} without the password", () =>

@@ -9,6 +9,8 @@
  * - Ctrl-C on a worker mid-batch: the batch is queued again at once, its attempt not counted;
  * - a batch no worker can evaluate (its payload spoiled in the queue) fails the run with the
  *   worker's error after its 5 deliveries;
+ * - a coordinator stopped while it waits (Ctrl-C, --timeout) withdraws its batches: none stays
+ *   queued, and the run is recorded cancelled (timed out: failed);
  * - `run --workers remote` and `worker` without a catalog or a remote: usage errors (exit 2).
  */
 import { type ChildProcess } from "node:child_process"
@@ -229,6 +231,44 @@ describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
     const rows = await jobs(catalog)
     expect(rows.find((row) => row.key === spoiled)).toMatchObject({ status: "failed", attempts: 5 })
     await stopWorkers([worker])
+  }, 300_000)
+
+  it("a coordinator interrupted while waiting (Ctrl-C, then --timeout) leaves no batch queued; its run is recorded cancelled (failed when timed out)", async () => {
+    const catalog = await Effect.runPromise(freshDatabase("workerscancel"))
+    const remote = freshRemote("workerscancel")
+    const store = NodePath.join(ws.dir, "coordinator-cancel")
+    const args = ["run", definition, "--store", store, "--catalog", catalog, "--remote", remote, "--workers", "remote", ...BATCH]
+    const runs = () => withSql(catalog, (sql) => sql<{ run_id: string; status: string; record: string }>`
+      SELECT run_id, status, record FROM pipeline_runs ORDER BY run_id`)
+
+    // No worker: the coordinator queues its 12 batches and waits; then Ctrl-C.
+    const coordinator = spawnCli(args, { cwd: ws.dir, env: s3Env() })
+    children.push(coordinator)
+    const finished = waitForExit(coordinator, 240_000)
+    let early: CliResult | undefined
+    void finished.then((result) => (early = result))
+    let queued: ReadonlyArray<JobRow> = []
+    while (queued.length < 12) {
+      expect(early, early?.stderr).toBeUndefined()
+      await sleep(200)
+      queued = await jobs(catalog).catch(() => [])
+    }
+    expect(queued.every((row) => row.status === "queued")).toBe(true)
+    coordinator.kill("SIGINT")
+    const interrupted = await finished
+    expect(interrupted.code, interrupted.stderr).toBe(130)
+    expect(interrupted.stderr).toMatch(/sweep: 12 queued batches withdrawn\n/)
+    expect(await jobs(catalog)).toEqual([])
+    expect((await runs()).map((run) => [run.run_id, run.status])).toEqual([["000001", "cancelled"]])
+
+    // Again with --timeout: the same, the run recorded failed (timed out).
+    const timedOut = await cli([...args, "--timeout", "8s"])
+    expect(timedOut.code, timedOut.stderr).toBe(1)
+    expect(timedOut.stderr).toMatch(/sweep: 12 queued batches withdrawn\n/)
+    expect(await jobs(catalog)).toEqual([])
+    const [, second] = await runs()
+    expect(second).toMatchObject({ run_id: "000002", status: "failed" })
+    expect(JSON.parse(second!.record).error.tag).toBe("RunTimedOut")
   }, 300_000)
 
   it("--workers remote and worker need a catalog and a read-write remote (exit 2)", async () => {
