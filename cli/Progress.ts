@@ -6,7 +6,9 @@
  * scrolls — with done/total, elapsed time, rate and ETA where a total is known; a finished node's
  * line reads as in the summary (`miss  simulate  420ms`, `hit   validate`). When stderr is not a
  * terminal (or TERM=dumb) (`plain`): one line when a node starts, finishes or hits, and a
- * progress line at most every few seconds (and at 100%), never a control character.
+ * progress line at most every few seconds (and at 100%), never a control character. A resource
+ * (the projection) that no node needed is never built, so no event names it: when such a run
+ * succeeds, its plain lines end with `hit   <resource>`, as its summary reads.
  */
 import { Effect } from "effect"
 import { formatBytes, formatDuration } from "../nodes/report/Format.js"
@@ -105,6 +107,10 @@ export const makeProgress = (
   let drawn = 0
   let lastDraw = 0
   const lastPlain = new Map<string, number>()
+  /** The resource nodes of the plan (only they can end a run without any event). */
+  const resources = new Set<string>()
+  /** Nodes that missed and did not run (yet): in a dry run they never do. */
+  const notRun = new Set<string>()
 
   const lineOf = (name: string): Line => {
     let line = byName.get(name)
@@ -208,8 +214,15 @@ export const makeProgress = (
     // A sweep's batches report through the sweep's own progress line.
     if ("node" in event && event.node.name === "sweep-batch") return Effect.void
     switch (event._tag) {
+      case "Planned":
+        return Effect.sync(() => {
+          for (const planned of event.nodes) if (planned.kind === "resource") resources.add(planned.name)
+        })
+      case "Miss":
+        return Effect.sync(() => void notRun.add(event.node.name))
       case "Started":
         return update(event.node.name, (line) => {
+          notRun.delete(event.node.name)
           line.startedAt = now()
           return "status"
         })
@@ -218,7 +231,10 @@ export const makeProgress = (
       case "Hit":
         return finished(event.node.name, `  hit   ${event.node.name}`)
       case "Finished":
-        return finished(event.node.name, `  miss  ${event.node.name}  ${formatDuration(event.durationMs)}`)
+        return Effect.zipRight(
+          Effect.sync(() => void notRun.delete(event.node.name)),
+          finished(event.node.name, `  miss  ${event.node.name}  ${formatDuration(event.durationMs)}`)
+        )
       case "ResourceAcquired":
         return finished(event.node.name, `  miss  ${event.node.name}  ${formatDuration(event.durationMs)}  (built)`)
       case "Failed":
@@ -234,6 +250,10 @@ export const makeProgress = (
   const finish = (erase: boolean) =>
     Effect.sync(() => {
       stopTicker()
+      // A resource nothing built in a run that ran every miss was a hit (not so in a dry run's plan).
+      if (erase && !writer.live && notRun.size === 0) {
+        for (const name of resources) if (!byName.has(name)) plain(`  hit   ${name}`)
+      }
       if (!writer.live || drawn === 0) return
       if (erase) {
         writer.write(`\x1b[${drawn}A\r\x1b[J`)

@@ -148,6 +148,49 @@ describe("progress when stderr is not a terminal", () => {
     ])
   })
 
+  it("a resource no node needed reads hit, as in the summary; in a dry run's plan with misses it is left out", () => {
+    const planned: ExecutorEvent = {
+      _tag: "Planned",
+      nodes: ["synthetic", "validate", "project", "simulate", "publish"].map((name) => ({
+        ...node(name),
+        kind: name === "project" ? "resource" as const : "artifact" as const
+      }))
+    }
+    const hit = (name: string): ExecutorEvent => ({ _tag: "Hit", node: node(name), key })
+    const miss = (name: string): ExecutorEvent => ({ _tag: "Miss", node: node(name), key, reason: { _tag: "Absent" } })
+    const linesOf = (events: ReadonlyArray<ExecutorEvent>, success = true) => {
+      const t = fakeTerminal(false)
+      const display = makeProgress(true, t.writer, t.now)
+      send(display, events)
+      Effect.runSync(display.finish(success))
+      return t.writes.join("").split("\n").filter((line) => line !== "")
+    }
+    // A cached run: nothing needed the projection.
+    const cached = [planned, hit("synthetic"), hit("validate"), hit("simulate"), hit("publish")]
+    expect(linesOf(cached)).toEqual([
+      "  hit   synthetic",
+      "  hit   validate",
+      "  hit   simulate",
+      "  hit   publish",
+      "  hit   project"
+    ])
+    // A run that built it says so once; a failed run claims nothing for it.
+    expect(linesOf([
+      planned,
+      hit("synthetic"),
+      { _tag: "ResourceAcquired", node: node("project"), key, durationMs: 250 },
+      miss("simulate"),
+      { _tag: "Started", node: node("simulate"), key },
+      { _tag: "Finished", node: node("simulate"), key, durationMs: 120, outputs: {} }
+    ]).filter((line) => line.includes("project"))).toEqual(["  miss  project  250ms  (built)"])
+    expect(linesOf(cached, false)).not.toContain("  hit   project")
+    // A dry run: the misses did not run, so whether the projection would be built is the summary's to say.
+    expect(linesOf([planned, hit("synthetic"), hit("validate"), miss("simulate"), miss("publish")])).toEqual([
+      "  hit   synthetic",
+      "  hit   validate"
+    ])
+  })
+
   it("nothing with --quiet or --json", () => {
     const t = fakeTerminal(false)
     const display = makeProgress(false, t.writer, t.now)
