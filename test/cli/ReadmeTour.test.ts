@@ -7,7 +7,8 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
-import { decodeDefinition } from "../../nodes/experiment/index.js"
+import { decodeDefinition, experimentIdOf, isSweep } from "../../nodes/experiment/index.js"
+import { expandSweep, variantIdOf } from "../../nodes/sweep/index.js"
 import { repoRoot } from "../support/cli.js"
 
 const readme = NodeFs.readFileSync(NodePath.join(repoRoot, "README.md"), "utf8")
@@ -24,6 +25,32 @@ describe("README", () => {
     const exit = await Effect.runPromiseExit(decodeDefinition(quickstart, "quickstart.json (edited as the README says)"))
     expect(Exit.isSuccess(exit), JSON.stringify(exit)).toBe(true)
     expect(readme).toContain(`strategy.exit.targets[0].multiple: ${from} → ${to}`)
+  })
+
+  it("every experiment and variant id it uses is one that its example definitions give (the edited quickstart's too)", async () => {
+    const edit = /the first target multiple in `examples\/quickstart\.json` from ([\d.]+) to ([\d.]+)/.exec(readme)
+    const quickstart = JSON.parse(example("quickstart.json"))
+    const edited = structuredClone(quickstart)
+    edited.strategy.exit.targets[0].multiple = Number(edit![2])
+    const sweep = JSON.parse(example("sweep.json"))
+    const ids = await Effect.runPromise(Effect.gen(function*() {
+      const decoded = yield* decodeDefinition(sweep, "sweep.json")
+      if (!isSweep(decoded)) throw new Error("examples/sweep.json has no sweep block")
+      const expanded = yield* expandSweep(sweep.strategy, decoded.sweep)
+      return {
+        // Synthetic inputs: an experiment's id is its definition's.
+        experiments: yield* Effect.forEach([quickstart, edited, sweep], (definition) => experimentIdOf(definition, null)),
+        // The sweep's variants, and the invalid one the README shows refused.
+        variants: [...expanded.variants.map((variant) => variant.variantId), yield* variantIdOf({ "stopLoss.pct": 1.2 })]
+      }
+    }))
+    const used = (pattern: RegExp) => [...new Set([...readme.matchAll(pattern)].map(([id]) => id))]
+    const experiments = used(/\bexp_[0-9a-f]{4,}/g)
+    const variants = used(/\bvar_[0-9a-f]{4,}/g)
+    expect(experiments.length).toBeGreaterThanOrEqual(3)
+    expect(variants.length).toBeGreaterThanOrEqual(3)
+    for (const id of experiments) expect(ids.experiments.filter((full) => full.startsWith(id)), id).toHaveLength(1)
+    for (const id of variants) expect(ids.variants.filter((full) => full.startsWith(id)), id).toHaveLength(1)
   })
 
   it("Your own data shows the complete alerts file it imports; examples/own-data.json decodes", async () => {
