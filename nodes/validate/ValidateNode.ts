@@ -42,10 +42,11 @@ const checkOne = (id: ArtifactId, role: "alerts" | "ohlcv", contract: AnyContrac
     const catalog = yield* ArtifactCatalog
     const objects = yield* ObjectStore
     const problems: Array<InputProblem> = []
+    let path: string | undefined
     const found = yield* Effect.either(catalog.get(id))
     if (found._tag === "Left") {
       const reason = found.left._tag === "ArtifactNotFound" ? found.left.reason ?? "no such artifact" : found.left.message
-      return { problems: [{ artifactId: id, role, problem: reason }], manifest: undefined }
+      return { problems: [{ artifactId: id, role, problem: reason }], path: undefined }
     }
     const manifest: ArtifactManifest = found.right
     if (manifest.status !== "active") problems.push({ artifactId: id, role, problem: `status is ${manifest.status}, not active` })
@@ -65,12 +66,14 @@ const checkOne = (id: ArtifactId, role: "alerts" | "ohlcv", contract: AnyContrac
     }
     if (verified._tag === "Intact" && problems.length === 0) {
       // Sound manifest, intact object: its columns must still be the contract's.
-      const path = yield* objects.path(manifest.digest)
+      const dataPath = yield* objects.path(manifest.digest)
       const checked = yield* Effect.either(
-        Effect.scoped(Effect.flatMap(workspaceConnection, (connection) => checkArtifactColumns(connection, contract, id, path)))
+        Effect.scoped(Effect.flatMap(workspaceConnection, (connection) => checkArtifactColumns(connection, contract, id, dataPath)))
       )
-      if (checked._tag === "Right") rememberConforming(id, contract)
-      else {
+      if (checked._tag === "Right") {
+        rememberConforming(id, contract)
+        path = dataPath
+      } else {
         const error = checked.left
         problems.push({
           artifactId: id,
@@ -81,32 +84,44 @@ const checkOne = (id: ArtifactId, role: "alerts" | "ohlcv", contract: AnyContrac
         })
       }
     }
-    return { problems, manifest }
+    return { problems, path }
   })
 
 /**
- * One pass over the candles of the alerted mints for the totals, one range join for the hour on
- * either side of each alert. (Correlated subqueries per alert, as before, took 1.8× as long: 415 ms
- * against 228 ms at bench size S, same rows.)
+ * One scan of the candles: those of the alerted (chain, mint) pairs, each pair numbered (`pid`) and
+ * each time as epoch µs, kept once (MATERIALIZED) for both the totals and the hour windows. The
+ * windows are an equi-join on (pid, hour bucket) — each alert looks in the buckets of t − 1 h, t and
+ * t + 1 h, which hold every candle of [t − 1 h, t + 1 h) — then the exact bounds: a candle is matched
+ * with the few alerts of its own hours instead of every alert of its pair. At bench size S this
+ * takes ~0.6× the DuckDB time of a scan per CTE and a (chain, mint) range join (EXPLAIN ANALYZE
+ * 0.13 s against 0.31 s on a loaded machine; same rows). An alert row whose (chain, mint) has no
+ * candle, or is NULL (which the NOT NULL guards then reject), keeps its row with zero counts.
  */
+const HOUR_US = 3_600_000_000
+
 const COVERAGE_SQL = `
   WITH a AS (
     SELECT alert_id, alert_ts, chain, mint FROM read_parquet($1)
     WHERE alert_ts >= make_timestamp($3::BIGINT) AND alert_ts < make_timestamp($4::BIGINT)
   ),
-  totals AS (
-    SELECT chain, mint, count(*) AS n, min(interval_s) AS iv FROM read_parquet($2)
-    WHERE (chain, mint) IN (SELECT chain, mint FROM a)
-    GROUP BY chain, mint
+  p AS (SELECT chain, mint, row_number() OVER () AS pid FROM (SELECT DISTINCT chain, mint FROM a)),
+  o AS MATERIALIZED (
+    SELECT p.pid, epoch_us(c.ts) AS t, c.interval_s
+    FROM read_parquet($2) c JOIN p ON c.chain = p.chain AND c.mint = p.mint
+  ),
+  totals AS (SELECT pid, count(*) AS n, min(interval_s) AS iv FROM o GROUP BY pid),
+  -- DISTINCT: a repeated alert row (a duplicate_alert_id case) must not count its candles twice.
+  d AS (
+    SELECT DISTINCT a.alert_id, a.alert_ts, p.pid, epoch_us(a.alert_ts) AS t
+    FROM a JOIN p ON a.chain = p.chain AND a.mint = p.mint
   ),
   near AS (
-    -- DISTINCT: a repeated alert row (a duplicate_alert_id case) must not count its candles twice.
-    SELECT d.alert_id, d.alert_ts, d.chain, d.mint,
-      count(*) FILTER (WHERE o.ts < d.alert_ts) AS before,
-      count(*) FILTER (WHERE o.ts >= d.alert_ts) AS after
-    FROM (SELECT DISTINCT alert_id, alert_ts, chain, mint FROM a) d JOIN read_parquet($2) o
-      ON o.chain = d.chain AND o.mint = d.mint
-     AND o.ts >= d.alert_ts - INTERVAL 1 HOUR AND o.ts < d.alert_ts + INTERVAL 1 HOUR
+    SELECT d.alert_id, d.alert_ts, d.pid,
+      count(*) FILTER (WHERE o.t < d.t) AS before,
+      count(*) FILTER (WHERE o.t >= d.t) AS after
+    FROM (SELECT d.*, d.t // ${HOUR_US} + k AS bucket FROM d, (VALUES (-1), (0), (1)) AS ks(k)) d
+    JOIN o ON o.pid = d.pid AND o.t // ${HOUR_US} = d.bucket
+      AND o.t >= d.t - ${HOUR_US} AND o.t < d.t + ${HOUR_US}
     GROUP BY ALL
   )
   SELECT a.alert_id, a.chain, a.mint, a.alert_ts,
@@ -114,9 +129,9 @@ const COVERAGE_SQL = `
     coalesce(near.before, 0) AS candles_hour_before,
     coalesce(near.after, 0) AS candles_hour_after,
     coalesce(3600 // totals.iv, 0) AS expected_per_hour
-  FROM a LEFT JOIN totals ON a.chain = totals.chain AND a.mint = totals.mint
-  LEFT JOIN near ON near.alert_id = a.alert_id AND near.alert_ts = a.alert_ts
-    AND near.chain = a.chain AND near.mint = a.mint`
+  FROM a LEFT JOIN p ON a.chain = p.chain AND a.mint = p.mint
+  LEFT JOIN totals ON totals.pid = p.pid
+  LEFT JOIN near ON near.pid = p.pid AND near.alert_id = a.alert_id AND near.alert_ts = a.alert_ts`
 
 const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n
 
@@ -148,9 +163,10 @@ export const validateNode = (config: ValidateConfig, identity?: string) =>
         const problems = checks.flatMap((c) => c.problems)
         if (problems.length > 0) return yield* new InputArtifactsInvalid({ problems })
 
-        const catalog = yield* ArtifactCatalog
-        const alertFiles = yield* Effect.forEach(config.alerts, (id) => catalog.dataPath(id))
-        const ohlcvFiles = yield* Effect.forEach(config.ohlcv, (id) => catalog.dataPath(id))
+        // No problem: every input's object was verified and its data file checked, just now.
+        const files = checks.flatMap((c) => (c.path === undefined ? [] : [c.path]))
+        const alertFiles = files.slice(0, config.alerts.length)
+        const ohlcvFiles = files.slice(config.alerts.length)
         const coverage = yield* publishWritten({
           contract: ExperimentCoverage,
           logicalKey: `coverage/${key.slice(7, 23)}`,
