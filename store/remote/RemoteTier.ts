@@ -21,7 +21,7 @@
  * Group entries (sweep batches) and identity pointers stay local; with a shared catalog, sweep
  * workers move a batch's artifacts explicitly (`pushArtifacts` / `pullArtifacts`).
  */
-import { Context, Effect, Exit, FiberSet, Layer, Schema, type Scope } from "effect"
+import { Context, Deferred, Effect, Exit, FiberId, FiberSet, Layer, Schema, type Scope } from "effect"
 import { ActionCache, type ActionCacheShape, ActionEntry } from "../ActionCache.js"
 import { ArtifactCatalog, ArtifactManifest, type ArtifactId, type CatalogError } from "../ArtifactCatalog.js"
 import type { ArtifactNotFound, ObjectNotFound } from "../StoreError.js"
@@ -285,23 +285,45 @@ const make = (mode: RemoteMode): Effect.Effect<
         yield* remote.put(aKey, encoder.encode(text))
       })
 
+    /**
+     * Object uploads in progress, by remote key: true once uploaded and verified. Two uploads of one
+     * object at once (a write-behind upload and an explicit push of the same inputs, say) send it
+     * once: the second waits for the first, and uploads it itself only if the first did not finish.
+     */
+    const objectUploads = new Map<string, Deferred.Deferred<boolean>>()
+    const uploadOnce = <E>(oKey: string, upload: Effect.Effect<void, E>): Effect.Effect<void, E> =>
+      // Synchronous from lookup to registration: no other fiber can start the same upload in between.
+      Effect.suspend(() => {
+        const running = objectUploads.get(oKey)
+        if (running !== undefined) {
+          return Effect.flatMap(Deferred.await(running), (done) => (done ? Effect.void : uploadOnce(oKey, upload)))
+        }
+        const mine = Deferred.unsafeMake<boolean>(FiberId.none)
+        objectUploads.set(oKey, mine)
+        return Effect.onExit(upload, (exit) =>
+          Effect.suspend(() => {
+            objectUploads.delete(oKey)
+            return Deferred.succeed(mine, Exit.isSuccess(exit))
+          }))
+      })
+
     /** Objects (each checked by a HEAD after its upload), then manifests: what an entry may name. */
     const uploadArtifacts = (manifests: ReadonlyArray<ArtifactManifest>, uploaded: Uploaded) =>
       Effect.gen(function* () {
         // 1. objects (skipped when already there)
         yield* Effect.forEach(manifests, (manifest) =>
-          Effect.gen(function* () {
-            const oKey = yield* objectKey(manifest.digest)
-            if (foundCorrupt.has(oKey) || !(yield* remote.head(oKey))) {
-              yield* remote.put(oKey, yield* objects.read(manifest.digest))
-              uploaded.objects++
-              foundCorrupt.delete(oKey)
-              // 2. verify it is there before anything names it
-              if (!(yield* remote.head(oKey))) {
-                return yield* Effect.fail(new UploadIncomplete({ key: oKey, detail: "the object is not there after its upload" }))
+          Effect.flatMap(objectKey(manifest.digest), (oKey) =>
+            uploadOnce(oKey, Effect.gen(function* () {
+              if (foundCorrupt.has(oKey) || !(yield* remote.head(oKey))) {
+                yield* remote.put(oKey, yield* objects.read(manifest.digest))
+                uploaded.objects++
+                foundCorrupt.delete(oKey)
+                // 2. verify it is there before anything names it
+                if (!(yield* remote.head(oKey))) {
+                  return yield* Effect.fail(new UploadIncomplete({ key: oKey, detail: "the object is not there after its upload" }))
+                }
               }
-            }
-          }), { concurrency: 4, discard: true })
+            }))), { concurrency: 4, discard: true })
         // 3. manifests (every object they name is there)
         yield* Effect.forEach(manifests, (manifest) =>
           Effect.gen(function* () {

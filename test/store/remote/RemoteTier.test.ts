@@ -3,7 +3,7 @@
  * with verification, read-only mode, an interrupted upload, hostile keys.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, type Scope } from "effect"
+import { Deferred, Effect, Fiber, Layer, type Scope } from "effect"
 import { ActionCache } from "../../../store/ActionCache.js"
 import { ArtifactCatalog } from "../../../store/ArtifactCatalog.js"
 import { hexOf } from "../../../store/Digest.js"
@@ -16,6 +16,7 @@ import {
   objectKey,
   parseS3Url,
   RemoteEvents,
+  RemoteStorage,
   remoteStorageMemory,
   RemoteTransfer,
   type RemoteMode,
@@ -190,6 +191,33 @@ describe("remote tier", () => {
         return yield* (yield* RemoteTransfer).push()
       }))
       expect(summary.failed).toBe(0)
+      expect(remote.objects.has(yield* actionKey(entry.key))).toBe(true)
+    }))
+
+  it.effect("an object being uploaded (write-behind) is not sent again by a push of the same artifacts at the same time", () =>
+    Effect.gen(function* () {
+      const remote = makeMemoryRemote()
+      // Object puts wait at a gate: the write-behind upload is in flight when the push starts.
+      const gate = yield* Deferred.make<void>()
+      const gated = Layer.succeed(RemoteStorage, {
+        ...remote,
+        put: (key: string, bytes: Uint8Array) =>
+          key.startsWith("cas/") ? Effect.zipRight(Deferred.await(gate), remote.put(key, bytes)) : remote.put(key, bytes)
+      })
+      const events = Layer.merge(gated, RemoteEvents.layer(() => undefined))
+      const entry = yield* Effect.gen(function* () {
+        const entry = yield* entryWithOutputs("simulate", { trades: "t-bytes" })
+        yield* (yield* ActionCache).put(entry)
+        const push = yield* Effect.fork((yield* RemoteTransfer).pushArtifacts([entry.outputs.trades!.artifactId]))
+        // Both uploads get as far as they can before the gate opens.
+        for (let i = 0; i < 50; i++) yield* Effect.yieldNow()
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(push)
+        return entry
+      }).pipe(Effect.scoped, Effect.provide(withRemoteTier(StoreMemory.layer, events, "read-write")))
+      const objectPut = `put ${yield* objectKey(entry.outputs.trades!.digest)}`
+      expect(remote.log.filter((line) => line === objectPut)).toHaveLength(1)
+      // The write-behind upload still finished with its entry.
       expect(remote.objects.has(yield* actionKey(entry.key))).toBe(true)
     }))
 
