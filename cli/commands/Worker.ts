@@ -43,7 +43,8 @@ const eventLine = (event: SweepWorkerEvent): string => {
     case "Claimed":
       return `worker: batch ${event.job.slice(0, 16)} (${event.variants} variants, attempt ${event.attempt})`
     case "Done":
-      return `worker: batch ${event.job.slice(0, 16)} done in ${(event.durationMs / 1000).toFixed(1)} s`
+      return `worker: batch ${event.job.slice(0, 16)} done in ${(event.durationMs / 1000).toFixed(1)} s` +
+        (event.built.length === 0 ? " (resources reused)" : ` (built ${event.built.join(", ")})`)
     case "Failed":
       return `worker: batch ${event.job.slice(0, 16)} failed: ${event.error}`
     case "Released":

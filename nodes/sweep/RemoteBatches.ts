@@ -189,7 +189,14 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
 
 export type SweepWorkerEvent =
   | { readonly _tag: "Claimed"; readonly job: string; readonly variants: number; readonly attempt: number }
-  | { readonly _tag: "Done"; readonly job: string; readonly variants: number; readonly durationMs: number }
+  | {
+    readonly _tag: "Done"
+    readonly job: string
+    readonly variants: number
+    readonly durationMs: number
+    /** The resources (projection, worker pool) built for this job: none when it reused the last job's. */
+    readonly built: ReadonlyArray<string>
+  }
   | { readonly _tag: "Failed"; readonly job: string; readonly error: string }
   | { readonly _tag: "Released"; readonly job: string }
 
@@ -287,7 +294,8 @@ const evaluateJob = (job: ClaimedJob, threads: number, sessionFor: (sweep: strin
     const outputs = report.of(node).outputs ?? {}
     // The group entry is in the catalog; the job is done once its artifacts are on the remote too.
     yield* transfer.pushArtifacts(Object.values(outputs).map((output) => output.artifactId))
-    return members.length
+    const built = report.nodes.flatMap((entry) => (entry.acquired === true ? [entry.node.name] : []))
+    return { variants: members.length, built }
   })
 
 /**
@@ -331,7 +339,13 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
       if (Exit.isSuccess(exit)) {
         yield* queue.complete(job.key)
         done++
-        yield* emit({ _tag: "Done", job: job.key, variants: exit.value, durationMs: (yield* Clock.currentTimeMillis) - started })
+        yield* emit({
+          _tag: "Done",
+          job: job.key,
+          variants: exit.value.variants,
+          durationMs: (yield* Clock.currentTimeMillis) - started,
+          built: exit.value.built
+        })
       } else if (Cause.isInterruptedOnly(exit.cause)) {
         return yield* Effect.interrupt
       } else {

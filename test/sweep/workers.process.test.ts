@@ -3,7 +3,8 @@
  * and s3rver (a fresh prefix per test):
  * - two `pipeline worker` processes and `run --workers remote`: the leaderboard's bytes are those of
  *   the single-process sweep, every batch was evaluated by a worker (the coordinator simulated
- *   nothing itself) and every job is done;
+ *   nothing itself) and every job is done; each worker built the sweep's projection and worker pool
+ *   for its first batch only and reused them for the next ones;
  * - workers killed with SIGKILL mid-batch, ten times: their batches are redelivered when the lease
  *   runs out, the run completes, and the bytes are still the single-process sweep's;
  * - Ctrl-C on a worker mid-batch: the batch is queued again at once, its attempt not counted;
@@ -26,6 +27,10 @@ import { freshRemote, s3Env } from "../support/s3.js"
 /** DuckDB projection files left anywhere under `dir`. */
 const projectionFiles = (dir: string): Array<string> =>
   NodeFs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((path) => path.includes("-projection.duckdb"))
+
+/** A worker's finished batches, in order: what each built ("" when it reused the last batch's resources). */
+const builtPerBatch = (stderr: string): Array<string> =>
+  [...stderr.matchAll(/ done in [\d.]+ s \((?:built (.*)|resources reused)\)$/gm)].map((match) => match[1] ?? "")
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -113,8 +118,14 @@ describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
     // Ctrl-C: each worker stops (exit 130), having reported the batches it did.
     const exits = await stopWorkers(workers)
     const done = exits.map((exit) => (exit.stderr.match(/ done in /g) ?? []).length)
-    expect(exits.map((exit) => exit.code)).toEqual([130, 130])
+    expect(exits.map((exit) => exit.code), exits.map((exit) => exit.stderr).join("\n")).toEqual([130, 130])
     expect(done[0]! + done[1]!, exits.map((exit) => exit.stderr).join("\n")).toBe(12)
+    // One projection and worker pool per worker, built for its first batch, reused for the others.
+    for (const exit of exits) {
+      const built = builtPerBatch(exit.stderr)
+      expect(built.length).toBe((exit.stderr.match(/ done in /g) ?? []).length)
+      if (built.length > 0) expect(built, exit.stderr).toEqual(["project, sweep-workers", ...built.slice(1).map(() => "")])
+    }
 
     // The same sweep again: the whole sweep is a cache hit, nothing is queued.
     const again = await cli(["run", definition, "--json", "--store", NodePath.join(ws.dir, "coordinator"), "--catalog", catalog, "--remote", remote, "--workers", "remote", ...BATCH])
@@ -201,7 +212,12 @@ describe("pipeline worker / run --workers remote (PostgreSQL, s3rver)", () => {
     const result = leaderboardOf(await finished)
     expect(result.bytes.equals(baseline.bytes)).toBe(true)
     expect((await jobs(catalog)).find((job) => job.key === held!.key)).toMatchObject({ status: "done", attempts: 1 })
-    await stopWorkers([second])
+    // The one worker left did the sweep's other batches (all but those the first one finished) on one
+    // projection and worker pool.
+    const [last] = await stopWorkers([second])
+    const built = builtPerBatch(last!.stderr)
+    expect(built.length, last!.stderr).toBe(12 - (stopped.stderr.match(/ done in /g) ?? []).length)
+    expect(built).toEqual(["project, sweep-workers", ...built.slice(1).map(() => "")])
   }, 300_000)
 
   it("a batch its workers cannot evaluate fails the run with the worker's error once its attempts are used up", async () => {
