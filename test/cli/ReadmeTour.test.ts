@@ -70,7 +70,8 @@ describe("README", () => {
     expect(documents).toContain("docs/DESIGN.md")
     for (const document of documents) expect(NodeFs.existsSync(NodePath.join(repoRoot, document)), document).toBe(true)
     // The one path beside the checkout is the real test data, and the README says where it comes from.
-    expect([...new Set([...readme.matchAll(/\.\.\/shared[\w./-]*/g)].map(([path]) => path))]).toEqual(["../shared/data/real-btc-2023-03"])
+    const beside = new Set([...readme.matchAll(/\.\.\/shared[\w./-]*/g)].map(([path]) => path))
+    expect([...beside]).toEqual(["../shared/data/real-btc-2023-03"])
     expect(readme).toContain("cl8550-crypto/iaqf_analysis")
   })
 })

@@ -20,12 +20,18 @@ const sources = (dir: string): Array<string> =>
   })
 
 /** A document named bare (not as a quoted string in a list of names to refuse), or outside the checkout. */
-const OUTSIDE = [/(?<![\w/"])(DESIGN|STACK|STYLE|PROVENANCE)\.md(?!")/, /\/work\/shared/, /(?<!")\.\.\/shared(?!\/data\/real-btc-2023-03)/]
+const OUTSIDE = [
+  /(?<![\w/"])(DESIGN|STACK|STYLE|PROVENANCE)\.md(?!")/,
+  /\/work\/shared/,
+  /(?<!")\.\.\/shared(?!\/data\/real-btc-2023-03)/
+]
 
 describe("citations", () => {
   it("the design is in the repository and cited by its path", () => {
     expect(NodeFs.readFileSync(NodePath.join(repoRoot, "docs", "DESIGN.md"), "utf8")).toMatch(/^# Design: /)
-    const citing = sources(".").filter((path) => NodeFs.readFileSync(NodePath.join(repoRoot, path), "utf8").includes("docs/DESIGN.md §"))
+    const citing = sources(".").filter((path) =>
+      NodeFs.readFileSync(NodePath.join(repoRoot, path), "utf8").includes("docs/DESIGN.md §")
+    )
     expect(citing.length).toBeGreaterThan(30)
   })
 
