@@ -71,7 +71,10 @@ interface QueuedJob {
 export interface RemoteSweepOptions {
   /** Attempts a batch gets (deliveries, a worker's death included) before it fails the sweep (default 5). */
   readonly maxAttempts?: number
-  /** The longest pause between two looks at the queue (default 2 s; the first ones are shorter). */
+  /**
+   * The longest pause between two looks at the queue (default 250 ms; the first ones are shorter):
+   * a batch done is seen within it, so the sweep's end waits at most this long for the last one.
+   */
   readonly pollMs?: number
   /** Told how many batches are queued for the workers (0 when every batch was already done). */
   readonly onQueued?: (batches: number) => Effect.Effect<void>
@@ -89,7 +92,7 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
     const transfer = yield* RemoteTransfer
     const cache = yield* ActionCache
     const engine = yield* engineVersions
-    const maxPoll = options.pollMs ?? 2000
+    const maxPoll = options.pollMs ?? 250
 
     /** Brings the batch's result local when a group entry and its artifacts exist; true when it did. */
     const fetchDone = (members: ReadonlyArray<Digest>) =>
@@ -207,7 +210,7 @@ export interface SweepWorkerOptions {
   readonly threads: number
   /** How long a claim lasts without a heartbeat (default 30 s); heartbeats come every third of it. */
   readonly leaseMs?: number
-  /** The pause between two looks at an empty queue (default 1 s). */
+  /** The pause between two looks at an empty queue (default 250 ms: how long newly queued batches may wait for a worker). */
   readonly pollMs?: number
   /** Stop after this long without a job (default: never). */
   readonly idleExitMs?: number
@@ -308,7 +311,7 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
   Effect.scoped(Effect.gen(function*() {
     const queue = yield* JobQueue
     const leaseMs = options.leaseMs ?? 30_000
-    const pollMs = options.pollMs ?? 1000
+    const pollMs = options.pollMs ?? 250
     const emit = options.onEvent ?? (() => Effect.void)
     // Disposed whatever the exit: the worker stopping, failing or interrupted.
     const kept = yield* Effect.acquireRelease(makeKeptResources, (resources) => resources.dispose)
