@@ -60,7 +60,10 @@ export const build = async (outdir) => {
     plugins: [lazyConfigParsers],
     define: { "import.meta.url": importMetaUrl },
     // import() of an external package becomes require(): code V8 takes from the cache has lost
-    // the script's dynamic-import callback (bin/codeCache.mjs).
+    // the script's dynamic-import callback (bin/codeCache.mjs). import() of a project module (a
+    // command's handler, cli/LazyHandler.ts) stays in the bundle as a module initialised on its
+    // first import(), with every module only it needs: `--help` does not evaluate the store or
+    // the nodes.
     supported: { "dynamic-import": false },
     banner: { js: importMetaUrlBanner },
     // Whitespace and syntax only: names stay readable in stack traces.

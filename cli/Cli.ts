@@ -1,28 +1,29 @@
 /**
- * The command tree of `pipeline`. Adding a subcommand: one file in `commands/`
- * that reads the global options with `yield* globalConfig`, plus one entry in the list below.
+ * The command tree of `pipeline`. Adding a subcommand: its name, options and description in
+ * `tree/`, its handler (which reads the global options with `yield* globalConfig`) in `commands/`,
+ * loaded only when the command runs (LazyHandler.ts), plus one entry in the list below.
  */
 import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import packageJson from "../package.json" with { type: "json" }
 import { UsageError } from "./CliError.js"
-import { artifacts } from "./commands/Artifacts.js"
-import { diffCommand } from "./commands/Diff.js"
-import { experiments } from "./commands/Experiments.js"
-import { explainCommand } from "./commands/Explain.js"
-import { fsckCommand } from "./commands/Fsck.js"
-import { gcCommand } from "./commands/Gc.js"
-import { hash } from "./commands/Hash.js"
-import { importCommand } from "./commands/Import.js"
-import { report } from "./commands/Report.js"
-import { pullCommand, pushCommand } from "./commands/Remote.js"
-import { run } from "./commands/Run.js"
-import { sweep } from "./commands/Sweep.js"
-import { trialsCommand } from "./commands/Trials.js"
-import { verify } from "./commands/Verify.js"
-import { workerCommand } from "./commands/Worker.js"
 import { hoistGlobalOptions, root } from "./GlobalOptions.js"
 import { commandTree, helpOf, preflight } from "./Help.js"
+import { artifacts } from "./tree/Artifacts.js"
+import { diffCommand } from "./tree/Diff.js"
+import { experiments } from "./tree/Experiments.js"
+import { explainCommand } from "./tree/Explain.js"
+import { fsckCommand } from "./tree/Fsck.js"
+import { gcCommand } from "./tree/Gc.js"
+import { hash } from "./tree/Hash.js"
+import { importCommand } from "./tree/Import.js"
+import { pullCommand, pushCommand } from "./tree/Remote.js"
+import { report } from "./tree/Report.js"
+import { run } from "./tree/Run.js"
+import { sweep } from "./tree/Sweep.js"
+import { trialsCommand } from "./tree/Trials.js"
+import { verify } from "./tree/Verify.js"
+import { workerCommand } from "./tree/Worker.js"
 
 export const subcommands = [
   run,

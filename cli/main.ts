@@ -1,22 +1,27 @@
 /**
  * The entry point of `pipeline` (bin/pipeline.js imports this): provides the platform layers,
- * renders failures once (renderError.ts) and maps the exit to a process exit code.
+ * renders failures once (renderError.ts, loaded only then) and maps the exit to a process exit
+ * code (ExitCode.ts).
  */
 // Subpath imports: the package index loads every platform module (~1 s more at start-up).
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Exit } from "effect"
 import { cli } from "./Cli.js"
+import { teardown } from "./ExitCode.js"
 import { withColorOnlyOnTerminals } from "./Output.js"
-import { renderCause, teardown } from "./renderError.js"
 
 const program = Effect.suspend(() => cli(process.argv)).pipe(
   withColorOnlyOnTerminals,
   // onExit, not tapErrorCause: it also runs when Ctrl-C interrupts the program.
-  Effect.onExit((exit) => {
-    const lines = Exit.isFailure(exit) ? renderCause(exit.cause) : []
-    return lines.length === 0 ? Effect.void : Console.error(lines.join("\n"))
-  }),
+  Effect.onExit((exit) =>
+    Exit.isFailure(exit)
+      ? Effect.flatMap(Effect.promise(() => import("./renderError.js")), ({ renderCause }) => {
+        const lines = renderCause(exit.cause)
+        return lines.length === 0 ? Effect.void : Console.error(lines.join("\n"))
+      })
+      : Effect.void
+  ),
   Effect.provide(NodeContext.layer)
 )
 

@@ -5,27 +5,23 @@
  * All only read: without a store, `list` prints an empty list and `show`/`lineage` fail with
  * `no store at <dir>` (exit 2); an id that names nothing is a usage error too (exit 2).
  */
-import { Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect, Either, Option } from "effect"
 import { formatBytes, formatInt, formatTimestamp, NO_VALUE, shortId } from "../../nodes/report/index.js"
 import {
   ArtifactCatalog,
   type ArtifactManifest,
-  type ArtifactStatus,
   compareStrings,
   type LineageGraph,
   ObjectStore
 } from "../../store/index.js"
-import { pathArg } from "../Arguments.js"
 import { unknownIdOf, UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { requireStore, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
-
-const STATUSES: ReadonlyArray<ArtifactStatus> = ["active", "superseded", "tombstoned"]
-
+import type { lineageArgs, listArgs, showArgs } from "../tree/Artifacts.js"
 
 const time = (iso: string): string => {
   const ms = Date.parse(iso)
@@ -35,14 +31,7 @@ const time = (iso: string): string => {
 // ---------------------------------------------------------------------------------------------
 // list
 
-const listOptions = {
-  type: Options.text("type").pipe(Options.withDescription("Only this artifact type, e.g. experiment_trades"), Options.optional),
-  prefix: Options.text("prefix").pipe(Options.withDescription("Only logical keys starting with this"), Options.optional),
-  status: Options.choice("status", STATUSES).pipe(Options.withDescription("Only this status"), Options.optional),
-  tag: Options.text("tag").pipe(Options.withDescription("Only artifacts with this tag"), Options.optional)
-}
-
-const list = Command.make("list", listOptions, (args) =>
+export const list = (args: Command.Command.ParseConfig<typeof listArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     // No store holds no artifacts (and reading must not create one).
@@ -83,14 +72,11 @@ const list = Command.make("list", listOptions, (args) =>
       )
     )
   })
-).pipe(Command.withDescription("List artifacts (filters: --type, --prefix, --status, --tag)"))
 
 // ---------------------------------------------------------------------------------------------
 // show
 
-const artifactId = pathArg("artifact-id", "An artifact id or any unique prefix of it (art_2d83, or bare hex)")
-
-const manifestLines = (m: ArtifactManifest, path: string | undefined): Array<string> => {
+const manifestLines = (m: ArtifactManifest, path: string | undefined, remote: string | undefined): Array<string> => {
   const git = m.provenance.git
   const lines = [
     `artifact ${m.artifactId}`,
@@ -106,7 +92,7 @@ const manifestLines = (m: ArtifactManifest, path: string | undefined): Array<str
     }${git.dirty ? " (dirty)" : ""}`,
     `  tags        ${m.tags.length === 0 ? NO_VALUE : [...m.tags].sort(compareStrings).join(", ")}`,
     `  created     ${time(m.createdAt)}`,
-    `  data        ${path ?? "missing from the object store"}`
+    `  data        ${path ?? (remote === undefined ? "missing from the object store" : `on the remote ${remote}, not downloaded`)}`
   ]
   if (m.inputs.length === 0) lines.push(`  inputs      ${NO_VALUE}`)
   m.inputs.forEach((id, i) => lines.push(`  ${(i === 0 ? "inputs" : "").padEnd(11)} ${id}`))
@@ -116,32 +102,26 @@ const manifestLines = (m: ArtifactManifest, path: string | undefined): Array<str
   return lines
 }
 
-const show = Command.make("show", { artifactId }, (args) =>
+export const show = (args: Command.Command.ParseConfig<typeof showArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
-    const { manifest, path } = yield* Effect.gen(function*() {
+    const { manifest, path, remote } = yield* Effect.gen(function*() {
       const catalog = yield* ArtifactCatalog
       const objects = yield* ObjectStore
       const manifest = yield* catalog.resolve(args.artifactId).pipe(unknownIdOf("artifact", args.artifactId, config.storeDir))
-      // The path without re-hashing the file (fsck verifies); absent when the object is gone.
+      // The path without re-hashing the file (fsck verifies); absent when the object is gone or
+      // remote-backed (never downloaded just to be shown).
+      if (!(yield* objects.has(manifest.digest))) return { manifest, path: undefined, remote: yield* objects.promisedBy(manifest.digest) }
       const path = yield* Effect.either(objects.path(manifest.digest))
-      return { manifest, path: Either.isRight(path) ? path.right : undefined }
+      return { manifest, path: Either.isRight(path) ? path.right : undefined, remote: undefined }
     }).pipe(Effect.provide(storeLayer(config.storeDir)))
-    if (config.json) return yield* printJson({ artifact: manifest, path: path ?? null })
-    yield* Console.log(manifestLines(manifest, path).join("\n"))
+    if (config.json) return yield* printJson({ artifact: manifest, path: path ?? null, ...(remote === undefined ? {} : { remote }) })
+    yield* Console.log(manifestLines(manifest, path, remote).join("\n"))
   })
-).pipe(Command.withDescription("Show an artifact's manifest and the path of its data file"))
 
 // ---------------------------------------------------------------------------------------------
 // lineage
-
-const lineageOptions = {
-  depth: Options.integer("depth").pipe(Options.withDescription("Levels to follow (default: all)"), Options.optional),
-  downstream: Options.boolean("downstream").pipe(
-    Options.withDescription("Follow consumers (what was computed from it) instead of inputs")
-  )
-}
 
 /**
  * The graph as an indented tree from its root. An artifact reached a second time is printed again
@@ -182,7 +162,7 @@ export const lineageTree = (graph: LineageGraph): string => {
   return lines.join("\n")
 }
 
-const lineage = Command.make("lineage", { artifactId, ...lineageOptions }, (args) =>
+export const lineage = (args: Command.Command.ParseConfig<typeof lineageArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     if (Option.isSome(args.depth) && args.depth.value < 0) {
@@ -209,10 +189,3 @@ const lineage = Command.make("lineage", { artifactId, ...lineageOptions }, (args
     }
     yield* Console.log(lineageTree(graph))
   })
-).pipe(Command.withDescription("Show what an artifact was computed from (or, with --downstream, what used it)"))
-
-export const artifacts = Command.make("artifacts").pipe(
-  Command.withHandler(() => new UsageError({ reason: "artifacts: expected a subcommand: list | show | lineage" })),
-  Command.withDescription("Inspect the artifact catalog"),
-  Command.withSubcommands([list, show, lineage])
-)

@@ -6,11 +6,10 @@
  * changed (the first 20, then a count), how exit reasons moved (`target → stop: 37`) and the first
  * trade where the two diverge. `--json`: the whole comparison as one document (every changed trade).
  */
-import { Command } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { diffExperiments, type ExperimentDiff, loadDiffSide, parseDiffRef } from "../../nodes/diff/index.js"
 import { formatTimestamp, NO_VALUE } from "../../nodes/report/index.js"
-import { pathArg } from "../Arguments.js"
 import { unknownIdOf } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
@@ -18,9 +17,8 @@ import { progressRenderer } from "../Progress.js"
 import { requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
+import type { diffArgs } from "../tree/Diff.js"
 
-const a = pathArg("A", "An experiment id (or unique prefix), or <experiment>:<variant> for a sweep variant")
-const b = pathArg("B", "The experiment (or <experiment>:<variant>) to compare A with")
 
 /** How many changed / added / removed trades the text view lists before counting the rest. */
 const LISTED = 20
@@ -100,7 +98,7 @@ export const diffLines = (diff: ExperimentDiff): Array<string> => {
   return lines
 }
 
-export const diffCommand = Command.make("diff", { a, b }, (args) =>
+export const diffCommand = (args: Command.Command.ParseConfig<typeof diffArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
@@ -115,4 +113,3 @@ export const diffCommand = Command.make("diff", { a, b }, (args) =>
     if (config.json) return yield* printJson(diff)
     yield* Console.log(diffLines(diff).join("\n"))
   })
-).pipe(Command.withDescription("Compare two experiments or sweep variants: definition, inputs, metrics, trades, exit reasons"))

@@ -4,21 +4,19 @@
  * Both only read: without a store, `list` prints an empty list and `show` fails with
  * `no store at <dir>` (exit 2); an id that names nothing is a usage error too (exit 2).
  */
-import { Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { readRunResults, resultOutputs } from "../../nodes/experiment/RunResults.js"
 import { formatDuration, formatTimestamp, NO_VALUE, stableJson } from "../../nodes/report/Format.js"
-import { type EffectiveStatus, ExperimentTracker, type RunView } from "../../store/index.js"
-import { pathArg } from "../Arguments.js"
-import { unknownIdOf, UsageError } from "../CliError.js"
+import { ExperimentTracker, type RunView } from "../../store/index.js"
+import { unknownIdOf } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { requireStore, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { metricCells, recordedNodeLines, resultLines, statusCounts } from "../RunSummary.js"
 import { renderTable } from "../Table.js"
-
-const STATUSES: ReadonlyArray<EffectiveStatus> = ["pending", "running", "completed", "failed", "cancelled", "abandoned"]
+import type { listArgs, showArgs } from "../tree/Experiments.js"
 
 const time = (iso: string | undefined): string => (iso === undefined ? NO_VALUE : formatTimestamp(Date.parse(iso)))
 
@@ -32,13 +30,7 @@ const hitMiss = (run: RunView["run"]): string => {
   return `${hits}/${run.nodes.length - hits}`
 }
 
-const nameOption = Options.text("name").pipe(Options.withDescription("Only experiments with this exact name"), Options.optional)
-const statusOption = Options.choice("status", STATUSES).pipe(
-  Options.withDescription("Only experiments whose latest run has this status (abandoned: its process died)"),
-  Options.optional
-)
-
-const list = Command.make("list", { name: nameOption, status: statusOption }, (args) =>
+export const list = (args: Command.Command.ParseConfig<typeof listArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     // No store holds no experiments (and reading must not create one).
@@ -99,9 +91,6 @@ const list = Command.make("list", { name: nameOption, status: statusOption }, (a
       )
     )
   })
-).pipe(Command.withDescription("List experiments with the status and results of their latest run"))
-
-const experimentId = pathArg("experiment-id", "An experiment id or a unique prefix (at least 4 hex digits)")
 
 const indent = (text: string, spaces: number): string =>
   text.split("\n").map((line) => " ".repeat(spaces) + line).join("\n")
@@ -133,10 +122,6 @@ const runLines = (view: RunView): Array<string> => {
   return lines
 }
 
-const definitionOption = Options.boolean("definition").pipe(
-  Options.withDescription("Also print the experiment's definition (as recorded, keys sorted)")
-)
-
 /** The latest completed run's results: from its record, else read from its output files. */
 const latestResults = (runs: ReadonlyArray<RunView>) =>
   Effect.gen(function*() {
@@ -150,7 +135,7 @@ const latestResults = (runs: ReadonlyArray<RunView>) =>
     return results === undefined ? undefined : { run, results }
   })
 
-const show = Command.make("show", { experimentId, definition: definitionOption }, (args) =>
+export const show = (args: Command.Command.ParseConfig<typeof showArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
@@ -201,10 +186,3 @@ const show = Command.make("show", { experimentId, definition: definitionOption }
     for (const bad of unreadable) lines.push(`run ${bad.runId}  unreadable: ${bad.path}: ${bad.detail.split("\n").join(" ")}`)
     yield* Console.log(lines.join("\n"))
   })
-).pipe(Command.withDescription("Show an experiment: results of its latest completed run, inputs and every run"))
-
-export const experiments = Command.make("experiments").pipe(
-  Command.withHandler(() => new UsageError({ reason: "experiments: expected a subcommand: list | show" })),
-  Command.withDescription("Inspect experiments and their runs"),
-  Command.withSubcommands([list, show])
-)

@@ -5,7 +5,7 @@
  * changed field; `--json` gives the full material of every node. Nothing runs and nothing is written: without a store it explains
  * against an empty one (every node would run; no previous run), and creates none.
  */
-import { Args, Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { type ExperimentExplanation, explainExperiment, type ExplainedNode, isSweep } from "../../nodes/experiment/index.js"
 import { executeSweep } from "../../nodes/sweep/index.js"
@@ -14,10 +14,7 @@ import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
-
-const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
-  Args.withDescription("The experiment definition (a JSON file; README: The definition file)")
-)
+import type { explainArgs } from "../tree/Explain.js"
 
 const DIGEST = /^blake3:([0-9a-f]{64})$/
 
@@ -128,12 +125,7 @@ export const explainLines = (explanation: ExperimentExplanation): Array<string> 
   ...(explanation.pendingReason ? [`note: ${explanation.pendingReason}`] : [])
 ]
 
-const verbose = Options.boolean("verbose").pipe(
-  Options.withAlias("v"),
-  Options.withDescription("Every node's key, key material and changed fields")
-)
-
-export const explainCommand = Command.make("explain", { definition, verbose }, (args) =>
+export const explainCommand = (args: Command.Command.ParseConfig<typeof explainArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const { decoded, encoded } = yield* readDefinition(args.definition)
@@ -158,4 +150,3 @@ export const explainCommand = Command.make("explain", { definition, verbose }, (
     if (!exists) lines.push(`note: no store at ${config.storeDir} yet: nothing has run there`)
     yield* Console.log(lines.join("\n"))
   })
-).pipe(Command.withDescription("Show each node's key material and what changed since its last run (nothing runs)"))

@@ -3,7 +3,6 @@
  * Clean: a one-line summary, exit 0. Otherwise one line per problem on stdout (what, which
  * digest / artifact id / key / experiment, the file) and exit 1. `--json`: the report.
  */
-import { Command } from "@effect/cli"
 import { Console, Effect, Schema } from "effect"
 import { domainFsckChecks } from "../../nodes/experiment/FsckChecks.js"
 import { fsck, type FsckProblem, type FsckReport } from "../../store/index.js"
@@ -31,9 +30,10 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 const checkedLine = (report: FsckReport): string =>
   `${plural(report.objects.count, "object")} (${formatBytes(report.objects.bytes)}) re-hashed, ` +
   `${plural(report.artifacts, "manifest")}, ${plural(report.actions, "action entry").replace("entrys", "entries")}, ` +
-  `${plural(report.experiments, "experiment")} (${plural(report.runs, "run")}), ${plural(report.identities, "identity pointer")}`
+  `${plural(report.experiments, "experiment")} (${plural(report.runs, "run")}), ${plural(report.identities, "identity pointer")}` +
+  report.remoteBacked.map(({ artifacts, location }) => `; ${plural(artifacts, "artifact")} on the remote ${location}, not downloaded`).join("")
 
-export const fsckCommand = Command.make("fsck", {}, () =>
+export const fsckCommand = () =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* refuseCatalog("fsck")
@@ -50,4 +50,3 @@ export const fsckCommand = Command.make("fsck", {}, () =>
       return yield* new FsckFoundProblems({ store: config.storeDir, problems: report.problems.length })
     }
   })
-).pipe(Command.withDescription("Re-hash every object and check every manifest, cache entry and experiment record"))

@@ -3,7 +3,7 @@
  * and the imports cannot reach (rules: store/Gc.ts). Prints a summary table (kind, count, bytes);
  * `--dry-run` also lists every item that would go and changes nothing; `--json` prints the lists.
  */
-import { Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Duration, Effect, Option } from "effect"
 import { gc, type GcItem, type GcReport, type GcSummaryRow } from "../../store/index.js"
 import { UsageError } from "../CliError.js"
@@ -12,6 +12,7 @@ import { printJson } from "../Output.js"
 import { requireStore } from "../ReadOnlyStore.js"
 import { refuseCatalog, storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
+import type { gcArgs } from "../tree/Gc.js"
 
 /** 1234567 → "1.2 MiB"; below 1 KiB the exact count of bytes. */
 export const formatBytes = (bytes: number): string => {
@@ -25,16 +26,6 @@ export const formatBytes = (bytes: number): string => {
   }
   return `${value.toFixed(1)} ${units[unit]}`
 }
-
-const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("List what would be removed; change nothing"))
-const keepLast = Options.integer("keep-last").pipe(
-  Options.withDescription("Keep only the N most recently run experiments (default: all)"),
-  Options.optional
-)
-const graceMinutes = Options.float("grace-minutes").pipe(
-  Options.withDescription("Never remove anything modified less than this many minutes ago (default 15)"),
-  Options.withDefault(15)
-)
 
 const KIND_LABELS: Record<GcItem["kind"], readonly [string, string]> = {
   action: ["action entry", "action entries"],
@@ -78,7 +69,7 @@ export const gcDocument = (report: GcReport) => ({
   leftAlone: report.leftAlone
 })
 
-export const gcCommand = Command.make("gc", { dryRun, keepLast, graceMinutes }, (args) =>
+export const gcCommand = (args: Command.Command.ParseConfig<typeof gcArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     if (Option.isSome(args.keepLast) && args.keepLast.value < 0) {
@@ -122,8 +113,3 @@ export const gcCommand = Command.make("gc", { dryRun, keepLast, graceMinutes }, 
     }
     yield* Console.log(lines.join("\n"))
   })
-).pipe(
-  Command.withDescription(
-    "Remove objects, manifests and cache entries no kept experiment or import reaches, and dead processes' tmp files"
-  )
-)

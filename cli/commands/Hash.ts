@@ -3,13 +3,13 @@
  * a digest in the store can be checked with an independent tool. An unreadable file is reported
  * on stderr; the others are still printed, and the exit code is 1 (as b3sum does).
  */
-import { Args, Command } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect, Either } from "effect"
 import { hashFile, hexOf } from "../../store/Digest.js"
-import { pathArg } from "../Arguments.js"
 import { HashIncomplete } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
+import type { hashArgs } from "../tree/Hash.js"
 
 /**
  * One b3sum output line. Like b3sum (and sha256sum), a path holding `\` or a newline is escaped
@@ -18,9 +18,7 @@ import { printJson } from "../Output.js"
 export const b3sumLine = (hex: string, path: string): string =>
   /[\\\n]/.test(path) ? `\\${hex}  ${path.replaceAll("\\", "\\\\").replaceAll("\n", "\\n")}` : `${hex}  ${path}`
 
-const files = pathArg("file", "Files to hash").pipe(Args.atLeast(1))
-
-export const hash = Command.make("hash", { files }, ({ files }) =>
+export const hash = ({ files }: Command.Command.ParseConfig<typeof hashArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const hashed: Array<{ path: string; digest: string }> = []
@@ -37,4 +35,3 @@ export const hash = Command.make("hash", { files }, ({ files }) =>
     if (config.json) yield* printJson({ files: hashed, failed })
     if (failed.length > 0) return yield* new HashIncomplete({ failed })
   })
-).pipe(Command.withDescription("BLAKE3 of files, printed like b3sum: <64 hex>  <file>"))

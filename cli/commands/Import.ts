@@ -13,7 +13,7 @@
  * On a terminal (not with --quiet or --json) each file's progress goes to stderr like `run`'s node
  * progress: bytes scanned and loaded, rows validated and written (nodes/import `ImportProgress`).
  */
-import { Args, Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Console, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { currentProvenance } from "../../nodes/runtime/index.js"
@@ -30,13 +30,13 @@ import {
   TsUnit
 } from "../../nodes/import/index.js"
 import { type ArtifactManifest, ObjectStore } from "../../store/index.js"
-import { pathArg } from "../Arguments.js"
 import { InputFileMissing, UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { progressRenderer } from "../Progress.js"
 import { renderFailure } from "../renderError.js"
 import { storeLayer } from "../StoreLayers.js"
+import type { alertsArgs, ohlcvArgs } from "../tree/Import.js"
 import { shortenValues } from "../UserValues.js"
 
 /** Some files failed to import (their problems were printed); nothing was published. Exit 1. */
@@ -47,35 +47,6 @@ export class ImportFailed extends Schema.TaggedError<ImportFailed>()("ImportFail
   override get message() {
     return `${this.failed} of ${this.files} file${this.files === 1 ? "" : "s"} failed to import; nothing was imported`
   }
-}
-
-const files = pathArg("file", "CSV or Parquet files to import (one artifact each)").pipe(Args.atLeast(1))
-
-const common = {
-  files,
-  chain: Options.text("chain").pipe(Options.withDescription("The chain, when the file has no chain column"), Options.optional),
-  columns: Options.text("columns").pipe(
-    Options.withDescription("Column names in file order, comma-separated, for a headerless CSV (e.g. ts,open,high,low,close,volume)"),
-    Options.optional
-  ),
-  tsUnit: Options.choice("ts-unit", TsUnit.literals).pipe(
-    Options.withDescription("How timestamps are written: iso, s, ms, us or auto (default: auto)"),
-    Options.optional
-  ),
-  logicalKey: Options.text("logical-key").pipe(Options.withDescription("Overrides the default logical key"), Options.optional),
-  tag: Options.text("tag").pipe(Options.withDescription("A tag for the artifacts (repeatable)"), Options.repeated)
-}
-
-const ohlcvOptions = {
-  ...common,
-  mint: Options.text("mint").pipe(
-    Options.withDescription("The mint or pair (e.g. BTCUSDT), when the file has no mint column"),
-    Options.optional
-  ),
-  intervalS: Options.integer("interval-s").pipe(
-    Options.withDescription("Candle length in seconds (default: the interval_s column, else inferred)"),
-    Options.optional
-  )
 }
 
 type CommonArgs = {
@@ -255,15 +226,5 @@ const importKind = (kind: "alerts" | "ohlcv") => (args: CommonArgs) =>
     if (failures.length > 0) return yield* new ImportFailed({ failed: failures.length, files: sources.length })
   })
 
-const alerts = Command.make("alerts", common, importKind("alerts")).pipe(
-  Command.withDescription("Import alert files (alert_id, alert_ts, chain, mint, caller) as alerts_v1 artifacts")
-)
-const ohlcv = Command.make("ohlcv", ohlcvOptions, importKind("ohlcv")).pipe(
-  Command.withDescription("Import candle files (ts, open, high, low, close, volume) as ohlcv_slice_v2 artifacts")
-)
-
-export const importCommand = Command.make("import").pipe(
-  Command.withHandler(() => new UsageError({ reason: "import: expected a subcommand: alerts | ohlcv" })),
-  Command.withDescription("Import CSV/Parquet files as canonical artifacts (validated; nothing is published on error)"),
-  Command.withSubcommands([alerts, ohlcv])
-)
+export const alerts = (args: Command.Command.ParseConfig<typeof alertsArgs>) => importKind("alerts")(args)
+export const ohlcv = (args: Command.Command.ParseConfig<typeof ohlcvArgs>) => importKind("ohlcv")(args)

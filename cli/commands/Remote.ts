@@ -4,7 +4,7 @@
  * the remote every node of the experiment it holds (each verified before it lands in the local
  * store), so the experiment then runs, verifies and reports offline. Both need `--remote`.
  */
-import { Args, Command } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { explainExperiment } from "../../nodes/experiment/index.js"
 import { type PushSummary, RemoteTransfer, type RemoteTransferShape } from "../../store/remote/index.js"
@@ -15,6 +15,7 @@ import { readDefinition } from "../Definitions.js"
 import { globalConfig, REMOTE_ENV_VAR } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { storeLayer } from "../StoreLayers.js"
+import type { pullArgs } from "../tree/Remote.js"
 
 const requireRemote = (command: string) =>
   Effect.flatMap(globalConfig, (config) =>
@@ -22,7 +23,7 @@ const requireRemote = (command: string) =>
       ? Effect.fail(new UsageError({ reason: `${command} needs a remote: give --remote s3://bucket/prefix or set $${REMOTE_ENV_VAR}` }))
       : Effect.succeed({ ...config, remote: config.remote }))
 
-export const pushCommand = Command.make("push", {}, () =>
+export const pushCommand = () =>
   Effect.gen(function* () {
     const config = yield* requireRemote("push")
     const summary = yield* Effect.flatMap(Effect.serviceOption(RemoteTransfer), (transfer): Effect.Effect<PushSummary, PushError> =>
@@ -37,18 +38,16 @@ export const pushCommand = Command.make("push", {}, () =>
     )
     if (summary.failed > 0) return yield* new UsageError({ reason: `${summary.failed} entries could not be pushed` })
   })
-).pipe(Command.withDescription("Upload the local store's results (action entries and their outputs) to --remote"))
 
-const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
-  Args.withDescription("The experiment definition whose results to download")
-)
-
-export const pullCommand = Command.make("pull", { definition }, (args) =>
+export const pullCommand = (args: Command.Command.ParseConfig<typeof pullArgs>) =>
   Effect.gen(function* () {
     const config = yield* requireRemote("pull")
     const { decoded, encoded } = yield* readDefinition(args.definition)
-    // Every lookup reads through the remote: a node the remote holds lands in the local store.
-    const explanation = yield* explainExperiment(decoded, encoded).pipe(Effect.provide(storeLayer(config.storeDir)))
+    // Every lookup reads through the remote: a node the remote holds lands in the local store with
+    // every object of its lineage (whatever --remote-download says), so all of it works offline.
+    const explanation = yield* explainExperiment(decoded, encoded).pipe(
+      Effect.provide(storeLayer(config.storeDir, { download: "all" }))
+    )
     const nodes = explanation.nodes.filter((node) => node.kind !== "resource")
     const local = nodes.filter((node) => node.cache === "hit").map((node) => node.name)
     const missing = nodes.filter((node) => node.cache !== "hit").map((node) => node.name)
@@ -56,4 +55,3 @@ export const pullCommand = Command.make("pull", { definition }, (args) =>
     else yield* Console.log(`pulled ${explanation.name} from ${config.remote.url}: ${local.length} of ${nodes.length} nodes now local`)
     if (missing.length > 0) return yield* new PullIncomplete({ remote: config.remote.url, missing })
   })
-).pipe(Command.withDescription("Download an experiment's results from --remote into the local store (then works offline)"))

@@ -9,32 +9,21 @@
  * through a symlink to its target, into a FIFO or device directly. Only reads the store:
  * without one it fails with `no store at <dir>`, and an unknown id is a usage error (both exit 2).
  */
-import { Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import * as NodePath from "node:path"
 import { buildReport, formatBytes } from "../../nodes/report/index.js"
-import { pathArg } from "../Arguments.js"
 import { unknownIdOf } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { writeOutputFile } from "../OutputFile.js"
 import { printJson } from "../Output.js"
 import { requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
+import type { reportArgs } from "../tree/Report.js"
 
 export { FileWriteError } from "../OutputFile.js"
 
-const experimentId = pathArg("experiment-id", "An experiment id or a unique prefix (at least 4 hex digits)")
-const compare = Options.text("compare").pipe(
-  Options.withDescription("Another experiment (id or unique prefix): its equity curves overlaid, its metrics side by side"),
-  Options.optional
-)
-const output = Options.text("output").pipe(
-  Options.withAlias("o"),
-  Options.withDescription("Where to write the HTML (default: report-<experiment id>.html)"),
-  Options.optional
-)
-
-export const report = Command.make("report", { experimentId, compare, output }, (args) =>
+export const report = (args: Command.Command.ParseConfig<typeof reportArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
@@ -62,6 +51,3 @@ export const report = Command.make("report", { experimentId, compare, output }, 
     const compared = built.compare === undefined ? "" : ` compared with ${built.compare.experimentId} (run ${built.compare.runId})`
     yield* Console.log(`report of ${built.experimentId} (run ${built.runId})${compared} written to ${path} (${formatBytes(bytes)})`)
   })
-).pipe(Command.withDescription(
-    "Write a self-contained HTML report of an experiment's latest completed run (with --compare, beside another's)"
-  ))

@@ -5,7 +5,7 @@
  * A definition with a `sweep` block runs every variant (`--workers` threads, `--batch-size`).
  * `--dry-run` only reads: without a store it plans as for an empty one and creates nothing.
  */
-import { Args, Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Duration, Effect, Exit, Option } from "effect"
 import * as NodeOs from "node:os"
 import {
@@ -36,26 +36,10 @@ import { JobQueue } from "../../store/postgres/index.js"
 import { RemoteTransfer } from "../../store/remote/index.js"
 import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
-import { atLeast, workerChoice, workers } from "../SweepOptions.js"
+import { atLeast, workerChoice } from "../SweepOptions.js"
 import { nodeLines, resultLines, statusCounts } from "../RunSummary.js"
 import { leaderboardTable } from "../SweepTable.js"
-
-const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
-  Args.withDescription("The experiment definition (a JSON file; README: The definition file)")
-)
-const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Plan and print hit/miss without executing"))
-const timeout = Options.text("timeout").pipe(
-  Options.withDescription("Interrupt the run past this duration, e.g. 90s, 10m, 2h"),
-  Options.optional
-)
-const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("Node bodies running at once (default 2)"),
-  Options.withDefault(2)
-)
-const batchSize = Options.integer("batch-size").pipe(
-  Options.withDescription("Sweeps: variants per published batch (default: about four batches per worker)"),
-  Options.optional
-)
+import type { runArgs } from "../tree/Run.js"
 
 /** `90s`, `10m`, `2h`, `500ms`, or a bare number of seconds. */
 export const parseDuration = (text: string): Option.Option<Duration.Duration> => {
@@ -196,7 +180,7 @@ const remoteRunner = Effect.gen(function*() {
   }).pipe(Effect.provideService(JobQueue, queue.value), Effect.provideService(RemoteTransfer, transfer.value))
 })
 
-export const run = Command.make("run", { definition, dryRun, timeout, concurrency, workers, batchSize }, (args) =>
+export const run = (args: Command.Command.ParseConfig<typeof runArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const { decoded, encoded } = yield* readDefinition(args.definition)
@@ -261,4 +245,3 @@ export const run = Command.make("run", { definition, dryRun, timeout, concurrenc
     if (config.json) return yield* printJson(runDocument(result, status, results))
     yield* Console.log(summaryLines(result, status, results, args.dryRun).join("\n"))
   })
-).pipe(Command.withDescription("Run an experiment (or a sweep of variants) incrementally: only what changed is recomputed"))

@@ -3,24 +3,21 @@
  * trades, equity, metrics and diagnostics, run on the sweep's frozen inputs (a cache hit for the
  * variants the sweep materialised, or when shown before; otherwise simulate → publish run once).
  */
-import { Command } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { recordedOutputsOf, runExperiment, runResultsOf } from "../../nodes/experiment/index.js"
 import { variantDefinition } from "../../nodes/sweep/index.js"
 import { ExperimentTracker } from "../../store/index.js"
-import { pathArg } from "../Arguments.js"
 import { unknownIdOf } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { progressRenderer } from "../Progress.js"
 import { requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
+import type { showArgs } from "../tree/Sweep.js"
 import { runDocument, summaryLines } from "./Run.js"
 
-const experimentId = pathArg("experiment-id", "The sweep's experiment id or a unique prefix")
-const variantId = pathArg("variant-id", "A variant id (var_…) of the sweep, or a unique prefix")
-
-const show = Command.make("show", { experimentId, variantId }, (args) =>
+export const show = (args: Command.Command.ParseConfig<typeof showArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
@@ -49,9 +46,3 @@ const show = Command.make("show", { experimentId, variantId }, (args) =>
     ]
     yield* Console.log(lines.join("\n"))
   })
-).pipe(Command.withDescription("Run one variant of a sweep as a single experiment (a cache hit when done before)"))
-
-export const sweep = Command.make("sweep").pipe(
-  Command.withDescription("Sweeps: look at one variant"),
-  Command.withSubcommands([show])
-)

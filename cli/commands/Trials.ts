@@ -4,22 +4,20 @@
  * its rank metric, and its Deflated Sharpe both with its sweep's N (the leaderboard's `dsr`) and
  * with the ledger's N (every trial of the name; computed now, written nowhere). Only reads.
  */
-import { Command } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { formatTimestamp, NO_VALUE } from "../../nodes/report/index.js"
 import { trialLedger } from "../../nodes/trials/index.js"
-import { pathArg } from "../Arguments.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
-
-const name = pathArg("name", "The experiment name (the definition's `name`)")
+import type { trialsArgs } from "../tree/Trials.js"
 
 const number = (x: number | null, digits = 4): string => (x === null ? NO_VALUE : String(Number(x.toPrecision(digits))))
 
-export const trialsCommand = Command.make("trials", { name }, (args) =>
+export const trialsCommand = (args: Command.Command.ParseConfig<typeof trialsArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
@@ -54,4 +52,3 @@ export const trialsCommand = Command.make("trials", { name }, (args) =>
     ]
     yield* Console.log(lines.join("\n"))
   })
-).pipe(Command.withDescription("List every strategy evaluated under an experiment name, with its Deflated Sharpe"))

@@ -10,7 +10,7 @@
  * the store: without one it fails with `no store at <dir>`, and an unknown id is a usage error (both
  * exit 2).
  */
-import { Args, Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { existsSync } from "node:fs"
 import {
@@ -30,25 +30,9 @@ import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { progressRenderer } from "../Progress.js"
 import { requireStore } from "../ReadOnlyStore.js"
-import { workerCount, workers } from "../SweepOptions.js"
+import { workerCount } from "../SweepOptions.js"
 import { refuseCatalog, storeLayer } from "../StoreLayers.js"
-
-const target = Args.text({ name: "definition.json | experiment-id" }).pipe(
-  Args.withDescription("An experiment definition file, or the id (or a unique prefix) of a recorded experiment")
-)
-const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("Node bodies running at once (default 2)"),
-  Options.withDefault(2)
-)
-
-const sample = Options.integer("sample").pipe(
-  Options.withDescription("Sweeps: recompute a seeded sample of N variants instead of all of them"),
-  Options.optional
-)
-const sampleSeed = Options.integer("sample-seed").pipe(
-  Options.withDescription("Sweeps: the seed that picks the sample (default 0)"),
-  Options.withDefault(0)
-)
+import type { verifyArgs } from "../tree/Verify.js"
 
 const EXPERIMENT_ID = /^(exp_)?[0-9a-f]{4,}$/
 
@@ -139,7 +123,7 @@ export const verifyDocument = (report: VerifyReport) => ({
   unrecorded: report.unrecorded
 })
 
-export const verify = Command.make("verify", { target, concurrency, sample, sampleSeed, workers }, (args) =>
+export const verify = (args: Command.Command.ParseConfig<typeof verifyArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     const isFile = existsSync(args.target)
@@ -182,8 +166,3 @@ export const verify = Command.make("verify", { target, concurrency, sample, samp
     else yield* Console.log(verifyLines(report).join("\n"))
     if (!report.ok) return yield* verificationFailure(report)
   })
-).pipe(
-  Command.withDescription(
-    "Re-execute an experiment bypassing the cache (into scratch space) and compare every output digest with its record"
-  )
-)

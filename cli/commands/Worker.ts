@@ -5,7 +5,7 @@
  * batch back unfinished (another worker takes it) and exits 130. Runs until stopped, or until idle
  * for `--idle-exit`, or after `--once` batch.
  */
-import { Command, Options } from "@effect/cli"
+import type { Command } from "@effect/cli"
 import { Console, Duration, Effect, Option } from "effect"
 import * as NodeOs from "node:os"
 import { runSweepWorker, type SweepWorkerEvent } from "../../nodes/sweep/index.js"
@@ -16,21 +16,8 @@ import { CATALOG_ENV_VAR, globalConfig, REMOTE_ENV_VAR } from "../GlobalOptions.
 import { printJson } from "../Output.js"
 import { storeLayer } from "../StoreLayers.js"
 import { atLeast } from "../SweepOptions.js"
+import type { workerArgs } from "../tree/Worker.js"
 import { parseDuration } from "./Run.js"
-
-const workers = Options.integer("workers").pipe(
-  Options.withDescription("Worker threads evaluating a batch's variants (default: the machine's cores; 0 = the main thread)"),
-  Options.optional
-)
-const lease = Options.text("lease").pipe(
-  Options.withDescription("How long a claimed batch stays this worker's without a heartbeat (default 30s; heartbeats every third)"),
-  Options.withDefault("30s")
-)
-const idleExit = Options.text("idle-exit").pipe(
-  Options.withDescription("Exit after this long with no batch to evaluate, e.g. 60s (default: run until stopped)"),
-  Options.optional
-)
-const once = Options.boolean("once").pipe(Options.withDescription("Exit after one batch"))
 
 const durationOf = (name: string, text: string) =>
   Option.match(parseDuration(text), {
@@ -52,7 +39,7 @@ const eventLine = (event: SweepWorkerEvent): string => {
   }
 }
 
-export const workerCommand = Command.make("worker", { workers, lease, idleExit, once }, (args) =>
+export const workerCommand = (args: Command.Command.ParseConfig<typeof workerArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     if (config.catalog === undefined || config.remote === undefined || config.remote.mode === "read") {
@@ -85,4 +72,3 @@ export const workerCommand = Command.make("worker", { workers, lease, idleExit, 
     if (config.json) return yield* printJson({ owner, jobs })
     yield* print(`worker ${owner}: ${jobs} batch${jobs === 1 ? "" : "es"} done`)
   })
-).pipe(Command.withDescription("Evaluate sweep batches queued by `run --workers remote` (needs --catalog and --remote)"))
