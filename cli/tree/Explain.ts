@@ -2,7 +2,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { lazyHandler } from "../LazyHandler.js"
 
-const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
+const definition = Args.file({ name: "definition.json" }).pipe(
   Args.withDescription("The experiment definition (a JSON file; README: The definition file)")
 )
 

@@ -6,7 +6,7 @@ export const pushCommand = Command.make("push", {}, lazyHandler(() => import("..
   Command.withDescription("Upload the local store's results (action entries and their outputs) to --remote")
 )
 
-const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
+const definition = Args.file({ name: "definition.json" }).pipe(
   Args.withDescription("The experiment definition whose results to download")
 )
 

@@ -3,7 +3,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { lazyHandler } from "../LazyHandler.js"
 import { workers } from "../SweepOptions.js"
 
-const definition = Args.file({ name: "definition.json", exists: "yes" }).pipe(
+const definition = Args.file({ name: "definition.json" }).pipe(
   Args.withDescription("The experiment definition (a JSON file; README: The definition file)")
 )
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Plan and print hit/miss without executing"))

@@ -53,13 +53,18 @@ describe("pipeline help and usage errors", () => {
 
   it("a missing import file is a usage error (exit 2), like a missing definition; no store is made", async () => {
     const store = NodePath.join(dir, "store")
-    const [importMissing, runMissing] = await Promise.all([
+    const [importMissing, runMissing, explainMissing] = await Promise.all([
       runCli(["--store", store, "import", "alerts", "no-such-alerts.csv"], { cwd: dir }),
-      runCli(["--store", store, "run", "no-such-definition.json"], { cwd: dir })
+      runCli(["--store", store, "run", "no-such-definition.json"], { cwd: dir }),
+      runCli(["--store", store, "explain", "no-such-definition.json"], { cwd: dir })
     ])
     expect(importMissing.code).toBe(2)
     expect(importMissing.stderr.trim()).toBe("pipeline: no such file: no-such-alerts.csv")
-    expect(runMissing.code).toBe(2)
+    // The same words for a definition, not @effect/cli's own "Path '…' must exist".
+    for (const missing of [runMissing, explainMissing]) {
+      expect(missing.code).toBe(2)
+      expect(missing.stderr.trim()).toBe("pipeline: no such file: no-such-definition.json")
+    }
     expect(NodeFs.existsSync(store)).toBe(false)
   }, SLOW)
 
