@@ -375,18 +375,22 @@ export const executeSweep = (
       const leaderboard = yield* withPath({ artifactId: leaderboardManifest.artifactId, digest: leaderboardManifest.digest })
 
       // 6b. The probability of backtest overfitting over every variant's daily pnl (variant id order).
-      const cachedDaily = yield* readCachedDaily(foundDaily, catalog)
-      const overfitting = yield* publishOverfitting({
-        variantIds: keyed.map((variant) => variant.variantId),
-        columns: keyed.map((variant) => freshDaily.get(variant.key) ?? cachedDaily.get(hexOf(variant.key))),
-        sharpes: variantRows.map((row) => row.sharpe),
-        dateRange: range,
-        blocks: spec.overfitting.blocks,
-        logicalKey: `overfitting/${sweepKey.slice(7, 23)}`,
-        inputs: [...lineage, leaderboard.artifactId],
-        producedBy: { node: "sweep", key: sweepKey }
+      // It runs beside step 7 (neither needs the other's outputs): its computation, on this thread,
+      // overlaps with the kept variants' projection and publishing, on DuckDB's threads.
+      const overfittingOf = Effect.gen(function*() {
+        const cachedDaily = yield* readCachedDaily(foundDaily, catalog)
+        const overfitting = yield* publishOverfitting({
+          variantIds: keyed.map((variant) => variant.variantId),
+          columns: keyed.map((variant) => freshDaily.get(variant.key) ?? cachedDaily.get(hexOf(variant.key))),
+          sharpes: variantRows.map((row) => row.sharpe),
+          dateRange: range,
+          blocks: spec.overfitting.blocks,
+          logicalKey: `overfitting/${sweepKey.slice(7, 23)}`,
+          inputs: [...lineage, leaderboard.artifactId],
+          producedBy: { node: "sweep", key: sweepKey }
+        })
+        return { overfitting, finished: yield* Clock.currentTimeMillis }
       })
-      const finished = yield* Clock.currentTimeMillis
 
       // 7. The best `keep` variants as single experiments; the best one's outputs are the run's.
       const ranked = [...entries].sort(compareByRank(spec.rank))
@@ -403,54 +407,61 @@ export const executeSweep = (
       )
       const selectedColumns = [...new Set(folds.map((fold) => fold.selected))].sort((a, b) => a - b)
       const selectedNodes = selectedColumns.map((column) => nodesOf(keyed[column]!))
-      let best: ExperimentResult["outputs"]
-      let walkForward: WalkForwardSummary | undefined
-      let walkForwardOutputs: Record<string, OutputRef> = {}
-      if (pairs.length > 0 || selectedNodes.length > 0) {
-        // The workers are idle by now: the kept variants use every core.
-        const report = yield* execute([...pairs.map((pair) => pair.publish), ...selectedNodes.map((pair) => pair.simulate)], {
-          engine,
-          seed: definition.seed,
-          concurrency: Math.max(options.concurrency ?? 2, workers + 1),
-          onEvent: emit,
-          resources
-        })
-        const [first] = pairs
-        if (first !== undefined) {
-          const trades = report.of(first.simulate).outputs!.trades!
-          const published = report.of(first.publish).outputs!
-          best = yield* outputArtifacts({ trades, ...published })
-        }
-        const seen = new Set(nodes.map((node) => node.node.identity))
-        nodes.push(...[report.of(shared.project), ...(first === undefined ? [] : [report.of(first.simulate), report.of(first.publish)])]
-          .filter((node) => !seen.has(node.node.identity)))
-        if (walkForwardSpec !== undefined) {
-          const tradesOf = new Map<number, ReadonlyArray<Trade>>()
-          yield* Effect.forEach(selectedColumns, (column, i) => {
-            const simulated = report.of(selectedNodes[i]!.simulate).outputs!
-            return Effect.map(readSimulatedTrades(simulated.trades!, simulated.fills!), (trades) => void tradesOf.set(column, trades))
-          }, { discard: true })
-          walkForward = yield* publishWalkForward({
-            spec: walkForwardSpec,
-            windows,
-            folds,
-            variantIds: keyed.map((variant) => variant.variantId),
-            tradesOf,
-            initialCapital: definition.strategy.sizing.initialCapital,
+      const keptOf = Effect.gen(function*() {
+        let best: ExperimentResult["outputs"]
+        let walkForward: WalkForwardSummary | undefined
+        let walkForwardOutputs: Record<string, OutputRef> = {}
+        if (pairs.length > 0 || selectedNodes.length > 0) {
+          // The workers are idle by now: the kept variants use every core.
+          const report = yield* execute([...pairs.map((pair) => pair.publish), ...selectedNodes.map((pair) => pair.simulate)], {
+            engine,
             seed: definition.seed,
-            bootstrapResamples: definition.metrics.bootstrapResamples,
-            shortKey: sweepKey.slice(7, 23),
-            inputs: [...lineage, leaderboard.artifactId],
-            producedBy: { node: "sweep", key: sweepKey }
+            concurrency: Math.max(options.concurrency ?? 2, workers + 1),
+            onEvent: emit,
+            resources
           })
-          walkForwardOutputs = {
-            walkForward: refOf(walkForward.selection),
-            walkForwardTrades: refOf(walkForward.trades),
-            walkForwardEquity: refOf(walkForward.equity),
-            walkForwardMetrics: refOf(walkForward.metrics)
+          const [first] = pairs
+          if (first !== undefined) {
+            const trades = report.of(first.simulate).outputs!.trades!
+            const published = report.of(first.publish).outputs!
+            best = yield* outputArtifacts({ trades, ...published })
+          }
+          const seen = new Set(nodes.map((node) => node.node.identity))
+          nodes.push(...[report.of(shared.project), ...(first === undefined ? [] : [report.of(first.simulate), report.of(first.publish)])]
+            .filter((node) => !seen.has(node.node.identity)))
+          if (walkForwardSpec !== undefined) {
+            const tradesOf = new Map<number, ReadonlyArray<Trade>>()
+            yield* Effect.forEach(selectedColumns, (column, i) => {
+              const simulated = report.of(selectedNodes[i]!.simulate).outputs!
+              return Effect.map(readSimulatedTrades(simulated.trades!, simulated.fills!), (trades) => void tradesOf.set(column, trades))
+            }, { discard: true })
+            walkForward = yield* publishWalkForward({
+              spec: walkForwardSpec,
+              windows,
+              folds,
+              variantIds: keyed.map((variant) => variant.variantId),
+              tradesOf,
+              initialCapital: definition.strategy.sizing.initialCapital,
+              seed: definition.seed,
+              bootstrapResamples: definition.metrics.bootstrapResamples,
+              shortKey: sweepKey.slice(7, 23),
+              inputs: [...lineage, leaderboard.artifactId],
+              producedBy: { node: "sweep", key: sweepKey }
+            })
+            walkForwardOutputs = {
+              walkForward: refOf(walkForward.selection),
+              walkForwardTrades: refOf(walkForward.trades),
+              walkForwardEquity: refOf(walkForward.equity),
+              walkForwardMetrics: refOf(walkForward.metrics)
+            }
           }
         }
-      }
+        return { best, walkForward, walkForwardOutputs }
+      })
+      // The kept variants first: their projection starts on DuckDB's threads before the overfitting computation takes this one.
+      const [{ best, walkForward, walkForwardOutputs }, { overfitting, finished }] = yield* Effect.all([keptOf, overfittingOf], {
+        concurrency: 2
+      })
       const sweepOutputs: Record<string, OutputRef> = {
         leaderboard: { artifactId: leaderboard.artifactId, digest: leaderboard.digest },
         overfitting: refOf(overfitting.artifact),
