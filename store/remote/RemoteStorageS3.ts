@@ -10,7 +10,7 @@
  * so commands without a remote never load it.
  */
 import type * as S3 from "@aws-sdk/client-s3"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import { InvalidRemoteUrl } from "./RemoteErrors.js"
 import { underPrefix } from "./RemoteKeys.js"
 import { RemoteIOError, RemoteStorage, type RemoteStorageShape } from "./RemoteStorage.js"
@@ -57,6 +57,9 @@ const isNotFound = (error: unknown) =>
   statusOf(error) === 404 ||
   (typeof error === "object" && error !== null && "name" in error && (error.name === "NoSuchKey" || error.name === "NotFound"))
 
+const isAsyncIterable = (value: unknown): value is AsyncIterable<Uint8Array> =>
+  typeof value === "object" && value !== null && Symbol.asyncIterator in value
+
 /** The SDK module (`@aws-sdk/client-s3`), loaded on demand. */
 export type S3Sdk = typeof S3
 
@@ -75,6 +78,24 @@ export const makeS3Storage = (sdk: S3Sdk, client: S3.S3Client, location: S3Locat
         return response.Body === undefined ? new Uint8Array(0) : await response.Body.transformToByteArray()
       }).pipe(
         Effect.catchAll(({ error }) => (isNotFound(error) ? Effect.succeed(undefined) : Effect.fail(ioError("get", key, error))))
+      ),
+    getStream: (key) =>
+      Effect.acquireRelease(
+        request("get", key, (abortSignal) =>
+          client.send(new GetObjectCommand({ Bucket: location.bucket, Key: keyOf(key) }), { abortSignal })).pipe(
+            Effect.map((response) => response.Body),
+            Effect.catchAll(({ error }) => (isNotFound(error) ? Effect.succeed(undefined) : Effect.fail(ioError("get", key, error))))
+          ),
+        // An unread or half-read body holds its connection: released with the scope.
+        (body) => Effect.sync(() => (body !== undefined && "destroy" in body && typeof body.destroy === "function" ? body.destroy() : undefined))
+      ).pipe(
+        Effect.map((body) => {
+          if (body === undefined) return undefined
+          // Node: the response itself, read as it arrives; elsewhere the SDK's whole-body reader.
+          return isAsyncIterable(body)
+            ? Stream.fromAsyncIterable(body, (error) => ioError("get", key, error))
+            : Stream.fromEffect(Effect.tryPromise({ try: () => body.transformToByteArray(), catch: (error) => ioError("get", key, error) }))
+        })
       ),
     put: (key, bytes) =>
       request("put", key, (abortSignal) =>

@@ -21,14 +21,14 @@
  * Group entries (sweep batches) and identity pointers stay local; with a shared catalog, sweep
  * workers move a batch's artifacts explicitly (`pushArtifacts` / `pullArtifacts`).
  */
-import { Context, Deferred, Effect, Exit, FiberId, FiberSet, Layer, Schema, type Scope } from "effect"
+import { Context, Deferred, Effect, Exit, FiberId, FiberSet, Layer, Schema, type Scope, Stream } from "effect"
 import { ActionCache, type ActionCacheShape, ActionEntry } from "../ActionCache.js"
 import { ArtifactCatalog, ArtifactManifest, type ArtifactId, type CatalogError } from "../ArtifactCatalog.js"
 import type { ArtifactNotFound, ObjectNotFound } from "../StoreError.js"
-import { type Digest, hashBytes } from "../Digest.js"
+import type { Digest } from "../Digest.js"
 import { ObjectStore } from "../ObjectStore.js"
 import { manifestMismatch } from "../internal/artifactCatalog.js"
-import { writeFileBytes } from "./writeFile.js"
+import { writeStreamHashed } from "./writeFile.js"
 import type { InvalidRemoteKey } from "./RemoteErrors.js"
 import { RemoteEvents, type RemoteWarning } from "./RemoteEvents.js"
 import { actionKey, manifestKey, objectKey } from "./RemoteKeys.js"
@@ -146,21 +146,29 @@ const make = (mode: RemoteMode): Effect.Effect<
         return manifest
       })
 
-    /** The remote's object under `digest`, BLAKE3-verified, written to a scratch file (removed with the scope). */
+    /**
+     * The remote's object under `digest`, streamed to a scratch file of the local store (removed
+     * with the scope) while it is BLAKE3-hashed, so no object is held whole in memory; the file is
+     * answered only when the digest matches (the caller then moves it into the store atomically).
+     */
     const fetchObject = (digest: Digest) =>
       Effect.gen(function* () {
         const oKey = yield* keyOrAbandon(objectKey(digest))
-        const bytes = yield* fetchOrAbandon(oKey)
-        if (bytes === undefined) return yield* Effect.fail(new Abandon({ kind: "incomplete", subject: oKey, detail: "no such object on the remote" }))
-        const actual = yield* hashBytes(bytes)
+        const file = yield* localOrAbandon(oKey, objects.scratchPath("remote"))
+        const body = yield* Effect.mapError(remote.getStream(oKey), (error) => unavailable(oKey, error))
+        if (body === undefined) return yield* Effect.fail(new Abandon({ kind: "incomplete", subject: oKey, detail: "no such object on the remote" }))
+        const actual = yield* writeStreamHashed(file, Stream.mapError(body, (error) => unavailable(oKey, error))).pipe(
+          Effect.mapError((error) =>
+            error instanceof Abandon ? error : new Abandon({ kind: "unavailable", subject: oKey, detail: `local store: ${error.message}` }))
+        )
         if (actual !== digest) {
           foundCorrupt.add(oKey)
           return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: oKey, detail: `its bytes hash to ${actual}, not ${digest}; not used` }))
         }
-        const file = yield* localOrAbandon(oKey, objects.scratchPath("remote"))
-        yield* localOrAbandon(oKey, writeFileBytes(file, bytes))
         return file
       })
+
+    const unavailable = (subject: string, error: RemoteIOError) => new Abandon({ kind: "unavailable", subject, detail: error.reason })
 
     const localOrAbandon = <A, E extends { readonly message: string }, R>(subject: string, effect: Effect.Effect<A, E, R>) =>
       Effect.mapError(effect, (error) => new Abandon({ kind: "unavailable", subject, detail: `local store: ${error.message}` }))
