@@ -17,6 +17,7 @@ import seedrandom from "seedrandom"
 import type { Seed, Trade } from "../simulate/index.js"
 import { compareTrades } from "../simulate/index.js"
 import type { EquityRow, EquitySummary } from "./Equity.js"
+import { sharpeRatio } from "../stats/index.js"
 import { mean, medianSorted, nullIfNaN, percentileSorted, sharpeOf } from "./internal/stats.js"
 
 /** The single row of `experiment_metrics`. */
@@ -279,8 +280,8 @@ export const bootstrapIntervals = (
   let nSharpe = 0
   if (n >= 2) {
     for (let b = 0; b < resamples; b++) {
-      const sd = sds[b]!
-      if (sd > 0 && Number.isFinite(sd)) sharpes[nSharpe++] = means[b]! / sd
+      const sharpe = sharpeRatio(means[b]!, sds[b]!)
+      if (sharpe !== null) sharpes[nSharpe++] = sharpe
     }
   }
   means.sort()

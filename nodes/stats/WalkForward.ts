@@ -15,6 +15,7 @@
  * the parallel-variance rule in window order. One window's Sharpe equals experiment_metrics'
  * (mean / sample sd, two passes).
  */
+import { sharpeRatio } from "./SharpeRatio.js"
 
 export type WalkForwardScheme = "rolling" | "anchored"
 export type WalkForwardMetric = "sharpe" | "mean_return" | "total_net_pnl"
@@ -109,11 +110,10 @@ export const combineWindows = (parts: ReadonlyArray<WindowStats>): WindowStats =
   return acc
 }
 
-/** Mean return / sample sd; null with fewer than 2 trades or sd 0. */
+/** Mean return / sample sd; null with fewer than 2 trades or no spread (sharpeRatio). */
 export const windowSharpe = (stats: WindowStats): number | null => {
   if (stats.trades < 2) return null
-  const sd = Math.sqrt(stats.m2Return / (stats.trades - 1))
-  return sd > 0 && Number.isFinite(sd) ? stats.sumReturn / stats.trades / sd : null
+  return sharpeRatio(stats.sumReturn / stats.trades, Math.sqrt(stats.m2Return / (stats.trades - 1)))
 }
 
 export const windowMeanReturn = (stats: WindowStats): number | null =>

@@ -5,4 +5,5 @@
 export * from "./DeflatedSharpe.js"
 export * from "./Normal.js"
 export * from "./Overfitting.js"
+export * from "./SharpeRatio.js"
 export * from "./WalkForward.js"

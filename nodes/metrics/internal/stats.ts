@@ -2,6 +2,8 @@
  * Small statistics over Float64Arrays, each reduction a left-to-right loop (a fixed order, so the
  * result is the same on every machine and run).
  */
+import { sharpeRatio } from "../../stats/index.js"
+
 
 /** Arithmetic mean of the first `n` values; NaN when n = 0. */
 export const mean = (xs: ArrayLike<number>, n: number = xs.length): number => {
@@ -21,12 +23,11 @@ export const sampleStd = (xs: ArrayLike<number>, m: number, n: number = xs.lengt
   return Math.sqrt(ss / (n - 1))
 }
 
-/** mean / sample std; null when undefined (n < 2, or std = 0). */
+/** mean / sample std; null when undefined (n < 2, or no spread: sharpeRatio). */
 export const sharpeOf = (xs: ArrayLike<number>, n: number = xs.length): number | null => {
   if (n < 2) return null
   const m = mean(xs, n)
-  const sd = sampleStd(xs, m, n)
-  return sd > 0 && Number.isFinite(sd) ? m / sd : null
+  return sharpeRatio(m, sampleStd(xs, m, n))
 }
 
 /** Median of ascending-sorted values (mean of the two middle ones for an even count); NaN when empty. */
