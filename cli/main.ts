@@ -3,10 +3,14 @@
  * renders failures once (renderError.ts, loaded only then) and maps the exit to a process exit
  * code (ExitCode.ts).
  */
-// Subpath imports: the package index loads every platform module (~1 s more at start-up).
-import * as NodeContext from "@effect/platform-node/NodeContext"
+// Subpath imports: the package index loads every platform module (~1 s more at start-up). Only
+// the services @effect/cli needs (NodeContext.layer adds a command executor and a worker manager,
+// which no command uses, and their modules).
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Effect, Exit } from "effect"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { Console, Effect, Exit, Layer } from "effect"
 import { cli } from "./Cli.js"
 import { teardown } from "./ExitCode.js"
 import { withColorOnlyOnTerminals } from "./Output.js"
@@ -22,7 +26,7 @@ const program = Effect.suspend(() => cli(process.argv)).pipe(
       })
       : Effect.void
   ),
-  Effect.provide(NodeContext.layer)
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
 )
 
 NodeRuntime.runMain(program, { disableErrorReporting: true, teardown })
