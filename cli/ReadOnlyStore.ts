@@ -4,7 +4,9 @@
  * first asks `storeExists`, and when there is no store it either answers from nothing (lists print
  * an empty result, `explain` an empty store's view: everything would run) or fails with
  * `StoreMissing` (a command about one thing: `show`, `lineage`, `report`, `verify`; and `gc`,
- * `fsck`).
+ * `fsck`). With a PostgreSQL catalog the records are in the database but the objects are still in
+ * the local store, so a read that finds no store fails with a usage error naming the directory
+ * (exit 2) instead of answering from an empty store.
  */
 import { Effect, Layer } from "effect"
 import { statSync } from "node:fs"
@@ -12,7 +14,8 @@ import * as NodePath from "node:path"
 import { DuckWorkspace } from "../nodes/duckdb/index.js"
 import { RunEnvironment } from "../nodes/runtime/index.js"
 import { ExperimentTracker, ProcessLiveness, STORE_LAYOUT_DIRS, STORE_MARKER, StoreMemory } from "../store/index.js"
-import { StoreMissing } from "./CliError.js"
+import { StoreMissing, UsageError } from "./CliError.js"
+import { CATALOG_ENV_VAR, globalConfig } from "./GlobalOptions.js"
 import { gitInfo } from "./StoreLayers.js"
 
 /** A store has its marker, or (made before the marker existed) one of these directories (store/StoreLayout.ts). */
@@ -41,9 +44,26 @@ export const storeExists = (storeDir: string): boolean => {
   return STORE_ENTRIES.some((entry) => probe(NodePath.join(storeDir, entry)) !== "absent")
 }
 
-/** Fails with `StoreMissing` unless `storeDir` holds a store. */
-export const requireStore = (storeDir: string): Effect.Effect<void, StoreMissing> =>
-  Effect.suspend(() => (storeExists(storeDir) ? Effect.void : Effect.fail(new StoreMissing({ path: storeDir }))))
+/**
+ * Whether a command that only reads has a store to open: false without one (it answers from
+ * nothing), unless a catalog is given: then the missing store is a UsageError naming it.
+ */
+export const readableStore = (storeDir: string) =>
+  Effect.flatMap(globalConfig, ({ catalog }) =>
+    storeExists(storeDir)
+      ? Effect.succeed(true)
+      : catalog === undefined
+      ? Effect.succeed(false)
+      : Effect.fail(
+        new UsageError({
+          reason: `the catalog (--catalog or $${CATALOG_ENV_VAR}) holds the records, but their objects are in a local store, ` +
+            `and there is none at ${storeDir}: give its directory with --store DIR (or $PIPELINE_STORE)`
+        })
+      ))
+
+/** Fails with `StoreMissing` unless `storeDir` holds a store (with a catalog, a UsageError: see `readableStore`). */
+export const requireStore = (storeDir: string) =>
+  Effect.flatMap(readableStore(storeDir), (exists) => (exists ? Effect.void : Effect.fail(new StoreMissing({ path: storeDir }))))
 
 /**
  * Every service `storeLayer` provides, over an empty in-memory store: for a command that only reads

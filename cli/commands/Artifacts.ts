@@ -18,7 +18,7 @@ import {
 import { unknownIdOf, UsageError } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
-import { requireStore, storeExists } from "../ReadOnlyStore.js"
+import { readableStore, requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { renderTable } from "../Table.js"
 import type { lineageArgs, listArgs, showArgs } from "../tree/Artifacts.js"
@@ -35,7 +35,7 @@ export const list = (args: Command.Command.ParseConfig<typeof listArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     // No store holds no artifacts (and reading must not create one).
-    const exists = storeExists(config.storeDir)
+    const exists = yield* readableStore(config.storeDir)
     const manifests = exists
       ? yield* Effect.flatMap(ArtifactCatalog, (catalog) =>
         catalog.list({

@@ -12,7 +12,7 @@ import { ExperimentTracker, type RunView } from "../../store/index.js"
 import { unknownIdOf } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
-import { requireStore, storeExists } from "../ReadOnlyStore.js"
+import { readableStore, requireStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { metricCells, recordedNodeLines, resultLines, statusCounts } from "../RunSummary.js"
 import { renderTable } from "../Table.js"
@@ -34,7 +34,7 @@ export const list = (args: Command.Command.ParseConfig<typeof listArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     // No store holds no experiments (and reading must not create one).
-    const exists = storeExists(config.storeDir)
+    const exists = yield* readableStore(config.storeDir)
     const summaries = exists
       ? yield* Effect.flatMap(ExperimentTracker, (tracker) =>
         tracker.list({

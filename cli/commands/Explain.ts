@@ -12,7 +12,7 @@ import { executeSweep } from "../../nodes/sweep/index.js"
 import { readDefinition } from "../Definitions.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
-import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
+import { emptyStoreLayer, readableStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import type { explainArgs } from "../tree/Explain.js"
 
@@ -129,7 +129,7 @@ export const explainCommand = (args: Command.Command.ParseConfig<typeof explainA
   Effect.gen(function*() {
     const config = yield* globalConfig
     const { decoded, encoded } = yield* readDefinition(args.definition)
-    const exists = storeExists(config.storeDir)
+    const exists = yield* readableStore(config.storeDir)
     const layer = exists ? storeLayer(config.storeDir) : emptyStoreLayer()
     const explanation = yield* explainExperiment(decoded, encoded).pipe(Effect.provide(layer))
     // A sweep: which of its variants are cached (a dry run: nothing runs, nothing is written).

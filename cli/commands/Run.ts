@@ -34,7 +34,7 @@ import { intervalTicker, makeProgress, stderrWriter } from "../Progress.js"
 import type { RunResults } from "../../store/index.js"
 import { JobQueue } from "../../store/postgres/index.js"
 import { RemoteTransfer } from "../../store/remote/index.js"
-import { emptyStoreLayer, storeExists } from "../ReadOnlyStore.js"
+import { emptyStoreLayer, readableStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { atLeast, workerChoice } from "../SweepOptions.js"
 import { nodeLines, resultLines, statusCounts } from "../RunSummary.js"
@@ -212,7 +212,7 @@ export const run = (args: Command.Command.ParseConfig<typeof runArgs>) =>
       ...(timeoutDuration ? { timeout: timeoutDuration } : {})
     }
     // --dry-run only reads: without a store it plans against an empty one and creates none.
-    const layer = args.dryRun && !storeExists(config.storeDir) ? emptyStoreLayer() : storeLayer(config.storeDir)
+    const layer = args.dryRun && !(yield* readableStore(config.storeDir)) ? emptyStoreLayer() : storeLayer(config.storeDir)
     // The run, then its results (the run record keeps them; a dry run whose outputs are known reads
     // them too), on one store: opened once, closed after both.
     const withResults = <E, R>(self: Effect.Effect<ExperimentResult | SweepResult, E, R>) =>
