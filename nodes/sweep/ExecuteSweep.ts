@@ -211,6 +211,10 @@ export const executeSweep = (
       // built only if some node needs it and disposed when this scope closes (interrupted or not).
       // The worker pool is not kept: it is released when the batches are done.
       const resources = yield* makeResourceSession({ only: [shared.project] })
+      // Remote workers read the inputs: their upload starts now, beside validate and the keys. The
+      // batches' upload (5a) waits for it and reports its failure; a sweep found cached stops it.
+      const remote = options.remoteBatches
+      if (remote !== undefined && mode === "normal") yield* Effect.forkScoped(Effect.ignore(remote.stage([...resolved.alerts, ...resolved.ohlcv])))
       // 1. validate (cached like any node): its coverage digest enters every variant key.
       const validated = yield* runDag([shared.validate])
       const validateReport = validated.of(shared.validate)
@@ -280,7 +284,6 @@ export const executeSweep = (
 
       // 5a. Remote workers (`run --workers remote`): the misses are evaluated there, then read like cached batches.
       let remotelyEvaluated = 0
-      const remote = options.remoteBatches
       if (remote !== undefined && pending.size > 0) {
         const sorted = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         let remoteDone = cachedCount

@@ -141,14 +141,18 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
         }
       })
 
+    const upload = (artifacts: ReadonlyArray<ArtifactId>) =>
+      Effect.mapError(
+        transfer.pushArtifacts(artifacts),
+        (error) => new RemoteSweepFailed({ detail: `cannot upload the sweep's inputs to ${transfer.location}: ${error.message}` })
+      )
+
     const runner: SweepBatchRunner = {
+      stage: upload,
       run: (request) =>
         Effect.gen(function*() {
           // 1. What the workers read: the inputs and validate's coverage (with their lineage).
-          yield* Effect.mapError(
-            transfer.pushArtifacts(request.lineage),
-            (error) => new RemoteSweepFailed({ detail: `cannot upload the sweep's inputs to ${transfer.location}: ${error.message}` })
-          )
+          yield* upload(request.lineage)
           // 2. Batches already done somewhere are downloaded; the others become jobs.
           const jobs: Array<QueuedJob> = []
           for (const batch of request.batches) {

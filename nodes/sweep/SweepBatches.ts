@@ -32,6 +32,12 @@ import { makeVariantEvaluator, type VariantEvaluator } from "./VariantEvaluator.
  * with its outputs in the local store, so the sweep reads them as it reads cached ones.
  */
 export interface SweepBatchRunner {
+  /**
+   * Starts making the sweep's input artifacts readable where the batches are evaluated: a sweep
+   * calls it as soon as its inputs are known, so the upload runs beside validate and the keys;
+   * `run` makes sure of them again (waiting for an upload still in progress).
+   */
+  readonly stage: (inputs: ReadonlyArray<ArtifactId>) => Effect.Effect<void, RemoteSweepFailed>
   readonly run: (request: SweepBatchRequest) => Effect.Effect<void, SweepJobFailed | RemoteSweepFailed | StoreIOError>
 }
 
