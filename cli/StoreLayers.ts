@@ -9,7 +9,7 @@ import * as NodePath from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { experimentLayer } from "../nodes/runtime/index.js"
-import type { GitInfo } from "../store/index.js"
+import { ExperimentTracker, type GitInfo, ProcessLiveness, StoreRoot } from "../store/index.js"
 import { formatRemoteWarning, type RemoteWarning } from "../store/remote/index.js"
 import { UsageError } from "./CliError.js"
 import { globalConfig } from "./GlobalOptions.js"
@@ -76,6 +76,22 @@ export const storeLayer = (storeDir: string) =>
         ...(remote === undefined ? {} : { remote: { ...remote, onWarning: printRemoteWarning } })
       })
     })
+  )
+
+/**
+ * The experiment tracker alone, for commands that only read experiments: on a filesystem store
+ * (no `--catalog`), the store opened as `storeLayer` opens it (a directory that holds something
+ * else fails with NotAStore) but without its object store, digest cache, catalog and action cache;
+ * with a PostgreSQL catalog, which holds the experiments, `storeLayer`.
+ */
+export const trackerLayer = (
+  storeDir: string
+): Layer.Layer<ExperimentTracker, Layer.Layer.Error<ReturnType<typeof storeLayer>>, Layer.Layer.Context<ReturnType<typeof storeLayer>>> =>
+  Layer.unwrapEffect(
+    Effect.map(globalConfig, ({ catalog }) =>
+      catalog === undefined
+        ? ExperimentTracker.layer.pipe(Layer.provide(Layer.merge(StoreRoot.layerOpen(storeDir), ProcessLiveness.layerNode)))
+        : storeLayer(storeDir))
   )
 
 /**

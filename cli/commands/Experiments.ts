@@ -13,7 +13,7 @@ import { unknownIdOf } from "../CliError.js"
 import { globalConfig } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { readableStore, requireStore } from "../ReadOnlyStore.js"
-import { storeLayer } from "../StoreLayers.js"
+import { storeLayer, trackerLayer } from "../StoreLayers.js"
 import { metricCells, recordedNodeLines, resultLines, statusCounts } from "../RunSummary.js"
 import { renderTable } from "../Table.js"
 import type { listArgs, showArgs } from "../tree/Experiments.js"
@@ -40,7 +40,7 @@ export const list = (args: Command.Command.ParseConfig<typeof listArgs>) =>
         tracker.list({
           ...(Option.isSome(args.name) ? { name: args.name.value } : {}),
           ...(Option.isSome(args.status) ? { status: args.status.value } : {})
-        })).pipe(Effect.provide(storeLayer(config.storeDir)))
+        })).pipe(Effect.provide(trackerLayer(config.storeDir)))
       : []
 
     if (config.json) {
