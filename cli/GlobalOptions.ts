@@ -57,6 +57,13 @@ export const globalOptions = {
   remoteMode: Options.choice("remote-mode", ["read-write", "read"]).pipe(
     Options.withDescription("read-write (default) uploads what this process computes; read only downloads"),
     Options.withDefault("read-write" as const)
+  ),
+  remoteDownload: Options.choice("remote-download", ["outputs", "all"]).pipe(
+    Options.withDescription(
+      "outputs (default): a remote hit downloads its records only; an object comes down when it is read " +
+        "(a run's results, the inputs a rerun needs); all: every object of the hit's lineage too"
+    ),
+    Options.withDefault("outputs" as const)
   )
 }
 
@@ -78,7 +85,7 @@ export interface GlobalConfig {
   /** `--catalog` (else $PIPELINE_CATALOG when set and not empty): the PostgreSQL catalog's URL. */
   readonly catalog?: string
   /** `--remote` (else $PIPELINE_REMOTE when set and not empty): the shared S3-API remote. */
-  readonly remote?: { readonly url: string; readonly mode: "read" | "read-write" }
+  readonly remote?: { readonly url: string; readonly mode: "read" | "read-write"; readonly download: "outputs" | "all" }
   /**
    * Render progress on stderr (neither `--quiet` nor `--json` was given): live on a terminal,
    * plain lines otherwise (cli/Progress.ts).
@@ -89,10 +96,10 @@ export interface GlobalConfig {
 /** The resolved global options, for use inside a subcommand's handler. */
 export const globalConfig: Effect.Effect<GlobalConfig, never, Command.Command.Context<"pipeline">> = Effect.map(
   root,
-  ({ catalog, json, quiet, remote, remoteMode, store }) => ({
+  ({ catalog, json, quiet, remote, remoteDownload, remoteMode, store }) => ({
     storeDir: NodePath.resolve(store),
     ...(Option.isSome(catalog) && catalog.value !== "" ? { catalog: catalog.value } : {}),
-    ...(Option.isSome(remote) && remote.value !== "" ? { remote: { url: remote.value, mode: remoteMode } } : {}),
+    ...(Option.isSome(remote) && remote.value !== "" ? { remote: { url: remote.value, mode: remoteMode, download: remoteDownload } } : {}),
     json,
     quiet,
     progress: !quiet && !json
@@ -101,7 +108,7 @@ export const globalConfig: Effect.Effect<GlobalConfig, never, Command.Command.Co
 
 /**
  * Moves the global options (`--json`, `--quiet`, `--store DIR`, `--store=DIR`, `--catalog URL`,
- * `--catalog=URL`, `--remote URL`, `--remote-mode MODE`, and their `=` forms) found anywhere
+ * `--catalog=URL`, `--remote URL`, `--remote-mode MODE`, `--remote-download WHAT`, and their `=` forms) found anywhere
  * before a `--` to the front of the arguments, where @effect/cli's parser expects a parent's
  * options. Subcommands must not define options of these names. `args` excludes node and script.
  */
@@ -116,10 +123,10 @@ export const hoistGlobalOptions = (args: ReadonlyArray<string>): Array<string> =
     }
     if (
       arg === "--json" || arg === "--quiet" || arg.startsWith("--store=") || arg.startsWith("--catalog=") ||
-      arg.startsWith("--remote=") || arg.startsWith("--remote-mode=")
+      arg.startsWith("--remote=") || arg.startsWith("--remote-mode=") || arg.startsWith("--remote-download=")
     ) {
       global.push(arg)
-    } else if (arg === "--store" || arg === "--catalog" || arg === "--remote" || arg === "--remote-mode") {
+    } else if (arg === "--store" || arg === "--catalog" || arg === "--remote" || arg === "--remote-mode" || arg === "--remote-download") {
       global.push(arg, ...args.slice(i + 1, i + 2))
       i++
     } else {

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { experimentLayer } from "../nodes/runtime/index.js"
 import { ExperimentTracker, type GitInfo, ProcessLiveness, StoreRoot } from "../store/index.js"
-import { formatRemoteWarning, type RemoteWarning } from "../store/remote/index.js"
+import { formatRemoteWarning, type RemoteDownload, type RemoteWarning } from "../store/remote/index.js"
 import { UsageError } from "./CliError.js"
 import { globalConfig } from "./GlobalOptions.js"
 
@@ -64,16 +64,19 @@ export const printRemoteWarning = (warning: RemoteWarning): void => {
 
 /**
  * The store layers on `storeDir`; with `--catalog` (or $PIPELINE_CATALOG), on that PostgreSQL
- * catalog; with `--remote` (or $PIPELINE_REMOTE), overlaid on that S3-API remote.
+ * catalog; with `--remote` (or $PIPELINE_REMOTE), overlaid on that S3-API remote, downloading what
+ * `--remote-download` says unless `download` overrides it (`pipeline pull`: everything).
  */
-export const storeLayer = (storeDir: string) =>
+export const storeLayer = (storeDir: string, options: { readonly download?: RemoteDownload } = {}) =>
   Layer.unwrapEffect(
     Effect.map(globalConfig, ({ catalog, remote }) => {
       if (remote !== undefined) quietSdkNodeWarning()
       return experimentLayer(storeDir, {
         git: gitInfo(),
         ...(catalog === undefined ? {} : { catalog }),
-        ...(remote === undefined ? {} : { remote: { ...remote, onWarning: printRemoteWarning } })
+        ...(remote === undefined
+          ? {}
+          : { remote: { ...remote, download: options.download ?? remote.download, onWarning: printRemoteWarning } })
       })
     })
   )

@@ -28,6 +28,15 @@ export interface ArtifactCatalogShape {
   readonly publish: (
     request: PublishRequest
   ) => Effect.Effect<ArtifactManifest, CatalogError | ArtifactNotFound | CanonicalEncodingError>
+  /**
+   * Records a manifest made elsewhere (a remote's), without staging a file: it must hash to its id,
+   * its inputs must be on record, and its object must be in the store or promised by a remote
+   * (`ObjectStore.promise`, written first). Index markers, then the manifest (write-once; one that
+   * does not hash to its id is replaced). Returns the manifest on record.
+   */
+  readonly record: (
+    manifest: ArtifactManifest
+  ) => Effect.Effect<ArtifactManifest, CatalogError | ArtifactNotFound | ObjectNotFound>
   readonly get: (id: ArtifactId) => Effect.Effect<ArtifactManifest, ArtifactNotFound | CatalogError>
   /** Resolves a full id or any unique prefix of one (`art_2d83`, or bare hex `2d83`); an ambiguous prefix fails listing its matches. */
   readonly resolve: (

@@ -83,6 +83,11 @@ export interface FsckReport {
   readonly experiments: number
   readonly runs: number
   readonly identities: number
+  /**
+   * Manifests whose object is on a remote and was not downloaded (a remote hit brings manifests
+   * only): not a problem, the remote tier reads them through on demand; by remote location.
+   */
+  readonly remoteBacked: ReadonlyArray<{ readonly location: string; readonly artifacts: number }>
   /** Sorted by kind, then id. Empty when the store is consistent. */
   readonly problems: ReadonlyArray<FsckProblem>
 }

@@ -18,6 +18,12 @@ export interface StoredObject {
   readonly bytes: number
 }
 
+/** A remote-backed object: `location` holds it, this store does not (yet). */
+export interface PromisedObject {
+  readonly digest: Digest
+  readonly location: string
+}
+
 export type VerifyResult =
   | { readonly _tag: "Intact"; readonly digest: Digest }
   | { readonly _tag: "Missing"; readonly digest: Digest }
@@ -57,6 +63,18 @@ export interface ObjectStoreShape {
   /** Like `verify` but fails unless intact: what readers call before serving an object. */
   readonly ensureIntact: (digest: Digest) => Effect.Effect<void, ObjectNotFound | ObjectCorrupt | StoreIOError>
   readonly list: () => Effect.Effect<ReadonlyArray<StoredObject>, StoreIOError>
+  /**
+   * Records that the remote at `location` holds `digest` and this store has not downloaded it (a
+   * manifest here names it: a remote-backed artifact). Written before such a manifest, as an object
+   * is before its own; kept when the object arrives (it then says nothing more).
+   */
+  readonly promise: (digest: Digest, location: string) => Effect.Effect<void, StoreIOError>
+  /** The remote said to hold `digest` (`promise`), or undefined. Says nothing about the local copy. */
+  readonly promisedBy: (digest: Digest) => Effect.Effect<string | undefined, StoreIOError>
+  /** Every promised digest with its remote (fsck, gc). */
+  readonly listPromised: () => Effect.Effect<ReadonlyArray<PromisedObject>, StoreIOError>
+  /** Forgets a promise (gc, when no manifest names the digest any more). */
+  readonly forgetPromise: (digest: Digest) => Effect.Effect<void, StoreIOError>
   readonly remove: (digest: Digest) => Effect.Effect<void, StoreIOError>
   /**
    * A fresh path under the store's tmp/ (same filesystem as objects/), deleted when the scope closes.

@@ -13,6 +13,8 @@
  * actions/groups/<key-hex>.json    group entries (many keys, one record: a sweep batch), write-once
  * experiments/                     tracker records (owned by ExperimentTracker)
  * cache/stat/<path-hash>.json      the file digest cache: (dev, ino, size, mtime-ns, ctime-ns) → digest
+ * promised/<hex>                   objects a remote holds and this store has not downloaded (their
+ *                                  manifests are here): the remote's location, replaced atomically
  * tmp/                             staging, scratch and projections; same filesystem as objects/
  * gc/<ms>-<pid>.json               what each gc run removed (so a missing artifact can say gc removed it)
  * pipeline-store.json              the marker: this directory is a store (written when it is created)
@@ -146,6 +148,8 @@ export interface StoreLayout {
   readonly gcLog: string
   readonly cache: string
   readonly statCache: string
+  /** Remote-backed objects: a manifest here names them, a remote holds their bytes. */
+  readonly promised: string
   readonly objectDir: (digest: Digest) => string
   readonly objectPath: (digest: Digest) => string
   readonly manifestPath: (id: string) => string
@@ -158,6 +162,7 @@ export interface StoreLayout {
   readonly actionGroupPath: (key: Digest) => string
   readonly statCachePath: (pathHex: string) => string
   readonly tmpPath: (name: string) => string
+  readonly promisedPath: (digest: Digest) => string
 }
 
 /**
@@ -183,6 +188,7 @@ export const makeLayout = (root: string): StoreLayout => {
   const cache = join(root, "cache")
   const statCache = join(cache, "stat")
   const tmp = join(root, "tmp")
+  const promised = join(root, "promised")
   const objectDir = (digest: Digest) => join(objects, hexOf(digest).slice(0, 2))
   return {
     root,
@@ -199,6 +205,7 @@ export const makeLayout = (root: string): StoreLayout => {
     gcLog: join(root, "gc"),
     cache,
     statCache,
+    promised,
     objectDir,
     objectPath: (digest) => join(objectDir(digest), hexOf(digest)),
     manifestPath: (id) => join(artifacts, `${id}.json`),
@@ -209,7 +216,8 @@ export const makeLayout = (root: string): StoreLayout => {
     actionGroupPath: (key) => join(actionGroups, `${hexOf(key)}.json`),
     identityPath: (identityHex) => join(actionIdentities, `${identityHex}.json`),
     statCachePath: (pathHex) => join(statCache, `${pathHex}.json`),
-    tmpPath: (name) => join(tmp, name)
+    tmpPath: (name) => join(tmp, name),
+    promisedPath: (digest) => join(promised, hexOf(digest))
   }
 }
 

@@ -76,7 +76,7 @@ export const list = (args: Command.Command.ParseConfig<typeof listArgs>) =>
 // ---------------------------------------------------------------------------------------------
 // show
 
-const manifestLines = (m: ArtifactManifest, path: string | undefined): Array<string> => {
+const manifestLines = (m: ArtifactManifest, path: string | undefined, remote: string | undefined): Array<string> => {
   const git = m.provenance.git
   const lines = [
     `artifact ${m.artifactId}`,
@@ -92,7 +92,7 @@ const manifestLines = (m: ArtifactManifest, path: string | undefined): Array<str
     }${git.dirty ? " (dirty)" : ""}`,
     `  tags        ${m.tags.length === 0 ? NO_VALUE : [...m.tags].sort(compareStrings).join(", ")}`,
     `  created     ${time(m.createdAt)}`,
-    `  data        ${path ?? "missing from the object store"}`
+    `  data        ${path ?? (remote === undefined ? "missing from the object store" : `on the remote ${remote}, not downloaded`)}`
   ]
   if (m.inputs.length === 0) lines.push(`  inputs      ${NO_VALUE}`)
   m.inputs.forEach((id, i) => lines.push(`  ${(i === 0 ? "inputs" : "").padEnd(11)} ${id}`))
@@ -106,16 +106,18 @@ export const show = (args: Command.Command.ParseConfig<typeof showArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
     yield* requireStore(config.storeDir)
-    const { manifest, path } = yield* Effect.gen(function*() {
+    const { manifest, path, remote } = yield* Effect.gen(function*() {
       const catalog = yield* ArtifactCatalog
       const objects = yield* ObjectStore
       const manifest = yield* catalog.resolve(args.artifactId).pipe(unknownIdOf("artifact", args.artifactId, config.storeDir))
-      // The path without re-hashing the file (fsck verifies); absent when the object is gone.
+      // The path without re-hashing the file (fsck verifies); absent when the object is gone or
+      // remote-backed (never downloaded just to be shown).
+      if (!(yield* objects.has(manifest.digest))) return { manifest, path: undefined, remote: yield* objects.promisedBy(manifest.digest) }
       const path = yield* Effect.either(objects.path(manifest.digest))
-      return { manifest, path: Either.isRight(path) ? path.right : undefined }
+      return { manifest, path: Either.isRight(path) ? path.right : undefined, remote: undefined }
     }).pipe(Effect.provide(storeLayer(config.storeDir)))
-    if (config.json) return yield* printJson({ artifact: manifest, path: path ?? null })
-    yield* Console.log(manifestLines(manifest, path).join("\n"))
+    if (config.json) return yield* printJson({ artifact: manifest, path: path ?? null, ...(remote === undefined ? {} : { remote }) })
+    yield* Console.log(manifestLines(manifest, path, remote).join("\n"))
   })
 
 // ---------------------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 const checkedLine = (report: FsckReport): string =>
   `${plural(report.objects.count, "object")} (${formatBytes(report.objects.bytes)}) re-hashed, ` +
   `${plural(report.artifacts, "manifest")}, ${plural(report.actions, "action entry").replace("entrys", "entries")}, ` +
-  `${plural(report.experiments, "experiment")} (${plural(report.runs, "run")}), ${plural(report.identities, "identity pointer")}`
+  `${plural(report.experiments, "experiment")} (${plural(report.runs, "run")}), ${plural(report.identities, "identity pointer")}` +
+  report.remoteBacked.map(({ artifacts, location }) => `; ${plural(artifacts, "artifact")} on the remote ${location}, not downloaded`).join("")
 
 export const fsckCommand = () =>
   Effect.gen(function*() {

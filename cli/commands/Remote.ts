@@ -43,8 +43,11 @@ export const pullCommand = (args: Command.Command.ParseConfig<typeof pullArgs>) 
   Effect.gen(function* () {
     const config = yield* requireRemote("pull")
     const { decoded, encoded } = yield* readDefinition(args.definition)
-    // Every lookup reads through the remote: a node the remote holds lands in the local store.
-    const explanation = yield* explainExperiment(decoded, encoded).pipe(Effect.provide(storeLayer(config.storeDir)))
+    // Every lookup reads through the remote: a node the remote holds lands in the local store with
+    // every object of its lineage (whatever --remote-download says), so all of it works offline.
+    const explanation = yield* explainExperiment(decoded, encoded).pipe(
+      Effect.provide(storeLayer(config.storeDir, { download: "all" }))
+    )
     const nodes = explanation.nodes.filter((node) => node.kind !== "resource")
     const local = nodes.filter((node) => node.cache === "hit").map((node) => node.name)
     const missing = nodes.filter((node) => node.cache !== "hit").map((node) => node.name)

@@ -52,8 +52,13 @@ export interface VerifyRow {
    */
   readonly stored: VerifyResult | undefined
   /**
-   * The recorded digest is the recomputed one and the stored object still hashes to it; null when
-   * nothing was recorded (nothing to compare with).
+   * The remote holding the recorded object when it is not in the store but remote-backed (a remote
+   * hit brought its manifest only): the digests are compared, the remote's bytes are not re-hashed.
+   */
+  readonly storedOnRemote?: string
+  /**
+   * The recorded digest is the recomputed one and the stored object still hashes to it (or is
+   * remote-backed); null when nothing was recorded (nothing to compare with).
    */
   readonly identical: boolean | null
   readonly recordedArtifactId: ArtifactId | undefined
@@ -254,6 +259,8 @@ const rowsOf = <E>(
     readonly recomputed: (id: ArtifactId) => Effect.Effect<string | undefined>
     /** Re-hashes the recorded object in the main store. */
     readonly stored: (digest: Digest) => Effect.Effect<VerifyResult, E>
+    /** The remote said to hold an object the main store does not (`ObjectStore.promisedBy`). */
+    readonly promisedBy: (digest: Digest) => Effect.Effect<string | undefined, E>
   }
 ) =>
   Effect.forEach(
@@ -264,6 +271,7 @@ const rowsOf = <E>(
           const recomputed = node.outputs![output]!
           const recorded = node.recorded?.[output]
           const stored = recorded === undefined ? undefined : yield* paths.stored(recorded.digest)
+          const onRemote = stored?._tag === "Missing" ? yield* paths.promisedBy(stored.digest) : undefined
           const row: VerifyRow = {
             node: node.node.name,
             identity: node.node.identity,
@@ -272,7 +280,10 @@ const rowsOf = <E>(
             recorded: recorded?.digest,
             recomputed: recomputed.digest,
             stored,
-            identical: recorded === undefined ? null : recorded.digest === recomputed.digest && stored?._tag === "Intact",
+            ...(onRemote === undefined ? {} : { storedOnRemote: onRemote }),
+            identical: recorded === undefined
+              ? null
+              : recorded.digest === recomputed.digest && (stored?._tag === "Intact" || onRemote !== undefined),
             recordedArtifactId: recorded?.artifactId,
             recomputedArtifactId: recomputed.artifactId,
             recordedPath: recorded === undefined ? undefined : yield* paths.recorded(recorded.artifactId),
@@ -307,7 +318,8 @@ export const verifyExperiment = (
       const rows = yield* rowsOf(result.nodes, {
         recorded: (id) => pathOr(overlay.main.catalog.dataPath(id)),
         recomputed: (id) => pathOr(catalog.dataPath(id)),
-        stored: (digest) => overlay.main.objects.verify(digest, { trustStatCache: false })
+        stored: (digest) => overlay.main.objects.verify(digest, { trustStatCache: false }),
+        promisedBy: (digest) => overlay.main.objects.promisedBy(digest)
       })
       const divergences: Array<Divergence> = []
       for (const row of rows) {
@@ -319,7 +331,7 @@ export const verifyExperiment = (
           recordedDigest: row.recorded!,
           recomputedDigest: row.recomputed
         }
-        if (row.stored !== undefined && row.stored._tag !== "Intact") {
+        if (row.stored !== undefined && row.stored._tag !== "Intact" && row.storedOnRemote === undefined) {
           const file = row.stored._tag === "Corrupt"
             ? yield* overlay.main.objects.path(row.stored.digest).pipe(Effect.orElseSucceed(() => row.stored!.digest))
             : row.stored.digest

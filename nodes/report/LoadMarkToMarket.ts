@@ -10,7 +10,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, Stream } from "effect"
-import { ArtifactCatalog, type ArtifactId, type ArtifactManifest } from "../../store/index.js"
+import { ArtifactCatalog, type ArtifactId, type ArtifactManifest, ObjectStore } from "../../store/index.js"
 import { ExperimentFills, ExperimentTrades, OhlcvSliceV2 } from "../contracts/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { Duck, workspaceConnection } from "../duckdb/index.js"
@@ -105,9 +105,23 @@ export interface MarkToMarketSources {
 }
 
 /**
+ * The data path of an input of the curve (fills, candles), or undefined when its object is
+ * remote-backed and cannot be read here (no remote configured, or it is unreachable): a store that
+ * took a run from a remote without its inputs' bytes still reports, without this curve.
+ */
+const inputPathOrRemote = (id: ArtifactId, contract: Parameters<typeof contractDataPath>[1]) =>
+  Effect.catchTag(contractDataPath(id, contract), "ObjectNotFound", (error) =>
+    Effect.gen(function*() {
+      const manifest = yield* (yield* ArtifactCatalog).get(id)
+      const location = yield* (yield* ObjectStore).promisedBy(manifest.digest)
+      return location === undefined ? yield* Effect.fail(error) : undefined
+    }))
+
+/**
  * The mark-to-market curve of an experiment's outputs, or undefined when it cannot be computed
- * (no candle input, or an equity artifact without fills among its inputs). Every file is checked
- * against its contract first, so a wrong file fails naming the artifact and column.
+ * (no candle input, an equity artifact without fills among its inputs, or fills or candles on a
+ * remote that cannot be read here). Every file is checked against its contract first, so a wrong
+ * file fails naming the artifact and column.
  */
 export const loadMarkToMarket = (sources: MarkToMarketSources) =>
   Effect.gen(function*() {
@@ -115,9 +129,14 @@ export const loadMarkToMarket = (sources: MarkToMarketSources) =>
     const fillsId = yield* fillsInputOf(sources.equity)
     if (fillsId === undefined || sources.ohlcv.length === 0) return undefined
     const tradesPath = yield* contractDataPath(sources.trades.artifactId, ExperimentTrades)
-    const fillsPath = yield* contractDataPath(fillsId, ExperimentFills)
+    const fillsPath = yield* inputPathOrRemote(fillsId, ExperimentFills)
+    if (fillsPath === undefined) return undefined
     const ohlcvPaths: Array<string> = []
-    for (const id of sources.ohlcv) ohlcvPaths.push(yield* contractDataPath(id, OhlcvSliceV2))
+    for (const id of sources.ohlcv) {
+      const path = yield* inputPathOrRemote(id, OhlcvSliceV2)
+      if (path === undefined) return undefined
+      ohlcvPaths.push(path)
+    }
     return yield* Effect.scoped(Effect.gen(function*() {
       const connection = yield* workspaceConnection
       const rows = yield* Duck.readRowsJS(connection, POSITIONS_SQL, [Duck.literalPath(tradesPath)])

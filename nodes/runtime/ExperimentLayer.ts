@@ -15,7 +15,14 @@ import {
   StoreLive
 } from "../../store/index.js"
 import { experimentTrackerPostgres, jobQueuePostgres, StorePostgres } from "../../store/postgres/index.js"
-import { RemoteEvents, type RemoteMode, remoteStorageS3, type RemoteWarning, withRemoteTier } from "../../store/remote/index.js"
+import {
+  type RemoteDownload,
+  RemoteEvents,
+  type RemoteMode,
+  remoteStorageS3,
+  type RemoteWarning,
+  withRemoteTier
+} from "../../store/remote/index.js"
 import { DuckWorkspace } from "../duckdb/index.js"
 import { RunEnvironment } from "./RunEnvironment.js"
 
@@ -32,9 +39,16 @@ export interface ExperimentLayerOptions {
   /**
    * An S3-API remote (`s3://bucket/prefix`; endpoint, region and credentials from the AWS SDK's own
    * configuration): the action cache reads through it on a local miss and, in read-write mode,
-   * uploads what is computed (store/remote). Warnings (corrupt or unreachable remote) go to `onWarning`.
+   * uploads what is computed (store/remote). `download` (default `outputs`): a remote hit brings
+   * only manifests, objects come down when read; `all`: every object of a hit's lineage too.
+   * Warnings (corrupt or unreachable remote) go to `onWarning`.
    */
-  readonly remote?: { readonly url: string; readonly mode: RemoteMode; readonly onWarning?: (warning: RemoteWarning) => void }
+  readonly remote?: {
+    readonly url: string
+    readonly mode: RemoteMode
+    readonly download?: RemoteDownload
+    readonly onWarning?: (warning: RemoteWarning) => void
+  }
 }
 
 const remoteOver = <ROut, E, RIn>(
@@ -47,7 +61,8 @@ const remoteOver = <ROut, E, RIn>(
       remoteStorageS3(remote.url),
       remote.onWarning === undefined ? RemoteEvents.layerSilent : RemoteEvents.layer(remote.onWarning)
     ),
-    remote.mode
+    remote.mode,
+    remote.download === undefined ? {} : { download: remote.download }
   )
 
 export const experimentLayer = (root: string, options: ExperimentLayerOptions = {}) => {

@@ -117,7 +117,7 @@ export const make = (
 
   const miss = (reason: MissReason): Lookup => ({ _tag: "Miss", reason })
 
-  /** Why an output cannot be served, or undefined when its manifest and object are sound. */
+  /** Why an output cannot be served, or undefined when its manifest and object (or a remote's promise of it) are sound. */
   const checkOutput = (output: string, ref: ActionEntry["outputs"][string]) =>
     Effect.gen(function* () {
       const manifest = yield* catalog.get(ref.artifactId).pipe(
@@ -138,7 +138,11 @@ export const make = (
         } satisfies MissReason
       }
       const verified = yield* objects.verify(ref.digest, { trustStatCache: true })
-      if (verified._tag === "Missing") return { _tag: "ObjectMissing", output, digest: ref.digest } satisfies MissReason
+      // A remote-backed output (its manifest imported from a remote, its bytes left there) is a hit:
+      // a reader that needs the bytes reads them through the remote tier, or is told which remote.
+      if (verified._tag === "Missing" && (yield* objects.promisedBy(ref.digest)) === undefined) {
+        return { _tag: "ObjectMissing", output, digest: ref.digest } satisfies MissReason
+      }
       if (verified._tag === "Corrupt") return { _tag: "ObjectCorrupt", output, digest: ref.digest } satisfies MissReason
       return undefined
     })

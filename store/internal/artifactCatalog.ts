@@ -18,7 +18,7 @@ import type { ArtifactCatalogShape } from "../ArtifactCatalog.js"
 import { canonicalDigest, CanonicalEncodingError } from "../Canonical.js"
 import { type Digest, hexOf } from "../Digest.js"
 import type { ObjectStoreShape, StagedObject } from "../ObjectStore.js"
-import { ArtifactNotFound, RecordDecodeError, type StoreIOError } from "../StoreError.js"
+import { ArtifactNotFound, ObjectNotFound, RecordDecodeError, type StoreIOError } from "../StoreError.js"
 import type { StoreLayout } from "../StoreLayout.js"
 import { commitOnce, touchOnce, writeAtomic, writeNewFile, writeOnce, type WriteOnceOutcome } from "./atomicWrite.js"
 import { tempName } from "../TempName.js"
@@ -409,6 +409,30 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
     return yield* get(artifactId)
   })
 
+  const record: ArtifactCatalogShape["record"] = Effect.fn("ArtifactCatalog.record")(function* (manifest) {
+    const id = manifest.artifactId
+    const mismatch = yield* manifestMismatch(id, manifest)
+    if (mismatch !== undefined) return yield* new ArtifactNotFound({ artifactId: id, reason: `not recorded: ${mismatch}` })
+    // Publish's rules: inputs on record, the object (or, here, a promise of it) before the manifest.
+    const inputManifests = yield* Effect.forEach(manifest.inputs, backend.readManifest, { concurrency: "unbounded" })
+    const missingInput = manifest.inputs.find((_, i) => inputManifests[i] === undefined)
+    if (missingInput !== undefined) return yield* new ArtifactNotFound({ artifactId: missingInput })
+    if (!(yield* objects.has(manifest.digest)) && (yield* objects.promisedBy(manifest.digest)) === undefined) {
+      return yield* new ObjectNotFound({ digest: manifest.digest, reason: `neither stored nor promised by a remote; ${id} is not recorded` })
+    }
+    const onRecord = yield* read(id).pipe(
+      Effect.catchTag("RecordDecodeError", (error) => Effect.succeed<Reading>({ _tag: "Mismatch", reason: error.detail }))
+    )
+    if (onRecord._tag === "Sound") return yield* withStatus(onRecord.manifest)
+    yield* Effect.all(
+      [backend.addToIndex("type", manifest.type, id), ...manifest.inputs.map((input) => backend.addToIndex("input", input, id))],
+      { concurrency: "unbounded", discard: true }
+    )
+    if (onRecord._tag === "Absent") yield* backend.writeManifestOnce(manifest)
+    else yield* backend.replaceManifest(manifest)
+    return yield* get(id)
+  })
+
   const resolve: ArtifactCatalogShape["resolve"] = (idOrPrefix) => {
     const text = idOrPrefix.trim().toLowerCase()
     if (ID_PATTERN.test(text)) return get(text as Id)
@@ -523,6 +547,7 @@ export const make = (backend: CatalogBackend, objects: ObjectStoreShape): Artifa
 
   return {
     publish,
+    record,
     get,
     resolve,
     list,

@@ -64,6 +64,10 @@ export const runFsck = <R>(options: FsckOptions<R> & { readonly concurrency: num
       if (result._tag === "Missing") sizes.delete(result.digest) // removed while we looked
     }
 
+    // Remote-backed objects: named by a manifest here, held by a remote.
+    const promised = new Map<string, string>((yield* objects.listPromised()).map((object) => [object.digest, object.location]))
+    const remoteBacked = new Map<string, number>()
+
     // Manifests.
     const manifestIds = yield* listManifestIds(layout)
     const present = new Set<string>(manifestIds)
@@ -108,7 +112,10 @@ export const runFsck = <R>(options: FsckOptions<R> & { readonly concurrency: num
         }
       }
       const size = sizes.get(manifest.digest)
-      if (size === undefined) {
+      const location = promised.get(manifest.digest)
+      if (size === undefined && location !== undefined) {
+        remoteBacked.set(location, (remoteBacked.get(location) ?? 0) + 1)
+      } else if (size === undefined) {
         problems.push({
           kind: "artifact",
           id,
@@ -301,6 +308,7 @@ export const runFsck = <R>(options: FsckOptions<R> & { readonly concurrency: num
       experiments: experimentCount,
       runs: runCount,
       identities: identityCount,
+      remoteBacked: [...remoteBacked].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([location, artifacts]) => ({ location, artifacts })),
       problems
     }
     return report

@@ -372,6 +372,10 @@ export const runGc = (options: GcPlanOptions) =>
     if (!options.dryRun) {
       for (const item of removedObjects) yield* objects.remove(item.id as Digest)
       for (const item of tmpItems) yield* removeRecursive(item.path)
+      // A remote's promise of an object no kept manifest names says nothing any more.
+      for (const promised of yield* objects.listPromised()) {
+        if (!keptDigests.has(promised.digest)) yield* objects.forgetPromise(promised.digest)
+      }
     }
 
     const order = (kind: GcKind) => KINDS.indexOf(kind)

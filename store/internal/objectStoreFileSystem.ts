@@ -20,10 +20,10 @@ import { constants as fsConstants } from "node:fs"
 import * as fsp from "node:fs/promises"
 import { type Digest, digestFromHex, hashBytes, hashFile, makeHasher } from "../Digest.js"
 import type { FileDigestCacheShape } from "../FileDigestCache.js"
-import type { ObjectStoreShape, StoredObject, VerifyResult } from "../ObjectStore.js"
+import type { ObjectStoreShape, PromisedObject, StoredObject, VerifyResult } from "../ObjectStore.js"
 import { type ObjectCorrupt, ObjectNotFound, StoreIOError } from "../StoreError.js"
 import type { StoreLayout } from "../StoreLayout.js"
-import { commitOnce, commitReplace, withTempPath, writeNewFile } from "./atomicWrite.js"
+import { commitOnce, commitReplace, withTempPath, writeAtomic, writeNewFile } from "./atomicWrite.js"
 import {
   attempt,
   attemptSync,
@@ -31,12 +31,14 @@ import {
   fsyncFd,
   lstatBig,
   readDir,
+  readText,
   removeRecursive,
   toStoreIOError,
   unlinkIfExists
 } from "./fsOps.js"
 import { TEMP_SUFFIX, tempName } from "../TempName.js"
 import { findGcRemoval, removalReason } from "./gcLog.js"
+import { notDownloadedReason } from "./promised.js"
 import { requireIntact } from "./verifyResult.js"
 
 /** mtime and atime of every object, in seconds. */
@@ -166,10 +168,27 @@ const objectStat = (path: string) =>
 
 export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
   Effect.sync((): ObjectStoreShape => {
-    /** Absent: saying so, and that gc removed it when its log says so. */
+    const promisedBy: ObjectStoreShape["promisedBy"] = (digest) =>
+      Effect.map(readText(layout.promisedPath(digest)), (text) => (text === undefined ? undefined : text.trim()))
+
+    /** Absent: saying so, and that a remote holds it or gc removed it when its records say so. */
     const notFound = (digest: Digest): Effect.Effect<never, ObjectNotFound | StoreIOError> =>
-      Effect.flatMap(findGcRemoval(layout, digest), (record) =>
-        Effect.fail(new ObjectNotFound(record === undefined ? { digest } : { digest, reason: removalReason(record) })))
+      Effect.flatMap(promisedBy(digest), (location) =>
+        location !== undefined
+          ? Effect.fail(new ObjectNotFound({ digest, reason: notDownloadedReason(location) }))
+          : Effect.flatMap(findGcRemoval(layout, digest), (record) =>
+            Effect.fail(new ObjectNotFound(record === undefined ? { digest } : { digest, reason: removalReason(record) }))))
+
+    const listPromised: ObjectStoreShape["listPromised"] = Effect.fn("ObjectStore.listPromised")(function* () {
+      const found: Array<PromisedObject> = []
+      for (const name of yield* readDir(layout.promised)) {
+        if (!/^[0-9a-f]{64}$/.test(name)) continue
+        const digest = digestFromHex(name)
+        const location = yield* promisedBy(digest)
+        if (location !== undefined) found.push({ digest, location })
+      }
+      return found.sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0))
+    })
 
     const verify: ObjectStoreShape["verify"] = Effect.fn("ObjectStore.verify")(function* (digest, options) {
       const path = layout.objectPath(digest)
@@ -333,5 +352,22 @@ export const make = (layout: StoreLayout, digests: FileDigestCacheShape) =>
             (scratch) => Effect.ignore(removeRecursive(scratch))
           )
 
-    return { putFile, stageFile, putBytes, has, read, path, verify, ensureIntact, list, remove, scratchPath, root: layout.root }
+    return {
+      putFile,
+      stageFile,
+      putBytes,
+      has,
+      read,
+      path,
+      verify,
+      ensureIntact,
+      list,
+      remove,
+      scratchPath,
+      promise: (digest, location) => writeAtomic(layout, layout.promisedPath(digest), `${location}\n`),
+      promisedBy,
+      listPromised,
+      forgetPromise: (digest) => unlinkIfExists(layout.promisedPath(digest)),
+      root: layout.root
+    }
   })

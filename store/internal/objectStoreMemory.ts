@@ -8,10 +8,11 @@ import * as fsp from "node:fs/promises"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import { type Digest, hashBytes, hexOf } from "../Digest.js"
-import type { ObjectStoreShape, StoredObject, VerifyResult } from "../ObjectStore.js"
+import type { ObjectStoreShape, PromisedObject, StoredObject, VerifyResult } from "../ObjectStore.js"
 import { ObjectNotFound, StoreIOError } from "../StoreError.js"
 import { attempt, mkdirp, readBytes, removeRecursive, unlinkIfExists } from "./fsOps.js"
 import { TEMP_SUFFIX, tempName } from "../TempName.js"
+import { notDownloadedReason } from "./promised.js"
 import { requireIntact } from "./verifyResult.js"
 
 export const make = Effect.gen(function* () {
@@ -38,9 +39,14 @@ export const make = Effect.gen(function* () {
         : Effect.tap(putBytes(bytes), () => (options?.move === true ? unlinkIfExists(path) : Effect.void))
     )
 
+  const promised = new Map<Digest, string>()
+
   const get = (digest: Digest) => {
     const bytes = objects.get(digest)
-    return bytes === undefined ? Effect.fail(new ObjectNotFound({ digest })) : Effect.succeed(bytes)
+    const location = promised.get(digest)
+    return bytes !== undefined
+      ? Effect.succeed(bytes)
+      : Effect.fail(new ObjectNotFound(location === undefined ? { digest } : { digest, reason: notDownloadedReason(location) }))
   }
 
   const verify: ObjectStoreShape["verify"] = (digest) => {
@@ -74,7 +80,8 @@ export const make = Effect.gen(function* () {
     read: (digest) => Effect.map(get(digest), (bytes) => Uint8Array.from(bytes)),
     path,
     verify,
-    ensureIntact: (digest) => Effect.flatMap(verify(digest), requireIntact),
+    ensureIntact: (digest) =>
+      Effect.flatMap(verify(digest), (result) => (result._tag === "Missing" ? Effect.asVoid(get(digest)) : requireIntact(result))),
     list: () =>
       Effect.sync(() =>
         Array.from(objects, ([digest, bytes]): StoredObject => ({ digest, bytes: bytes.byteLength })).sort((a, b) =>
@@ -93,6 +100,15 @@ export const make = Effect.gen(function* () {
             Effect.sync(() => nodePath.join(scratch, tempName("scratch", suffix))),
             (file) => Effect.ignore(removeRecursive(file))
           ),
+    promise: (digest, location) => Effect.sync(() => void promised.set(digest, location)),
+    promisedBy: (digest) => Effect.sync(() => promised.get(digest)),
+    listPromised: () =>
+      Effect.sync(() =>
+        Array.from(promised, ([digest, location]): PromisedObject => ({ digest, location })).sort((a, b) =>
+          a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0
+        )
+      ),
+    forgetPromise: (digest) => Effect.sync(() => void promised.delete(digest)),
     root
   } satisfies ObjectStoreShape
 })

@@ -53,6 +53,12 @@ export const overlayObjects = (scratch: ObjectStoreShape, main: ObjectStoreShape
       }),
     // Only scratch objects can be removed through the overlay.
     remove: scratch.remove,
+    // Promises are the main store's (the overlay recomputes; it never imports from a remote).
+    promise: scratch.promise,
+    promisedBy: (digest) =>
+      Effect.flatMap(scratch.promisedBy(digest), (found) => (found !== undefined ? Effect.succeed(found) : main.promisedBy(digest))),
+    listPromised: main.listPromised,
+    forgetPromise: scratch.forgetPromise,
     root: scratch.root
   }
 }

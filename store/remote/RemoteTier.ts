@@ -3,12 +3,22 @@
  * object store (RemoteStorage), so a result computed anywhere is a hit everywhere.
  *
  * - `lookup(key)`: the local cache first. On a local miss, the remote's entry `actions/<key>.json`
- *   is fetched with every output's manifests (and their inputs', recursively) and objects; every
- *   object is BLAKE3-hashed and every manifest checked against its id *before* anything is
- *   written locally. Then they are published into the local store, objects before manifests, and
- *   the entry is put last, so the hit is local from then on (everything after works offline). A
- *   mismatch is a miss (the node recomputes) plus a `corrupt` warning; nothing bad is ever served.
- *   A remote that cannot be reached is a miss plus an `unavailable` warning.
+ *   is fetched with every output's manifests (and their inputs', recursively), each checked
+ *   against its id *before* anything is written locally. What happens to their objects depends on
+ *   `download`:
+ *   - `outputs` (build without the bytes): no object is downloaded. Each manifest is recorded
+ *     locally (`ArtifactCatalog.record`) after a promise of its object (`ObjectStore.promise`:
+ *     the remote holds it), inputs first, and the entry is put last. The tier's ObjectStore and
+ *     `ArtifactCatalog.dataPath` read a promised object through on demand (downloaded,
+ *     BLAKE3-verified, then put atomically, before it is answered), so only what a reader opens
+ *     comes down: the run's published outputs (it reads them), the candles when a changed
+ *     parameter reruns simulate. A corrupt or missing remote object fails that read with an
+ *     `ObjectNotFound` naming its digest and why, plus a warning; nothing bad is served.
+ *   - `all`: every object is downloaded and BLAKE3-hashed too, and all of it is published (objects
+ *     before manifests) before the entry, so everything after works offline. A local hit whose
+ *     lineage is remote-backed is completed the same way (`pipeline pull` runs in this mode).
+ *   A mismatch is a miss (the node recomputes) plus a `corrupt` warning; nothing bad is ever
+ *   served. A remote that cannot be reached is a miss plus an `unavailable` warning.
  * - `put(entry)` (read-write mode only): the local put, then (in the background; the layer's
  *   release waits for it after a success) the upload in the anchors' order —
  *   objects (skipped when a HEAD finds them), a HEAD of every object to verify it is there, then
@@ -17,24 +27,42 @@
  *   What is already there (HEAD) is not uploaded again, except keys this process found corrupt.
  * - Read-only mode (`read`) never writes to the remote.
  *
- * The ArtifactCatalog and ObjectStore stay the local ones: after a remote hit everything is local.
+ * The ArtifactCatalog and ObjectStore are the local ones, with read-through on promised objects
+ * (`path`, `read`, `ensureIntact`, `dataPath`); `verify` and `has` answer for the local copy only.
  * Group entries (sweep batches) and identity pointers stay local; with a shared catalog, sweep
  * workers move a batch's artifacts explicitly (`pushArtifacts` / `pullArtifacts`).
  */
 import { Context, Deferred, Effect, Exit, FiberId, FiberSet, Layer, Schema, type Scope, Stream } from "effect"
 import { ActionCache, type ActionCacheShape, ActionEntry } from "../ActionCache.js"
-import { ArtifactCatalog, ArtifactManifest, type ArtifactId, type CatalogError } from "../ArtifactCatalog.js"
-import type { ArtifactNotFound, ObjectNotFound } from "../StoreError.js"
+import {
+  ArtifactCatalog,
+  type ArtifactCatalogShape,
+  ArtifactManifest,
+  type ArtifactId,
+  type CatalogError
+} from "../ArtifactCatalog.js"
+import { type ArtifactNotFound, ObjectNotFound, type StoreIOError } from "../StoreError.js"
 import type { Digest } from "../Digest.js"
-import { ObjectStore } from "../ObjectStore.js"
+import { ObjectStore, type ObjectStoreShape } from "../ObjectStore.js"
 import { manifestMismatch } from "../internal/artifactCatalog.js"
 import { writeStreamHashed } from "./writeFile.js"
 import type { InvalidRemoteKey } from "./RemoteErrors.js"
-import { RemoteEvents, type RemoteWarning } from "./RemoteEvents.js"
+import { formatRemoteWarning, RemoteEvents, type RemoteWarning } from "./RemoteEvents.js"
 import { actionKey, manifestKey, objectKey } from "./RemoteKeys.js"
 import { type RemoteIOError, RemoteStorage } from "./RemoteStorage.js"
 
 export type RemoteMode = "read" | "read-write"
+
+/**
+ * What a remote hit downloads: `outputs` only the manifests (objects come down when read: the
+ * run's published outputs, inputs a rerun needs), `all` every object of the hit's lineage too.
+ */
+export type RemoteDownload = "outputs" | "all"
+
+export interface RemoteTierOptions {
+  /** Default `outputs`. */
+  readonly download?: RemoteDownload
+}
 
 const entryJson = Schema.parseJson(ActionEntry)
 const manifestJson = Schema.parseJson(ArtifactManifest)
@@ -96,8 +124,13 @@ export class RemoteReadOnly extends Schema.TaggedError<RemoteReadOnly>()("Remote
 /** Explicit transfers between the local store and the remote (`pipeline push`, `pipeline pull`). */
 export class RemoteTransfer extends Context.Tag("pipeline/store/RemoteTransfer")<RemoteTransfer, RemoteTransferShape>() {}
 
-const make = (mode: RemoteMode): Effect.Effect<
-  { readonly wrapped: ActionCacheShape; readonly transfer: RemoteTransferShape },
+const make = (mode: RemoteMode, download: RemoteDownload): Effect.Effect<
+  {
+    readonly wrapped: ActionCacheShape
+    readonly transfer: RemoteTransferShape
+    readonly objects: ObjectStoreShape
+    readonly catalog: ArtifactCatalogShape
+  },
   never,
   ActionCache | ArtifactCatalog | ObjectStore | RemoteStorage | RemoteEvents | Scope.Scope
 > =>
@@ -119,13 +152,15 @@ const make = (mode: RemoteMode): Effect.Effect<
     const keyOrAbandon = (key: Effect.Effect<string, InvalidRemoteKey>) =>
       Effect.mapError(key, (error) => new Abandon({ kind: "corrupt", subject: error.value, detail: error.message }))
 
-    const isLocal = (id: ArtifactId, digest: Digest) =>
+    /** The local store's sound manifest of `id` and whether its object is here and intact (else remote-backed). */
+    const localCopy = (id: ArtifactId) =>
       Effect.orElseSucceed(
         Effect.flatMap(catalog.get(id), (manifest) =>
-          manifest.digest !== digest
-            ? Effect.succeed(false)
-            : Effect.map(objects.verify(digest, { trustStatCache: true }), (result) => result._tag === "Intact")),
-        () => false
+          Effect.map(objects.verify(manifest.digest, { trustStatCache: true }), (result) => ({
+            manifest,
+            intact: result._tag === "Intact"
+          }))),
+        () => undefined
       )
 
     /** The remote's manifest of `id`, checked against its id (a mismatch abandons). */
@@ -174,12 +209,14 @@ const make = (mode: RemoteMode): Effect.Effect<
       Effect.mapError(effect, (error) => new Abandon({ kind: "unavailable", subject, detail: `local store: ${error.message}` }))
 
     /**
-     * Brings the artifacts `roots` and the inputs they need into the local store: every manifest
-     * (checked against its id) and every object (BLAKE3-verified) is downloaded first, in parallel;
-     * only when all are sound are they published, inputs before their consumers (publish's rule),
-     * each object before its manifest.
+     * Brings the artifacts `roots` and the inputs they need into the local store. Every manifest
+     * not on record here is downloaded (checked against its id) first, in parallel. With
+     * `withObjects`, every object not here is downloaded (BLAKE3-verified) too, and only when all
+     * are sound are they published, inputs before their consumers (publish's rule), each object
+     * before its manifest. Without, the manifests are recorded, inputs first, each after a promise
+     * of its object (this remote holds it). Returns how many artifacts it brought.
      */
-    const importArtifacts = (roots: ReadonlyArray<ArtifactId>): Effect.Effect<void, Abandon> =>
+    const importArtifacts = (roots: ReadonlyArray<ArtifactId>, withObjects: boolean): Effect.Effect<number, Abandon> =>
       Effect.scoped(
         Effect.gen(function* () {
           const needed = new Map<string, ArtifactManifest>()
@@ -188,35 +225,34 @@ const make = (mode: RemoteMode): Effect.Effect<
           while (frontier.length > 0) {
             for (const id of frontier) seen.add(id)
             const found = yield* Effect.forEach(frontier, (id) =>
-              Effect.flatMap(fetchManifest(id), (manifest) =>
-                Effect.map(isLocal(id, manifest.digest), (local) => ({ manifest, local }))), { concurrency: 8 })
+              Effect.flatMap(localCopy(id), (here) =>
+                // A manifest on record here has its inputs on record too (publish and record require
+                // them), but with objects wanted, theirs may be remote-backed: walk them.
+                here === undefined
+                  ? Effect.map(fetchManifest(id), (manifest) => ({ manifest, need: true, walk: true }))
+                  : Effect.succeed({ manifest: here.manifest, need: withObjects && !here.intact, walk: withObjects })), { concurrency: 8 })
             const next: Array<ArtifactId> = []
-            for (const { local, manifest } of found) {
-              // A local manifest's inputs are local too (publish requires them).
-              if (local) continue
-              needed.set(manifest.artifactId, manifest)
-              for (const input of manifest.inputs) if (!seen.has(input)) next.push(input)
+            for (const { manifest, need, walk } of found) {
+              if (need) needed.set(manifest.artifactId, manifest)
+              if (walk) for (const input of manifest.inputs) if (!seen.has(input)) next.push(input)
             }
             frontier = [...new Set(next)]
+          }
+          if (!withObjects) {
+            for (const manifest of inputsFirst(needed)) {
+              const mKey = yield* keyOrAbandon(manifestKey(manifest.artifactId))
+              if (!(yield* localOrAbandon(mKey, objects.has(manifest.digest)))) {
+                yield* localOrAbandon(mKey, objects.promise(manifest.digest, remote.location))
+              }
+              yield* localOrAbandon(mKey, catalog.record(manifest))
+            }
+            return needed.size
           }
           const files = new Map(
             yield* Effect.forEach([...needed.values()], (manifest) =>
               Effect.map(fetchObject(manifest.digest), (file) => [manifest.artifactId, file] as const), { concurrency: 8 })
           )
-          // Inputs before consumers.
-          const order: Array<ArtifactManifest> = []
-          const placed = new Set<string>()
-          const place = (manifest: ArtifactManifest) => {
-            if (placed.has(manifest.artifactId)) return
-            placed.add(manifest.artifactId)
-            for (const input of manifest.inputs) {
-              const upstream = needed.get(input)
-              if (upstream !== undefined) place(upstream)
-            }
-            order.push(manifest)
-          }
-          for (const manifest of needed.values()) place(manifest)
-          for (const manifest of order) {
+          for (const manifest of inputsFirst(needed)) {
             const mKey = yield* keyOrAbandon(manifestKey(manifest.artifactId))
             const published = yield* localOrAbandon(mKey, catalog.publish({
               file: files.get(manifest.artifactId)!,
@@ -237,11 +273,12 @@ const make = (mode: RemoteMode): Effect.Effect<
               return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: mKey, detail: `republished as ${published.artifactId}` }))
             }
           }
+          return needed.size
         })
       )
 
     /** The remote's entry for `key`, imported into the local store; false (with a warning when not just absent) otherwise. */
-    const fetchEntry = (key: Digest): Effect.Effect<boolean> =>
+    const fetchEntry = (key: Digest, withObjects: boolean): Effect.Effect<boolean> =>
       Effect.gen(function* () {
         const aKey = yield* keyOrAbandon(actionKey(key))
         const text = yield* fetchOrAbandon(aKey)
@@ -251,7 +288,7 @@ const make = (mode: RemoteMode): Effect.Effect<
           () => new Abandon({ kind: "corrupt", subject: aKey, detail: "the action entry does not decode" })
         )
         if (entry.key !== key) return yield* Effect.fail(new Abandon({ kind: "corrupt", subject: aKey, detail: `it holds the entry of ${entry.key}` }))
-        yield* importArtifacts(Object.values(entry.outputs).map((output) => output.artifactId))
+        yield* importArtifacts(outputIdsOf(entry), withObjects)
         for (const output of Object.values(entry.outputs)) {
           const manifest = yield* Effect.orElseSucceed(catalog.get(output.artifactId), () => undefined)
           if (manifest?.digest !== output.digest) {
@@ -262,6 +299,71 @@ const make = (mode: RemoteMode): Effect.Effect<
         yield* Effect.mapError(local.put(entry), (error) => new Abandon({ kind: "unavailable", subject: aKey, detail: `local store: ${error.message}` }))
         return true
       }).pipe(Effect.catchAll((abandon) => Effect.as(events.warn(abandon.warning), false)))
+
+    /**
+     * Completes a local hit whose lineage is remote-backed (`all`): downloads the objects it lacks.
+     * Only a store holding promises can need it, so only such a store pays for the walk.
+     */
+    const holdsPromises = download === "all" && (yield* Effect.orElseSucceed(objects.listPromised(), () => [])).length > 0
+    const completeHit = (entry: ActionEntry): Effect.Effect<boolean> =>
+      importArtifacts(outputIdsOf(entry), true).pipe(
+        Effect.as(true),
+        Effect.catchAll((abandon) => Effect.as(events.warn(abandon.warning), false))
+      )
+
+    // ---- read-through ------------------------------------------------------------------------
+
+    /**
+     * Downloads a promised object: fetched, BLAKE3-verified in scratch space, then put atomically.
+     * A failure (absent, corrupt or unreachable on the remote) is a warning and `ObjectNotFound`
+     * naming the digest and why; nothing unverified reaches the store. A remote that lacks the
+     * object or holds it corrupt no longer backs it here (the promise is forgotten), so the entries
+     * naming it are misses from then on: the next run recomputes it.
+     */
+    const readThroughObject = (digest: Digest, notFound: ObjectNotFound): Effect.Effect<void, ObjectNotFound | StoreIOError> =>
+      Effect.flatMap(objects.promisedBy(digest), (location) =>
+        location === undefined
+          ? Effect.fail(notFound)
+          : Effect.scoped(Effect.flatMap(fetchObject(digest), (file) => objects.putFile(file, { move: true }))).pipe(
+            Effect.asVoid,
+            Effect.catchIf(
+              (error): error is Abandon => error instanceof Abandon,
+              (abandon) =>
+                Effect.gen(function* () {
+                  yield* events.warn(abandon.warning)
+                  const broken = abandon.warning.kind !== "unavailable"
+                  if (broken) yield* objects.forgetPromise(digest)
+                  return yield* new ObjectNotFound({
+                    digest,
+                    reason: `it is on the remote ${location}, but reading it from ${remote.location} failed (${formatRemoteWarning(abandon.warning)}); nothing was served` +
+                      (broken ? "; a new run recomputes it" : "")
+                  })
+                })
+            )
+          ))
+
+    /** `read` of the local store, reading a promised object through the remote when it is not here. */
+    const throughRemote = <A, E>(local: (digest: Digest) => Effect.Effect<A, E | ObjectNotFound>) => (digest: Digest) =>
+      Effect.catchIf(
+        local(digest),
+        (error): error is ObjectNotFound => error instanceof ObjectNotFound,
+        // Suspended: a store may decide what `local` answers when it is called, not when it runs.
+        (notFound) => Effect.zipRight(readThroughObject(digest, notFound), Effect.suspend(() => local(digest)))
+      )
+
+    const objectsThrough: ObjectStoreShape = {
+      ...objects,
+      read: throughRemote(objects.read),
+      path: throughRemote(objects.path),
+      ensureIntact: throughRemote(objects.ensureIntact)
+    }
+
+    const catalogThrough: ArtifactCatalogShape = {
+      ...catalog,
+      dataPath: (id) =>
+        Effect.flatMap(catalog.get(id), (manifest) =>
+          Effect.zipRight(objectsThrough.ensureIntact(manifest.digest), objectsThrough.path(manifest.digest)))
+    }
 
     // ---- upload ------------------------------------------------------------------------------
 
@@ -358,8 +460,8 @@ const make = (mode: RemoteMode): Effect.Effect<
       lookup: (key) =>
         Effect.flatMap(local.lookup(key), (found) =>
           found._tag === "Hit"
-            ? Effect.succeed(found)
-            : Effect.flatMap(fetchEntry(key), (fetched) => (fetched ? local.lookup(key) : Effect.succeed(found)))
+            ? holdsPromises ? Effect.as(completeHit(found.entry), found) : Effect.succeed(found)
+            : Effect.flatMap(fetchEntry(key, download === "all"), (fetched) => (fetched ? local.lookup(key) : Effect.succeed(found)))
         ),
       put: (entry) =>
         mode === "read"
@@ -394,8 +496,15 @@ const make = (mode: RemoteMode): Effect.Effect<
           let missing = 0
           for (const key of keys) {
             const found = yield* Effect.orElseSucceed(local.lookup(key), () => ({ _tag: "Miss" as const }))
-            if (found._tag === "Hit") already++
-            else if (yield* fetchEntry(key)) fetched++
+            if (found._tag === "Hit") {
+              // A hit may be remote-backed: its objects come down too.
+              const brought = yield* Effect.either(importArtifacts(outputIdsOf(found.entry), true))
+              if (brought._tag === "Left") {
+                yield* events.warn(brought.left.warning)
+                missing++
+              } else if (brought.right > 0) fetched++
+              else already++
+            } else if (yield* fetchEntry(key, true)) fetched++
             else missing++
           }
           return { fetched, local: already, missing }
@@ -407,17 +516,36 @@ const make = (mode: RemoteMode): Effect.Effect<
       pullArtifacts: (ids) =>
         // What is local already (its manifest here, its object intact) costs no request.
         Effect.flatMap(
-          Effect.filter(ids, (id) => Effect.map(Effect.orElseSucceed(Effect.flatMap(catalog.get(id), (manifest) => isLocal(id, manifest.digest)), () => false), (local) => !local)),
+          Effect.filter(ids, (id) => Effect.map(localCopy(id), (here) => here?.intact !== true)),
           (missing) =>
-            missing.length === 0 ? Effect.succeed(true) : importArtifacts(missing).pipe(
+            missing.length === 0 ? Effect.succeed(true) : importArtifacts(missing, true).pipe(
               Effect.as(true),
               Effect.catchAll((abandon) =>
                 abandon.warning.kind === "incomplete" ? Effect.succeed(false) : Effect.as(events.warn(abandon.warning), false))
             )
         )
     }
-    return { wrapped, transfer }
+    return { wrapped, transfer, objects: objectsThrough, catalog: catalogThrough }
   })
+
+const outputIdsOf = (entry: ActionEntry): ReadonlyArray<ArtifactId> => Object.values(entry.outputs).map((output) => output.artifactId)
+
+/** `needed`'s manifests, each after those of its inputs that are in `needed` (publish's rule). */
+const inputsFirst = (needed: ReadonlyMap<string, ArtifactManifest>): ReadonlyArray<ArtifactManifest> => {
+  const order: Array<ArtifactManifest> = []
+  const placed = new Set<string>()
+  const place = (manifest: ArtifactManifest) => {
+    if (placed.has(manifest.artifactId)) return
+    placed.add(manifest.artifactId)
+    for (const input of manifest.inputs) {
+      const upstream = needed.get(input)
+      if (upstream !== undefined) place(upstream)
+    }
+    order.push(manifest)
+  }
+  for (const manifest of needed.values()) place(manifest)
+  return order
+}
 
 /** An upload stopped before its entry: the object it needs is not on the remote. */
 export class UploadIncomplete extends Schema.TaggedError<UploadIncomplete>()("UploadIncomplete", {
@@ -430,24 +558,36 @@ export class UploadIncomplete extends Schema.TaggedError<UploadIncomplete>()("Up
 }
 
 /**
- * The remote tier over the local store services: replaces ActionCache with the overlay and adds
- * RemoteTransfer; ArtifactCatalog and ObjectStore pass through (provide the local ones).
+ * The remote tier over the local store services: replaces ActionCache with the overlay,
+ * ObjectStore and ArtifactCatalog with the local ones reading promised objects through, and adds
+ * RemoteTransfer (provide the local services).
  */
 export const remoteTierLayer = (
-  mode: RemoteMode
-): Layer.Layer<ActionCache | RemoteTransfer, never, ActionCache | ArtifactCatalog | ObjectStore | RemoteStorage | RemoteEvents> =>
+  mode: RemoteMode,
+  options: RemoteTierOptions = {}
+): Layer.Layer<
+  ActionCache | ArtifactCatalog | ObjectStore | RemoteTransfer,
+  never,
+  ActionCache | ArtifactCatalog | ObjectStore | RemoteStorage | RemoteEvents
+> =>
   Layer.scopedContext(
-    Effect.map(make(mode), ({ transfer, wrapped }) =>
-      Context.make(ActionCache, wrapped).pipe(Context.add(RemoteTransfer, transfer)))
+    Effect.map(make(mode, options.download ?? "outputs"), ({ catalog, objects, transfer, wrapped }) =>
+      Context.make(ActionCache, wrapped).pipe(
+        Context.add(ArtifactCatalog, catalog),
+        Context.add(ObjectStore, objects),
+        Context.add(RemoteTransfer, transfer)
+      ))
   )
 
 /**
- * `store` with its ActionCache overlaid by the remote tier (and RemoteTransfer added); the other
- * local services pass through as `store` builds them (the tier's ActionCache wins the merge).
+ * `store` with its ActionCache, ArtifactCatalog and ObjectStore overlaid by the remote tier (and
+ * RemoteTransfer added); the other services pass through as `store` builds them (the tier's win
+ * the merge).
  */
 export const withRemoteTier = <ROut, E, RIn, E2>(
   store: Layer.Layer<ROut | ActionCache | ArtifactCatalog | ObjectStore, E, RIn>,
   remote: Layer.Layer<RemoteStorage | RemoteEvents, E2>,
-  mode: RemoteMode
+  mode: RemoteMode,
+  options: RemoteTierOptions = {}
 ): Layer.Layer<ROut | ActionCache | ArtifactCatalog | ObjectStore | RemoteTransfer, E | E2, RIn> =>
-  remoteTierLayer(mode).pipe(Layer.provide(remote), Layer.provideMerge(store))
+  remoteTierLayer(mode, options).pipe(Layer.provide(remote), Layer.provideMerge(store))

@@ -65,14 +65,17 @@ describe("globalConfig", () => {
       expect((yield* resolve(["probe"])).catalog).toBeUndefined()
     }))
 
-  it.effect("--remote (hoisted) wins over PIPELINE_REMOTE, --remote-mode defaults to read-write; only s3:// URLs", () =>
+  it.effect("--remote (hoisted) wins over PIPELINE_REMOTE, --remote-mode defaults to read-write, --remote-download to outputs; only s3:// URLs", () =>
     Effect.gen(function*() {
       expect(hoistGlobalOptions(["run", "d.json", "--remote", "s3://b/p", "--remote-mode=read"])).toEqual([
         "--remote", "s3://b/p", "--remote-mode=read", "run", "d.json"
       ])
       const given = yield* resolve(["probe", "--remote", "s3://team/p", "--remote-mode", "read"], { PIPELINE_REMOTE: "s3://env/p" })
-      expect(given.remote).toEqual({ url: "s3://team/p", mode: "read" })
-      expect((yield* resolve(["probe"], { PIPELINE_REMOTE: "s3://env/p" })).remote).toEqual({ url: "s3://env/p", mode: "read-write" })
+      expect(given.remote).toEqual({ url: "s3://team/p", mode: "read", download: "outputs" })
+      expect((yield* resolve(["probe"], { PIPELINE_REMOTE: "s3://env/p" })).remote).toEqual({ url: "s3://env/p", mode: "read-write", download: "outputs" })
+      expect(hoistGlobalOptions(["pull", "d.json", "--remote-download", "all"])).toEqual(["--remote-download", "all", "pull", "d.json"])
+      const all = yield* resolve(["probe", "--remote", "s3://team/p", "--remote-download=all"])
+      expect(all.remote).toEqual({ url: "s3://team/p", mode: "read-write", download: "all" })
       expect((yield* resolve(["probe"], { PIPELINE_REMOTE: "" })).remote).toBeUndefined()
       expect((yield* resolve(["probe"])).remote).toBeUndefined()
       expect((yield* Effect.either(resolve(["probe", "--remote", "https://b/p"])))._tag).toBe("Left")

@@ -3,8 +3,9 @@
  * - the quickstart run into an empty store with `--remote` computes and uploads; the same run from
  *   a second empty store is a remote hit for every node, downloads the outputs, and `pipeline
  *   verify` then passes on that store without the remote (offline);
- * - a corrupted remote object is detected on download (a warning on stderr), never served: the
- *   node recomputes, with the same output digests;
+ * - with `--remote-download all`, a corrupted remote object is detected on download (a warning on
+ *   stderr), never served: the node recomputes, with the same output digests (the default,
+ *   `outputs`, detects it when the object is read: RemoteLazy.process.test.ts);
  * - `push` uploads a store that ran without uploading (refused with --remote-mode read); `pull`
  *   brings the experiment into an empty store, which then runs offline as hits.
  */
@@ -28,8 +29,8 @@ const freshStore = () => NodePath.join(work, `store-${++stores}`)
 const cli = (args: ReadonlyArray<string>, withS3 = true) =>
   runCli(args, { timeout: 180_000, env: withS3 ? s3Env() : { AWS_ENDPOINT_URL: "http://127.0.0.1:9" } })
 
-const runJson = async (store: string, remote: string, mode: "read" | "read-write" = "read-write") => {
-  const result = await cli(["run", quickstart, "--json", "--store", store, "--remote", remote, "--remote-mode", mode])
+const runJson = async (store: string, remote: string, mode: "read" | "read-write" = "read-write", download: "outputs" | "all" = "outputs") => {
+  const result = await cli(["run", quickstart, "--json", "--store", store, "--remote", remote, "--remote-mode", mode, "--remote-download", download])
   expect(result.code, show(result)).toBe(0)
   return { doc: JSON.parse(result.stdout), stderr: result.stderr }
 }
@@ -73,7 +74,7 @@ describe("remote tier (process, s3rver)", () => {
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: new TextEncoder().encode("not the bytes") }))
     client.destroy()
 
-    const second = await runJson(freshStore(), remote, "read")
+    const second = await runJson(freshStore(), remote, "read", "all")
     expect(second.stderr).toMatch(new RegExp(`warning: remote: corrupt [^\\n]*cas/${digest.slice("blake3:".length)}`))
     expect(Object.values(cacheOf(second.doc)).some((cache) => cache !== "hit"), `${name}: ${JSON.stringify(cacheOf(second.doc))}`).toBe(true)
     expect(digestsOf(second.doc)).toEqual(digestsOf(first.doc))

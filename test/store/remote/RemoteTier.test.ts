@@ -1,6 +1,7 @@
 /**
  * The remote tier over memory stores and the in-memory RemoteStorage: upload order, read-through
- * with verification, read-only mode, an interrupted upload, hostile keys.
+ * with verification (here with `download: "all"`, every object at the hit; the default `outputs`
+ * is RemoteLazy.test.ts), read-only mode, an interrupted upload, hostile keys.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, type Scope } from "effect"
@@ -19,6 +20,7 @@ import {
   RemoteStorage,
   remoteStorageMemory,
   RemoteTransfer,
+  type RemoteDownload,
   type RemoteMode,
   type RemoteWarning,
   withRemoteTier
@@ -29,14 +31,14 @@ type Services = ActionCache | ArtifactCatalog | ObjectStore | RemoteTransfer
 
 /**
  * A fake remote (in memory) and stores over it: each `run` is a fresh, empty memory store in `mode`
- * over the one remote; the warnings of every run collect in `warnings`.
+ * over the one remote, downloading what `download` says; the warnings of every run collect in `warnings`.
  */
-const fakeRemote = () => {
+const fakeRemote = (download: RemoteDownload = "all") => {
   const remote = makeMemoryRemote()
   const warnings: Array<RemoteWarning> = []
   const events = Layer.merge(remoteStorageMemory(remote), RemoteEvents.layer((w) => warnings.push(w)))
   const run = <A, E>(mode: RemoteMode, effect: Effect.Effect<A, E, Services | Scope.Scope>) =>
-    effect.pipe(Effect.scoped, Effect.provide(withRemoteTier(StoreMemory.layer, events, mode)))
+    effect.pipe(Effect.scoped, Effect.provide(withRemoteTier(StoreMemory.layer, events, mode, { download })))
   return {
     remote,
     warnings,
