@@ -38,6 +38,7 @@ import type { OverfittingBenchResult } from "./overfitting.js"
 import { benchStartup, ensureBundle, type StartupResult, startupLines } from "./startup.js"
 import { benchCatalog, type CatalogBenchResult, catalogLines } from "./catalogRow.js"
 import { benchRemote, type RemoteBenchResult, remoteLines } from "./remoteRow.js"
+import { benchWorkers, type WorkersBenchResult, workersLines } from "./workersRow.js"
 import {
   BASE_STOP,
   BENCH_DIR,
@@ -472,6 +473,7 @@ const printReport = (doc: {
   startup: StartupResult | null
   catalog?: CatalogBenchResult | null
   remote?: RemoteBenchResult | null
+  workers?: WorkersBenchResult | null
   overfitting?: OverfittingBenchResult | null
   targets: Array<Target>
 }) => {
@@ -551,6 +553,10 @@ const printReport = (doc: {
     lines.push(...remoteLines(doc.remote))
     lines.push("")
   }
+  if (doc.workers) {
+    lines.push(...workersLines(doc.workers))
+    lines.push("")
+  }
   lines.push("targets:")
   for (const t of doc.targets) {
     const mark = t.met === null ? " ?  " : t.met ? "ok  " : "MISS"
@@ -593,6 +599,9 @@ const main = async () => {
   // 10. An empty local store against a warm S3-API remote vs computing (bench/remoteRow.ts), at S.
   const remoteErrors: Array<string> = []
   const remote = !rest ? null : await attempt(remoteErrors, "remote", () => benchRemote(SIZES.S!, log))
+  // 11. A 1,000-variant sweep on 2 `pipeline worker` processes vs 1 (bench/workersRow.ts), at S (T with --quick).
+  const workersErrors: Array<string> = []
+  const workers = !rest ? null : await attempt(workersErrors, "workers", () => benchWorkers(options.quick ? SIZES.T! : SIZES.S!, log))
   machine.loadEnd = loadavg().map((x) => round(x, 2))
   const targets = targetsOf(sizes)
   targets.push({
@@ -601,6 +610,13 @@ const main = async () => {
     size: "S",
     value: remote === null ? "–" : `${remote.speedup.toFixed(2)}×`,
     met: remote === null ? null : remote.speedup >= remote.target
+  })
+  targets.push({
+    name: "sweep: 2 worker processes / 1",
+    target: `≥ ${workers?.target ?? 1.6}× faster`,
+    size: workers?.size ?? "S",
+    value: workers === null ? "–" : `${workers.speedup.toFixed(2)}×`,
+    met: workers === null ? null : workers.speedup >= workers.target
   })
   targets.push({
     name: "cached rerun: PostgreSQL catalog / filesystem store",
@@ -645,6 +661,8 @@ const main = async () => {
     catalogErrors,
     remote,
     remoteErrors,
+    workers,
+    workersErrors,
     targets
   }
   printReport(doc)

@@ -16,7 +16,7 @@
  * is not measured), one evaluation thread each; their first batch includes downloading the inputs
  * and building the projection.
  *
- * `npx tsx bench/workersRow.ts [S|T]` (prints the lines and the JSON; not part of `npm run bench`).
+ * `npm run bench` runs it at S; alone: `npx tsx bench/workersRow.ts [S|T]` (prints the lines and the JSON).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import * as NodeFs from "node:fs"

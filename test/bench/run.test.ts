@@ -59,11 +59,13 @@ describe("bench/run.ts", () => {
         "startup",
         "startupErrors",
         "targets",
-        "version"
+        "version",
+        "workers",
+        "workersErrors"
       ].sort()
     )
-    // The sections run in their own children (start-up, PostgreSQL catalog, S3 remote, PBO): each ran.
-    for (const section of ["startup", "catalog", "remote", "overfitting"]) {
+    // The sections run in their own children (start-up, PostgreSQL catalog, S3 remote, PBO, sweep workers): each ran.
+    for (const section of ["startup", "catalog", "remote", "overfitting", "workers"]) {
       expect(doc[`${section}Errors`], section).toEqual([])
       expect(doc[section], section).not.toBeNull()
     }
