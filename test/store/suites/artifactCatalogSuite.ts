@@ -1,5 +1,5 @@
 /**
- * The ArtifactCatalog contract, run against every backend (memory and filesystem).
+ * The ArtifactCatalog contract, run against every backend (memory, filesystem and PostgreSQL).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Scope, TestClock } from "effect"
@@ -52,6 +52,39 @@ export const artifactCatalogSuite = (name: string, makeStore: MakeStore) =>
           expect(yield* catalog.get(manifest.artifactId)).toEqual(manifest)
           const data = yield* catalog.dataPath(manifest.artifactId)
           expect(yield* Effect.promise(() => fs.readFile(data, "utf8"))).toBe("ts,price\n1,2\n")
+        })
+      )
+    )
+
+    it.effect("record takes a manifest made elsewhere without its object: inputs first, object stored or promised, hashing to its id", () =>
+      run(
+        Effect.gen(function* () {
+          const catalog = yield* ArtifactCatalog
+          const objects = yield* ObjectStore
+          const candles = yield* publish("candles", { type: "ohlcv", logicalKey: "synthetic/ohlcv" })
+          const trades = yield* publish("trades", { inputs: [candles.artifactId] })
+          // As if made elsewhere: neither manifest nor object here any more.
+          for (const manifest of [trades, candles]) {
+            yield* catalog.remove(manifest.artifactId)
+            yield* objects.remove(manifest.digest)
+          }
+          const unbacked = yield* Effect.flip(catalog.record(candles))
+          expect(unbacked._tag).toBe("ObjectNotFound")
+          yield* objects.promise(candles.digest, "s3://team/p")
+          yield* objects.promise(trades.digest, "s3://team/p")
+          const inputFirst = yield* Effect.flip(catalog.record(trades))
+          expect(inputFirst._tag === "ArtifactNotFound" && inputFirst.artifactId).toBe(candles.artifactId)
+          const tampered = yield* Effect.flip(catalog.record({ ...candles, logicalKey: "synthetic/other" }))
+          expect(tampered._tag).toBe("ArtifactNotFound")
+          expect(yield* catalog.record(candles)).toEqual(candles)
+          expect(yield* catalog.record(trades)).toEqual(trades)
+          expect(yield* catalog.record(trades)).toEqual(trades) // idempotent
+          expect(yield* catalog.get(trades.artifactId)).toEqual(trades)
+          expect((yield* catalog.list({ type: "ohlcv" })).map((m) => m.artifactId)).toEqual([candles.artifactId])
+          expect((yield* catalog.downstream(candles.artifactId)).nodes.map((m) => m.artifactId)).toContain(trades.artifactId)
+          const notHere = yield* Effect.flip(catalog.dataPath(trades.artifactId))
+          expect(notHere._tag).toBe("ObjectNotFound")
+          expect(notHere.message).toMatch(/on the remote s3:\/\/team\/p .*--remote s3:\/\/team\/p/)
         })
       )
     )

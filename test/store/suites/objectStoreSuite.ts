@@ -31,6 +31,29 @@ export const objectStoreSuite = (name: string, makeStore: MakeStore) =>
       )
     )
 
+    it.effect("a promise records which remote holds an object not stored here; a read of it says so; it can be forgotten", () =>
+      run(
+        Effect.gen(function* () {
+          const objects = yield* ObjectStore
+          const digest = yield* hashBytes(new TextEncoder().encode("elsewhere"))
+          expect(yield* objects.promisedBy(digest)).toBeUndefined()
+          yield* objects.promise(digest, "s3://team/p")
+          expect(yield* objects.promisedBy(digest)).toBe("s3://team/p")
+          expect(yield* objects.listPromised()).toEqual([{ digest, location: "s3://team/p" }])
+          expect(yield* objects.has(digest)).toBe(false)
+          expect((yield* objects.verify(digest))._tag).toBe("Missing")
+          for (const read of [objects.read(digest), objects.path(digest), objects.ensureIntact(digest)]) {
+            const error = yield* Effect.flip(read)
+            expect(error._tag).toBe("ObjectNotFound")
+            expect(error.message).toMatch(/on the remote s3:\/\/team\/p and was not downloaded: run with --remote s3:\/\/team\/p .*pipeline pull/)
+          }
+          yield* objects.forgetPromise(digest)
+          expect(yield* objects.promisedBy(digest)).toBeUndefined()
+          expect(yield* objects.listPromised()).toEqual([])
+        })
+      )
+    )
+
     it.effect("puts are idempotent and deduplicated by content", () =>
       run(
         Effect.gen(function* () {
