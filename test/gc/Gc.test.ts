@@ -51,6 +51,27 @@ const withStore = <A, E>(body: (root: string) => Effect.Effect<A, E, any>) =>
   )
 
 describe("gc", () => {
+  it.live("remote-backed artifacts (object on a remote, not here): fsck counts them, not as problems; gc keeps their promises and forgets stray ones", () =>
+    withStore(() =>
+      Effect.gen(function* () {
+        const catalog = yield* ArtifactCatalog
+        const objects = yield* ObjectStore
+        yield* runDefinition(definitionJson("gc-remote", 20))
+        const [candles] = yield* catalog.list({ type: "ohlcv_slice_v2" })
+        // As a remote hit leaves it: the manifest here, the object on the remote.
+        yield* objects.promise(candles.digest, "s3://team/p")
+        yield* objects.remove(candles.digest)
+        const stray = `blake3:${"ab".repeat(32)}` as typeof candles.digest
+        yield* objects.promise(stray, "s3://team/p")
+        const check = yield* fsck()
+        expect(check.problems).toEqual([])
+        expect(check.remoteBacked).toEqual([{ location: "s3://team/p", artifacts: 1 }])
+        yield* gc({ grace: 0 })
+        expect(yield* objects.listPromised()).toEqual([{ digest: candles.digest, location: "s3://team/p" }])
+        expect((yield* fsck()).problems).toEqual([])
+      })
+    ))
+
   it.live(
     "--keep-last 1 keeps what the latest experiment reaches, removes the other's own outputs; fsck is clean; reruns hit / recompute",
     () =>
