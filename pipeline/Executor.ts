@@ -24,6 +24,7 @@ import type { AnyNode, ArtifactGraphNode, BodyContext, GraphNode, ResolvedArtifa
 import { isNodeList, upstreamOf } from "./Node.js"
 import { CycleDetected, type NodeConfigInvalid, NodeOutputMismatch } from "./PipelineError.js"
 import type { ResourceSession } from "./ResourceSession.js"
+import { scopedInOwnFiber } from "./ScopedFiber.js"
 
 export type ExecutionMode = "normal" | "dryRun" | "force"
 
@@ -141,7 +142,8 @@ export const execute = <E, R>(
   targets: ReadonlyArray<GraphNode<E, R>>,
   options: ExecuteOptions
 ): Effect.Effect<ExecutionReport, ExecuteError<E>, ActionCache | Exclude<R, Scope.Scope>> =>
-  Effect.scoped(
+  // On a fiber of its own: closing the run's scope there keeps no FiberRef stack in the caller (ScopedFiber.ts).
+  scopedInOwnFiber(
     Effect.gen(function*() {
       const cache = yield* ActionCache
       const runScope = yield* Effect.scope

@@ -9,7 +9,7 @@
  * each other's data and nothing outlives the connection.
  */
 import type { DuckDBConnection } from "@duckdb/node-api"
-import { Context, Effect, Layer, Scope } from "effect"
+import { Context, Effect, Layer, Runtime, Scope } from "effect"
 import { connect, type Database, MEMORY, openDatabase } from "./Duck.js"
 import type { DuckDBError } from "./DuckDBError.js"
 
@@ -41,8 +41,16 @@ export class DuckWorkspace extends Context.Tag("pipeline/nodes/DuckWorkspace")<D
     DuckWorkspace,
     Effect.gen(function*() {
       const scope = yield* Effect.scope
+      const runtime = yield* Effect.runtime<never>()
       const opening = yield* Effect.makeSemaphore(1)
       let opened: Database | undefined
+      // Opened on a fiber of the layer's runtime, not on the caller's: a finalizer keeps the
+      // FiberRefs of the fiber that registered it (effect's addFinalizer), and the first caller's
+      // (its context: the run it belongs to, with its reports and resources — a sweep's projection)
+      // would stay reachable from this scope, as long as the process.
+      const open = Effect.flatten(
+        Effect.promise(() => Runtime.runPromiseExit(runtime, Scope.extend(openDatabase(MEMORY, { threads: 2 }), scope)))
+      )
       // One opener at a time; uninterruptible, so a caller interrupted meanwhile leaves either an
       // open database or none (the next caller opens it) — never a half-registered one.
       const database = opening.withPermits(1)(
@@ -50,7 +58,7 @@ export class DuckWorkspace extends Context.Tag("pipeline/nodes/DuckWorkspace")<D
           opened !== undefined
             ? Effect.succeed(opened)
             : Effect.uninterruptible(
-              Effect.tap(Scope.extend(openDatabase(MEMORY, { threads: 2 }), scope), (db) =>
+              Effect.tap(open, (db) =>
                 Effect.sync(() => {
                   opened = db
                 }))

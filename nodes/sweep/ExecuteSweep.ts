@@ -17,7 +17,7 @@
  * single experiment's keys, so `sweep show` of one of them is a cache hit.
  */
 import { Clock, Effect } from "effect"
-import { execute, type ExecutorEvent, keyOf, type KeyMaterial, makeResourceSession, type NodeReport } from "../../pipeline/index.js"
+import { execute, type ExecutorEvent, keyOf, type KeyMaterial, makeResourceSession, type NodeReport, scopedInOwnFiber } from "../../pipeline/index.js"
 import {
   ActionCache,
   ArtifactCatalog,
@@ -205,10 +205,11 @@ export const executeSweep = (
     })
 
     /** The sweep on resolved inputs (`before`: the synthetic generator's reports, if it ran). */
-    const bodyOf = (experimentId: ExperimentId, before: ReadonlyArray<NodeReport>, resolved: ResolvedInputs) => Effect.scoped(Effect.gen(function*() {
+    const bodyOf = (experimentId: ExperimentId, before: ReadonlyArray<NodeReport>, resolved: ResolvedInputs) => scopedInOwnFiber(Effect.gen(function*() {
       const shared = inputNodes(definition, resolved)
       // One projection for the whole sweep: the batches and the kept variants share it; it is
-      // built only if some node needs it and disposed when this scope closes (interrupted or not).
+      // built only if some node needs it and disposed when this scope closes (interrupted or not) —
+      // on a fiber of its own, so the caller keeps nothing of it (pipeline/ScopedFiber.ts).
       // The worker pool is not kept: it is released when the batches are done.
       const resources = yield* makeResourceSession({ only: [shared.project] })
       // Remote workers read the inputs: their upload starts now, beside validate and the keys. The

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Context, Effect, Fiber } from "effect"
 import { Duck, DuckWorkspace } from "../../nodes/duckdb/index.js"
+import { isCollected } from "../support/reachability.js"
+
+/** A service holding a large value, as a run's context holds its reports and resources. */
+class Held extends Context.Tag("test/Held")<Held, { readonly data: Uint8Array }>() {}
 
 const answer = (workspace: DuckWorkspace["Type"]) =>
   Effect.scoped(Effect.flatMap(workspace.connect, (connection) => Duck.readRowsJS(connection, "SELECT 42 AS x")))
@@ -18,4 +22,19 @@ describe("DuckWorkspace", () => {
       const rows = yield* Effect.scoped(Effect.flatMap(workspace.connect, (c) => Duck.readRowsJS(c, "SELECT y FROM shared")))
       expect(rows).toEqual([{ y: 7 }])
     }).pipe(Effect.provide(DuckWorkspace.layer)))
+
+  it("the connect that opens the database keeps nothing of its caller reachable while the layer lives", async () => {
+    let ref: WeakRef<object> | undefined
+    const program = Effect.gen(function*() {
+      const workspace = yield* DuckWorkspace
+      yield* Effect.suspend(() => {
+        const value = { data: new Uint8Array(1 << 20) }
+        ref = new WeakRef(value)
+        return Effect.provideService(answer(workspace), Held, value)
+      })
+      expect(yield* answer(workspace)).toEqual([{ x: 42 }])
+      return yield* Effect.promise(() => isCollected(ref!))
+    }).pipe(Effect.provide(DuckWorkspace.layer))
+    expect(await Effect.runPromise(program)).toBe(true)
+  })
 })
