@@ -218,11 +218,12 @@ export const run = (args: Command.Command.ParseConfig<typeof runArgs>) =>
     const withResults = <E, R>(self: Effect.Effect<ExperimentResult | SweepResult, E, R>) =>
       Effect.gen(function*() {
         const result = yield* self
+        // A recorded run hands back the results it recorded; otherwise they are looked up.
         const results = result.outputs === undefined
           ? undefined
-          : yield* runResultsOf(result.experimentId, recordedOutputsOf(result.outputs)).pipe(
+          : result.results ?? (yield* runResultsOf(result.experimentId, recordedOutputsOf(result.outputs)).pipe(
             Effect.orElseSucceed(() => undefined)
-          )
+          ))
         return { result, results }
       }).pipe(Effect.provide(layer))
     const ended = <A, E, R>(self: Effect.Effect<A, E, R>) =>

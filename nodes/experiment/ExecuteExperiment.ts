@@ -31,7 +31,8 @@ import {
   hexOf,
   keepAlive,
   type NodeSummary,
-  ProcessLiveness
+  ProcessLiveness,
+  type RunResults
 } from "../../store/index.js"
 import type { ParseError } from "effect/ParseResult"
 import type { PipelineError } from "../../pipeline/index.js"
@@ -80,6 +81,11 @@ export interface ExperimentResult {
   /** Undefined in a dry run whose outputs are not yet known. */
   readonly outputs: { readonly [K in OutputName]: OutputArtifact } | undefined
   readonly cache: { readonly hits: number; readonly misses: number }
+  /**
+   * The metrics row and diagnostics counts recorded on the run (normal mode), so a caller need not
+   * read the run record back. Absent when not known: a dry run, or outputs that could not be read.
+   */
+  readonly results?: RunResults
   /** Set by a sweep (nodes/sweep): its variants and leaderboard. */
   readonly sweep?: unknown
 }
@@ -289,6 +295,8 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
         })
       )
     const sofar = () => ({ cache: { hits: ledger.hits, misses: ledger.misses }, nodes: [...ledger.nodes] })
+    // What the completed run recorded as its results (kept for the caller).
+    let results: RunResults | undefined
     const result = yield* Effect.scoped(
       Effect.zipRight(keepAlive(experimentId, run.runId, options.heartbeat ?? "5 seconds"), timed)
     ).pipe(
@@ -299,14 +307,19 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
           // The results are a convenience for readers: a run whose files cannot be read completes without them.
           return Effect.flatMap(
             Effect.orElseSucceed(runResultsOf(experimentId, exit.value.recordedOutputs), () => undefined),
-            (results) =>
+            (found) =>
               Effect.ignore(
-                tracker.transition(experimentId, run.runId, "completed", {
-                  outputs: { ...exit.value.recordedOutputs },
-                  cache: exit.value.cache,
-                  nodes: summaries,
-                  ...(results !== undefined ? { results } : {})
-                })
+                Effect.tap(
+                  tracker.transition(experimentId, run.runId, "completed", {
+                    outputs: { ...exit.value.recordedOutputs },
+                    cache: exit.value.cache,
+                    nodes: summaries,
+                    ...(found !== undefined ? { results: found } : {})
+                  }),
+                  () => Effect.sync(() => {
+                    results = found
+                  })
+                )
               )
           )
         }
@@ -319,7 +332,7 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
         )
       })
     )
-    return { runId: run.runId, result }
+    return { runId: run.runId, result, results }
   })
 
 /** The tag and message of a run's failure, for its record. */
@@ -361,7 +374,7 @@ export const runRecorded = <A extends TrackedOutcome, E, R, E2, R2>(
       const inputs = yield* resolveCatalogInputs(definition.inputs)
       const experimentId = yield* experimentIdOf(definitionEncoded, inputs)
       const tracked = yield* trackRun({ experimentId, definition, definitionEncoded, inputs }, options, body([], inputs, experimentId))
-      return { experimentId, runId: tracked.runId, inputs, result: tracked.result }
+      return { experimentId, runId: tracked.runId, inputs, result: tracked.result, results: tracked.results }
     }
     const synthetic = definition as Definition & { inputs: { synthetic: unknown } }
     // A config that does not decode fails before anything is recorded.
@@ -375,7 +388,7 @@ export const runRecorded = <A extends TrackedOutcome, E, R, E2, R2>(
     })
     const tracked = yield* trackRun(experiment, options, generateThenRun)
     const { generatedInputs, ...result } = tracked.result
-    return { experimentId: experiment.experimentId, runId: tracked.runId, inputs: generatedInputs, result }
+    return { experimentId: experiment.experimentId, runId: tracked.runId, inputs: generatedInputs, result, results: tracked.results }
   })
 
 export const executeExperiment = (
@@ -404,7 +417,7 @@ export const executeExperiment = (
 
     if (mode === "normal") {
       // The run is recorded around the execution (the synthetic generator's included).
-      const { experimentId, inputs, result, runId } = yield* runRecorded(definition, definitionEncoded, runDag, options, runGraph)
+      const { experimentId, inputs, result, results, runId } = yield* runRecorded(definition, definitionEncoded, runDag, options, runGraph)
       return {
         experimentId,
         name: definition.name,
@@ -412,7 +425,8 @@ export const executeExperiment = (
         inputs,
         nodes: result.nodes,
         outputs: result.outputs,
-        cache: result.cache
+        cache: result.cache,
+        ...(results !== undefined ? { results } : {})
       } satisfies ExperimentResult
     }
 
