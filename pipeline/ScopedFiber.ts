@@ -14,10 +14,17 @@
  * Interruption is unchanged: interrupting the caller interrupts the fiber and waits until its
  * scope has closed.
  */
-import { Effect, Fiber, type Scope } from "effect"
+import { Effect, type Exit, Fiber, Scope } from "effect"
 
 export const scopedInOwnFiber = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, Scope.Scope>> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(Effect.fork(restore(Effect.scoped(effect))), (fiber) =>
       Effect.onInterrupt(restore(Fiber.join(fiber)), () => Fiber.interrupt(fiber)))
   )
+
+/**
+ * `Scope.close` on a fiber of its own, for a scope closed by hand (one kept across calls): the
+ * caller keeps nothing of the fibers that registered its finalizers. Uninterruptible, as closing is.
+ */
+export const closeInOwnFiber = (scope: Scope.CloseableScope, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
+  Effect.uninterruptible(Effect.flatMap(Effect.fork(Scope.close(scope, exit)), Fiber.join))

@@ -24,7 +24,7 @@
  * same bytes and the first group entry wins.
  */
 import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Schedule, Schema, Scope } from "effect"
-import { execute, makeResourceSession, type ResourceSession } from "../../pipeline/index.js"
+import { closeInOwnFiber, execute, makeResourceSession, type ResourceSession } from "../../pipeline/index.js"
 import { ActionCache, ArtifactId, canonicalDigest, Digest, type GroupEntry } from "../../store/index.js"
 import { type ClaimedJob, JobQueue, type Withdrawal } from "../../store/postgres/index.js"
 import { RemoteTransfer } from "../../store/remote/index.js"
@@ -240,7 +240,8 @@ const makeKeptResources = Effect.sync(() => {
   const dispose = Effect.suspend(() => {
     const last = kept
     kept = undefined
-    return last === undefined ? Effect.void : Scope.close(last.scope, Exit.void)
+    // On a fiber of its own: the worker's loop, which runs for hours, keeps nothing of the jobs (pipeline/ScopedFiber.ts).
+    return last === undefined ? Effect.void : closeInOwnFiber(last.scope, Exit.void)
   })
   const sessionFor = (sweep: string) =>
     Effect.suspend(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Fiber, Ref, Schema, Scope } from "effect"
-import { artifactNode, execute, makeResourceSession, resourceNode, scopedInOwnFiber } from "../../pipeline/index.js"
+import { Context, Deferred, Effect, Exit, Fiber, Ref, Schema, Scope } from "effect"
+import { artifactNode, closeInOwnFiber, execute, makeResourceSession, resourceNode, scopedInOwnFiber } from "../../pipeline/index.js"
 import { StoreMemory } from "../../store/index.js"
 import { isCollected } from "../support/reachability.js"
 import { ENGINE, publishText, source } from "./fixtures.js"
@@ -96,6 +96,21 @@ describe("scopedInOwnFiber", () => {
       }))
       return yield* Effect.promise(() => isCollected(ref!))
     }).pipe(Effect.provide(StoreMemory.layer))
+    expect(await Effect.runPromise(program)).toBe(true)
+  })
+
+  it("closeInOwnFiber: a scope closed by hand keeps nothing reachable from the closing fiber", async () => {
+    let ref: WeakRef<object> | undefined
+    const program = Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      yield* Scope.extend(Effect.suspend(() => {
+        const value = large()
+        ref = new WeakRef(value)
+        return acquireOnAnotherFiber(value)
+      }), scope)
+      yield* closeInOwnFiber(scope, Exit.void)
+      return yield* Effect.promise(() => isCollected(ref!))
+    })
     expect(await Effect.runPromise(program)).toBe(true)
   })
 })
