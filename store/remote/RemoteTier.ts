@@ -305,11 +305,8 @@ const make = (mode: RemoteMode, download: RemoteDownload): Effect.Effect<
      * Only a store holding promises can need it, so only such a store pays for the walk.
      */
     const holdsPromises = download === "all" && (yield* Effect.orElseSucceed(objects.listPromised(), () => [])).length > 0
-    const completeHit = (entry: ActionEntry): Effect.Effect<boolean> =>
-      importArtifacts(outputIdsOf(entry), true).pipe(
-        Effect.as(true),
-        Effect.catchAll((abandon) => Effect.as(events.warn(abandon.warning), false))
-      )
+    const completeHit = (entry: ActionEntry): Effect.Effect<void> =>
+      importArtifacts(outputIdsOf(entry), true).pipe(Effect.asVoid, Effect.catchAll((abandon) => events.warn(abandon.warning)))
 
     // ---- read-through ------------------------------------------------------------------------
 
