@@ -37,6 +37,7 @@ import {
   RunStatus
 } from "./TrackerRecords.js"
 export * from "./TrackerRecords.js"
+export { formatRunId } from "./internal/experimentTracker.js"
 
 // ---------------------------------------------------------------------------------------------
 // Service
@@ -138,6 +139,11 @@ export interface ExperimentTrackerShape {
     runId: RunId
   ) => Effect.Effect<RunRecord, ExperimentNotFound | RunNotFound | TrackerError>
   readonly get: (experimentId: ExperimentId) => Effect.Effect<ExperimentDetail, ExperimentNotFound | TrackerError>
+  /**
+   * One run's record, its file read alone (not the experiment's): RunNotFound when there is none,
+   * a TrackerError when it does not decode.
+   */
+  readonly getRun: (experimentId: ExperimentId, runId: RunId) => Effect.Effect<RunRecord, RunNotFound | TrackerError>
   /**
    * Resolves a full id or a unique prefix (with or without `exp_`, at least 4 hex digits); a prefix
    * that matches several experiments fails listing them.

@@ -306,7 +306,7 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
           const { summaries } = summarize(exit.value.nodes)
           // The results are a convenience for readers: a run whose files cannot be read completes without them.
           return Effect.flatMap(
-            Effect.orElseSucceed(runResultsOf(experimentId, exit.value.recordedOutputs), () => undefined),
+            Effect.orElseSucceed(runResultsOf(experimentId, exit.value.recordedOutputs, run.runId), () => undefined),
             (found) =>
               Effect.ignore(
                 Effect.tap(

@@ -8,7 +8,15 @@
  */
 import { Effect } from "effect"
 import type { NodeReport } from "../../pipeline/index.js"
-import { type ExperimentId, ExperimentTracker, type OutputRef, type RunResults } from "../../store/index.js"
+import {
+  type ExperimentId,
+  ExperimentTracker,
+  formatRunId,
+  type OutputRef,
+  type RunId,
+  type RunRecord,
+  type RunResults
+} from "../../store/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { ExperimentDiagnostics, ExperimentMetrics } from "../contracts/index.js"
 import { readRows } from "../parquet/index.js"
@@ -66,27 +74,47 @@ export const resultOutputs = (
   return metrics !== undefined && diagnostics !== undefined ? { metrics, diagnostics } : undefined
 }
 
+const resultsFor = (
+  run: RunRecord,
+  wanted: { readonly metrics: OutputRef; readonly diagnostics: OutputRef }
+): RunResults | undefined =>
+  run.results !== undefined &&
+    run.outputs.metrics?.artifactId === wanted.metrics.artifactId &&
+    run.outputs.diagnostics?.artifactId === wanted.diagnostics.artifactId
+    ? run.results
+    : undefined
+
 /**
  * The results of outputs recorded for `experimentId`: from an earlier run's record when one kept
- * results for the same metrics and diagnostics artifacts, else read from their files. Undefined
- * when the outputs have no metrics or diagnostics.
+ * results for the same metrics and diagnostics artifacts (the latest such run), else read from
+ * their files. Undefined when the outputs have no metrics or diagnostics.
+ *
+ * Given the run being recorded (`runId`), the runs before it are read one at a time, newest
+ * first, up to the first that has them: a cached rerun reads one run record, not the whole history.
  */
-export const runResultsOf = (experimentId: ExperimentId, outputs: Readonly<Record<string, OutputRef>>) =>
+export const runResultsOf = (
+  experimentId: ExperimentId,
+  outputs: Readonly<Record<string, OutputRef>>,
+  runId?: RunId
+) =>
   Effect.gen(function*() {
     const wanted = resultOutputs(outputs)
     if (wanted === undefined) return undefined
     const tracker = yield* ExperimentTracker
+    if (runId !== undefined) {
+      for (let n = Number(runId) - 1; n >= 1; n--) {
+        // A run that cannot be read (gone, malformed) is passed over, as `get` lists it apart.
+        const run = yield* Effect.option(tracker.getRun(experimentId, formatRunId(n)))
+        const found = run._tag === "Some" ? resultsFor(run.value, wanted) : undefined
+        if (found !== undefined) return found
+      }
+      return yield* readRunResults(wanted)
+    }
     const detail = yield* Effect.option(tracker.get(experimentId))
     if (detail._tag === "Some") {
       for (let i = detail.value.runs.length - 1; i >= 0; i--) {
-        const run = detail.value.runs[i]!.run
-        if (
-          run.results !== undefined &&
-          run.outputs.metrics?.artifactId === wanted.metrics.artifactId &&
-          run.outputs.diagnostics?.artifactId === wanted.diagnostics.artifactId
-        ) {
-          return run.results
-        }
+        const found = resultsFor(detail.value.runs[i]!.run, wanted)
+        if (found !== undefined) return found
       }
     }
     return yield* readRunResults(wanted)

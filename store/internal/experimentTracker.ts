@@ -361,6 +361,15 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
       transition,
       heartbeat,
       get,
+      // The run file alone: an absent experiment has no run files either.
+      getRun: (experimentId, runId) =>
+        Effect.flatMap(
+          isRunId(runId) ? readRunAt(experimentId, runId) : Effect.succeed(Option.none<RunRecord>()),
+          Option.match({
+            onNone: () => Effect.fail(new RunNotFound({ experimentId, runId })),
+            onSome: Effect.succeed
+          })
+        ).pipe(Effect.withSpan("ExperimentTracker.getRun")),
       resolve,
       list,
       findByInputs

@@ -337,6 +337,27 @@ const suite = (name: string, backend: Backend) =>
         })
       ))
 
+    it.effect("getRun reads one run as get lists it; an absent run or experiment fails with RunNotFound", () =>
+      provide(
+        Effect.gen(function* () {
+          const t = yield* ExperimentTracker
+          const id = expId("0c")
+          yield* t.create(newExperiment("0c"))
+          const first = yield* runIn(t, id, "completed")
+          const second = yield* runIn(t, id, "failed")
+          const detail = yield* t.get(id)
+          expect(yield* t.getRun(id, first.runId)).toEqual(detail.runs[0]!.run)
+          expect(yield* t.getRun(id, second.runId)).toEqual(detail.runs[1]!.run)
+          expect(yield* Effect.flip(t.getRun(id, RunId.make("000003")))).toMatchObject({
+            _tag: "RunNotFound",
+            runId: "000003"
+          })
+          expect(yield* Effect.flip(t.getRun(expId("deadbeef"), RunId.make("000001")))).toMatchObject({
+            _tag: "RunNotFound"
+          })
+        })
+      ))
+
     it.effect("a run with a stale heartbeat reads as abandoned; a heartbeat revives it", () =>
       provide(
         Effect.gen(function* () {
