@@ -9,14 +9,12 @@ import { describe, expect, it } from "vitest"
 import { repoRoot } from "../support/cli.js"
 
 const SKIPPED_DIRECTORIES = new Set(["node_modules", "dist", ".git", ".pipeline", ".scratch", "results"])
-/** The design document itself is kept verbatim, as the product's spec. */
-const VERBATIM = new Set([NodePath.join("docs", "DESIGN.md")])
 
 const sources = (dir: string): Array<string> =>
   NodeFs.readdirSync(NodePath.join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = NodePath.join(dir, entry.name)
     if (entry.isDirectory()) return SKIPPED_DIRECTORIES.has(entry.name) ? [] : sources(path)
-    return /\.(ts|mts|js|mjs|md|json)$/.test(entry.name) && !VERBATIM.has(path) ? [path] : []
+    return /\.(ts|mts|js|mjs|md|json)$/.test(entry.name) ? [path] : []
   })
 
 /** A document named bare (not as a quoted string in a list of names to refuse), or outside the checkout. */
