@@ -13,6 +13,7 @@
  * actions/groups/<key-hex>.json    group entries (many keys, one record: a sweep batch), write-once
  * experiments/                     tracker records (owned by ExperimentTracker)
  * cache/stat/<path-hash>.json      the file digest cache: (dev, ino, size, mtime-ns, ctime-ns) → digest
+ * cache/values/<name>.json         small derived values keyed by what they came from (store/ValueCache)
  * promised/<hex>                   objects a remote holds and this store has not downloaded (their
  *                                  manifests are here): the remote's location, replaced atomically
  * tmp/                             staging, scratch and projections; same filesystem as objects/
@@ -148,6 +149,7 @@ export interface StoreLayout {
   readonly gcLog: string
   readonly cache: string
   readonly statCache: string
+  readonly valueCache: string
   /** Remote-backed objects: a manifest here names them, a remote holds their bytes. */
   readonly promised: string
   readonly objectDir: (digest: Digest) => string
@@ -161,6 +163,8 @@ export interface StoreLayout {
   readonly identityPath: (identityHex: string) => string
   readonly actionGroupPath: (key: Digest) => string
   readonly statCachePath: (pathHex: string) => string
+  /** `segment` is one safe path segment (`encodeSegment`). */
+  readonly valueCachePath: (segment: string) => string
   readonly tmpPath: (name: string) => string
   readonly promisedPath: (digest: Digest) => string
 }
@@ -187,6 +191,7 @@ export const makeLayout = (root: string): StoreLayout => {
   const actionGroups = join(actions, "groups")
   const cache = join(root, "cache")
   const statCache = join(cache, "stat")
+  const valueCache = join(cache, "values")
   const tmp = join(root, "tmp")
   const promised = join(root, "promised")
   const objectDir = (digest: Digest) => join(objects, hexOf(digest).slice(0, 2))
@@ -205,6 +210,7 @@ export const makeLayout = (root: string): StoreLayout => {
     gcLog: join(root, "gc"),
     cache,
     statCache,
+    valueCache,
     promised,
     objectDir,
     objectPath: (digest) => join(objectDir(digest), hexOf(digest)),
@@ -216,6 +222,7 @@ export const makeLayout = (root: string): StoreLayout => {
     actionGroupPath: (key) => join(actionGroups, `${hexOf(key)}.json`),
     identityPath: (identityHex) => join(actionIdentities, `${identityHex}.json`),
     statCachePath: (pathHex) => join(statCache, `${pathHex}.json`),
+    valueCachePath: (segment) => join(valueCache, `${segment}.json`),
     tmpPath: (name) => join(tmp, name),
     promisedPath: (digest) => join(promised, hexOf(digest))
   }

@@ -26,7 +26,8 @@ import type {
 import { Effect, Option, type Scope, Stream } from "effect"
 import { rm } from "node:fs/promises"
 import { type DuckDBError, toDuckDBError } from "./DuckDBError.js"
-import { duckdbApi, duckdbBindings } from "./NodeApi.js"
+import { ValueCache } from "../../store/index.js"
+import { duckdbApi, duckdbBindings, nativeLibraryIdentity } from "./NodeApi.js"
 
 export const MEMORY = ":memory:"
 
@@ -250,12 +251,30 @@ export const duckdbBuild: Effect.Effect<DuckDBBuild, DuckDBError> = Effect.suspe
       )
 )
 
-/**
- * The linked library's version (e.g. `v1.5.6`, what `SELECT version()` returns): the engine
- * version's DuckDB part, in every node key. Asked of the C API (`duckdb_library_version`), so a run
- * whose nodes all hit the cache neither loads @duckdb/node-api nor opens a database.
- */
-export const duckdbVersion: Effect.Effect<string, DuckDBError> = Effect.try({
+const loadedLibraryVersion: Effect.Effect<string, DuckDBError> = Effect.try({
   try: () => duckdbBindings().library_version(),
   catch: (cause) => toDuckDBError("duckdb_library_version()", cause)
 })
+
+/** The `ValueCache` entry holding the library version, keyed by `nativeLibraryIdentity()`. */
+export const DUCKDB_VERSION_CACHE_NAME = "duckdb-library-version"
+
+/**
+ * The linked library's version (e.g. `v1.5.6`, what `SELECT version()` returns): the engine
+ * version's DuckDB part, in every node key. Asked of the C API (`duckdb_library_version`), so a run
+ * whose nodes all hit the cache neither loads @duckdb/node-api nor opens a database. With a
+ * `ValueCache` in context (a filesystem store) the answer is memoised there, keyed by the native
+ * library files' identity, so such a run does not even load the native bindings while those files
+ * stay the same.
+ */
+export const duckdbVersion: Effect.Effect<string, DuckDBError> = Effect.flatMap(
+  Effect.serviceOption(ValueCache),
+  Option.match({
+    onNone: () => loadedLibraryVersion,
+    onSome: (cache) =>
+      Effect.suspend(() => {
+        const key = nativeLibraryIdentity()
+        return key === undefined ? loadedLibraryVersion : cache.get(DUCKDB_VERSION_CACHE_NAME, key, loadedLibraryVersion)
+      })
+  })
+)

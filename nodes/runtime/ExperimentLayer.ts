@@ -1,8 +1,8 @@
 /**
  * Every service an experiment needs, on the filesystem store at `root` (or, with `catalog`, on a
- * PostgreSQL catalog with objects at `root`): the store services, the
- * tracker with process liveness, the run environment (git state; unknown when not given) and the
- * process's DuckDB workspace. The one composition the CLI, the tests and the benchmark build on.
+ * PostgreSQL catalog with objects at `root`): the store services, the memo of derived values (the
+ * DuckDB version), the tracker with process liveness, the run environment (git state; unknown when
+ * not given) and the process's DuckDB workspace. The one composition the CLI, the tests and the benchmark build on.
  */
 import { Layer } from "effect"
 import {
@@ -12,7 +12,8 @@ import {
   type GitInfo,
   type ObjectStore,
   ProcessLiveness,
-  StoreLive
+  StoreLive,
+  ValueCache
 } from "../../store/index.js"
 import { experimentTrackerPostgres, jobQueuePostgres, StorePostgres } from "../../store/postgres/index.js"
 import {
@@ -73,7 +74,7 @@ export const experimentLayer = (root: string, options: ExperimentLayerOptions = 
     DuckWorkspace.layer
   )
   if (options.catalog !== undefined) {
-    const local = StorePostgres.layer(root, { url: options.catalog })
+    const local = Layer.provideMerge(ValueCache.layerFileSystem, StorePostgres.layer(root, { url: options.catalog }))
     const store = options.remote === undefined ? local : remoteOver(local, options.remote)
     return Layer.mergeAll(
       // The job queue (sweep batches for `pipeline worker`) lives in the same database.
@@ -81,8 +82,9 @@ export const experimentLayer = (root: string, options: ExperimentLayerOptions = 
       rest
     )
   }
+  const local = Layer.provideMerge(ValueCache.layerFileSystem, StoreLive.layer(root))
   return Layer.mergeAll(
-    options.remote === undefined ? StoreLive.layer(root) : remoteOver(StoreLive.layer(root), options.remote),
+    options.remote === undefined ? local : remoteOver(local, options.remote),
     ExperimentTracker.layerFileSystem(root).pipe(Layer.provide(liveness)),
     rest
   )

@@ -1,7 +1,7 @@
 /**
  * The CLI bundle as `npm run build` makes it (bin/build.mjs, built here into a temp dir): the
- * commands that need no database start without loading DuckDB (or Arrow) — a fully cached run
- * loads only DuckDB's bindings, for its version —, those that hash nothing without blake3-wasm,
+ * commands that need no database start without loading DuckDB (or Arrow) — nor does a fully cached
+ * run, whose DuckDB version the store memoises —, those that hash nothing without blake3-wasm,
  * and the bundle still runs an experiment, its report and a sweep on worker threads
  * (dist/sweep-worker.mjs beside it).
  * Which modules a process loads is recorded by test/support/loadedModules.mjs.
@@ -94,9 +94,9 @@ describe("the CLI bundle", () => {
     expect(experimentId).toMatch(/^exp_/)
     expect(run.loaded.some((path) => /@duckdb[\\/]node-api/.test(path))).toBe(true)
 
-    // Every node a hit: the DuckDB version is asked of the bindings, no database is opened. git
-    // (the run's provenance) runs through a `git` first on PATH that records its calls; a listing
-    // starts neither DuckDB nor git.
+    // Every node a hit: the DuckDB version comes from the store's memo (the first run recorded it),
+    // so neither DuckDB nor its native bindings are loaded. git (the run's provenance) runs through
+    // a `git` first on PATH that records its calls; a listing starts neither DuckDB nor git.
     const fakeBin = NodePath.join(dir, "fake-bin")
     const gitCalls = NodePath.join(dir, "git-calls.txt")
     NodeFs.mkdirSync(fakeBin, { recursive: true })
@@ -105,7 +105,7 @@ describe("the CLI bundle", () => {
     const cached = await runBundle(["--store", store, "run", definition, "--json"], withFakeGit)
     expectOk(cached)
     expect(JSON.parse(cached.stdout).experimentId).toBe(experimentId)
-    expect(cached.loaded.filter((path) => /@duckdb[\\/]node-api/.test(path))).toEqual([])
+    expect(cached.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
     expect(NodeFs.readFileSync(gitCalls, "utf8")).toContain("status --porcelain=v2 --branch") // the fake git is used
     NodeFs.rmSync(gitCalls)
     const listed = await runBundle(["--store", store, "experiments", "list"], withFakeGit)

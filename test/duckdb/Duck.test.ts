@@ -1,9 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Fiber, Scope, Stream } from "effect"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { Chunk, Effect, Exit, Fiber, Layer, Scope, Stream } from "effect"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { Duck, DuckDBError } from "../../nodes/duckdb/index.js"
+import { nativeLibraryIdentity } from "../../nodes/duckdb/NodeApi.js"
+import { makeLayout, StoreRoot, ValueCache, valueCacheEntryPath } from "../../store/index.js"
 
 const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>
   Effect.acquireUseRelease(
@@ -178,6 +180,33 @@ describe("Duck", () => {
       expect(build.version).toBe(version)
       expect(build.sourceId).toMatch(/^[0-9a-f]+$/)
       expect(yield* Duck.duckdbBuild).toBe(build)
+    }))
+
+  it.scoped("memoises the library version in a store's ValueCache, keyed by the native library files", () =>
+    Effect.gen(function* () {
+      const real = yield* Duck.duckdbVersion
+      const key = nativeLibraryIdentity()
+      expect(key).toContain("duckdb.node")
+      const root = join(yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "duck-version-"))),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+      ), "store")
+      const entry = valueCacheEntryPath(makeLayout(root), Duck.DUCKDB_VERSION_CACHE_NAME)
+      const withStore = <A, E>(effect: Effect.Effect<A, E, ValueCache>) =>
+        Effect.provide(effect, ValueCache.layerFileSystem.pipe(Layer.provide(StoreRoot.layer(root))))
+      const memoised = withStore(Duck.duckdbVersion)
+
+      // A memo whose key is not the library's is ignored: the real string, recorded for the real key.
+      mkdirSync(dirname(entry), { recursive: true })
+      writeFileSync(entry, JSON.stringify({ key: `${key}-replaced`, value: "v0.0.0-stale" }))
+      expect(yield* memoised).toBe(real)
+      expect(JSON.parse(readFileSync(entry, "utf8"))).toEqual({ key, value: real })
+
+      // A memo for the library's key is what a later process answers (here: a marked value).
+      writeFileSync(entry, JSON.stringify({ key, value: "v9.9.9-memo" }))
+      expect(yield* memoised).toBe("v9.9.9-memo")
+      // Without a ValueCache the bindings are asked.
+      expect(yield* Duck.duckdbVersion).toBe(real)
     }))
 
   it("accepts only plain identifiers", () => {
