@@ -36,7 +36,7 @@ import {
 } from "../../store/index.js"
 import type { ParseError } from "effect/ParseResult"
 import type { PipelineError } from "../../pipeline/index.js"
-import type { ActionCache, CanonicalEncodingError, ObjectStore, RunNotFound, StoreError } from "../../store/index.js"
+import { type ActionCache, type CanonicalEncodingError, ObjectStore, type RunNotFound, type StoreError } from "../../store/index.js"
 import type { ArtifactSchemaMismatch } from "../contracts/ArtifactColumns.js"
 import type { DuckDBError, DuckWorkspace } from "../duckdb/index.js"
 import { currentProvenance, engineVersions, type RunEnvironment } from "../runtime/index.js"
@@ -152,6 +152,23 @@ export const outputArtifacts = (refs: Readonly<Record<string, OutputRef>>) =>
     metrics: withPath(refs.metrics!),
     equity: withPath(refs.equity!),
     diagnostics: withPath(refs.diagnostics!)
+  }, { concurrency: "unbounded" })
+
+/**
+ * An output of a node the executor has just finished, with its file: the executor checked it (a
+ * hit's manifest and object are verified by the lookup) or published it (a miss), so its manifest
+ * is not read and its object not checked again — only located (through a remote tier, downloaded).
+ */
+const withObjectPath = (ref: OutputRef) =>
+  Effect.flatMap(ObjectStore, (objects) => Effect.map(objects.path(ref.digest), (path): OutputArtifact => ({ ...ref, path })))
+
+/** `outputArtifacts` for outputs the executor has just checked or published (`withObjectPath`). */
+const executedOutputArtifacts = (refs: Readonly<Record<string, OutputRef>>) =>
+  Effect.all({
+    trades: withObjectPath(refs.trades!),
+    metrics: withObjectPath(refs.metrics!),
+    equity: withObjectPath(refs.equity!),
+    diagnostics: withObjectPath(refs.diagnostics!)
   }, { concurrency: "unbounded" })
 
 /**
@@ -410,7 +427,7 @@ export const executeExperiment = (
         const published = report.of(dag.publish).outputs
         let outputs: ExperimentResult["outputs"]
         if (trades !== undefined && published !== undefined) {
-          outputs = yield* outputArtifacts({ trades, ...published })
+          outputs = yield* executedOutputArtifacts({ trades, ...published })
         }
         return { nodes, cache, outputs, recordedOutputs: recordedOutputsOf(outputs) }
       })
