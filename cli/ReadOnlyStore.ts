@@ -16,7 +16,7 @@ import { RunEnvironment } from "../nodes/runtime/index.js"
 import { ExperimentTracker, ProcessLiveness, STORE_LAYOUT_DIRS, STORE_MARKER, StoreMemory } from "../store/index.js"
 import { StoreMissing, UsageError } from "./CliError.js"
 import { CATALOG_ENV_VAR, globalConfig } from "./GlobalOptions.js"
-import { gitInfo } from "./StoreLayers.js"
+import { gitInfo } from "./GitState.js"
 
 /** A store has its marker, or (made before the marker existed) one of these directories (store/StoreLayout.ts). */
 const STORE_ENTRIES = [STORE_MARKER, ...STORE_LAYOUT_DIRS]
@@ -74,6 +74,6 @@ export const emptyStoreLayer = () =>
     StoreMemory.layer,
     ExperimentTracker.layerMemory.pipe(Layer.provide(ProcessLiveness.layerNode)),
     ProcessLiveness.layerNode,
-    RunEnvironment.layer(gitInfo()),
+    RunEnvironment.layer(gitInfo),
     DuckWorkspace.layer
   )

@@ -1,61 +1,16 @@
 /**
  * Composition root for commands that use the store: the filesystem layers on the resolved store
  * directory (catalog, action cache and tracker on PostgreSQL with `--catalog`), the tracker, process
- * liveness, and the run environment (git state of this code).
+ * liveness, and the run environment (git state of this code: cli/GitState.ts).
  * Built per command because the store directory comes from the parsed global options.
  */
-import { execFileSync } from "node:child_process"
-import * as NodePath from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { experimentLayer } from "../nodes/runtime/index.js"
-import { ExperimentTracker, type GitInfo, ProcessLiveness, StoreRoot } from "../store/index.js"
+import { ExperimentTracker, ProcessLiveness, StoreRoot } from "../store/index.js"
 import { formatRemoteWarning, type RemoteDownload, type RemoteWarning } from "../store/remote/index.js"
 import { UsageError } from "./CliError.js"
+import { gitInfo } from "./GitState.js"
 import { globalConfig } from "./GlobalOptions.js"
-
-const packageDir = NodePath.resolve(NodePath.dirname(fileURLToPath(import.meta.url)), "..")
-
-const git = (args: ReadonlyArray<string>): string | undefined => {
-  try {
-    return execFileSync("git", ["-C", packageDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
-      .trim()
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * The commit and the dirtiness from one `git status --porcelain=v2 --branch`: its header line
- * `# branch.oid <commit>` (`(initial)` before the first commit: no commit, nothing dirty), then
- * one line per changed tracked file.
- */
-export const parseGitStatus = (output: string | undefined): GitInfo => {
-  const lines = (output ?? "").split("\n").filter((line) => line !== "")
-  const oid = lines.find((line) => line.startsWith("# branch.oid "))?.slice("# branch.oid ".length)
-  if (oid === undefined || !/^[0-9a-f]{40,64}$/.test(oid)) return { commit: null, dirty: false }
-  return { commit: oid, dirty: lines.some((line) => !line.startsWith("#")) }
-}
-
-let cachedGit: GitInfo | undefined
-const askGit = (): GitInfo =>
-  (cachedGit ??= parseGitStatus(git(["status", "--porcelain=v2", "--branch", "--untracked-files=no"])))
-
-const lazyGit: GitInfo = {
-  get commit() {
-    return askGit().commit
-  },
-  get dirty() {
-    return askGit().dirty
-  }
-}
-
-/**
- * The commit of the code that computes (not of the user's data), and whether its tree is dirty.
- * git is asked (one process) when a field is first read — when a run records its
- * provenance —, so commands that only read the store never start it.
- */
-export const gitInfo = (): GitInfo => lazyGit
 
 /** A remote tier's warning (corrupt download, unreachable remote, incomplete upload), on stderr. */
 export const printRemoteWarning = (warning: RemoteWarning): void => {
@@ -72,7 +27,7 @@ export const storeLayer = (storeDir: string, options: { readonly download?: Remo
     Effect.map(globalConfig, ({ catalog, remote }) => {
       if (remote !== undefined) quietSdkNodeWarning()
       return experimentLayer(storeDir, {
-        git: gitInfo(),
+        git: gitInfo,
         ...(catalog === undefined ? {} : { catalog }),
         ...(remote === undefined
           ? {}

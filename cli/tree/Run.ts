@@ -1,5 +1,7 @@
 /** `pipeline run <definition.json>` (handler: commands/Run.ts). */
 import { Args, Command, Options } from "@effect/cli"
+import { Effect } from "effect"
+import { startGit } from "../GitState.js"
 import { lazyHandler } from "../LazyHandler.js"
 import { workers } from "../SweepOptions.js"
 
@@ -22,6 +24,16 @@ const batchSize = Options.integer("batch-size").pipe(
 
 export const runArgs = { definition, dryRun, timeout, concurrency, workers, batchSize }
 
-export const run = Command.make("run", runArgs, lazyHandler(() => import("../commands/Run.js"), (m) => m.run)).pipe(
+const handler = lazyHandler(() => import("../commands/Run.js"), (m) => m.run)
+
+// A run records its provenance: git is asked in the background while the handler loads (a dry run
+// records nothing, so it never asks).
+export const run = Command.make("run", runArgs, (args) =>
+  Effect.zipRight(
+    Effect.sync(() => {
+      if (!args.dryRun) startGit()
+    }),
+    handler(args)
+  )).pipe(
   Command.withDescription("Run an experiment (or a sweep of variants) incrementally: only what changed is recomputed")
 )

@@ -4,7 +4,7 @@
  * DuckDB version), the tracker with process liveness, the run environment (git state; unknown when
  * not given) and the process's DuckDB workspace. The one composition the CLI, the tests and the benchmark build on.
  */
-import { Layer } from "effect"
+import { type Effect, Layer } from "effect"
 import {
   type ActionCache,
   type ArtifactCatalog,
@@ -28,8 +28,11 @@ import { DuckWorkspace } from "../duckdb/index.js"
 import { RunEnvironment } from "./RunEnvironment.js"
 
 export interface ExperimentLayerOptions {
-  /** The git state of the computing code (provenance only); unknown when absent. */
-  readonly git?: GitInfo
+  /**
+   * The git state of the computing code (provenance only), or an effect that finds it, awaited
+   * when a run records its provenance (see RunEnvironment.layer); unknown when absent.
+   */
+  readonly git?: GitInfo | Effect.Effect<GitInfo>
   /** How the tracker tells live run owners from dead ones; the real process table by default. */
   readonly liveness?: Layer.Layer<ProcessLiveness>
   /**

@@ -13,13 +13,16 @@ import { Duck } from "../duckdb/index.js"
 export const PACKAGE_VERSION = "0.1.0"
 
 export interface RunEnvironmentShape {
-  readonly git: GitInfo
+  /** The git state, read when a provenance is recorded (so a caller may still be finding it out). */
+  readonly git: Effect.Effect<GitInfo>
 }
 
 export class RunEnvironment extends Context.Tag("pipeline/nodes/RunEnvironment")<RunEnvironment, RunEnvironmentShape>() {
-  static readonly layer = (git: GitInfo) => Layer.succeed(RunEnvironment, { git })
+  /** A known git state, or an effect that finds it (run once per recorded provenance: memoise it). */
+  static readonly layer = (git: GitInfo | Effect.Effect<GitInfo>) =>
+    Layer.succeed(RunEnvironment, { git: Effect.isEffect(git) ? git : Effect.succeed(git) })
   /** For tests and library users who do not track code versions. */
-  static readonly unknown = Layer.succeed(RunEnvironment, { git: { commit: null, dirty: false } })
+  static readonly unknown = RunEnvironment.layer({ commit: null, dirty: false })
 }
 
 /** The `engine` part of every key. */
@@ -27,8 +30,9 @@ export const engineVersions = Effect.map(Duck.duckdbVersion, (duckdb) => ({ pipe
 
 /** Provenance stamped on every published artifact. */
 export const currentProvenance = Effect.gen(function*() {
-  const { git } = yield* RunEnvironment
+  const environment = yield* RunEnvironment
   const duckdbVersion = yield* Duck.duckdbVersion
+  const git = yield* environment.git
   const provenance: Provenance = { engineVersion: PACKAGE_VERSION, duckdbVersion, git }
   return provenance
 })
