@@ -93,7 +93,7 @@ export const recordedNodeLines = (nodes: ReadonlyArray<NodeSummary>, indent = " 
   return nodes.map((node) =>
     `${indent}${node.cache.padEnd(4)}  ${node.name.padEnd(width)}  ${nodeTime(node.cache, node.durationMs, true).padStart(6)}  ${
       short(node.key)
-    }`
+    }${node.outcome === undefined ? "" : `  ${node.outcome}`}`
   )
 }
 

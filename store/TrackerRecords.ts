@@ -41,7 +41,13 @@ export const NodeSummary = Schema.Struct({
   name: Schema.String,
   key: Schema.String,
   cache: Schema.Literal("hit", "miss"),
-  durationMs: Schema.NonNegative
+  durationMs: Schema.NonNegative,
+  /**
+   * Set only on a run that ended early, for a node that missed the cache and did not finish:
+   * `failed` (its own error ended the run) or `interrupted` (Ctrl-C, a timeout, or a sibling's
+   * failure stopped it). Its duration is how long it ran.
+   */
+  outcome: Schema.optional(Schema.Literal("failed", "interrupted"))
 })
 export type NodeSummary = typeof NodeSummary.Type
 

@@ -172,15 +172,31 @@ const executedOutputArtifacts = (refs: Readonly<Record<string, OutputRef>>) =>
   }, { concurrency: "unbounded" })
 
 /**
- * What a recorded run has done so far, kept as the executor's events arrive: the hit/miss counts
- * and a summary per finished node. A run that ends early (Ctrl-C, timeout, failure) is recorded
- * with these, the real counts of what it looked up and ran.
+ * What a recorded run has done so far, kept as the executor's events arrive: the hit/miss counts,
+ * a summary per finished (or failed) node, and the nodes still running with their start times. A
+ * run that ends early (Ctrl-C, timeout, failure) is recorded with these: the real counts of what it
+ * looked up and ran, and the nodes it stopped in.
  */
 interface RunLedger {
   hits: number
   misses: number
   readonly nodes: Array<NodeSummary>
+  readonly running: Map<string, { readonly name: string; readonly key: string; readonly startedAt: number }>
 }
+
+const newLedger = (): RunLedger => ({ hits: 0, misses: 0, nodes: [], running: new Map() })
+
+/** The ledger's nodes, with the ones still running when the run ended marked `interrupted`. */
+const ledgerNodes = (ledger: RunLedger, now: number): Array<NodeSummary> => [
+  ...ledger.nodes,
+  ...[...ledger.running.values()].map(({ key, name, startedAt }) => ({
+    name,
+    key,
+    cache: "miss" as const,
+    durationMs: Math.max(0, now - startedAt),
+    outcome: "interrupted" as const
+  }))
+]
 
 /** The ledger of the run being recorded (set by `trackRun` for its body and every fiber it forks). */
 const currentLedger = FiberRef.unsafeMake<RunLedger | undefined>(undefined)
@@ -197,13 +213,32 @@ const noteEvent = (event: ExecutorEvent): Effect.Effect<void> =>
         case "Miss":
           ledger.misses++
           return
+        case "Started":
+          ledger.running.set(event.key, { name: event.node.name, key: event.key, startedAt: Date.now() })
+          return
         case "Finished":
+          ledger.running.delete(event.key)
           ledger.nodes.push({ name: event.node.name, key: event.key, cache: "miss", durationMs: event.durationMs })
           return
         case "ResourceAcquired":
           // A resource is built only for a node that misses: a miss, as `nodeStatus` says.
+          ledger.running.delete(event.key)
           ledger.nodes.push({ name: event.node.name, key: event.key, cache: "miss", durationMs: event.durationMs })
           return
+        case "Failed": {
+          // Only a node whose body ran failed itself (one whose inputs failed never started).
+          const started = event.key === undefined ? undefined : ledger.running.get(event.key)
+          if (started === undefined) return
+          ledger.running.delete(started.key)
+          ledger.nodes.push({
+            name: started.name,
+            key: started.key,
+            cache: "miss",
+            durationMs: Math.max(0, Date.now() - started.startedAt),
+            outcome: "failed"
+          })
+          return
+        }
       }
     }))
 
@@ -300,7 +335,7 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
     const run = yield* tracker.startRun(experimentId, { owner: liveness.self, provenance })
     yield* tracker.transition(experimentId, run.runId, "running")
 
-    const ledger: RunLedger = { hits: 0, misses: 0, nodes: [] }
+    const ledger = newLedger()
     const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
     const timed = timeout === undefined
       ? body
@@ -311,7 +346,7 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
           onTimeout: () => new RunTimedOut({ timeout: Duration.format(timeout) })
         })
       )
-    const sofar = () => ({ cache: { hits: ledger.hits, misses: ledger.misses }, nodes: [...ledger.nodes] })
+    const sofar = () => ({ cache: { hits: ledger.hits, misses: ledger.misses }, nodes: ledgerNodes(ledger, Date.now()) })
     // What the completed run recorded as its results (kept for the caller).
     let results: RunResults | undefined
     const result = yield* Effect.scoped(

@@ -33,6 +33,17 @@ const projectionFiles = (tmp: string): Array<string> => {
   return found
 }
 
+/**
+ * A lower bound of a run's wall time from its recorded nodes: validate and the projection may run
+ * side by side, every other node waits for the one before it.
+ */
+const sequentialNodeTime = (nodes: ReadonlyArray<{ name: string; durationMs: number }>): number => {
+  const time = (name: string) => nodes.find((n) => n.name === name)?.durationMs ?? 0
+  const besideEachOther = new Set(["validate", "project"])
+  const chain = nodes.filter((n) => !besideEachOther.has(n.name)).reduce((sum, n) => sum + n.durationMs, 0)
+  return chain + Math.max(time("validate"), time("project"))
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The first run record of the store's only experiment, or undefined while there is none (or it is being written). */
@@ -85,11 +96,15 @@ describe("pipeline run interrupted", () => {
     expect(run.endedAt).toEqual(expect.any(String))
     // The real counts: synthetic and validate ran, simulate had missed and was running.
     expect(run.cache).toEqual({ hits: 0, misses: 3 })
-    const finished = run.nodes.map((n: { name: string; cache: string }) => `${n.name}:${n.cache}`)
+    type Recorded = { name: string; cache: string; outcome?: string }
+    const finished = run.nodes.filter((n: Recorded) => n.outcome === undefined).map((n: Recorded) => `${n.name}:${n.cache}`)
     expect(finished.slice(0, 2)).toEqual(["synthetic:miss", "validate:miss"])
     expect(finished).not.toContain("simulate:miss")
-    const nodeTime = run.nodes.reduce((sum: number, n: { durationMs: number }) => sum + n.durationMs, 0)
-    expect(run.durationMs).toBeGreaterThanOrEqual(nodeTime)
+    // The node it stopped in is listed as such: simulate, once the projection it reads was built
+    // (a resource still being built is not a node that ran).
+    const stopped = run.nodes.filter((n: Recorded) => n.outcome !== undefined).map((n: Recorded) => `${n.name}:${n.outcome}`)
+    expect(stopped).toEqual(finished.includes("project:miss") ? ["simulate:interrupted"] : [])
+    expect(run.durationMs).toBeGreaterThanOrEqual(sequentialNodeTime(run.nodes))
     // Nothing of the simulation was published: no trades artifact exists.
     const byType = NodePath.join(ws.store, "artifacts", "by-type")
     const types = NodeFs.existsSync(byType) ? NodeFs.readdirSync(byType) : []
@@ -129,10 +144,18 @@ describe("pipeline run interrupted", () => {
       const run = readRun() as any
       expect(run.status).toBe("cancelled")
       expect(run.cache).toEqual({ hits: 0, misses: 1 })
-      expect(run.nodes).toEqual([])
+      // The generator it stopped in is listed, interrupted, with the time it ran.
+      expect(run.nodes).toEqual([
+        { name: "synthetic", key: expect.stringMatching(/^blake3:[0-9a-f]{64}$/), cache: "miss", durationMs: expect.any(Number), outcome: "interrupted" }
+      ])
+      expect(run.nodes[0].durationMs).toBeGreaterThanOrEqual(400)
       // The duration covers the generation it interrupted (at least the 500 ms waited).
       expect(run.durationMs).toBeGreaterThanOrEqual(450)
       expect(run.durationMs).toBeLessThanOrEqual(killedAfterMs + 1_000)
+      const shown = await gen.cli(["experiments", "show", experimentId!], 60_000)
+      expect(shown.code, shown.stderr).toBe(0)
+      expect(shown.stdout).toMatch(/nodes {5}0 hit, 1 miss\n/)
+      expect(shown.stdout).toMatch(/miss {2}synthetic .*interrupted\n/)
 
       // Run again, to completion: the same experiment, a second run; the record gains its inputs.
       const again = await gen.cli(["run", definition, "--json"], 150_000)
@@ -143,8 +166,7 @@ describe("pipeline run interrupted", () => {
       expect(completed.status).toBe("completed")
       expect(completed.cache).toEqual({ hits: 0, misses: 4 })
       expect(completed.nodes[0]).toMatchObject({ name: "synthetic", cache: "miss" })
-      const nodeTime = completed.nodes.reduce((sum: number, n: { durationMs: number }) => sum + n.durationMs, 0)
-      expect(completed.durationMs).toBeGreaterThanOrEqual(nodeTime)
+      expect(completed.durationMs).toBeGreaterThanOrEqual(sequentialNodeTime(completed.nodes))
       const filled = JSON.parse(NodeFs.readFileSync(NodePath.join(experimentsDir, experimentId!, "experiment.json"), "utf8"))
       const generated = (type: string) => NodeFs.readdirSync(NodePath.join(gen.store, "artifacts", "by-type", type)).sort()
       expect(filled.inputs).toEqual({ alerts: generated("alerts_v1"), ohlcv: generated("ohlcv_slice_v2") })
