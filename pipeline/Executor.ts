@@ -12,7 +12,7 @@
  * acquired or written); `force` (re-execute every artifact node bypassing the cache and compare
  * output digests with the recorded entry — what `pipeline verify` builds on; records nothing).
  */
-import { Cause, Clock, Deferred, Effect, Exit, Scope } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, Scope } from "effect"
 import type { ActionEntry, MissReason, OutputRef } from "../store/ActionCache.js"
 import { ActionCache } from "../store/ActionCache.js"
 import type { CanonicalEncodingError } from "../store/Canonical.js"
@@ -20,8 +20,8 @@ import type { Digest } from "../store/Digest.js"
 import type { StoreIOError } from "../store/StoreError.js"
 import type { ExecutorEvent, NodeRef } from "./ExecutorEvent.js"
 import { type InputMaterial, type KeyMaterial, keyOf, makeMaterial } from "./KeyMaterial.js"
-import type { AnyNode, ArtifactGraphNode, BodyContext, GraphNode, ResolvedArtifact, ResourceGraphNode } from "./Node.js"
-import { isNodeList, upstreamOf } from "./Node.js"
+import type { AcquireContext, AnyNode, ArtifactGraphNode, BodyContext, GraphNode, ResolvedArtifact, ResourceGraphNode } from "./Node.js"
+import { isNodeList, nodesOf, upstreamOf } from "./Node.js"
 import { CycleDetected, type NodeConfigInvalid, NodeOutputMismatch } from "./PipelineError.js"
 import type { ResourceSession } from "./ResourceSession.js"
 import { scopedInOwnFiber } from "./ScopedFiber.js"
@@ -162,8 +162,14 @@ export const execute = <E, R>(
       })
 
       const outcomeOf = (node: GraphNode<E, R>) => Deferred.await(outcomes.get(node)!)
+      // Per node: true once it is known to run its body (a miss, or forced), false once known not to.
+      const runs = new Map<GraphNode<E, R>, Deferred.Deferred<boolean>>()
+      for (const node of order) runs.set(node, yield* Deferred.make<boolean>())
 
-      /** Resolved inputs for a body: artifact outputs as they are, resources acquired now. */
+      /**
+       * Resolved inputs for a body: artifact outputs as they are, resources acquired now. A
+       * resource's order-only inputs (`after`) are not among them.
+       */
       const resolveInputs = (node: GraphNode<E, R>) =>
         Effect.gen(function*() {
           const resolved: Record<string, unknown> = {}
@@ -177,12 +183,15 @@ export const execute = <E, R>(
           return resolved
         })
 
-      const contextFor = (node: GraphNode<E, R>, key: Digest, inputs: Record<string, unknown>): BodyContext => ({
+      const acquireContextFor = (node: GraphNode<E, R>, inputs: Record<string, unknown>): AcquireContext => ({
         inputs,
         seed: node.seeded ? options.seed : undefined,
-        key,
         name: node.name,
         progress: (done, total, unit = "items") => emit({ _tag: "Progress", node: refOf(node), done, total, unit })
+      })
+      const contextFor = (node: GraphNode<E, R>, key: Digest, inputs: Record<string, unknown>): BodyContext => ({
+        ...acquireContextFor(node, inputs),
+        key
       })
 
       const materialFor = (node: GraphNode<E, R>) =>
@@ -197,33 +206,107 @@ export const execute = <E, R>(
           return { material, key: yield* keyOf(material) }
         })
 
+      /**
+       * Starts acquiring a resource with order-only inputs before they finish (docs/DESIGN.md §3,
+       * "Order-only inputs"): once every one of them is known to run or has its result, and at least
+       * one runs (a miss: its consumers will likely miss too), and a permit is free. The acquisition
+       * gets a scope of its own, closed when the run's closes unless a session adopts it; `claim`
+       * hands its value over (or its failure: only once the order-only inputs have succeeded) or, if
+       * it never started, acquires as usual. `abandon` interrupts and releases it.
+       */
+      const speculate = (
+        node: ResourceGraphNode<E, R>,
+        acquireWith: (
+          inputs: Record<string, unknown>,
+          scope: Scope.Scope
+        ) => Effect.Effect<{ readonly value: unknown; readonly ms: number }, ExecuteError<E>, R>
+      ) =>
+        Effect.gen(function*() {
+          const after = nodesOf(node.after)
+          if (after.length === 0) return undefined
+          const scope = yield* Scope.make()
+          let adopted = false
+          yield* Scope.addFinalizer(runScope, Effect.suspend(() => (adopted ? Effect.void : Scope.close(scope, Exit.void))))
+          const attempt = Effect.gen(function*() {
+            const running = yield* Effect.forEach(after, (upstream) => Deferred.await(runs.get(upstream)!))
+            if (!running.some((runs) => runs)) return Option.none()
+            const inputs = yield* resolveInputs(node)
+            return yield* permits.withPermitsIfAvailable(1)(acquireWith(inputs, scope))
+          })
+          // Added to the run's scope after the finalizer above: interrupted before its scope closes.
+          const fiber = yield* Effect.forkIn(Effect.exit(attempt), runScope)
+          const abandon = Effect.zipRight(Fiber.interrupt(fiber), Scope.close(scope, Exit.void))
+          const claim = (
+            into: Scope.Scope,
+            acquired: (ms: number) => Effect.Effect<void>,
+            otherwise: Effect.Effect<unknown, ExecuteError<E>, R>
+          ): Effect.Effect<unknown, ExecuteError<E>, R> =>
+            Effect.gen(function*() {
+              const started = yield* yield* Fiber.join(fiber)
+              if (Option.isNone(started)) return yield* otherwise
+              if (into !== runScope) {
+                // A session keeps the value: its scope closes the acquisition's.
+                adopted = true
+                yield* Scope.addFinalizer(into, Scope.close(scope, Exit.void))
+              }
+              yield* acquired(started.value.ms)
+              return started.value.value
+            })
+          return { claim, abandon }
+        })
+
       const evaluateResource = (node: ResourceGraphNode<E, R>) =>
         Effect.gen(function*() {
-          const { key, material } = yield* materialFor(node)
+          yield* Deferred.succeed(runs.get(node)!, false)
           let acquired = false
           let acquiredMs = 0
-          const acquireInto = (scope: Scope.Scope) => Effect.gen(function*() {
-            const start = yield* Clock.currentTimeMillis
-            const inputs = yield* resolveInputs(node)
-            const value = yield* Scope.extend(
-              Effect.zipRight(
-                // Registered first, so it runs after the resource's own release.
-                Effect.addFinalizer(() =>
-                  acquired ? emit({ _tag: "ResourceReleased", node: refOf(node), key }) : Effect.void
+          // Known once every input, order-only ones included, has its result.
+          let resourceKey: Digest | undefined
+          const acquireWith = (inputs: Record<string, unknown>, scope: Scope.Scope) =>
+            Effect.gen(function*() {
+              const start = yield* Clock.currentTimeMillis
+              const value = yield* Scope.extend(
+                Effect.zipRight(
+                  // Registered first, so it runs after the resource's own release.
+                  Effect.addFinalizer(() =>
+                    acquired && resourceKey !== undefined
+                      ? emit({ _tag: "ResourceReleased", node: refOf(node), key: resourceKey })
+                      : Effect.void
+                  ),
+                  node.acquireBody(acquireContextFor(node, inputs))
                 ),
-                node.acquireBody(contextFor(node, key, inputs))
-              ),
-              scope
-            )
-            acquired = true
-            const end = yield* Clock.currentTimeMillis
-            acquiredMs = end - start
-            yield* emit({ _tag: "ResourceAcquired", node: refOf(node), key, durationMs: acquiredMs })
-            return value
-          })
+                scope
+              )
+              const end = yield* Clock.currentTimeMillis
+              return { value, ms: end - start }
+            })
+          const acquiredNow = (key: Digest) => (ms: number) =>
+            Effect.suspend(() => {
+              acquired = true
+              acquiredMs = ms
+              return emit({ _tag: "ResourceAcquired", node: refOf(node), key, durationMs: ms })
+            })
+          const acquireInto = (key: Digest) => (scope: Scope.Scope) =>
+            Effect.gen(function*() {
+              const start = yield* Clock.currentTimeMillis
+              const inputs = yield* resolveInputs(node)
+              const { value } = yield* acquireWith(inputs, scope)
+              const end = yield* Clock.currentTimeMillis
+              yield* acquiredNow(key)(end - start)
+              return value
+            })
+
+          const speculation = mode === "dryRun" ? undefined : yield* speculate(node, acquireWith)
+          const { key, material } = speculation === undefined
+            ? yield* materialFor(node)
+            // An order-only input failed (or the run is interrupted): nothing of the acquisition stays.
+            : yield* Effect.onError(materialFor(node), () => speculation.abandon)
+          resourceKey = key
+          const acquire = (scope: Scope.Scope) =>
+            speculation === undefined ? acquireInto(key)(scope) : speculation.claim(scope, acquiredNow(key), acquireInto(key)(scope))
           const session = options.resources
           const get = yield* Effect.cached(
-            session === undefined || !session.holds(node) ? acquireInto(runScope) : session.share(key, acquireInto)
+            session === undefined || !session.holds(node) ? acquire(runScope) : session.share(key, acquire)
           )
           const outcome: Outcome<E, R> = {
             kind: "resource",
@@ -284,6 +367,7 @@ export const execute = <E, R>(
             if (mode === "force") {
               yield* emit({ _tag: "Miss", node: refOf(node), key, reason: { _tag: "Forced" } })
               const recordedEntry = yield* cache.get(key).pipe(Effect.orElseSucceed(() => undefined))
+              yield* Deferred.succeed(runs.get(node)!, true)
               const { outputs, durationMs } = yield* runBody(node, key)
               yield* emit({ _tag: "Finished", node: refOf(node), key, durationMs, outputs })
               yield* emit({
@@ -326,6 +410,7 @@ export const execute = <E, R>(
               return { kind: "artifact", report } satisfies Outcome<E, R>
             }
 
+            yield* Deferred.succeed(runs.get(node)!, true)
             const { outputs, durationMs } = yield* runBody(node, key)
             const ranAt = new Date(yield* Clock.currentTimeMillis).toISOString()
             const entry: ActionEntry = { key, node: node.name, material, outputs, ranAt, durationMs }
@@ -345,7 +430,12 @@ export const execute = <E, R>(
       yield* Effect.forEach(
         order,
         (node) =>
-          evaluate(node).pipe(Effect.onExit((exit) => Deferred.done(outcomes.get(node)!, exit))),
+          evaluate(node).pipe(
+            Effect.onExit((exit) =>
+              // A node that ends without having run its body (a hit, a dry run, a failure before it) did not run.
+              Effect.zipRight(Deferred.succeed(runs.get(node)!, false), Deferred.done(outcomes.get(node)!, exit))
+            )
+          ),
         { concurrency: "unbounded", discard: true }
       )
 

@@ -11,7 +11,7 @@
 import { Effect } from "effect"
 import { canonicalDigest, type CanonicalEncodingError } from "../store/Canonical.js"
 import type { Digest } from "../store/Digest.js"
-import { type GraphNode, isNodeList } from "./Node.js"
+import { type GraphNode, isNodeList, keyInputsOf } from "./Node.js"
 import type { NodeConfigInvalid } from "./PipelineError.js"
 
 /** What one upstream node contributes to a downstream key. */
@@ -40,8 +40,10 @@ export const makeMaterial = <E, R>(
 ): Effect.Effect<KeyMaterial, NodeConfigInvalid> =>
   Effect.map(node.encodedConfig, (config) => {
     const inputs: Record<string, InputMaterial | ReadonlyArray<InputMaterial>> = {}
-    for (const name of Object.keys(node.inputs).sort()) {
-      const input = node.inputs[name]!
+    // A resource's order-only inputs enter as its other inputs do: by name, sorted with them.
+    const keyInputs = keyInputsOf(node)
+    for (const name of Object.keys(keyInputs).sort()) {
+      const input = keyInputs[name]!
       inputs[name] = isNodeList(input) ? input.map(options.inputOf) : options.inputOf(input)
     }
     return {

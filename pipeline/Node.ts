@@ -8,7 +8,9 @@
  * - An *artifact node* publishes artifacts and is cached in the action cache under its key.
  * - A *resource node* produces a scoped value (e.g. a DuckDB projection). It is never persisted; it
  *   is acquired only when some consumer misses the cache, shared by every consumer in the run, and
- *   released when the run's scope closes.
+ *   released when the run's scope closes. Its `after` inputs are order-only: they enter its key and
+ *   must succeed before its value is used, but the acquisition reads nothing of them, so it may
+ *   start while they still run (docs/DESIGN.md §3, "Order-only inputs").
  */
 import { Effect, Schema, type Scope } from "effect"
 import type { ArtifactId, ArtifactManifest } from "../store/ArtifactCatalog.js"
@@ -36,8 +38,20 @@ export interface BodyContext {
   readonly progress: (done: number, total: number, unit?: string) => Effect.Effect<void>
 }
 
-/** Context handed to a node's `run` / `acquire`. */
+/**
+ * What the executor hands a resource's acquisition: no key. A resource publishes nothing, and its
+ * key is not known yet when the acquisition starts before an order-only input has finished.
+ */
+export type AcquireContext = Omit<BodyContext, "key">
+
+/** Context handed to a node's `run`. */
 export interface NodeContext<Config, Inputs> extends Omit<BodyContext, "inputs"> {
+  readonly config: Config
+  readonly inputs: Inputs
+}
+
+/** Context handed to a resource node's `acquire`. */
+export interface ResourceContext<Config, Inputs> extends Omit<AcquireContext, "inputs"> {
   readonly config: Config
   readonly inputs: Inputs
 }
@@ -75,7 +89,13 @@ export interface ArtifactGraphNode<E, R> extends GraphNodeCommon<E, R> {
 
 export interface ResourceGraphNode<E, R> extends GraphNodeCommon<E, R> {
   readonly _tag: "ResourceNode"
-  readonly acquireBody: (context: BodyContext) => Effect.Effect<unknown, E, R | Scope.Scope>
+  /**
+   * Order-only inputs: they enter the key as `inputs` do (by output digest, under their own names)
+   * and must succeed before the value is handed to a consumer, but the acquisition does not receive
+   * them, so the executor may start it while they run (docs/DESIGN.md §3, "Order-only inputs").
+   */
+  readonly after: GraphInputs<E, R>
+  readonly acquireBody: (context: AcquireContext) => Effect.Effect<unknown, E, R | Scope.Scope>
 }
 
 export type GraphNode<E, R> = ArtifactGraphNode<E, R> | ResourceGraphNode<E, R>
@@ -95,11 +115,11 @@ export type ResolvedInputs<I extends InputSpec> = {
 
 /** Errors and requirements of a node and everything upstream (carried on the node's type). */
 export type NodeErrorOf<N> = N extends { readonly runBody: (context: BodyContext) => Effect.Effect<unknown, infer E, unknown> } ? E
-  : N extends { readonly acquireBody: (context: BodyContext) => Effect.Effect<unknown, infer E, unknown> } ? E
+  : N extends { readonly acquireBody: (context: AcquireContext) => Effect.Effect<unknown, infer E, unknown> } ? E
   : never
 export type NodeRequirementsOf<N> = N extends
   { readonly runBody: (context: BodyContext) => Effect.Effect<unknown, unknown, infer R> } ? Exclude<R, Scope.Scope>
-  : N extends { readonly acquireBody: (context: BodyContext) => Effect.Effect<unknown, unknown, infer R> } ?
+  : N extends { readonly acquireBody: (context: AcquireContext) => Effect.Effect<unknown, unknown, infer R> } ?
     Exclude<R, Scope.Scope>
   : never
 
@@ -131,7 +151,10 @@ export interface ArtifactNode<O extends string, I extends InputSpec, E, R, Confi
   readonly runBody: (context: BodyContext) => Effect.Effect<{ readonly [K in O]: ArtifactManifest }, E, R>
 }
 
-export interface ResourceNode<A, I extends InputSpec, E, R, Config = unknown> {
+/** No inputs: the order-only inputs of a resource node that declares none. */
+export type NoInputs = Record<never, never>
+
+export interface ResourceNode<A, I extends InputSpec, E, R, Config = unknown, After extends InputSpec = NoInputs> {
   readonly _tag: "ResourceNode"
   readonly name: string
   readonly version: string
@@ -139,8 +162,10 @@ export interface ResourceNode<A, I extends InputSpec, E, R, Config = unknown> {
   readonly identity: string
   readonly config: Config
   readonly inputs: I
+  /** Order-only inputs (see `ResourceGraphNode.after`). */
+  readonly after: After
   readonly encodedConfig: Effect.Effect<unknown, NodeConfigInvalid>
-  readonly acquireBody: (context: BodyContext) => Effect.Effect<A, E, R | Scope.Scope>
+  readonly acquireBody: (context: AcquireContext) => Effect.Effect<A, E, R | Scope.Scope>
   /** Type-level only: the value a downstream node receives (never called). */
   readonly value: (value: A) => void
 }
@@ -152,7 +177,7 @@ export interface ResourceNode<A, I extends InputSpec, E, R, Config = unknown> {
  */
 export type ArtifactNodeWith<O extends string, E = never, R = never> = ArtifactNode<O, GraphInputs<E, R>, E, R, unknown>
 /** Any resource node whose value is `A` (see `ArtifactNodeWith`). */
-export type ResourceNodeWith<A, E = never, R = never> = ResourceNode<A, GraphInputs<E, R>, E, R, unknown>
+export type ResourceNodeWith<A, E = never, R = never> = ResourceNode<A, GraphInputs<E, R>, E, R, unknown, GraphInputs<E, R>>
 
 const encodedConfigOf = <Config, ConfigEncoded>(declaration: NodeDeclaration<Config, ConfigEncoded>) =>
   Schema.encode(declaration.configSchema)(declaration.config).pipe(
@@ -194,17 +219,35 @@ export const artifactNode = <O extends string, I extends InputSpec, E, R, Config
   runBody: (context) => options.run({ ...context, config: options.config, inputs: typedInputs<I>(context.inputs) })
 })
 
-interface ResourceNodeOptions<A, I extends InputSpec, E, R, Config, ConfigEncoded>
+/**
+ * `after` omitted: `After` is inferred from `after` alone, so it is then its default, `NoInputs`,
+ * whose one value is the empty record.
+ */
+const noInputs = <After extends InputSpec>(): After => ({}) as After
+
+interface ResourceNodeOptions<A, I extends InputSpec, E, R, Config, ConfigEncoded, After extends InputSpec>
   extends NodeDeclaration<Config, ConfigEncoded>
 {
   readonly inputs: I
-  readonly acquire: (context: NodeContext<Config, ResolvedInputs<I>>) => Effect.Effect<A, E, R | Scope.Scope>
+  /**
+   * Order-only inputs (`ResourceGraphNode.after`): nodes that must succeed before the value is
+   * used, whose outputs the acquisition does not read. Their names must differ from `inputs`'.
+   */
+  readonly after?: After & { readonly [K in keyof I]?: never }
+  readonly acquire: (context: ResourceContext<Config, ResolvedInputs<I>>) => Effect.Effect<A, E, R | Scope.Scope>
 }
 
 /** Builds a resource node. Resources are never seeded: randomness belongs in cached nodes. */
-export const resourceNode = <A, I extends InputSpec, E, R, Config, ConfigEncoded>(
-  options: ResourceNodeOptions<A, I, E, R, Config, ConfigEncoded>
-): ResourceNode<A, I, E | InputsError<I>, R | InputsRequirements<I>, Config> => ({
+export const resourceNode = <A, I extends InputSpec, E, R, Config, ConfigEncoded, After extends InputSpec = NoInputs>(
+  options: ResourceNodeOptions<A, I, E, R, Config, ConfigEncoded, After>
+): ResourceNode<
+  A,
+  I,
+  E | InputsError<I> | InputsError<After>,
+  R | InputsRequirements<I> | InputsRequirements<After>,
+  Config,
+  After
+> => ({
   _tag: "ResourceNode",
   name: options.name,
   version: options.version,
@@ -212,6 +255,7 @@ export const resourceNode = <A, I extends InputSpec, E, R, Config, ConfigEncoded
   identity: options.identity ?? options.name,
   config: options.config,
   inputs: options.inputs,
+  after: options.after ?? noInputs<After>(),
   encodedConfig: encodedConfigOf(options),
   acquireBody: (context) => options.acquire({ ...context, config: options.config, inputs: typedInputs<I>(context.inputs) }),
   value: () => undefined
@@ -221,11 +265,21 @@ export const resourceNode = <A, I extends InputSpec, E, R, Config, ConfigEncoded
 export const isNodeList = <E, R>(input: GraphNode<E, R> | ReadonlyArray<GraphNode<E, R>>): input is ReadonlyArray<GraphNode<E, R>> =>
   Array.isArray(input)
 
-/** Direct upstream nodes of a node, in a stable order (input names sorted, arrays in order). */
-export const upstreamOf = <E, R>(node: GraphNode<E, R>): ReadonlyArray<GraphNode<E, R>> =>
-  Object.keys(node.inputs)
+/**
+ * Every input that enters a node's key, by name: its `inputs` and, for a resource node, its
+ * order-only `after` inputs (the names are distinct: `resourceNode` takes no name twice).
+ */
+export const keyInputsOf = <E, R>(node: GraphNode<E, R>): GraphInputs<E, R> =>
+  node._tag === "ResourceNode" && Object.keys(node.after).length > 0 ? { ...node.inputs, ...node.after } : node.inputs
+
+/** Direct upstream nodes of a node, order-only ones included, in a stable order (names sorted, arrays in order). */
+export const upstreamOf = <E, R>(node: GraphNode<E, R>): ReadonlyArray<GraphNode<E, R>> => nodesOf(keyInputsOf(node))
+
+/** The nodes of some inputs, in a stable order (names sorted, arrays in order). */
+export const nodesOf = <E, R>(inputs: GraphInputs<E, R>): ReadonlyArray<GraphNode<E, R>> =>
+  Object.keys(inputs)
     .sort()
     .flatMap((name) => {
-      const input = node.inputs[name]!
+      const input = inputs[name]!
       return isNodeList(input) ? input : [input]
     })

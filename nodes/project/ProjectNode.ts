@@ -1,6 +1,8 @@
 /**
  * project: the projection as a resource node. Acquired only when a consumer (simulate) misses the
  * cache; its database lives under the store's tmp/ and is deleted when the run's scope closes.
+ * validate is an order-only input: the projection reads none of its output, so it is built beside
+ * validate on a cold run, and used only once validate has passed (docs/DESIGN.md §3).
  */
 import { Effect } from "effect"
 import { type ArtifactNodeWith, resourceNode } from "../../pipeline/index.js"
@@ -25,8 +27,9 @@ export const projectNode = <E, R>(
     configSchema: ProjectConfig,
     config,
     ...(identity ? { identity } : {}),
-    // Depends on validate so it is never built from inputs that failed validation.
-    inputs: { validated },
+    inputs: {},
+    // Never used unless validate passed; its key holds validate's output as an input's would.
+    after: { validated },
     acquire: ({ config, progress }) =>
       Effect.gen(function*() {
         const objects = yield* ObjectStore
