@@ -17,23 +17,13 @@ import {
   runExperiment,
   runResultsOf
 } from "../../nodes/experiment/index.js"
-import {
-  executeSweep,
-  expandSweep,
-  type OverfittingSummary,
-  remoteSweepBatches,
-  type SweepResult,
-  strategyAsWritten,
-  type WalkForwardSummary
-} from "../../nodes/sweep/index.js"
+import type { OverfittingSummary, SweepResult, WalkForwardSummary } from "../../nodes/sweep/index.js"
 import { UsageError } from "../CliError.js"
 import { readDefinition } from "../Definitions.js"
 import { CATALOG_ENV_VAR, globalConfig, REMOTE_ENV_VAR } from "../GlobalOptions.js"
 import { printJson } from "../Output.js"
 import { intervalTicker, makeProgress, stderrWriter } from "../Progress.js"
 import type { RunResults } from "../../store/index.js"
-import { JobQueue } from "../../store/postgres/index.js"
-import { RemoteTransfer } from "../../store/remote/index.js"
 import { emptyStoreLayer, readableStore } from "../ReadOnlyStore.js"
 import { storeLayer } from "../StoreLayers.js"
 import { atLeast, workerChoice } from "../SweepOptions.js"
@@ -164,22 +154,6 @@ const overfittingLine = (overfitting: OverfittingSummary) =>
   `of ${overfitting.blocks} blocks, OOS/IS Sharpe slope ${fixed(overfitting.degradationSlope, 3)}; ` +
   `sr0 ${fixed(overfitting.sr0, 4)} over ${overfitting.trials} trials  ${overfitting.artifact.artifactId}`
 
-/** The remote sweep runner over the store layer's job queue and remote (present with --catalog and --remote). */
-const remoteRunner = Effect.gen(function*() {
-  const queue = yield* Effect.serviceOption(JobQueue)
-  const transfer = yield* Effect.serviceOption(RemoteTransfer)
-  if (Option.isNone(queue) || Option.isNone(transfer)) {
-    return yield* new UsageError({ reason: "--workers remote needs --catalog and --remote" })
-  }
-  return yield* remoteSweepBatches({
-    onQueued: (batches) =>
-      batches === 0 ? Effect.void : Console.error(`sweep: ${batches} batch${batches === 1 ? "" : "es"} queued for pipeline worker processes`),
-    onWithdrawn: ({ removed, finishing }) =>
-      Console.error(`sweep: ${removed} queued batch${removed === 1 ? "" : "es"} withdrawn` +
-        (finishing === 0 ? "" : `; ${finishing} being evaluated will still be published`))
-  }).pipe(Effect.provideService(JobQueue, queue.value), Effect.provideService(RemoteTransfer, transfer.value))
-})
-
 export const run = (args: Command.Command.ParseConfig<typeof runArgs>) =>
   Effect.gen(function*() {
     const config = yield* globalConfig
@@ -200,8 +174,6 @@ export const run = (args: Command.Command.ParseConfig<typeof runArgs>) =>
       })
     }
     const threads = choice === "remote" ? NodeOs.availableParallelism() : choice
-    // With --workers remote, the batches go to `pipeline worker` processes (built inside the store layer).
-    const remoteOption = choice === "remote" ? Effect.map(remoteRunner, (runner) => ({ remoteBatches: runner })) : Effect.succeed({})
     const batch = yield* atLeast("batch-size", args.batchSize, 1)
     // Run always finishes its display (below), so its live block may tick between events.
     const progress = makeProgress(config.progress, stderrWriter(), Date.now, intervalTicker)
@@ -228,16 +200,16 @@ export const run = (args: Command.Command.ParseConfig<typeof runArgs>) =>
       }).pipe(Effect.provide(layer))
     const ended = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       Effect.onExit(self, (exit) => progress.finish(Exit.isSuccess(exit)))
-    // A sweep is expanded (every variant validated) before the store is opened: a bad spec changes nothing.
+    // A sweep's code (RunSweep.ts, nodes/sweep) is loaded for a sweep only. A sweep is expanded
+    // (every variant validated) before the store is opened: a bad spec changes nothing.
     const { result, results } = isSweep(decoded)
-      ? yield* Effect.flatMap(expandSweep(strategyAsWritten(encoded), decoded.sweep), (expanded) =>
-        withResults(Effect.flatMap(remoteOption, (remote) =>
-          executeSweep(decoded, encoded, {
+      ? yield* Effect.flatMap(Effect.promise(() => import("./RunSweep.js")), (sweep) =>
+        Effect.flatMap(sweep.expandDefinitionSweep(decoded, encoded), (expanded) =>
+          withResults(sweep.runDefinitionSweep(decoded, encoded, expanded, {
             ...common,
-            expanded,
             workers: threads,
+            remoteWorkers: choice === "remote",
             ...(batch !== undefined ? { batchSize: batch } : {}),
-            ...remote,
             onSweepProgress: progress.onSweepProgress
           })))).pipe(ended)
       : yield* withResults(runExperiment(decoded, encoded, common)).pipe(ended)
