@@ -6,8 +6,8 @@
  * git runs in the background: `startGit` starts it (once per process) as soon as a command knows
  * it will record a run, and `gitInfo` waits for its answer where the provenance is recorded, so
  * the process overlaps with loading the command's code and opening the store. Commands that only
- * read the store never start it. This module imports nothing of the project's: the command tree
- * (cli/tree/) can start git without loading the store or the nodes.
+ * read the store never start it. At run time this module imports nothing of the project's: the
+ * command tree (cli/tree/) can start git without loading the store or the nodes.
  */
 import { execFile } from "node:child_process"
 import * as NodePath from "node:path"
