@@ -5,8 +5,10 @@
  * for a sweep as for a single experiment.
  *
  * Progress is rendered only on a TTY, so the test watches the store instead: the projection's
- * database file appears in tmp/ when the simulate node acquires its input (the simulate node is
- * running from then on), and SIGINT is sent shortly after.
+ * database file appears in tmp/ when its acquisition starts, beside validate (an order-only input of
+ * the projection); once validate's coverage is published too, simulate has missed and waits for the
+ * projection or runs, and SIGINT is sent shortly after. Sent while the file exists and validate has
+ * published nothing, it interrupts both validate and the projection.
  */
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
@@ -72,8 +74,12 @@ describe("pipeline run interrupted", () => {
     void exited.then(() => (exitedEarly = true), () => (exitedEarly = true))
 
     const tmp = NodePath.join(ws.store, "tmp")
+    // The projection is built beside validate: simulate has missed once validate's coverage is published.
+    const coverageIndex = NodePath.join(ws.store, "artifacts", "by-type", "experiment_coverage")
     const deadline = Date.now() + 140_000
-    while (projectionFiles(tmp).length === 0 && !exitedEarly && Date.now() < deadline) await sleep(50)
+    while ((projectionFiles(tmp).length === 0 || !NodeFs.existsSync(coverageIndex)) && !exitedEarly && Date.now() < deadline) {
+      await sleep(50)
+    }
     expect(exitedEarly, "the run ended before its projection was built").toBe(false)
     expect(projectionFiles(tmp).length).toBeGreaterThan(0)
     await sleep(300)
@@ -110,6 +116,41 @@ describe("pipeline run interrupted", () => {
     const types = NodeFs.existsSync(byType) ? NodeFs.readdirSync(byType) : []
     const trades = types.includes("experiment_trades") ? NodeFs.readdirSync(NodePath.join(byType, "experiment_trades")) : []
     expect(trades).toEqual([])
+  }, 170_000)
+
+  it("SIGINT while validate and the projection both run: exit 130, no projection file, nothing published after the inputs", async () => {
+    // The inputs of the test above (the synthetic node hits) over another range: validate and the projection miss.
+    const base = smallDefinition({ name: "both", tokens: 300, days: 5 })
+    const definition = ws.write("both.json", { ...base, dateRange: { ...base.dateRange, to: "2024-01-05T12:00:00.000Z" } })
+    const child = spawnCli(["--store", ws.store, "run", definition], { cwd: ws.dir })
+    const exited = waitForExit(child, 150_000)
+    let exitedEarly = false
+    void exited.then(() => (exitedEarly = true), () => (exitedEarly = true))
+
+    const tmp = NodePath.join(ws.store, "tmp")
+    const coverageIndex = NodePath.join(ws.store, "artifacts", "by-type", "experiment_coverage")
+    const coverageBefore = NodeFs.existsSync(coverageIndex) ? NodeFs.readdirSync(coverageIndex).length : 0
+    const deadline = Date.now() + 140_000
+    while (projectionFiles(tmp).length === 0 && !exitedEarly && Date.now() < deadline) await sleep(10)
+    expect(exitedEarly, "the run ended before its projection was started").toBe(false)
+    child.kill("SIGINT")
+    const result = await exited
+
+    expect(result.code, result.stderr).toBe(130)
+    expect(result.stderr).toContain("pipeline: interrupted")
+    expect(projectionFiles(tmp)).toEqual([])
+    // validate was interrupted too: it published no coverage, and it is the node the run stopped in.
+    expect(NodeFs.existsSync(coverageIndex) ? NodeFs.readdirSync(coverageIndex).length : 0).toBe(coverageBefore)
+    const experiments = NodeFs.readdirSync(NodePath.join(ws.store, "experiments")).filter((n) => n.startsWith("exp_"))
+    const records = experiments.map((id) => JSON.parse(NodeFs.readFileSync(NodePath.join(ws.store, "experiments", id, "experiment.json"), "utf8")))
+    const both = experiments[records.findIndex((record) => record.name === "both")]!
+    const run = JSON.parse(NodeFs.readFileSync(NodePath.join(ws.store, "experiments", both, "runs", "000001.json"), "utf8"))
+    expect(run.status).toBe("cancelled")
+    type Recorded = { name: string; cache: string; outcome?: string }
+    expect(run.nodes.map((n: Recorded) => `${n.name}:${n.cache}:${n.outcome ?? "done"}`)).toEqual([
+      "synthetic:hit:done",
+      "validate:miss:interrupted"
+    ])
   }, 170_000)
 
   it("SIGINT during synthetic generation: exit 130, the run recorded cancelled (counts, duration); the next run completes the record", async () => {
