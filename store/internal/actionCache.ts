@@ -198,6 +198,10 @@ export const make = (
         Schema.encode(pointerJson)(pointer),
         (error) => new StoreIOError({ operation: "encode", path: `actions/identity/${hex}`, reason: "InvalidRecord", detail: parseDetail(error) })
       )
+      // After a hit the pointer usually says this already (the last run had the same key): a read
+      // costs less than replacing the file with the same bytes.
+      const current = yield* backend.readIdentity(hex)
+      if (current?.text === `${text}\n`) return
       yield* backend.writeIdentity(hex, `${text}\n`)
     })
 

@@ -196,6 +196,28 @@ describe("filesystem store on disk", () => {
     )
   )
 
+  it.effect("an identity pointer that already says the same is not rewritten (same file); a new key replaces it", () =>
+    withStore((root) =>
+      Effect.gen(function* () {
+        const cache = yield* ActionCache
+        const first = yield* entryWithOutputs("simulate", { trades: "first\n" })
+        const second = yield* entryWithOutputs("simulate-changed", { trades: "second\n" })
+        expect(second.key).not.toBe(first.key)
+        const identity = "experiment pointer / simulate"
+        yield* cache.rememberIdentity({ identity, key: first.key, material: first.material })
+        const [file] = yield* Effect.promise(() => fs.readdir(path.join(root, "actions", "identity")))
+        const pointerFile = path.join(root, "actions", "identity", file!)
+        const written = yield* Effect.promise(() => fs.stat(pointerFile))
+        yield* cache.rememberIdentity({ identity, key: first.key, material: first.material })
+        // A replacement would be a new file renamed over it: another inode.
+        expect((yield* Effect.promise(() => fs.stat(pointerFile))).ino).toBe(written.ino)
+        yield* cache.rememberIdentity({ identity, key: second.key, material: second.material })
+        expect((yield* Effect.promise(() => fs.stat(pointerFile))).ino).not.toBe(written.ino)
+        expect(yield* cache.lastForIdentity(identity)).toEqual({ identity, key: second.key, material: second.material })
+      })
+    )
+  )
+
   it.effect("writeOnce keeps the first writer (also under 16 concurrent writers); writeAtomic replaces", () =>
     Effect.scoped(
       Effect.gen(function* () {
