@@ -73,7 +73,7 @@ export interface RemoteSweepOptions {
   readonly maxAttempts?: number
   /**
    * The longest pause between two looks at the queue (default 250 ms; the first ones are shorter):
-   * a batch done is seen within it, so the sweep's end waits at most this long for the last one.
+   * a batch done is seen at once by its notification, within this time if that is lost.
    */
   readonly pollMs?: number
   /** Told how many batches are queued for the workers (0 when every batch was already done). */
@@ -107,7 +107,9 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
 
     /** Queues the jobs and waits for them, downloading each batch as its job is done. */
     const enqueueAndWait = (onBatchDone: (variants: number) => Effect.Effect<void>, jobs: ReadonlyArray<QueuedJob>) =>
-      Effect.gen(function*() {
+      Effect.scoped(Effect.gen(function*() {
+        // Listening before the jobs exist: a job's end wakes the wait below instead of its next look.
+        const finished = yield* queue.wakeups(SWEEP_QUEUE, "finished")
         yield* queue.enqueue(SWEEP_QUEUE, jobs, { maxAttempts: options.maxAttempts ?? 5 })
         const waiting = new Map(jobs.map((job) => [job.key, job]))
         let pause = 100
@@ -134,12 +136,12 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
           if (missing.length > 0) {
             yield* queue.enqueue(SWEEP_QUEUE, missing.map((key) => waiting.get(key)!), { maxAttempts: options.maxAttempts ?? 5 })
           }
-          // Look again soon while batches are finishing, less often while none does.
+          // Look again soon while batches are finishing, less often while none does (or at once when one ends).
           if (waiting.size < before) pause = 100
-          yield* Effect.sleep(Duration.millis(pause))
+          yield* finished.wait(pause)
           pause = Math.min(maxPoll, pause * 2)
         }
-      })
+      }))
 
     const upload = (artifacts: ReadonlyArray<ArtifactId>) =>
       Effect.mapError(
@@ -214,7 +216,10 @@ export interface SweepWorkerOptions {
   readonly threads: number
   /** How long a claim lasts without a heartbeat (default 30 s); heartbeats come every third of it. */
   readonly leaseMs?: number
-  /** The pause between two looks at an empty queue (default 250 ms: how long newly queued batches may wait for a worker). */
+  /**
+   * The pause between two looks at an empty queue (default 250 ms): newly queued batches wake the
+   * worker at once by their notification, within this time if that is lost; an expired lease is found by looking.
+   */
   readonly pollMs?: number
   /** Stop after this long without a job (default: never). */
   readonly idleExitMs?: number
@@ -318,6 +323,8 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
     const leaseMs = options.leaseMs ?? 30_000
     const pollMs = options.pollMs ?? 250
     const emit = options.onEvent ?? (() => Effect.void)
+    // A job queued while this worker waits wakes it at once (the wait below is the poll otherwise).
+    const queued = yield* queue.wakeups(SWEEP_QUEUE, "queued")
     // Disposed whatever the exit: the worker stopping, failing or interrupted.
     const kept = yield* Effect.acquireRelease(makeKeptResources, (resources) => resources.dispose)
     let done = 0
@@ -328,7 +335,7 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
         // An empty queue: the sweep is done (or not started); an idle worker holds no projection.
         yield* kept.dispose
         if (options.idleExitMs !== undefined && (yield* Clock.currentTimeMillis) - idleSince >= options.idleExitMs) break
-        yield* Effect.sleep(Duration.millis(pollMs))
+        yield* queued.wait(pollMs)
         continue
       }
       const started = yield* Clock.currentTimeMillis

@@ -16,13 +16,21 @@
  *   back, failed or left with an expired lease is removed instead of being queued again. Enqueuing a
  *   withdrawn job again clears the mark (someone wants it after all).
  *
+ * Every change that makes a job claimable (enqueue, release, a failure retried) sends a
+ * notification on `pipeline_jobs_queued`, every one that ends a job (done, failed for good) one on
+ * `pipeline_jobs_finished`, the queue's name as payload, both at commit. `wakeups` listens to them,
+ * so a waiting worker claims a new job, and a coordinator sees a job end, at once instead of at its
+ * next poll. Notifications are a shortcut only: whoever waits polls too, so one that is lost (sent
+ * before the LISTEN took effect, or while its connection was down) costs at most a poll interval,
+ * and an expired lease (which sends none) is found by polling.
+ *
  * Every time is the database server's clock, so workers on machines with skewed clocks agree.
  * Every value is a parameter.
  */
 import type { SqlClient } from "@effect/sql/SqlClient"
-import { Context, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, Option, Queue, type Scope, Stream } from "effect"
 import type { StoreIOError } from "../StoreError.js"
-import { PostgresCatalog } from "./PostgresCatalog.js"
+import { PostgresCatalog, type PostgresCatalogShape } from "./PostgresCatalog.js"
 import { sqlFailure } from "./internal/sqlFailure.js"
 
 export type JobStatus = "queued" | "running" | "done" | "failed"
@@ -54,6 +62,17 @@ export interface Withdrawal {
   readonly finishing: number
 }
 
+/** What a waiter wakes up for: a job became claimable (workers), or a job ended (coordinators). */
+export type JobEvent = "queued" | "finished"
+
+export interface JobWakeups {
+  /**
+   * Returns as soon as a notification of the event arrived for the queue since the previous wait
+   * (or since `wakeups`), else after `maxMs`: true when a notification ended it.
+   */
+  readonly wait: (maxMs: number) => Effect.Effect<boolean>
+}
+
 export interface JobQueueShape {
   readonly enqueue: (
     queue: string,
@@ -73,12 +92,18 @@ export interface JobQueueShape {
   /** The jobs are no longer wanted: queued ones are removed, running ones marked withdrawn (see above). */
   readonly withdraw: (keys: ReadonlyArray<string>) => Effect.Effect<Withdrawal, StoreIOError>
   readonly states: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<JobState>, StoreIOError>
+  /** Wake-ups on `event` for `queue`, listened to until the scope closes (see above: never the only way to learn of a change). */
+  readonly wakeups: (queue: string, event: JobEvent) => Effect.Effect<JobWakeups, never, Scope.Scope>
 }
 
 export class JobQueue extends Context.Tag("pipeline/store/JobQueue")<JobQueue, JobQueueShape>() {}
 
 const at = (key: string) => `postgres:pipeline_jobs/${key}`
 const TABLE = "postgres:pipeline_jobs"
+
+const QUEUED = "pipeline_jobs_queued"
+const FINISHED = "pipeline_jobs_finished"
+const channelOf = (event: JobEvent) => (event === "queued" ? QUEUED : FINISHED)
 
 const isStatus = (value: string): value is JobStatus =>
   value === "queued" || value === "running" || value === "done" || value === "failed"
@@ -87,20 +112,28 @@ const isStatus = (value: string): value is JobStatus =>
 const dropWithdrawn = (sql: SqlClient, key: string, owner: string) =>
   sql`DELETE FROM pipeline_jobs WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running' AND withdrawn`
 
-export const makeJobQueue = (sql: SqlClient): JobQueueShape => ({
+/**
+ * The queue over `sql`; `listen` (PostgresCatalog's) carries the notifications `wakeups` waits for
+ * (without it, or when it fails, every wait lasts its whole interval: polling alone).
+ */
+export const makeJobQueue = (sql: SqlClient, listen: PostgresCatalogShape["listen"] = () => Stream.empty): JobQueueShape => ({
   enqueue: (queue, jobs, { maxAttempts }) =>
     Effect.mapError(
       sql.withTransaction(Effect.zipRight(
         // A withdrawn job still running is wanted again: its worker's outcome counts as before.
         sql`UPDATE pipeline_jobs SET withdrawn = false, updated_at = now()
           WHERE key = ANY(${jobs.map((job) => job.key)}::text[]) AND withdrawn AND status = 'running'`,
-        Effect.forEach(jobs, (job) =>
-          sql`INSERT INTO pipeline_jobs (key, queue, payload, status, max_attempts)
-            VALUES (${job.key}, ${queue}, ${job.payload}, 'queued', ${maxAttempts})
-            ON CONFLICT (key) DO UPDATE SET status = 'queued', payload = EXCLUDED.payload, attempts = 0,
-              max_attempts = EXCLUDED.max_attempts, lease_owner = NULL, lease_expires = NULL, error = NULL,
-              withdrawn = false, enqueued_at = now(), updated_at = now()
-            WHERE pipeline_jobs.status IN ('done', 'failed')`, { discard: true })
+        Effect.zipRight(
+          Effect.forEach(jobs, (job) =>
+            sql`INSERT INTO pipeline_jobs (key, queue, payload, status, max_attempts)
+              VALUES (${job.key}, ${queue}, ${job.payload}, 'queued', ${maxAttempts})
+              ON CONFLICT (key) DO UPDATE SET status = 'queued', payload = EXCLUDED.payload, attempts = 0,
+                max_attempts = EXCLUDED.max_attempts, lease_owner = NULL, lease_expires = NULL, error = NULL,
+                withdrawn = false, enqueued_at = now(), updated_at = now()
+              WHERE pipeline_jobs.status IN ('done', 'failed')`, { discard: true }),
+          // Delivered at commit, when the rows are there to claim.
+          sql`SELECT pg_notify(${QUEUED}, ${queue})`
+        )
       )),
       sqlFailure("enqueue", TABLE)
     ),
@@ -112,9 +145,13 @@ export const makeJobQueue = (sql: SqlClient): JobQueueShape => ({
           yield* sql`DELETE FROM pipeline_jobs
             WHERE queue = ${queue} AND status = 'running' AND withdrawn AND lease_expires < now()`
           // Expired leases with no attempt left: failed, not redelivered (a batch that kills its workers).
-          yield* sql`UPDATE pipeline_jobs SET status = 'failed', lease_owner = NULL, lease_expires = NULL, updated_at = now(),
-              error = COALESCE(error, 'its worker stopped before finishing it') || ' (' || attempts || ' attempts)'
-            WHERE queue = ${queue} AND status = 'running' AND lease_expires < now() AND attempts >= max_attempts`
+          yield* sql`WITH failed AS (
+              UPDATE pipeline_jobs SET status = 'failed', lease_owner = NULL, lease_expires = NULL, updated_at = now(),
+                error = COALESCE(error, 'its worker stopped before finishing it') || ' (' || attempts || ' attempts)'
+              WHERE queue = ${queue} AND status = 'running' AND lease_expires < now() AND attempts >= max_attempts
+              RETURNING queue
+            )
+            SELECT pg_notify(${FINISHED}, queue) FROM (SELECT DISTINCT queue FROM failed) AS ended`
           const rows = yield* sql<{ readonly key: string; readonly payload: string; readonly attempts: number }>`
             UPDATE pipeline_jobs SET status = 'running', lease_owner = ${owner},
               lease_expires = now() + make_interval(secs => ${leaseMs / 1000}), attempts = attempts + 1, updated_at = now()
@@ -142,18 +179,26 @@ export const makeJobQueue = (sql: SqlClient): JobQueueShape => ({
     ),
   complete: (key) =>
     Effect.mapError(
-      sql`UPDATE pipeline_jobs SET status = 'done', lease_owner = NULL, lease_expires = NULL, error = NULL, updated_at = now()
-        WHERE key = ${key} AND status <> 'done'`,
+      sql`WITH done AS (
+          UPDATE pipeline_jobs SET status = 'done', lease_owner = NULL, lease_expires = NULL, error = NULL, updated_at = now()
+          WHERE key = ${key} AND status <> 'done'
+          RETURNING queue
+        )
+        SELECT pg_notify(${FINISHED}, queue) FROM done`,
       sqlFailure("complete", at(key))
     ),
   fail: (key, owner, error) =>
     Effect.mapError(
       Effect.zipRight(
         dropWithdrawn(sql, key, owner),
-        sql`UPDATE pipeline_jobs SET
-            status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
-            error = ${error}, lease_owner = NULL, lease_expires = NULL, updated_at = now()
-          WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'`
+        sql`WITH ended AS (
+            UPDATE pipeline_jobs SET
+              status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+              error = ${error}, lease_owner = NULL, lease_expires = NULL, updated_at = now()
+            WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'
+            RETURNING queue, status
+          )
+          SELECT pg_notify(CASE WHEN status = 'failed' THEN ${FINISHED} ELSE ${QUEUED} END, queue) FROM ended`
       ),
       sqlFailure("fail", at(key))
     ),
@@ -161,9 +206,13 @@ export const makeJobQueue = (sql: SqlClient): JobQueueShape => ({
     Effect.mapError(
       Effect.zipRight(
         dropWithdrawn(sql, key, owner),
-        sql`UPDATE pipeline_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0),
-            lease_owner = NULL, lease_expires = NULL, updated_at = now()
-          WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'`
+        sql`WITH released AS (
+            UPDATE pipeline_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0),
+              lease_owner = NULL, lease_expires = NULL, updated_at = now()
+            WHERE key = ${key} AND lease_owner = ${owner} AND status = 'running'
+            RETURNING queue
+          )
+          SELECT pg_notify(${QUEUED}, queue) FROM released`
       ),
       sqlFailure("release", at(key))
     ),
@@ -188,11 +237,27 @@ export const makeJobQueue = (sql: SqlClient): JobQueueShape => ({
           isStatus(row.status) ? [{ key: row.key, status: row.status, attempts: row.attempts, error: row.error }] : [])
       ),
       sqlFailure("list", TABLE)
-    )
+    ),
+  wakeups: (queue, event) =>
+    Effect.gen(function* () {
+      // At most one wake-up pending: several notifications before a wait end one wait.
+      const pending = yield* Queue.sliding<void>(1)
+      yield* Effect.forkScoped(
+        listen(channelOf(event)).pipe(
+          Stream.filter((payload) => payload === queue),
+          Stream.runForEach(() => Queue.offer(pending, undefined)),
+          // Not listening any more (the connection failed): the waits poll.
+          Effect.ignore
+        )
+      )
+      return {
+        wait: (maxMs) => Effect.map(Effect.timeoutOption(Queue.take(pending), Duration.millis(maxMs)), Option.isSome)
+      }
+    })
 })
 
 /** The queue in the catalog database. */
 export const jobQueuePostgres: Layer.Layer<JobQueue, never, PostgresCatalog> = Layer.effect(
   JobQueue,
-  Effect.map(PostgresCatalog, ({ sql }) => makeJobQueue(sql))
+  Effect.map(PostgresCatalog, ({ listen, sql }) => makeJobQueue(sql, listen))
 )

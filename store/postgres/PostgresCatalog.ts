@@ -11,13 +11,19 @@
  * knows is refused: newer code owns it.
  */
 import type { SqlClient } from "@effect/sql/SqlClient"
-import { Context, Duration, Effect, Layer, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Redacted, Stream } from "effect"
 import { StoreIOError } from "../StoreError.js"
 import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
 import { describeSqlError, redactUrl, sqlFailure } from "./internal/sqlFailure.js"
 
 export interface PostgresCatalogShape {
   readonly sql: SqlClient
+  /**
+   * The payloads of the notifications sent on `channel` (LISTEN, on a connection of its own) while
+   * the stream runs. Best effort: one sent before the LISTEN took effect, or while the connection
+   * was down, is not seen, so a caller must not rely on it alone (the job queue polls as well).
+   */
+  readonly listen: (channel: string) => Stream.Stream<string, StoreIOError>
   /** The database, for messages (password and query parameters removed). */
   readonly where: string
 }
@@ -106,14 +112,23 @@ export const PostgresCatalogLive = {
           PostgresCatalog,
           Effect.gen(function* () {
             const sql = yield* SqlClientTag
+            const pg = yield* PgClient.PgClient
             yield* migrate(sql, where)
-            return { sql, where }
+            const listen = (channel: string) => Stream.mapError(pg.listen(channel), sqlFailure("listen", `${where} (${channel})`))
+            return { sql, where, listen }
           })
         ).pipe(Layer.provide(client))
       })
     )
   },
-  /** An already connected and migrated client (tests, embedding). */
-  fromClient: (sql: SqlClient, where: string): Layer.Layer<PostgresCatalog, StoreIOError> =>
-    Layer.effect(PostgresCatalog, Effect.as(migrate(sql, where), { sql, where }))
+  /**
+   * An already connected client (tests, embedding), migrated here. Without `listen` no notification
+   * is ever seen: the job queue's waits then last their whole poll interval.
+   */
+  fromClient: (
+    sql: SqlClient,
+    where: string,
+    listen: PostgresCatalogShape["listen"] = () => Stream.empty
+  ): Layer.Layer<PostgresCatalog, StoreIOError> =>
+    Layer.effect(PostgresCatalog, Effect.as(migrate(sql, where), { sql, where, listen }))
 }

@@ -5,10 +5,13 @@
  * gives a job back without counting the attempt; a failure is retried while attempts remain; enqueue
  * leaves a queued job alone and queues a finished one again; withdraw removes queued jobs and lets
  * running ones finish, but removes them rather than queue them again when their worker gives them
- * back, fails or dies, unless they were enqueued again since.
+ * back, fails or dies, unless they were enqueued again since. Wake-ups: what makes a job claimable
+ * (enqueue, release, a failure retried) wakes the queue's "queued" waiters, what ends one (complete,
+ * a failure for good) its "finished" waiters, and nothing else does.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import type { JobWakeups } from "../../store/postgres/index.js"
 import { JobQueue, jobQueuePostgres, PostgresCatalogLive } from "../../store/postgres/index.js"
 import { freshDatabase } from "../support/postgres.js"
 
@@ -133,4 +136,62 @@ describe("JobQueue (PostgreSQL)", () => {
           [wantedAgain.key, "running"]
         ])
       })))
+
+  it.live("wake-ups: enqueue, release and a retried failure wake the queue's queued waiters, complete and a failure for good its finished waiters; nothing else does", () =>
+    withQueue((queue) =>
+      Effect.scoped(Effect.gen(function* () {
+        const queued = yield* queue.wakeups(Q, "queued")
+        const finished = yield* queue.wakeups(Q, "finished")
+        // LISTEN takes effect a little after wakeups returns (a notification before it is lost, as
+        // the queue allows): poke until one arrives, then let any late one drain.
+        const primed = (wakeups: JobWakeups, poke: Effect.Effect<unknown, unknown>) =>
+          Effect.gen(function* () {
+            let woken = false
+            for (let i = 0; i < 100 && !woken; i++) {
+              yield* Effect.orDie(poke)
+              woken = yield* wakeups.wait(100)
+            }
+            expect(woken).toBe(true)
+            while (yield* wakeups.wait(300)) { /* a late notification of an earlier poke */ }
+          })
+        yield* primed(queued, queue.enqueue(Q, [{ key: "probe", payload: "" }], { maxAttempts: 1 }))
+        const probe = (yield* queue.claim(Q, "w", 60_000))!
+        yield* primed(finished, Effect.zipRight(queue.complete(probe.key), queue.enqueue(Q, [{ key: "probe", payload: "" }], { maxAttempts: 1 })))
+        // Left queued by the last poke: out of the way.
+        yield* queue.withdraw(["probe"])
+        while (yield* queued.wait(300)) { /* the pokes' enqueue notifications */ }
+
+        // Another queue's jobs wake neither.
+        yield* queue.enqueue("other", [{ key: "elsewhere", payload: "" }], { maxAttempts: 1 })
+        expect(yield* queued.wait(500)).toBe(false)
+        yield* queue.complete((yield* queue.claim("other", "w", 60_000))!.key)
+        expect(yield* finished.wait(500)).toBe(false)
+
+        yield* queue.enqueue(Q, jobsOf(1), { maxAttempts: 2 })
+        expect(yield* queued.wait(30_000)).toBe(true)
+        // Claims and heartbeats wake nobody.
+        const job = (yield* queue.claim(Q, "w", 60_000))!
+        yield* queue.heartbeat(job.key, "w", 60_000)
+        expect(yield* queued.wait(500)).toBe(false)
+        yield* queue.release(job.key, "w")
+        expect(yield* queued.wait(30_000)).toBe(true)
+        yield* queue.claim(Q, "w", 60_000)
+        yield* queue.fail(job.key, "w", "once")
+        expect(yield* queued.wait(30_000)).toBe(true)
+        expect(yield* finished.wait(500)).toBe(false)
+        expect(yield* queue.claim(Q, "w", 60_000)).toMatchObject({ key: job.key, attempts: 2 })
+        yield* queue.complete(job.key)
+        expect(yield* finished.wait(30_000)).toBe(true)
+        // Completing it again changes nothing and wakes nobody.
+        yield* queue.complete(job.key)
+        expect(yield* finished.wait(500)).toBe(false)
+
+        yield* queue.enqueue(Q, [{ key: "fragile", payload: "" }], { maxAttempts: 1 })
+        expect(yield* queued.wait(30_000)).toBe(true)
+        yield* queue.claim(Q, "w", 60_000)
+        yield* queue.fail("fragile", "w", "for good")
+        expect((yield* queue.states(["fragile"]))[0]!.status).toBe("failed")
+        expect(yield* finished.wait(30_000)).toBe(true)
+        expect(yield* queued.wait(500)).toBe(false)
+      }))))
 })
