@@ -171,11 +171,15 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
           seed: experiment.seed,
           createdAt: iso
         }
-        const text = toJson(encodeExperiment(record))
-        const created = yield* files.createExclusive(experimentFile(experiment.experimentId), text)
-        if (created) return record
-        const existing = yield* readExperiment(experiment.experimentId)
-        // createExclusive said the name exists, so the record is there (write-once, never removed here).
+        // Looked for first: a rerun finds its record, and an exclusive create that loses to it would
+        // still have written (and fsynced) a whole temp file.
+        const found = yield* readExperiment(experiment.experimentId)
+        if (Option.isNone(found)) {
+          const created = yield* files.createExclusive(experimentFile(experiment.experimentId), toJson(encodeExperiment(record)))
+          if (created) return record
+        }
+        const existing = Option.isSome(found) ? found : yield* readExperiment(experiment.experimentId)
+        // Found, or createExclusive said the name exists: the record is there (write-once, never removed here).
         if (Option.isNone(existing)) return record
         // Except a record made before its inputs were known (no input group at all: a synthetic
         // experiment whose generator had not finished): the first create that knows them fills them in.

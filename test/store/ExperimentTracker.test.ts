@@ -539,6 +539,19 @@ describe("ExperimentTracker (filesystem layout and decoding)", () => {
       })
     ))
 
+  it.effect("creating an experiment that exists writes nothing (no temp file: tmp/ unusable is no failure)", () =>
+    withStore((root) =>
+      Effect.gen(function* () {
+        const t = yield* ExperimentTracker
+        const first = yield* t.create(newExperiment("0f", "n", { alerts: [art("1")] }))
+        // Every write goes through a temp file in tmp/: with a file in its place, any write fails (ENOTDIR).
+        yield* Effect.promise(() => fs.rm(path.join(root, "tmp"), { recursive: true, force: true }))
+        yield* Effect.promise(() => fs.writeFile(path.join(root, "tmp"), "not a directory"))
+        expect(yield* t.create(newExperiment("0f", "n", { alerts: [art("1")] }))).toEqual(first)
+        expect(yield* Effect.flip(t.create(newExperiment("10", "other")))).toMatchObject({ _tag: "StoreIOError" })
+      })
+    ))
+
   it.effect("two tracker instances on one root never hand out the same run number", () =>
     Effect.scoped(
       Effect.gen(function* () {
