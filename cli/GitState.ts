@@ -29,13 +29,18 @@ export const parseGitStatus = (output: string | undefined): GitInfo => {
   return { commit: oid, dirty: lines.some((line) => !line.startsWith("#")) }
 }
 
-/** Asks git; no git, no repository or any other failure reads as no commit, nothing dirty. */
+/**
+ * Asks git; no git, no repository or any other failure reads as no commit, nothing dirty.
+ * GIT_OPTIONAL_LOCKS=0: status does not refresh the index file (take .git/index.lock and rewrite
+ * it), which would be a write into the user's repository and could make their own git command
+ * meet the lock; the answer is the same.
+ */
 const askGit = (): Promise<GitInfo> =>
   new Promise((resolve) => {
     execFile(
       "git",
       ["-C", packageDir, "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
-      { encoding: "utf8" },
+      { encoding: "utf8", env: { ...process.env, GIT_OPTIONAL_LOCKS: "0" } },
       (error, stdout) => resolve(parseGitStatus(error === null ? stdout.trim() : undefined))
     )
   })
