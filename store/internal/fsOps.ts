@@ -109,23 +109,67 @@ export const unlinkIfExists = (path: string): Effect.Effect<void, StoreIOError> 
 export const removeRecursive = (path: string): Effect.Effect<void, StoreIOError> =>
   attempt("remove", path, () => fsp.rm(path, { recursive: true, force: true }))
 
+/** One fsync of a directory now; directories that cannot be fsynced are tolerated (see `fsyncDir`). */
+const fsyncDirNow = async (dir: string): Promise<void> => {
+  let fd: number | undefined
+  try {
+    fd = fs.openSync(dir, "r")
+    await fsyncFd(fd)
+  } catch (error) {
+    const code = errnoOf(error)
+    if (code !== "EISDIR" && code !== "EINVAL" && code !== "ENOTSUP" && code !== "EPERM") throw error
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd)
+  }
+}
+
+/**
+ * Directory fsyncs grouped per directory (group commit), over `syncNow` (one fsync of a directory):
+ * while one runs, every request for the same directory waits for the next, which starts once it
+ * ends and serves them all. A request is answered only by an fsync that started after it was made
+ * (so after the link or rename it follows), and gets that fsync's error, if any. Concurrent
+ * publishes share directories — `artifacts/`, the index directory of a shared input, `objects/` —
+ * and without this each asked for its own fsync, queueing in the thread pool (4 threads) behind
+ * the others. Measured on a cold experiment run at bench size S: 89 fsyncs before, 77 with this
+ * and a node's tables published together (nodes/parquet/Publish.ts, `stageRows`).
+ */
+export const groupDirSyncs = (syncNow: (dir: string) => Promise<void>): (dir: string) => Promise<void> => {
+  interface Group {
+    running: boolean
+    waiting: Array<(error: unknown) => void>
+  }
+  const groups = new Map<string, Group>()
+  const start = (dir: string, group: Group): void => {
+    const served = group.waiting
+    group.waiting = []
+    group.running = true
+    void syncNow(dir).then(() => undefined, (error: unknown) => error ?? new Error(`fsync ${dir} failed`)).then((error) => {
+      for (const done of served) done(error)
+      group.running = false
+      if (group.waiting.length > 0) start(dir, group)
+      else groups.delete(dir)
+    })
+  }
+  return (dir) =>
+    new Promise((resolve, reject) => {
+      let group = groups.get(dir)
+      if (group === undefined) {
+        group = { running: false, waiting: [] }
+        groups.set(dir, group)
+      }
+      group.waiting.push((error) => (error === undefined ? resolve() : reject(error)))
+      if (!group.running) start(dir, group)
+    })
+}
+
+const groupedFsyncDir = groupDirSyncs(fsyncDirNow)
+
 /**
  * fsync a directory so that a rename or link inside it is durable. Filesystems that cannot fsync
  * a directory (EISDIR, EINVAL, ENOTSUP on some platforms) are tolerated: there is nothing more to do.
+ * Requests for one directory made while its fsync runs share the next one (`groupedFsyncDir`).
  */
-export const fsyncDir = (dir: string): Effect.Effect<void, StoreIOError> =>
-  attempt("fsync", dir, async () => {
-    let fd: number | undefined
-    try {
-      fd = fs.openSync(dir, "r")
-      await fsyncFd(fd)
-    } catch (error) {
-      const code = errnoOf(error)
-      if (code !== "EISDIR" && code !== "EINVAL" && code !== "ENOTSUP" && code !== "EPERM") throw error
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd)
-    }
-  })
+export const fsyncDir = (dir: string): Effect.Effect<void, StoreIOError> => attempt("fsync", dir, () => groupedFsyncDir(dir))
 
 /** `fsyncDir` of each distinct directory, all at once (independent fsyncs share the disk's flushes). */
 export const fsyncDirs = (dirs: Iterable<string>): Effect.Effect<void, StoreIOError> =>
