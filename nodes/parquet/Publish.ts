@@ -78,8 +78,14 @@ type TimeColumnOf<Cols extends ReadonlyArray<ColumnDef>> = Extract<Cols[number],
 
 const isoOrNull = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null)
 
-/** Publishes JS rows as canonical Parquet of `contract`. */
-export const publishRows = <Cols extends ReadonlyArray<ColumnDef>>(table: PublishRows<Cols>) => {
+/**
+ * Writes JS rows as canonical Parquet of `contract` into scratch space (removed when the scope
+ * closes) and returns the effect that publishes that file. A node publishing several tables stages
+ * them all first, then runs the publishes together, so their durable writes happen at the same time
+ * and the directory fsyncs they share are made once for all (store/internal/fsOps.ts): the same
+ * artifacts as publishing each with `publishRows`.
+ */
+export const stageRows = <Cols extends ReadonlyArray<ColumnDef>>(table: PublishRows<Cols>) => {
   let minTs = Number.POSITIVE_INFINITY
   let maxTs = Number.NEGATIVE_INFINITY
   const timeColumn = table.timeColumn
@@ -91,14 +97,18 @@ export const publishRows = <Cols extends ReadonlyArray<ColumnDef>>(table: Publis
       if (t > maxTs) maxTs = t
     }
   }
-  return Effect.tap(
-    publishWritten({
-      ...table,
-      minTs: isoOrNull(minTs),
-      maxTs: isoOrNull(maxTs),
-      write: (path) => writeRows(table.contract, table.rows, path)
-    }),
-    // Written from the contract's own DDL: a reader in this process need not DESCRIBE it again.
-    (manifest) => Effect.sync(() => rememberConforming(manifest.artifactId, table.contract))
-  )
+  return Effect.gen(function*() {
+    const objects = yield* ObjectStore
+    const file = yield* objects.scratchPath(".parquet")
+    const { rowCount } = yield* writeRows(table.contract, table.rows, file)
+    return Effect.tap(
+      publishFile({ ...table, file, rowCount, minTs: isoOrNull(minTs), maxTs: isoOrNull(maxTs) }),
+      // Written from the contract's own DDL: a reader in this process need not DESCRIBE it again.
+      (manifest) => Effect.sync(() => rememberConforming(manifest.artifactId, table.contract))
+    )
+  })
 }
+
+/** Publishes JS rows as canonical Parquet of `contract`. */
+export const publishRows = <Cols extends ReadonlyArray<ColumnDef>>(table: PublishRows<Cols>) =>
+  Effect.scoped(Effect.flatten(stageRows(table)))

@@ -10,7 +10,7 @@ import type { ArtifactId } from "../../store/index.js"
 import { type ColumnDef, type Contract, type ContractRow, ExperimentCoverage, ExperimentDiagnostics, ExperimentEquity, ExperimentFills, ExperimentMetrics, ExperimentTrades } from "../contracts/index.js"
 import { readRows } from "../parquet/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
-import { publishRows } from "../parquet/index.js"
+import { stageRows } from "../parquet/index.js"
 import { computeMetrics, equityCurve, METRICS_VERSION } from "../metrics/index.js"
 import type { DiagnosticRow, Fill, Trade } from "../simulate/index.js"
 import { compareDiagnostics } from "../simulate/index.js"
@@ -92,11 +92,17 @@ export const publishNode = <ES, RS, EV, RV>(
         ]
         const common = { inputs: lineage, producedBy: { node: name, key } }
         const short = key.slice(7, 23)
-        const [metricsArtifact, equityArtifact, diagnosticsArtifact] = yield* Effect.all([
-          publishRows({ ...common, contract: ExperimentMetrics, rows: [metrics], logicalKey: `metrics/${short}` }),
-          publishRows({ ...common, contract: ExperimentEquity, rows: equity, logicalKey: `equity/${short}`, timeColumn: "ts" }),
-          publishRows({ ...common, contract: ExperimentDiagnostics, rows: diagnostics, logicalKey: `diagnostics/${short}` })
-        ], { concurrency: "unbounded" })
+        // Every table written first, then all published at once: their durable writes overlap.
+        const [metricsArtifact, equityArtifact, diagnosticsArtifact] = yield* Effect.scoped(
+          Effect.flatMap(
+            Effect.all([
+              stageRows({ ...common, contract: ExperimentMetrics, rows: [metrics], logicalKey: `metrics/${short}` }),
+              stageRows({ ...common, contract: ExperimentEquity, rows: equity, logicalKey: `equity/${short}`, timeColumn: "ts" }),
+              stageRows({ ...common, contract: ExperimentDiagnostics, rows: diagnostics, logicalKey: `diagnostics/${short}` })
+            ], { concurrency: "unbounded" }),
+            (publishes) => Effect.all(publishes, { concurrency: "unbounded" })
+          )
+        )
         return { metrics: metricsArtifact, equity: equityArtifact, diagnostics: diagnosticsArtifact }
       })
   })

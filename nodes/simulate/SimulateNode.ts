@@ -7,7 +7,7 @@ import { Effect, Schema } from "effect"
 import { artifactNode, type ResourceNodeWith } from "../../pipeline/index.js"
 import { ArtifactId } from "../../store/index.js"
 import { ExperimentDiagnostics, ExperimentFills, ExperimentTrades } from "../contracts/index.js"
-import { publishRows } from "../parquet/index.js"
+import { stageRows } from "../parquet/index.js"
 import type { Projection } from "../project/Projection.js"
 import { runSimulation, type SimulationOutput } from "./Engine.js"
 import { Strategy } from "./Strategy.js"
@@ -35,17 +35,23 @@ export const publishSimulation = (
   Effect.gen(function*() {
     const short = lineage.producedBy.key.slice(7, 23)
     const fills = output.trades.flatMap((trade) => trade.fills.map((fill) => ({ trade_id: trade.trade_id, ...fill })))
-    const [trades, fillsArtifact, skips] = yield* Effect.all([
-      publishRows({
-        ...lineage,
-        contract: ExperimentTrades,
-        rows: output.trades.map(toTradeRow),
-        logicalKey: `trades/${short}`,
-        timeColumn: "entry_ts"
-      }),
-      publishRows({ ...lineage, contract: ExperimentFills, rows: fills, logicalKey: `fills/${short}`, timeColumn: "ts" }),
-      publishRows({ ...lineage, contract: ExperimentDiagnostics, rows: output.diagnostics, logicalKey: `skips/${short}` })
-    ], { concurrency: "unbounded" })
+    // Every table written first, then all published at once: their durable writes overlap.
+    const [trades, fillsArtifact, skips] = yield* Effect.scoped(
+      Effect.flatMap(
+        Effect.all([
+          stageRows({
+            ...lineage,
+            contract: ExperimentTrades,
+            rows: output.trades.map(toTradeRow),
+            logicalKey: `trades/${short}`,
+            timeColumn: "entry_ts"
+          }),
+          stageRows({ ...lineage, contract: ExperimentFills, rows: fills, logicalKey: `fills/${short}`, timeColumn: "ts" }),
+          stageRows({ ...lineage, contract: ExperimentDiagnostics, rows: output.diagnostics, logicalKey: `skips/${short}` })
+        ], { concurrency: "unbounded" }),
+        (publishes) => Effect.all(publishes, { concurrency: "unbounded" })
+      )
+    )
     return { trades, fills: fillsArtifact, skips }
   })
 
