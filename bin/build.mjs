@@ -8,8 +8,11 @@
 //
 // Start-up is what this bundle is for (README, Performance): every pure-JS package (effect,
 // @effect/*, seedrandom, …) is bundled, since importing effect through its package index alone
-// costs ~1 s. Kept external: the DuckDB packages (native code; the project requires them on first
-// use, see nodes/duckdb/NodeApi.ts), blake3-wasm (it reads its .wasm file beside its own module),
+// costs ~1 s. blake3-wasm is bundled too (its JavaScript then comes from the code cache instead of
+// being resolved and compiled on every hashing command: 7-20 ms of a cached rerun); its loader
+// reads blake3.wasm from its own directory (`__dirname`, in the bundle the bundle's), so the build
+// copies that file beside the bundle. Kept external: the DuckDB packages (native code; the project
+// requires them on first use, see nodes/duckdb/NodeApi.ts),
 // esbuild and tsx (only used when running from the TypeScript sources), the AWS SDK (imported only
 // when a command is given --remote, store/remote/RemoteStorageS3.ts). yaml, toml and ini, which
 // @effect/cli imports for options read from config files (not used by `pipeline`), are replaced by
@@ -21,13 +24,17 @@
 // bundle's own file URL.
 import * as esbuild from "esbuild"
 import { createHash } from "node:crypto"
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 
-const external = ["@duckdb/*", "blake3-wasm", "esbuild", "tsx", "tsx/*", "@aws-sdk/*"]
+const external = ["@duckdb/*", "esbuild", "tsx", "tsx/*", "@aws-sdk/*"]
+
+/** The WebAssembly file blake3-wasm's loader reads from its directory: copied beside the CLI bundle. */
+const blake3Wasm = createRequire(import.meta.url).resolve("blake3-wasm/dist/wasm/blake3.wasm")
 
 const importMetaUrl = "__pipelineImportMetaUrl"
 const launcherName = "<pipeline launcher>"
@@ -85,6 +92,8 @@ export const build = async (outdir) => {
   for (const name of readdirSync(outdir)) {
     if (/^pipeline(-[0-9a-f]+)?\.cjs$/.test(name) && name !== bundleName) rmSync(join(outdir, name), { force: true })
   }
+  copyFileSync(blake3Wasm, join(outdir, "blake3.wasm.tmp"))
+  renameSync(join(outdir, "blake3.wasm.tmp"), join(outdir, "blake3.wasm"))
   writeFileSync(join(outdir, `${bundleName}.tmp`), output.contents)
   renameSync(join(outdir, `${bundleName}.tmp`), join(outdir, bundleName))
   const launcher = await esbuild.build({
