@@ -229,7 +229,7 @@ export const execute = <E, R>(
           yield* Scope.addFinalizer(runScope, Effect.suspend(() => (adopted ? Effect.void : Scope.close(scope, Exit.void))))
           const attempt = Effect.gen(function*() {
             const running = yield* Effect.forEach(after, (upstream) => Deferred.await(runs.get(upstream)!))
-            if (!running.some((runs) => runs)) return Option.none()
+            if (!running.some((ran) => ran)) return Option.none()
             const inputs = yield* resolveInputs(node)
             return yield* permits.withPermitsIfAvailable(1)(acquireWith(inputs, scope))
           })
