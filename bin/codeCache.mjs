@@ -62,7 +62,10 @@ const writeAtomically = (path, bytes) => {
 export const runWithCodeCache = (bundle, hash) => {
   const cacheFile = cacheFileOf(bundle, hash)
   const cachedData = readOrUndefined(cacheFile)
-  const script = new Script(wrap(readFileSync(bundle, "utf8")), { filename: bundle, cachedData })
+  // The bundle is ASCII (bin/build.mjs checks it), so latin1 decodes it to the same string as
+  // UTF-8 would, without validating 2.3 MB of UTF-8 first: a first read took 9-22 ms as utf8,
+  // 4-5 ms as latin1.
+  const script = new Script(wrap(readFileSync(bundle, "latin1")), { filename: bundle, cachedData })
   const cached = cachedData !== undefined && script.cachedDataRejected === false
   if (!cached) {
     process.once("exit", () => writeAtomically(cacheFile, () => script.createCachedData()))
