@@ -36,6 +36,10 @@ const eventLine = (event: SweepWorkerEvent): string => {
       return `worker: batch ${event.job.slice(0, 16)} failed: ${event.error}`
     case "Released":
       return `worker: batch ${event.job.slice(0, 16)} given back unfinished`
+    case "Prefetched":
+      return event.complete
+        ? `worker: a sweep's ${event.artifacts} input artifact${event.artifacts === 1 ? "" : "s"} downloaded ahead of its batches`
+        : `worker: a sweep's input artifacts could not all be downloaded ahead of its batches (its first batch tries again)`
   }
 }
 

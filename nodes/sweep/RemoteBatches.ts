@@ -4,6 +4,8 @@
  *
  * The coordinator (`run --workers remote`, `remoteSweepBatches`):
  * 1. uploads the sweep's input artifacts and validate's coverage to the remote (workers read them);
+ *    the inputs as soon as they are known, then it announces them so idle workers download them
+ *    while it validates and keys the variants;
  * 2. for each batch, first downloads a result some earlier job left (a group entry in the catalog
  *    whose artifacts are on the remote), then enqueues the rest — one job per batch, keyed by its
  *    member keys, so a coordinator asking again for a queued or running batch shares its job;
@@ -53,6 +55,12 @@ const BatchJob = Schema.Struct({
 })
 type BatchJob = typeof BatchJob.Type
 const batchJobJson = Schema.parseJson(BatchJob)
+
+/**
+ * What a coordinator announces once a sweep's inputs are on the remote, before its batches exist
+ * (validate and the variant keys come first): idle workers download them meanwhile.
+ */
+const prefetchNoteJson = Schema.parseJson(Schema.Struct({ prefetch: Schema.Array(ArtifactId) }))
 
 /** A batch's job key: its member keys (which fix everything it computes) under the sweep's version. */
 const jobKeyOf = (members: ReadonlyArray<string>) =>
@@ -109,7 +117,7 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
     const enqueueAndWait = (onBatchDone: (variants: number) => Effect.Effect<void>, jobs: ReadonlyArray<QueuedJob>) =>
       Effect.scoped(Effect.gen(function*() {
         // Listening before the jobs exist: a job's end wakes the wait below instead of its next look.
-        const finished = yield* queue.wakeups(SWEEP_QUEUE, "finished")
+        const finished = yield* queue.wakeups(SWEEP_QUEUE, ["finished"])
         yield* queue.enqueue(SWEEP_QUEUE, jobs, { maxAttempts: options.maxAttempts ?? 5 })
         const waiting = new Map(jobs.map((job) => [job.key, job]))
         let pause = 100
@@ -150,7 +158,14 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
       )
 
     const runner: SweepBatchRunner = {
-      stage: upload,
+      // Uploaded, then announced: idle workers start downloading the inputs before the batches exist.
+      stage: (inputs) =>
+        Effect.zipRight(
+          upload(inputs),
+          Effect.flatMap(Effect.orDie(Schema.encode(prefetchNoteJson)({ prefetch: inputs })), (note) =>
+            // A hint: a note too long for a notification, or a failed one, only costs the workers that time later.
+            Effect.ignore(queue.announce(SWEEP_QUEUE, note)))
+        ),
       run: (request) =>
         Effect.gen(function*() {
           // 1. What the workers read: the inputs and validate's coverage (with their lineage).
@@ -208,6 +223,8 @@ export type SweepWorkerEvent =
   }
   | { readonly _tag: "Failed"; readonly job: string; readonly error: string }
   | { readonly _tag: "Released"; readonly job: string }
+  /** An announced sweep's inputs downloaded ahead of its batches (`complete`: all of them are local now). */
+  | { readonly _tag: "Prefetched"; readonly artifacts: number; readonly complete: boolean }
 
 export interface SweepWorkerOptions {
   /** Who holds a lease (host and process id): what the queue records. */
@@ -323,8 +340,9 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
     const leaseMs = options.leaseMs ?? 30_000
     const pollMs = options.pollMs ?? 250
     const emit = options.onEvent ?? (() => Effect.void)
-    // A job queued while this worker waits wakes it at once (the wait below is the poll otherwise).
-    const queued = yield* queue.wakeups(SWEEP_QUEUE, "queued")
+    const transfer = yield* RemoteTransfer
+    // A job queued, or a sweep announced, while this worker waits wakes it at once (the wait below is the poll otherwise).
+    const signals = yield* queue.wakeups(SWEEP_QUEUE, ["queued", "announced"])
     // Disposed whatever the exit: the worker stopping, failing or interrupted.
     const kept = yield* Effect.acquireRelease(makeKeptResources, (resources) => resources.dispose)
     let done = 0
@@ -334,8 +352,17 @@ export const runSweepWorker = (options: SweepWorkerOptions) =>
       if (job === undefined) {
         // An empty queue: the sweep is done (or not started); an idle worker holds no projection.
         yield* kept.dispose
+        // A sweep about to queue its batches named its inputs: downloaded now, while its coordinator
+        // validates and keys the variants, instead of in this worker's first batch (the latest
+        // sweep's only; then the queue is looked at again at once).
+        const note = Option.flatMap(Option.fromNullable((yield* signals.notes).at(-1)), Schema.decodeUnknownOption(prefetchNoteJson))
+        if (Option.isSome(note)) {
+          const complete = yield* transfer.pullArtifacts(note.value.prefetch)
+          yield* emit({ _tag: "Prefetched", artifacts: note.value.prefetch.length, complete })
+          continue
+        }
         if (options.idleExitMs !== undefined && (yield* Clock.currentTimeMillis) - idleSince >= options.idleExitMs) break
-        yield* queued.wait(pollMs)
+        yield* signals.wait(pollMs)
         continue
       }
       const started = yield* Clock.currentTimeMillis

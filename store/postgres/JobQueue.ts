@@ -22,7 +22,10 @@
  * so a waiting worker claims a new job, and a coordinator sees a job end, at once instead of at its
  * next poll. Notifications are a shortcut only: whoever waits polls too, so one that is lost (sent
  * before the LISTEN took effect, or while its connection was down) costs at most a poll interval,
- * and an expired lease (which sends none) is found by polling.
+ * and an expired lease (which sends none) is found by polling. `announce` sends a note on
+ * `pipeline_jobs_announced` (`<queue>\n<note>`): what is coming, so idle workers can prepare
+ * (a sweep's coordinator names the inputs it uploaded before its batches exist); a hint only,
+ * which nobody may need.
  *
  * Every time is the database server's clock, so workers on machines with skewed clocks agree.
  * Every value is a parameter.
@@ -62,15 +65,20 @@ export interface Withdrawal {
   readonly finishing: number
 }
 
-/** What a waiter wakes up for: a job became claimable (workers), or a job ended (coordinators). */
-export type JobEvent = "queued" | "finished"
+/**
+ * What a waiter wakes up for: a job became claimable (workers), a job ended (coordinators), a note
+ * was announced (workers).
+ */
+export type JobEvent = "queued" | "finished" | "announced"
 
 export interface JobWakeups {
   /**
-   * Returns as soon as a notification of the event arrived for the queue since the previous wait
+   * Returns as soon as a notification of the events arrived for the queue since the previous wait
    * (or since `wakeups`), else after `maxMs`: true when a notification ended it.
    */
   readonly wait: (maxMs: number) => Effect.Effect<boolean>
+  /** The notes announced since the previous call (the last 16 at most), oldest first. */
+  readonly notes: Effect.Effect<ReadonlyArray<string>>
 }
 
 export interface JobQueueShape {
@@ -92,8 +100,13 @@ export interface JobQueueShape {
   /** The jobs are no longer wanted: queued ones are removed, running ones marked withdrawn (see above). */
   readonly withdraw: (keys: ReadonlyArray<string>) => Effect.Effect<Withdrawal, StoreIOError>
   readonly states: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<JobState>, StoreIOError>
-  /** Wake-ups on `event` for `queue`, listened to until the scope closes (see above: never the only way to learn of a change). */
-  readonly wakeups: (queue: string, event: JobEvent) => Effect.Effect<JobWakeups, never, Scope.Scope>
+  /** Wake-ups on `events` for `queue`, listened to until the scope closes (see above: never the only way to learn of a change). */
+  readonly wakeups: (queue: string, events: ReadonlyArray<JobEvent>) => Effect.Effect<JobWakeups, never, Scope.Scope>
+  /**
+   * Tells the queue's listeners `note` (at most about 7,900 bytes with the queue's name: a
+   * PostgreSQL notification's limit; a longer one fails). Nothing is stored: a hint.
+   */
+  readonly announce: (queue: string, note: string) => Effect.Effect<void, StoreIOError>
 }
 
 export class JobQueue extends Context.Tag("pipeline/store/JobQueue")<JobQueue, JobQueueShape>() {}
@@ -103,7 +116,10 @@ const TABLE = "postgres:pipeline_jobs"
 
 const QUEUED = "pipeline_jobs_queued"
 const FINISHED = "pipeline_jobs_finished"
-const channelOf = (event: JobEvent) => (event === "queued" ? QUEUED : FINISHED)
+const ANNOUNCED = "pipeline_jobs_announced"
+const channelOf = (event: JobEvent) => (event === "queued" ? QUEUED : event === "finished" ? FINISHED : ANNOUNCED)
+/** The notes a waiter keeps until it reads them. */
+const MAX_NOTES = 16
 
 const isStatus = (value: string): value is JobStatus =>
   value === "queued" || value === "running" || value === "done" || value === "failed"
@@ -238,22 +254,33 @@ export const makeJobQueue = (sql: SqlClient, listen: PostgresCatalogShape["liste
       ),
       sqlFailure("list", TABLE)
     ),
-  wakeups: (queue, event) =>
+  wakeups: (queue, events) =>
     Effect.gen(function* () {
       // At most one wake-up pending: several notifications before a wait end one wait.
       const pending = yield* Queue.sliding<void>(1)
-      yield* Effect.forkScoped(
-        listen(channelOf(event)).pipe(
-          Stream.filter((payload) => payload === queue),
-          Stream.runForEach(() => Queue.offer(pending, undefined)),
-          // Not listening any more (the connection failed): the waits poll.
-          Effect.ignore
-        )
-      )
+      const notes = yield* Queue.sliding<string>(MAX_NOTES)
+      const announced = `${queue}\n`
+      yield* Effect.forEach(new Set(events), (event) =>
+        Effect.forkScoped(
+          listen(channelOf(event)).pipe(
+            Stream.runForEach((payload) =>
+              event !== "announced"
+                ? payload === queue ? Queue.offer(pending, undefined) : Effect.void
+                : payload.startsWith(announced)
+                ? Effect.zipRight(Queue.offer(notes, payload.slice(announced.length)), Queue.offer(pending, undefined))
+                : Effect.void
+            ),
+            // Not listening any more (the connection failed): the waits poll.
+            Effect.ignore
+          )
+        ), { discard: true })
       return {
-        wait: (maxMs) => Effect.map(Effect.timeoutOption(Queue.take(pending), Duration.millis(maxMs)), Option.isSome)
+        wait: (maxMs) => Effect.map(Effect.timeoutOption(Queue.take(pending), Duration.millis(maxMs)), Option.isSome),
+        notes: Effect.map(Queue.takeAll(notes), (chunk) => [...chunk])
       }
-    })
+    }),
+  announce: (queue, note) =>
+    Effect.mapError(sql`SELECT pg_notify(${ANNOUNCED}, ${`${queue}\n${note}`})`, sqlFailure("announce", TABLE))
 })
 
 /** The queue in the catalog database. */

@@ -7,7 +7,8 @@
  * running ones finish, but removes them rather than queue them again when their worker gives them
  * back, fails or dies, unless they were enqueued again since. Wake-ups: what makes a job claimable
  * (enqueue, release, a failure retried) wakes the queue's "queued" waiters, what ends one (complete,
- * a failure for good) its "finished" waiters, and nothing else does.
+ * a failure for good) its "finished" waiters, and nothing else does; an announced note reaches the
+ * queue's "announced" waiters (and wakes them), in order, and no other queue's.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
@@ -140,8 +141,8 @@ describe("JobQueue (PostgreSQL)", () => {
   it.live("wake-ups: enqueue, release and a retried failure wake the queue's queued waiters, complete and a failure for good its finished waiters; nothing else does", () =>
     withQueue((queue) =>
       Effect.scoped(Effect.gen(function* () {
-        const queued = yield* queue.wakeups(Q, "queued")
-        const finished = yield* queue.wakeups(Q, "finished")
+        const queued = yield* queue.wakeups(Q, ["queued"])
+        const finished = yield* queue.wakeups(Q, ["finished"])
         // LISTEN takes effect a little after wakeups returns (a notification before it is lost, as
         // the queue allows): poke until one arrives, then let any late one drain.
         const primed = (wakeups: JobWakeups, poke: Effect.Effect<unknown, unknown>) =>
@@ -193,5 +194,38 @@ describe("JobQueue (PostgreSQL)", () => {
         expect((yield* queue.states(["fragile"]))[0]!.status).toBe("failed")
         expect(yield* finished.wait(30_000)).toBe(true)
         expect(yield* queued.wait(500)).toBe(false)
+      }))))
+
+  it.live("announce: a note wakes the queue's announced waiters, who read the notes in order; another queue's notes and other events leave them", () =>
+    withQueue((queue) =>
+      Effect.scoped(Effect.gen(function* () {
+        const announced = yield* queue.wakeups(Q, ["announced"])
+        // LISTEN takes effect a little after wakeups returns: announce until a note arrives.
+        let woken = false
+        for (let i = 0; i < 100 && !woken; i++) {
+          yield* queue.announce(Q, "probe")
+          woken = yield* announced.wait(100)
+        }
+        expect(woken).toBe(true)
+        while (yield* announced.wait(300)) { /* late probes */ }
+        expect(new Set(yield* announced.notes)).toEqual(new Set(["probe"]))
+
+        yield* queue.announce("other", "not for Q")
+        yield* queue.enqueue(Q, jobsOf(1), { maxAttempts: 1 })
+        expect(yield* announced.wait(500)).toBe(false)
+        expect(yield* announced.notes).toEqual([])
+
+        yield* queue.announce(Q, "first")
+        yield* queue.announce(Q, "second, with\na newline")
+        expect(yield* announced.wait(30_000)).toBe(true)
+        let notes: ReadonlyArray<string> = []
+        for (let i = 0; i < 100 && notes.length < 2; i++) {
+          notes = [...notes, ...(yield* announced.notes)]
+          if (notes.length < 2) yield* announced.wait(100)
+        }
+        expect(notes).toEqual(["first", "second, with\na newline"])
+        // A note longer than a notification may carry fails (the caller treats it as the hint it is).
+        const tooLong = yield* Effect.flip(queue.announce(Q, "x".repeat(9000)))
+        expect(tooLong._tag).toBe("StoreIOError")
       }))))
 })
