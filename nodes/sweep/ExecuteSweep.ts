@@ -66,6 +66,7 @@ import type { VariantRow } from "./VariantEvaluation.js"
 import { type SweepBatchRunner, sweepBatchNodes } from "./SweepBatches.js"
 import { RemoteSweepFailed } from "./SweepError.js"
 import { effectiveValue, type ExpandedSweep, expandSweep, type Variant } from "./Variants.js"
+import { taperedChunks } from "./internal/taperedChunks.js"
 
 import { SWEEP_VERSION } from "./SweepVersion.js"
 
@@ -292,7 +293,9 @@ export const executeSweep = (
           definitionEncoded,
           inputs: resolved,
           lineage: [...inputIds, validateReport.outputs!.coverage!.artifactId],
-          batches: chunk(sorted, options.batchSize ?? defaultBatchSize(sorted.length, workers))
+          // Worker processes take batches as they free up: unless the size is given, tapering ones,
+          // so the sweep ends on small batches and no process is left waiting long for the last one.
+          batches: (options.batchSize !== undefined ? chunk(sorted, options.batchSize) : taperedChunks(sorted, defaultBatchSize(sorted.length, workers)))
             .map((batch) => batch.map((variant) => ({ key: variant.key, strategyEncoded: variant.strategyEncoded }))),
           onBatchDone: (count) => onSweepProgress({ done: (remoteDone += count), total, simulated: remoteDone - cachedCount })
         })

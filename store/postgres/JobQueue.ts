@@ -5,9 +5,10 @@
  * - `enqueue`: one row per job key, `INSERT … ON CONFLICT`: a job already queued or running is
  *   left alone (two coordinators asking for the same batch share one job); one that finished
  *   (done or failed) is queued again, since whoever enqueues it did not find its result.
- * - `claim`: the oldest queued job, or a running one whose lease has expired (its worker died), is
- *   taken with `FOR UPDATE SKIP LOCKED` (claimers never block each other and never take the same
- *   row), leased to `owner` until the database's `now()` plus the lease. Each claim is an attempt;
+ * - `claim`: the oldest queued job (jobs enqueued together are claimed in the order given), or a
+ *   running one whose lease has expired (its worker died), is taken with `FOR UPDATE SKIP LOCKED`
+ *   (claimers never block each other and never take the same row), leased to `owner` until the
+ *   database's `now()` plus the lease. Each claim is an attempt;
  *   a job whose lease expired with no attempt left is marked failed instead of claimed again.
  * - `heartbeat` extends a lease its owner still holds; `complete`, `fail` and `release` end it.
  * - `withdraw`: whoever enqueued jobs no longer wants them (its coordinator was interrupted or
@@ -141,11 +142,12 @@ export const makeJobQueue = (sql: SqlClient, listen: PostgresCatalogShape["liste
           WHERE key = ANY(${jobs.map((job) => job.key)}::text[]) AND withdrawn AND status = 'running'`,
         Effect.zipRight(
           Effect.forEach(jobs, (job) =>
-            sql`INSERT INTO pipeline_jobs (key, queue, payload, status, max_attempts)
-              VALUES (${job.key}, ${queue}, ${job.payload}, 'queued', ${maxAttempts})
+            // clock_timestamp(), not now() (the transaction's start): the jobs are claimed in the order given.
+            sql`INSERT INTO pipeline_jobs (key, queue, payload, status, max_attempts, enqueued_at)
+              VALUES (${job.key}, ${queue}, ${job.payload}, 'queued', ${maxAttempts}, clock_timestamp())
               ON CONFLICT (key) DO UPDATE SET status = 'queued', payload = EXCLUDED.payload, attempts = 0,
                 max_attempts = EXCLUDED.max_attempts, lease_owner = NULL, lease_expires = NULL, error = NULL,
-                withdrawn = false, enqueued_at = now(), updated_at = now()
+                withdrawn = false, enqueued_at = EXCLUDED.enqueued_at, updated_at = now()
               WHERE pipeline_jobs.status IN ('done', 'failed')`, { discard: true }),
           // Delivered at commit, when the rows are there to claim.
           sql`SELECT pg_notify(${QUEUED}, ${queue})`

@@ -1,8 +1,9 @@
 /**
  * The job queue in the catalog database (store/postgres/JobQueue.ts), on the test server, one fresh
- * database per test: concurrent claimers never take the same job; an expired lease is redelivered
- * and counts an attempt, one with no attempt left fails the job; heartbeats keep a lease; release
- * gives a job back without counting the attempt; a failure is retried while attempts remain; enqueue
+ * database per test: concurrent claimers never take the same job; jobs enqueued together are
+ * claimed in the order given; an expired lease is redelivered and counts an attempt, one with no
+ * attempt left fails the job; heartbeats keep a lease; release gives a job back without counting
+ * the attempt; a failure is retried while attempts remain; enqueue
  * leaves a queued job alone and queues a finished one again; withdraw removes queued jobs and lets
  * running ones finish, but removes them rather than queue them again when their worker gives them
  * back, fails or dies, unless they were enqueued again since. Wake-ups: what makes a job claimable
@@ -41,6 +42,16 @@ describe("JobQueue (PostgreSQL)", () => {
         // Another queue's claimer sees none of them.
         yield* queue.enqueue("other", [{ key: "other-1", payload: "x" }], { maxAttempts: 1 })
         expect((yield* queue.claim("other", "w", 60_000))?.key).toBe("other-1")
+      })))
+
+  it.live("jobs enqueued together are claimed in the order given, not by key", () =>
+    withQueue((queue) =>
+      Effect.gen(function* () {
+        const given = [...jobsOf(6)].reverse()
+        yield* queue.enqueue(Q, given, { maxAttempts: 1 })
+        const claimed: Array<string> = []
+        for (let i = 0; i < 6; i++) claimed.push((yield* queue.claim(Q, "w", 60_000))!.key)
+        expect(claimed).toEqual(given.map((job) => job.key))
       })))
 
   it.live("an expired lease is redelivered as a new attempt; with none left, the job fails", () =>
