@@ -18,9 +18,9 @@ let dir: string
 let bundle: string
 
 /** Runs `bundle` through runWithCodeCache in a new node; its stdout and whether the cache was taken. */
-const runBundle = async (hash: string) => {
+const runBundle = async (hash: string, options: { readonly ascii?: boolean } = {}) => {
   const script = `import(${JSON.stringify(codeCache)}).then((m) => {
-    const cached = m.runWithCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(hash)})
+    const cached = m.runWithCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(hash)}, ${JSON.stringify(options)})
     console.log("cached=" + cached)
   })`
   const result = await waitForExit(spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] }))
@@ -42,6 +42,15 @@ console.log("ran " + path.basename(__filename) + " " + square(7) + " " + (typeof
 `)
   })
   afterEach(() => NodeFs.rmSync(dir, { recursive: true, force: true }))
+
+  it("reads a bundle the build found ASCII as latin1 (the same text), any other as UTF-8", async () => {
+    expect(await runBundle("aaaa", { ascii: true })).toBe("ran bundle.cjs 49 object\ncached=false\n")
+    // A comment esbuild keeps (a license) may hold UTF-8: such a bundle is not marked ASCII.
+    NodeFs.writeFileSync(bundle, `// \u00a9 a licence comment\nconsole.log("\u2192 " + "\u00e9".length)\n`)
+    expect(await runBundle("bbbb")).toBe("\u2192 1\ncached=false\n")
+    // Read as latin1 instead, its UTF-8 bytes would be other characters.
+    expect(await runBundle("cccc", { ascii: true })).not.toContain("\u2192")
+  })
 
   it("is written by a first run and taken by the next", async () => {
     const first = await runBundle("aaaa")

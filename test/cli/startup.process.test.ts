@@ -58,6 +58,12 @@ describe("the CLI bundle", () => {
     expect(sources.filter((path) => !NodeFs.statSync(NodePath.join(repoRoot, path), { throwIfNoEntry: false })?.isFile())).toEqual([])
   })
 
+  it("is ASCII, and its launcher says so (it then reads the bundle as latin1: bin/codeCache.mjs)", () => {
+    const built = NodeFs.readdirSync(NodePath.dirname(bundle)).find((name) => /^pipeline-[0-9a-f]{16}\.cjs$/.test(name))!
+    expect(NodeFs.readFileSync(NodePath.join(NodePath.dirname(bundle), built)).every((byte) => byte < 0x80)).toBe(true)
+    expect(NodeFs.readFileSync(bundle, "utf8")).toContain("{ ascii: true }")
+  })
+
   it("--help, hash and experiments list load neither DuckDB nor Arrow; --help and the listing no blake3-wasm", async () => {
     const help = await runBundle(["--help"])
     expectOk(help)
