@@ -9,6 +9,7 @@ import packageJson from "../package.json" with { type: "json" }
 import { UsageError } from "./CliError.js"
 import { hoistGlobalOptions, root } from "./GlobalOptions.js"
 import { commandTree, helpOf, preflight } from "./Help.js"
+import { withUsageErrorsPrefixed } from "./LazyHandler.js"
 import { artifacts } from "./tree/Artifacts.js"
 import { diffCommand } from "./tree/Diff.js"
 import { experiments } from "./tree/Experiments.js"
@@ -47,10 +48,7 @@ export const subcommands = [
 export const command = root.pipe(
   // `pipeline` alone: a usage line and a usage error (exit 2); `pipeline --help` shows the help.
   Command.withHandler(() =>
-    Effect.zipRight(
-      Console.error(`usage: pipeline [--store DIR] [--json] [--quiet] <command> …   (pipeline --help)`),
-      new UsageError({ reason: "missing command" })
-    )
+    new UsageError({ reason: "missing command: usage is pipeline [--store DIR] [--json] [--quiet] <command> … (pipeline --help)" })
   ),
   Command.withSubcommands(subcommands)
 )
@@ -70,5 +68,5 @@ export const cli = (argv: ReadonlyArray<string>) =>
     const before = preflight(args, commandTree(subcommands), { version: packageJson.version, help: () => helpOf(root) })
     if (before._tag === "Help") return Console.log(before.text)
     if (before._tag === "Invalid") return Effect.fail(before.error)
-    return runCli([...argv.slice(0, 2), ...args])
+    return withUsageErrorsPrefixed(runCli([...argv.slice(0, 2), ...args]))
   })

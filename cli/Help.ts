@@ -372,6 +372,65 @@ export const preflight = (
     entry = next
     level = next.children
   }
-  if (!help) return { _tag: "Parse" }
+  if (!help) {
+    const unknown = entry === undefined || entry.children.length > 0 ? undefined : unknownOption(before, path, entry, root)
+    return unknown === undefined ? { _tag: "Parse" } : { _tag: "Invalid", error: unknown }
+  }
   return { _tag: "Help", text: entry === undefined ? rootHelp(tree, root) : commandHelp(path, entry) }
+}
+
+/** Options every command accepts besides its own and the root's. */
+const ACCEPTED_EVERYWHERE = ["--help", "-h", "--version", ...BUILT_IN_TAKING_VALUE]
+
+/** `-o, --output FILE` → [-o, --output]. */
+const optionNames = (item: Item): Array<string> =>
+  item.term.split(/[ ,|]+/).filter((word) => word.startsWith("-"))
+
+/**
+ * An option after the command's path that neither the command nor the root knows, as a usage error
+ * naming it (with the closest known name). @effect/cli's own message for it names another argument
+ * (`run --bogus x.json` is "Received unknown argument: 'x.json'").
+ */
+const unknownOption = (
+  args: ReadonlyArray<string>,
+  path: ReadonlyArray<string>,
+  entry: CommandEntry,
+  root: RootEntry
+): UsageError | undefined => {
+  // Skip to the command's own arguments: the root's options and the path's words come first.
+  let start = 0
+  let matched = 0
+  let rootTakingValue: Set<string> | undefined
+  while (start < args.length && matched < path.length) {
+    const arg = args[start]!
+    if (arg.startsWith("-")) {
+      if ((rootTakingValue ??= rootOptionsTakingValue(root)).has(arg)) start++
+    } else matched++
+    start++
+  }
+  const rest = args.slice(start)
+  if (!rest.some((arg) => arg.startsWith("-") && arg.length > 1)) return undefined
+  const own = pageOf(entry.help()).options
+  const ownNames = new Map(own.flatMap((item) => optionNames(item).map((name) => [name, item] as const)))
+  const rootItems = pageOf(root.help()).options
+  const rootNames = new Map(rootItems.flatMap((item) => optionNames(item).map((name) => [name, item] as const)))
+  const known = new Set([...ownNames.keys(), ...rootNames.keys(), ...ACCEPTED_EVERYWHERE])
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!
+    // A lone "-" is an argument (stdin); a negative number may be an option's value.
+    if (!arg.startsWith("-") || arg.length === 1 || /^-\d/.test(arg)) continue
+    const name = arg.includes("=") ? arg.slice(0, arg.indexOf("=")) : arg
+    const item = ownNames.get(name) ?? rootNames.get(name)
+    if (item !== undefined) {
+      if (!item.flag && !arg.includes("=")) i++ // its value
+      continue
+    }
+    if (known.has(name)) continue
+    const command = `pipeline ${path.join(" ")}`
+    const guess = closestName(name.replace(/^-+/, ""), [...ownNames.keys()].filter((n) => n.startsWith("--")).map((n) => n.slice(2)))
+    return new UsageError({
+      reason: `unknown option ${name} for '${command}'${guess === undefined ? "" : `: did you mean --${guess}?`} (${command} --help)`
+    })
+  }
+  return undefined
 }

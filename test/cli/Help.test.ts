@@ -86,6 +86,30 @@ describe("help pages", () => {
     expect(preflight(["run", "def.json"], tree, rootEntry)).toEqual({ _tag: "Parse" })
   })
 
+  it("an option the command does not take is refused naming it (not the argument after it)", () => {
+    expect(preflight(["run", "--bogus", "def.json"], tree, rootEntry)).toMatchObject({
+      _tag: "Invalid",
+      error: { reason: "unknown option --bogus for 'pipeline run' (pipeline run --help)" }
+    })
+    expect(preflight(["run", "def.json", "--dry-runn"], tree, rootEntry)).toMatchObject({
+      error: { reason: "unknown option --dry-runn for 'pipeline run': did you mean --dry-run? (pipeline run --help)" }
+    })
+    expect(preflight(["--store", "s", "experiments", "show", "exp_1", "--definitoin"], tree, rootEntry)).toMatchObject({
+      error: { reason: expect.stringContaining("for 'pipeline experiments show': did you mean --definition?") }
+    })
+    // The command's own options (a value given apart or with =, a value that starts with -), the
+    // root's, the built-ins, and anything after -- are left to the parser.
+    for (
+      const args of [
+        ["--store", "s", "run", "def.json", "--timeout", "10m", "--dry-run", "--concurrency=3", "--json"],
+        ["run", "--timeout", "-5", "def.json"],
+        ["report", "exp_1", "-o", "r.html", "--quiet"],
+        ["hash", "--", "--weird"],
+        ["run", "def.json", "--version"]
+      ]
+    ) expect(preflight(args, tree, rootEntry), args.join(" ")).toEqual({ _tag: "Parse" })
+  })
+
   it("closestName: within two edits or a unique prefix", () => {
     const names = ["run", "sweep", "verify", "explain", "experiments", "report", "gc", "fsck", "import"]
     expect(closestName("rnu", names)).toBe("run")

@@ -32,6 +32,8 @@ describe("pipeline exit codes", () => {
     expect(none.stderr).toContain("missing command")
     const noFile = await runCli(["hash"])
     expect(noFile.code).toBe(2)
+    // @effect/cli's own usage errors read like every other error: prefixed, no trailing blank line.
+    expect(noFile.stderr).toBe("pipeline: Missing argument <file>\n")
   })
 
   it("a missing file: exit 1, its name on stderr, no stack trace", async () => {
