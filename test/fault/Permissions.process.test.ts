@@ -12,8 +12,7 @@ import { execFileSync } from "node:child_process"
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as NodePath from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { binPath } from "../support/cli.js"
-import { pipeline, runOk, show } from "./support/cli.js"
+import { cliForOtherUsers, pipeline, runOk, show } from "./support/cli.js"
 import { definition, outputDigests, snapshotDiff, snapshot, storeSnapshot, tempDir, writeDefinition } from "./support/fixtures.js"
 import { expectConsistent, expectFsckCli } from "./support/fsck.js"
 import { checkStore, objectPath, storedRuns } from "./support/storeCheck.js"
@@ -22,6 +21,8 @@ const work = tempDir("permissions")
 const market = { tokens: 10, days: 1, seed: 7 }
 const store = NodePath.join(work.dir, "store")
 const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+/** The CLI as `nobody` runs it: a world-readable copy (the checkout may be private). */
+let nobodyCli: ReturnType<typeof cliForOtherUsers>
 const chattr = (flag: "+i" | "-i", path: string) => execFileSync("chattr", ["-R", flag, path], { stdio: "pipe" })
 
 let base: string
@@ -29,6 +30,7 @@ let other: string
 let baseDoc: any
 
 beforeAll(async () => {
+  nobodyCli = cliForOtherUsers()
   chmodSync(work.dir, 0o755) // readable by nobody (definitions), the store stays root's
   base = writeDefinition(work.dir, "base.json", definition("perm-base", {}, market))
   other = writeDefinition(work.dir, "other.json", definition("perm-other", { stopLoss: 0.1 }, market))
@@ -41,6 +43,7 @@ afterAll(async () => {
     chattr("-i", work.dir)
   } finally {
     work.cleanup()
+    nobodyCli?.remove()
   }
 })
 
@@ -51,25 +54,10 @@ const expectDenied = (stderr: string, code: RegExp, under: string) => {
   expect(stderr).not.toMatch(/internal error|\n\s+at /)
 }
 
-/**
- * `nobody` must be able to reach the checkout to run the CLI at all; a checkout under a private
- * directory (mktemp -d is mode 700) rules this case out, and the chattr case below still runs.
- */
-const nobodyCanRunCli = (() => {
-  try {
-    execFileSync(asNobody[0]!, [...asNobody.slice(1), process.execPath, "-e", `require("fs").accessSync(${JSON.stringify(binPath)})`], {
-      stdio: "ignore"
-    })
-    return true
-  } catch {
-    return false
-  }
-})()
-
 describe("store not writable", () => {
-  it.runIf(nobodyCanRunCli)("as another user (nobody) on a root-owned store: EACCES naming the path, exit 1, store untouched", async () => {
+  it("as another user (nobody) on a root-owned store: EACCES naming the path, exit 1, store untouched", async () => {
     const before = snapshot(store) // everything, tmp/ and cache/ included
-    const result = await pipeline(["run", other, "--json", "--store", store], { wrapper: asNobody })
+    const result = await pipeline(["run", other, "--json", "--store", store], { wrapper: asNobody, script: nobodyCli.script })
     expect(result.code, show(result)).toBe(1)
     expectDenied(result.stderr, /EACCES \(permission denied\)/, store)
     expect(snapshotDiff(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] })

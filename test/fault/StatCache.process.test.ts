@@ -14,8 +14,7 @@ import { execFileSync } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import * as NodePath from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { binPath } from "../support/cli.js"
-import { parseJson, pipeline, runOk, show } from "./support/cli.js"
+import { cliForOtherUsers, parseJson, pipeline, runOk, show } from "./support/cli.js"
 import { definition, outputDigests, snapshot, snapshotDiff, tempDir, writeDefinition } from "./support/fixtures.js"
 import { expectConsistent } from "./support/fsck.js"
 import { checkStore, objectPath } from "./support/storeCheck.js"
@@ -23,12 +22,15 @@ import { checkStore, objectPath } from "./support/storeCheck.js"
 const work = tempDir("stat-cache")
 const market = { tokens: 6, days: 1, seed: 7 }
 const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+/** The CLI as `nobody` runs it: a world-readable copy (the checkout may be private). */
+let nobodyCli: ReturnType<typeof cliForOtherUsers>
 const chattr = (flag: "+i" | "-i", path: string) => execFileSync("chattr", ["-R", flag, path], { stdio: "pipe" })
 
 let def: string
 let baseDoc: any
 
 beforeAll(async () => {
+  nobodyCli = cliForOtherUsers()
   chmodSync(work.dir, 0o755) // nobody reads the definition and the store below
   def = writeDefinition(work.dir, "def.json", definition("stat-cache", {}, market))
   chmodSync(def, 0o644)
@@ -39,6 +41,7 @@ afterAll(() => {
     if (existsSync(work.dir)) chattr("-i", work.dir)
   } finally {
     work.cleanup()
+    nobodyCli?.remove()
   }
 })
 
@@ -129,33 +132,18 @@ describe("an object changed in place with its mtime restored", () => {
   }, 60_000)
 })
 
-/**
- * `nobody` must reach the checkout to run the CLI at all; a checkout under a private directory
- * rules this case out, and the chattr case still runs.
- */
-const nobodyCanRunCli = (() => {
-  try {
-    execFileSync(asNobody[0]!, [...asNobody.slice(1), process.execPath, "-e", `require("fs").accessSync(${JSON.stringify(binPath)})`], {
-      stdio: "ignore"
-    })
-    return true
-  } catch {
-    return false
-  }
-})()
-
 describe("a store that cannot be written", () => {
-  /** fsck and report on `store`, run through `wrapper`: both succeed and change nothing in the store. */
-  const readOnlyChecks = async (store: string, outDir: string, wrapper: ReadonlyArray<string> = []) => {
+  /** fsck and report on `store` (spawned with `as`): both succeed and change nothing in the store. */
+  const readOnlyChecks = async (store: string, outDir: string, as: { readonly wrapper?: ReadonlyArray<string>; readonly script?: string } = {}) => {
     const before = snapshot(store)
-    const fsck = await pipeline(["fsck", "--json", "--store", store], { wrapper })
+    const fsck = await pipeline(["fsck", "--json", "--store", store], as)
     expect(fsck.code, show(fsck)).toBe(0)
     const report = parseJson(fsck)
     expect(report.ok).toBe(true)
     expect(report.objects.count).toBeGreaterThan(0)
 
     const out = NodePath.join(outDir, "report.html")
-    const written = await pipeline(["report", baseDoc.experimentId, "-o", out, "--store", store], { wrapper })
+    const written = await pipeline(["report", baseDoc.experimentId, "-o", out, "--store", store], as)
     expect(written.code, show(written)).toBe(0)
     expect(readFileSync(out, "utf8")).toContain(baseDoc.experimentId)
     expect(snapshotDiff(before, snapshot(store))).toEqual({ added: [], removed: [], changed: [] })
@@ -174,7 +162,7 @@ describe("a store that cannot be written", () => {
     }
   }, 90_000)
 
-  it.runIf(nobodyCanRunCli)("root's store read by nobody (chmod -R a-w), stat cache empty: fsck and report succeed", async () => {
+  it("root's store read by nobody (chmod -R a-w), stat cache empty: fsck and report succeed", async () => {
     const store = copyOfBase("not-mine")
     rmSync(NodePath.join(store, "cache"), { recursive: true, force: true })
     mkdirSync(NodePath.join(store, "cache", "stat"), { recursive: true })
@@ -182,7 +170,7 @@ describe("a store that cannot be written", () => {
     const outDir = NodePath.join(work.dir, "nobody-out")
     mkdirSync(outDir)
     chmodSync(outDir, 0o777)
-    await readOnlyChecks(store, outDir, asNobody)
+    await readOnlyChecks(store, outDir, { wrapper: asNobody, script: nobodyCli.script })
     execFileSync("chmod", ["-R", "u+w", store])
   }, 90_000)
 })

@@ -7,9 +7,10 @@
  * of the current sources is built with the same esbuild options as `npm run build`, under
  * node_modules/.cache (where the external packages still resolve).
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
 import * as NodePath from "node:path"
 import { type CliResult, repoRoot, waitForExit } from "../../support/cli.js"
 
@@ -79,7 +80,28 @@ export const cliEntry = (): Promise<string> => {
   return entry
 }
 
+/**
+ * A copy of the CLI another user (`nobody`) can run, and its removal. The checkout may sit under a
+ * private directory (mktemp -d makes mode 700, as a fresh clone's temp dir is), which that user
+ * cannot enter: the current sources are bundled by bin/build.mjs into a world-readable temp dir
+ * (only DuckDB's packages stay external there; the commands run as `nobody` need no other external
+ * package) and DuckDB's packages are copied beside the bundle.
+ */
+export const cliForOtherUsers = (): { readonly script: string; readonly remove: () => void } => {
+  const dir = mkdtempSync(NodePath.join(tmpdir(), "pipeline-cli-copy-"))
+  execFileSync(process.execPath, [NodePath.join(repoRoot, "bin", "build.mjs"), NodePath.join(dir, "dist")], {
+    cwd: repoRoot,
+    stdio: ["ignore", "ignore", "pipe"]
+  })
+  cpSync(NodePath.join(repoRoot, "node_modules", "@duckdb"), NodePath.join(dir, "node_modules", "@duckdb"), { recursive: true })
+  execFileSync("chmod", ["-R", "a+rX", dir])
+  chmodSync(dir, 0o755)
+  return { script: NodePath.join(dir, "dist", "pipeline.mjs"), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
 export interface SpawnOptions {
+  /** The script node runs (default: cliEntry(), the bundle of the checkout's sources). */
+  readonly script?: string
   readonly cwd?: string
   /** Extra environment; PIPELINE_STORE is always removed. */
   readonly env?: Readonly<Record<string, string>>
@@ -89,7 +111,7 @@ export interface SpawnOptions {
 
 /** Starts `pipeline …args`; the caller owns the child. */
 export const spawnPipeline = async (args: ReadonlyArray<string>, options: SpawnOptions = {}): Promise<ChildProcess> => {
-  const script = await cliEntry()
+  const script = options.script ?? await cliEntry()
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...options.env }
   delete env.PIPELINE_STORE
   const command = [...(options.wrapper ?? []), process.execPath, script, ...args]
