@@ -1,17 +1,17 @@
 /**
  * Benchmark child: file hashing speed. Writes a file of random bytes (256 MiB by default) under
- * the OS temp directory, then hashes it with store/Digest.ts `hashFile` (BLAKE3, blake3-wasm in
- * ≤ 1 MiB updates), with node's crypto sha256 streamed in 1 MiB reads and, when `b3sum` is on the
- * PATH, with `b3sum --num-threads 1` (the native single-threaded BLAKE3; its time includes its
+ * the OS temp directory, then hashes it with store/Digest.ts `hashFile` (BLAKE3), with node's
+ * crypto sha256 streamed in 1 MiB reads and, when `b3sum` is on the PATH, with `b3sum --num-threads 1` (the native single-threaded BLAKE3; its time includes its
  * process start, ~1 ms), interleaved, `repeats` times each after a warm-up of each. The file is in
- * the page cache for all of them. The digests of hashFile and b3sum must agree.
+ * the page cache for all of them. The digests of hashFile and b3sum must agree. The result names the
+ * BLAKE3 implementation hashFile ran on (native where its binding loads, else blake3-wasm).
  */
 import { Effect } from "effect"
 import { execFileSync } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { createReadStream, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { hashFile } from "../store/index.js"
+import { type Blake3Backend, blake3Backend, hashFile } from "../store/index.js"
 import { childMain, median, removeDir, round, tempDir } from "./support.js"
 
 export interface HashArgs {
@@ -21,7 +21,8 @@ export interface HashArgs {
 
 export interface HashResult {
   readonly bytes: number
-  readonly blake3: { readonly ms: number; readonly gbPerSecond: number }
+  /** hashFile; `backend`: the BLAKE3 implementation it ran on (store/internal/blake3.ts). */
+  readonly blake3: { readonly ms: number; readonly gbPerSecond: number; readonly backend: Blake3Backend }
   readonly sha256: { readonly ms: number; readonly gbPerSecond: number }
   /** blake3 GB/s ÷ sha256 GB/s. */
   readonly ratio: number
@@ -94,7 +95,7 @@ export const runHashBench = async (args: HashArgs): Promise<HashResult> => {
     const rate = (ms: number) => round(bytes / 1e9 / (ms / 1000), 2)
     return {
       bytes,
-      blake3: { ms: round(bMs), gbPerSecond: rate(bMs) },
+      blake3: { ms: round(bMs), gbPerSecond: rate(bMs), backend: await Effect.runPromise(blake3Backend) },
       sha256: { ms: round(sMs), gbPerSecond: rate(sMs) },
       ratio: round(sMs / bMs, 2),
       b3sum: nMs === null || version === null ? null : { ms: round(nMs), gbPerSecond: rate(nMs), version },

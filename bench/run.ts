@@ -533,7 +533,7 @@ const printReport = (doc: {
   lines.push("")
   if (doc.hash) {
     const b3 = doc.hash.b3sum === null ? "b3sum not installed" : `b3sum --num-threads 1 ${doc.hash.b3sum.gbPerSecond} GB/s (hashFile ${doc.hash.ratioToB3sum}× b3sum)`
-    lines.push(`hash ${doc.hash.bytes / 1024 / 1024} MiB: BLAKE3 hashFile ${doc.hash.blake3.gbPerSecond} GB/s, node sha256 ${doc.hash.sha256.gbPerSecond} GB/s (BLAKE3 ${doc.hash.ratio}× sha256), ${b3}`)
+    lines.push(`hash ${doc.hash.bytes / 1024 / 1024} MiB: BLAKE3 hashFile (${doc.hash.blake3.backend}) ${doc.hash.blake3.gbPerSecond} GB/s, node sha256 ${doc.hash.sha256.gbPerSecond} GB/s (BLAKE3 ${doc.hash.ratio}× sha256), ${b3}`)
     lines.push("")
   }
   if (doc.overfitting) {

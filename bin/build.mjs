@@ -11,8 +11,9 @@
 // costs ~1 s. blake3-wasm is bundled too (its JavaScript then comes from the code cache instead of
 // being resolved and compiled on every hashing command: 7-20 ms of a cached rerun); its loader
 // reads blake3.wasm from its own directory (`__dirname`, in the bundle the bundle's), so the build
-// copies that file beside the bundle. Kept external: the DuckDB packages (native code; the project
-// requires them on first use, see nodes/duckdb/NodeApi.ts),
+// copies that file beside the bundle (blake3-wasm is the fallback where the native BLAKE3 binding,
+// store/internal/blake3.ts, does not load). Kept external: the DuckDB packages and @napi-rs's native
+// BLAKE3 (native code; the project requires them on first use, see nodes/duckdb/NodeApi.ts),
 // esbuild and tsx (only used when running from the TypeScript sources), the AWS SDK (imported only
 // when a command is given --remote, store/remote/RemoteStorageS3.ts). yaml, toml and ini, which
 // @effect/cli imports for options read from config files (not used by `pipeline`), are replaced by
@@ -31,7 +32,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 
-const external = ["@duckdb/*", "esbuild", "tsx", "tsx/*", "@aws-sdk/*"]
+const external = ["@duckdb/*", "@napi-rs/*", "esbuild", "tsx", "tsx/*", "@aws-sdk/*"]
 
 /** The WebAssembly file blake3-wasm's loader reads from its directory: copied beside the CLI bundle. */
 const blake3Wasm = createRequire(import.meta.url).resolve("blake3-wasm/dist/wasm/blake3.wasm")

@@ -1,15 +1,16 @@
 /**
  * BLAKE3 digests: `blake3:` + 64 lowercase hex (docs/DESIGN.md §3).
  *
- * Every byte that is hashed anywhere in the project goes through `DigestHasher`, which feeds
- * blake3-wasm in chunks of at most 1 MiB: blake3-wasm 3.0.0 silently returns a wrong digest for a
- * single update larger than 1 MiB (and throws from about 15 MiB), so no other module may call
- * blake3-wasm directly.
+ * Every byte that is hashed anywhere in the project goes through `DigestHasher`: the native
+ * BLAKE3 where its binding loads, else blake3-wasm fed in updates of at most 1 MiB (its bug above
+ * that size), store/internal/blake3.ts. No other module may call either library directly.
  */
-import type * as Blake3 from "blake3-wasm"
 import { Effect, Schema, type Scope } from "effect"
 import { read } from "node:fs"
 import { open } from "node:fs/promises"
+import { type Blake3Backend, type Blake3Implementation, loadBlake3 } from "./internal/blake3.js"
+
+export type { Blake3Backend } from "./internal/blake3.js"
 
 export const DIGEST_PREFIX = "blake3:"
 
@@ -21,30 +22,29 @@ export const Digest = Schema.String.pipe(
 )
 export type Digest = typeof Digest.Type
 
-/** Largest single update blake3-wasm 3.0.0 hashes correctly. */
-export const MAX_UPDATE_BYTES = 1024 * 1024
-
-let blake3: typeof Blake3 | undefined
+let blake3: Blake3Implementation | undefined
 let loading: Promise<void> | undefined
 /**
- * Loads blake3-wasm and its wasm module once per process, on first use: commands that hash nothing
+ * Loads the BLAKE3 implementation once per process, on first use: commands that hash nothing
  * (`--help`, listings) never load it.
  */
 export const ensureBlake3 = Effect.promise(() =>
-  (loading ??= import("blake3-wasm").then(async (module) => {
-    await module.load()
-    blake3 = module
+  (loading ??= loadBlake3().then((implementation) => {
+    blake3 = implementation
   }))
 )
+
+/** Which BLAKE3 implementation this process hashes with (loading it first). */
+export const blake3Backend: Effect.Effect<Blake3Backend> = Effect.map(ensureBlake3, () => blake3!.backend)
 
 export const digestFromHex = (hex: string): Digest => `${DIGEST_PREFIX}${hex}` as Digest
 export const hexOf = (digest: Digest): string => digest.slice(DIGEST_PREFIX.length)
 
 /**
- * An incremental hasher that never hands blake3-wasm more than 1 MiB at once. Single use: `digest`
- * frees the hasher's wasm memory, so `update`/`digest` after it throw. blake3-wasm frees a hasher
- * only when V8 collects it, and its wasm heap cannot grow: without explicit freeing, a few thousand
- * hashes in a tight loop abort the process with "Aborted(OOM)" (measured: ~6,000).
+ * An incremental hasher. Single use: `digest` frees the hasher, so `update`/`digest` after it
+ * throw. A blake3-wasm hasher lives in a wasm heap that cannot grow and is freed only here: without
+ * explicit freeing, a few thousand hashes in a tight loop abort the process with "Aborted(OOM)"
+ * (measured: ~6,000), so every hasher is freed by `digest` or `dispose`.
  */
 export interface DigestHasher {
   readonly update: (bytes: Uint8Array) => void
@@ -57,20 +57,22 @@ export interface DigestHasher {
 /** Requires `ensureBlake3` to have run (every Effect below does it). */
 export const unsafeMakeHasher = (): DigestHasher => {
   if (blake3 === undefined) throw new Error("unsafeMakeHasher before ensureBlake3")
-  const hasher = blake3.createHash()
+  const hasher = blake3.create()
+  let finished = false
   return {
     update: (bytes) => {
-      for (let offset = 0; offset < bytes.byteLength; offset += MAX_UPDATE_BYTES) {
-        hasher.update(bytes.subarray(offset, Math.min(offset + MAX_UPDATE_BYTES, bytes.byteLength)))
-      }
+      if (finished) throw new Error("DigestHasher used after digest or dispose")
+      hasher.update(bytes)
     },
     digest: () => {
-      // digest("hex") returns a string although it is typed as Buffer.
-      const hex = String(hasher.digest("hex"))
-      hasher.dispose()
-      return digestFromHex(hex)
+      if (finished) throw new Error("DigestHasher used after digest or dispose")
+      finished = true
+      return digestFromHex(hasher.digestHex())
     },
-    dispose: () => hasher.dispose()
+    dispose: () => {
+      finished = true
+      hasher.dispose()
+    }
   }
 }
 
@@ -100,7 +102,7 @@ export class FileReadError extends Schema.TaggedError<FileReadError>()("FileRead
   }
 }
 
-/** Bytes asked of each file read in `hashFile` (fed to the hasher in ≤ 1 MiB updates). */
+/** Bytes asked of each file read in `hashFile`. */
 export const FILE_READ_BYTES = 2 * 1024 * 1024
 
 const readInto = (fd: number, buffer: Buffer, position: number) =>

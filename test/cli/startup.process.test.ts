@@ -1,7 +1,8 @@
 /**
  * The CLI bundle as `npm run build` makes it (bin/build.mjs, built here into a temp dir): the
  * commands that need no database start without loading DuckDB (or Arrow) — nor does a fully cached
- * run, whose DuckDB version the store memoises —, those that hash nothing without blake3-wasm,
+ * run, whose DuckDB version the store memoises —, those that hash nothing without BLAKE3 (native
+ * or blake3-wasm), a hashing command with the native one,
  * and the bundle still runs an experiment, its report and a sweep on worker threads
  * (dist/sweep-worker.mjs beside it).
  * Which modules a process loads is recorded by test/support/loadedModules.mjs.
@@ -16,8 +17,10 @@ import { type CliResult, repoRoot, waitForExit } from "../support/cli.js"
 
 const preload = NodePath.join(repoRoot, "test", "support", "loadedModules.mjs")
 const DATABASE_MODULES = /@duckdb[\\/]node-(api|bindings)|apache-arrow/
-// blake3-wasm's JavaScript is in the bundle: what shows it loaded is its blake3.wasm being read.
-const BLAKE3 = /blake3-wasm|blake3\.wasm/
+// The native BLAKE3 is a CommonJS package (required); blake3-wasm's JavaScript is in the bundle:
+// what shows it loaded is its blake3.wasm being read.
+const NATIVE_BLAKE3 = /@napi-rs[\\/]blake-hash/
+const BLAKE3 = /blake3-wasm|blake3\.wasm|@napi-rs[\\/]blake-hash/
 
 let dir: string
 let bundle: string
@@ -64,7 +67,7 @@ describe("the CLI bundle", () => {
     expect(NodeFs.readFileSync(bundle, "utf8")).toContain("{ ascii: true }")
   })
 
-  it("--help, hash and experiments list load neither DuckDB nor Arrow; --help and the listing no blake3-wasm", async () => {
+  it("--help, hash and experiments list load neither DuckDB nor Arrow; --help and the listing no BLAKE3", async () => {
     const help = await runBundle(["--help"])
     expectOk(help)
     expect(help.stdout).toContain("pipeline")
@@ -84,6 +87,9 @@ describe("the CLI bundle", () => {
     expect(hash.stdout).toBe(`af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262  ${file}\n`)
     expect(hash.loaded.filter((path) => DATABASE_MODULES.test(path))).toEqual([])
     expect(hash.loaded.some((path) => BLAKE3.test(path))).toBe(true) // the record sees it when loaded
+    // The native implementation where its binding loads (linux-x64 here): blake3-wasm is not even read.
+    expect(hash.loaded.some((path) => NATIVE_BLAKE3.test(path))).toBe(true)
+    expect(hash.loaded.filter((path) => /blake3\.wasm/.test(path))).toEqual([])
 
     const list = await runBundle(["--store", NodePath.join(dir, "no-store"), "experiments", "list"])
     expectOk(list)

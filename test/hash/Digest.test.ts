@@ -13,9 +13,9 @@ import {
   hashString,
   hexOf,
   makeHasher,
-  makeScopedHasher,
-  MAX_UPDATE_BYTES
+  makeScopedHasher
 } from "../../store/Digest.js"
+import { MAX_UPDATE_BYTES } from "../../store/internal/blake3.js"
 import vectors from "./fixtures/blake3-vectors.json" with { type: "json" }
 import { makeTempDir, MiB, nobleHex, pseudoRandomBytes, removeDir, vectorInput } from "./support.js"
 
