@@ -9,6 +9,7 @@
 import { Effect } from "effect"
 import type { NodeReport } from "../../pipeline/index.js"
 import {
+  compareStrings,
   type ExperimentId,
   ExperimentTracker,
   formatRunId,
@@ -19,7 +20,8 @@ import {
 } from "../../store/index.js"
 import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { ExperimentDiagnostics, ExperimentMetrics } from "../contracts/index.js"
-import { readRows } from "../parquet/index.js"
+import { readArtifactRows } from "../parquet/index.js"
+import { rememberedRows } from "../parquet/KnownRows.js"
 import { Duck, workspaceConnection } from "../duckdb/index.js"
 
 /**
@@ -39,30 +41,43 @@ const consumes = (node: NodeReport, resourceKey: string): boolean =>
     (Array.isArray(input) ? input : [input]).some((one) => "resource" in one && one.resource === resourceKey)
   )
 
-/** The metrics row and the diagnostics counted by code, read from the two artifacts' files. */
+/** Diagnostics counted by code, in code order (DuckDB's VARCHAR order: by code point). */
+const countByCode = (codes: ReadonlyArray<string>): Array<{ readonly code: string; readonly n: number }> => {
+  const counts = new Map<string, number>()
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1)
+  return [...counts.keys()].sort(compareStrings).map((code) => ({ code, n: counts.get(code)! }))
+}
+
+/**
+ * The metrics row and the diagnostics counted by code, read from the two artifacts' files — or
+ * from their rows, when this process has just written them (KnownRows.ts).
+ */
 export const readRunResults = (outputs: { readonly metrics: OutputRef; readonly diagnostics: OutputRef }) =>
   Effect.gen(function*() {
+    const knownDiagnostics = rememberedRows(outputs.diagnostics.artifactId, ExperimentDiagnostics)
     // The two reads are independent: at once, each on its own connection.
     const [rows, counts] = yield* Effect.all([
-      Effect.flatMap(
-        contractDataPath(outputs.metrics.artifactId, ExperimentMetrics),
-        (metricsPath) => readRows(ExperimentMetrics, metricsPath)
-      ),
-      Effect.flatMap(contractDataPath(outputs.diagnostics.artifactId, ExperimentDiagnostics), (diagnosticsPath) =>
-        Effect.scoped(
-          Effect.flatMap(workspaceConnection, (connection) =>
-            Duck.readAll(
-              connection,
-              "SELECT code, count(*)::INTEGER AS n FROM read_parquet($1) GROUP BY code ORDER BY code",
-              [Duck.literalPath(diagnosticsPath)]
-            ))
-        ))
+      readArtifactRows(outputs.metrics.artifactId, ExperimentMetrics),
+      knownDiagnostics !== undefined
+        ? Effect.succeed(countByCode(knownDiagnostics.map((row) => row.code)))
+        : Effect.flatMap(contractDataPath(outputs.diagnostics.artifactId, ExperimentDiagnostics), (diagnosticsPath) =>
+          Effect.scoped(
+            Effect.flatMap(workspaceConnection, (connection) =>
+              Effect.map(
+                Duck.readAll(
+                  connection,
+                  "SELECT code, count(*)::INTEGER AS n FROM read_parquet($1) GROUP BY code ORDER BY code",
+                  [Duck.literalPath(diagnosticsPath)]
+                ),
+                (reader) => reader.getRowObjectsJS().map((row) => ({ code: String(row.code), n: Number(row.n) }))
+              ))
+          ))
     ], { concurrency: 2 })
     const metrics: Record<string, number | null> = {}
     const row = rows[0]
     for (const column of ExperimentMetrics.columns) metrics[column.name] = row === undefined ? null : row[column.name]
     const diagnostics: Record<string, number> = {}
-    for (const row of counts.getRowObjectsJS()) diagnostics[String(row.code)] = Number(row.n)
+    for (const { code, n } of counts) diagnostics[code] = n
     return { metrics, diagnostics } satisfies RunResults
   })
 

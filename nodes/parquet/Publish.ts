@@ -7,7 +7,8 @@ import { Effect } from "effect"
 import { type ArtifactId, ArtifactCatalog, ObjectStore } from "../../store/index.js"
 import type { AnyContract, ColumnDef, Contract, JsRowOf } from "../contracts/index.js"
 import { rememberConforming } from "../contracts/ArtifactColumns.js"
-import { writeRows } from "../parquet/index.js"
+import { writeRows } from "./RowsParquet.js"
+import { rememberRows } from "./KnownRows.js"
 import { currentProvenance } from "../runtime/RunEnvironment.js"
 
 interface PublishCommon {
@@ -103,8 +104,13 @@ export const stageRows = <Cols extends ReadonlyArray<ColumnDef>>(table: PublishR
     const { rowCount } = yield* writeRows(table.contract, table.rows, file)
     return Effect.tap(
       publishFile({ ...table, file, rowCount, minTs: isoOrNull(minTs), maxTs: isoOrNull(maxTs) }),
-      // Written from the contract's own DDL: a reader in this process need not DESCRIBE it again.
-      (manifest) => Effect.sync(() => rememberConforming(manifest.artifactId, table.contract))
+      // Written from the contract's own DDL: a reader in this process need not DESCRIBE it again,
+      // nor (KnownRows.ts) read the rows back.
+      (manifest) =>
+        Effect.sync(() => {
+          rememberConforming(manifest.artifactId, table.contract)
+          rememberRows(manifest.artifactId, table.contract, table.rows)
+        })
     )
   })
 }

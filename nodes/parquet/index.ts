@@ -5,3 +5,4 @@
 export * from "./CanonicalParquet.js"
 export * from "./RowsParquet.js"
 export * from "./Publish.js"
+export { readArtifactRows } from "./KnownRows.js"

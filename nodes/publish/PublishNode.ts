@@ -6,11 +6,8 @@
  */
 import { Effect, Schema } from "effect"
 import { artifactNode, type ArtifactNodeWith } from "../../pipeline/index.js"
-import type { ArtifactId } from "../../store/index.js"
-import { type ColumnDef, type Contract, type ContractRow, ExperimentCoverage, ExperimentDiagnostics, ExperimentEquity, ExperimentFills, ExperimentMetrics, ExperimentTrades } from "../contracts/index.js"
-import { readRows } from "../parquet/index.js"
-import { contractDataPath } from "../contracts/ArtifactColumns.js"
-import { stageRows } from "../parquet/index.js"
+import { type ContractRow, ExperimentCoverage, ExperimentDiagnostics, ExperimentEquity, ExperimentFills, ExperimentMetrics, ExperimentTrades } from "../contracts/index.js"
+import { readArtifactRows, stageRows } from "../parquet/index.js"
 import { computeMetrics, equityCurve, METRICS_VERSION } from "../metrics/index.js"
 import type { DiagnosticRow, Fill, Trade } from "../simulate/index.js"
 import { compareDiagnostics } from "../simulate/index.js"
@@ -57,13 +54,12 @@ export const publishNode = <ES, RS, EV, RV>(
     run: ({ config, inputs, seed, key, name }) =>
       Effect.gen(function*() {
         const { simulated, validated } = inputs
-        const read = <Cols extends ReadonlyArray<ColumnDef>>(id: ArtifactId, contract: Contract<Cols>) =>
-          Effect.flatMap(contractDataPath(id, contract), (path) => readRows(contract, path))
+        // Tables simulate has just written in this process are not read back (KnownRows.ts).
         const [tradeRows, fillRows, skipRows, coverageRows] = yield* Effect.all([
-          read(simulated.trades.artifactId, ExperimentTrades),
-          read(simulated.fills.artifactId, ExperimentFills),
-          read(simulated.skips.artifactId, ExperimentDiagnostics),
-          read(validated.coverage.artifactId, ExperimentCoverage)
+          readArtifactRows(simulated.trades.artifactId, ExperimentTrades),
+          readArtifactRows(simulated.fills.artifactId, ExperimentFills),
+          readArtifactRows(simulated.skips.artifactId, ExperimentDiagnostics),
+          readArtifactRows(validated.coverage.artifactId, ExperimentCoverage)
         ], { concurrency: "unbounded" })
 
         const fillsByTrade = new Map<string, Array<Fill>>()

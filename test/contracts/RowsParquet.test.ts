@@ -12,6 +12,7 @@ import { type ContractRow, ExperimentFills, ExperimentTrades } from "../../nodes
 import { readRows, writeCanonicalParquet, writeRows } from "../../nodes/parquet/index.js"
 import { Duck, DuckWorkspace } from "../../nodes/duckdb/index.js"
 import { hashFile } from "../../store/Digest.js"
+import { T0, tradeRows } from "./fixtures/tradeRows.js"
 
 const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>
   Effect.acquireUseRelease(
@@ -20,35 +21,8 @@ const withTempDir = <A, E, R>(use: (dir: string) => Effect.Effect<A, E, R>) =>
     (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
   )
 
-const T0 = Date.UTC(2024, 0, 1)
-
 /** Enough rows for two data chunks (2,048 rows each), unsorted, with NULLs and unicode. */
-const trades = Array.from({ length: 2500 }, (_, i): ContractRow<typeof ExperimentTrades> => {
-  const k = (i * 7919) % 2500
-  return {
-    trade_id: `t${String(k).padStart(5, "0")}`,
-    alert_id: `a'${k}`,
-    chain: k % 3 === 0 ? "ethereum" : "solana",
-    mint: `M${k % 97}ü`,
-    caller: k % 5 === 0 ? null : `caller ${k % 11}`,
-    alert_ts: T0 + k * 60_000,
-    entry_ts: T0 + (k % 400) * 60_000 + 60_000,
-    entry_price: 1 + k / 1000,
-    exit_ts: T0 + k * 60_000 + 600_000,
-    exit_price: 1.2 + k / 3000,
-    exit_reason: k % 2 === 0 ? "stop" : "target",
-    quantity: 1 / (1 + k / 1000),
-    notional: 1,
-    gross_pnl: 0.1 - k / 10_000,
-    fees: 0.002,
-    net_pnl: 0.098 - k / 10_000,
-    return: 0.098 - k / 10_000,
-    peak_multiple: 1.3,
-    max_adverse_excursion: -0.1,
-    hold_candles: k % 50,
-    fill_count: 2
-  }
-})
+const trades = tradeRows(2500)
 
 const sortedLikeContract = [...trades].sort((a, b) =>
   a.entry_ts - b.entry_ts || (a.trade_id < b.trade_id ? -1 : a.trade_id > b.trade_id ? 1 : 0)
