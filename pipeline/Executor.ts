@@ -4,9 +4,11 @@
  * Keys are computed bottom-up as upstream results become known; each artifact node is looked up in
  * the action cache and runs only on a miss. Node bodies run under a semaphore (bounded concurrency);
  * nodes whose keys are identical run once. Resource nodes are acquired lazily — only when a
- * consumer actually runs — into the run's scope, so they are released exactly once when `execute`
- * ends, whatever the exit (success, failure, interruption); or, with a resource session, into the
- * session's scope, shared by the calls that use it (ResourceSession.ts).
+ * consumer actually runs, or when the resource is itself a target — into the run's scope, so they
+ * are released exactly once when `execute` ends, whatever the exit (success, failure,
+ * interruption); or, with a resource session, into the session's scope, shared by the calls that
+ * use it (ResourceSession.ts). A resource target with a session is how a caller builds a resource
+ * ahead of the call that will use it.
  *
  * Modes: `normal` (cache, run misses, record); `dryRun` (plan only: nothing runs, nothing is
  * acquired or written); `force` (re-execute every artifact node bypassing the cache and compare
@@ -427,6 +429,8 @@ export const execute = <E, R>(
       const evaluate = (node: GraphNode<E, R>): Effect.Effect<Outcome<E, R>, ExecuteError<E>, R | Scope.Scope> =>
         node._tag === "ResourceNode" ? evaluateResource(node) : evaluateArtifact(node)
 
+      // Resource targets are acquired (outside a dry run) even when no consumer of this run needs them.
+      const acquiredTargets = new Set<GraphNode<E, R>>(mode === "dryRun" ? [] : targets.filter((node) => node._tag === "ResourceNode"))
       yield* Effect.forEach(
         order,
         (node) =>
@@ -434,7 +438,8 @@ export const execute = <E, R>(
             Effect.onExit((exit) =>
               // A node that ends without having run its body (a hit, a dry run, a failure before it) did not run.
               Effect.zipRight(Deferred.succeed(runs.get(node)!, false), Deferred.done(outcomes.get(node)!, exit))
-            )
+            ),
+            Effect.flatMap((outcome) => (outcome.kind === "resource" && acquiredTargets.has(node) ? outcome.get : Effect.void))
           ),
         { concurrency: "unbounded", discard: true }
       )

@@ -16,8 +16,8 @@
  * validate and projection), which publishes their trades, equity and diagnostics; their keys are a
  * single experiment's keys, so `sweep show` of one of them is a cache hit.
  */
-import { Clock, Effect } from "effect"
-import { execute, type ExecutorEvent, keyOf, type KeyMaterial, makeResourceSession, type NodeReport, scopedInOwnFiber } from "../../pipeline/index.js"
+import { Clock, Deferred, Effect, Exit, Fiber, Option } from "effect"
+import { execute, type ExecutionReport, type ExecutorEvent, keyOf, type KeyMaterial, makeResourceSession, type NodeReport, scopedInOwnFiber } from "../../pipeline/index.js"
 import {
   ActionCache,
   ArtifactCatalog,
@@ -286,7 +286,16 @@ export const executeSweep = (
 
       // 5a. Remote workers (`run --workers remote`): the misses are evaluated there, then read like cached batches.
       let remotelyEvaluated = 0
+      // The projection built ahead for the kept variants (5a), if it was.
+      let projectAhead: Fiber.RuntimeFiber<ExecutionReport | undefined> | undefined
       if (remote !== undefined && pending.size > 0) {
+        // Once the last batch is claimed, workers fall idle: the kept variants' projection (step 7)
+        // is built meanwhile instead of after the last batch. Its failure is step 7's to report.
+        const allClaimed = yield* Deferred.make<void>()
+        projectAhead = yield* Effect.forkScoped(Effect.zipRight(
+          Deferred.await(allClaimed),
+          Effect.orElseSucceed(execute([shared.project], { engine, seed: definition.seed, onEvent: emit, resources }), () => undefined)
+        ))
         const sorted = [...pending.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
         let remoteDone = cachedCount
         yield* remote.run({
@@ -297,7 +306,8 @@ export const executeSweep = (
           // so the sweep ends on small batches and no process is left waiting long for the last one.
           batches: (options.batchSize !== undefined ? chunk(sorted, options.batchSize) : taperedChunks(sorted, defaultBatchSize(sorted.length, workers)))
             .map((batch) => batch.map((variant) => ({ key: variant.key, strategyEncoded: variant.strategyEncoded }))),
-          onBatchDone: (count) => onSweepProgress({ done: (remoteDone += count), total, simulated: remoteDone - cachedCount })
+          onBatchDone: (count) => onSweepProgress({ done: (remoteDone += count), total, simulated: remoteDone - cachedCount }),
+          onAllClaimed: Deferred.complete(allClaimed, Effect.void).pipe(Effect.asVoid)
         })
         adopt(yield* cache.lookupMembers([...pending.keys()]))
         const missing = [...pending.keys()].filter((key) => !found.has(key))
@@ -434,7 +444,11 @@ export const executeSweep = (
             best = yield* outputArtifacts({ trades, ...published })
           }
           const seen = new Set(nodes.map((node) => node.node.identity))
-          nodes.push(...[report.of(shared.project), ...(first === undefined ? [] : [report.of(first.simulate), report.of(first.publish)])]
+          // Built ahead by this run (5a): reported as the build it was, not as reused.
+          const polled = projectAhead === undefined ? Option.none() : yield* Fiber.poll(projectAhead)
+          const ahead = Option.getOrUndefined(Option.flatMap(polled, (exit) => (Exit.isSuccess(exit) ? Option.fromNullable(exit.value) : Option.none())))
+          const projectReport = ahead !== undefined && report.of(shared.project).acquired !== true ? ahead.of(shared.project) : report.of(shared.project)
+          nodes.push(...[projectReport, ...(first === undefined ? [] : [report.of(first.simulate), report.of(first.publish)])]
             .filter((node) => !seen.has(node.node.identity)))
           if (walkForwardSpec !== undefined) {
             const tradesOf = new Map<number, ReadonlyArray<Trade>>()

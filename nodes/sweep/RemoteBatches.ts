@@ -34,7 +34,7 @@ import { decodeDefinition, isSweep } from "../experiment/Definition.js"
 import { inputNodes } from "../experiment/ExperimentDag.js"
 import { engineVersions } from "../runtime/index.js"
 import { Strategy } from "../simulate/index.js"
-import { type BatchMember, type SweepBatchRunner, sweepBatchNodes } from "./SweepBatches.js"
+import { type BatchMember, type SweepBatchRequest, type SweepBatchRunner, sweepBatchNodes } from "./SweepBatches.js"
 import { RemoteSweepFailed, SweepJobFailed } from "./SweepError.js"
 import { sweepWindows } from "./SweepWalkForward.js"
 import { SWEEP_VERSION } from "./SweepVersion.js"
@@ -114,16 +114,21 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
       })
 
     /** Queues the jobs and waits for them, downloading each batch as its job is done. */
-    const enqueueAndWait = (onBatchDone: (variants: number) => Effect.Effect<void>, jobs: ReadonlyArray<QueuedJob>) =>
+    const enqueueAndWait = (request: SweepBatchRequest, jobs: ReadonlyArray<QueuedJob>) =>
       Effect.scoped(Effect.gen(function*() {
         // Listening before the jobs exist: a job's end wakes the wait below instead of its next look.
         const finished = yield* queue.wakeups(SWEEP_QUEUE, ["finished"])
         yield* queue.enqueue(SWEEP_QUEUE, jobs, { maxAttempts: options.maxAttempts ?? 5 })
         const waiting = new Map(jobs.map((job) => [job.key, job]))
         let pause = 100
+        let allClaimed = false
         while (waiting.size > 0) {
           const before = waiting.size
           const states = yield* queue.states([...waiting.keys()])
+          if (!allClaimed && states.length === waiting.size && states.every((state) => state.status !== "queued")) {
+            allClaimed = true
+            if (request.onAllClaimed !== undefined) yield* request.onAllClaimed
+          }
           for (const state of states) {
             const job = waiting.get(state.key)!
             if (state.status === "failed") {
@@ -136,7 +141,7 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
               })
             }
             waiting.delete(state.key)
-            yield* onBatchDone(job.members.length)
+            yield* request.onBatchDone(job.members.length)
           }
           if (waiting.size === 0) break
           const missing = [...waiting.keys()].filter((key) => !states.some((state) => state.key === key))
@@ -195,7 +200,7 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
           if (options.onQueued !== undefined) yield* options.onQueued(jobs.length)
           if (jobs.length === 0) return
           yield* Effect.onExit(
-            enqueueAndWait(request.onBatchDone, jobs),
+            enqueueAndWait(request, jobs),
             // Stopped before every batch was done: no batch nobody waits for stays queued.
             (exit) =>
               Exit.isSuccess(exit) ? Effect.void : queue.withdraw(jobs.map((job) => job.key)).pipe(

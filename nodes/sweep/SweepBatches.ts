@@ -51,6 +51,11 @@ export interface SweepBatchRequest {
   readonly batches: ReadonlyArray<ReadonlyArray<{ readonly key: Digest; readonly strategyEncoded: unknown }>>
   /** Called as each batch becomes local, with its member count. */
   readonly onBatchDone: (members: number) => Effect.Effect<void>
+  /**
+   * Called once no batch is left waiting for a worker (every one is being evaluated or done):
+   * from then on workers fall idle, so what follows the batches can start (it must not block).
+   */
+  readonly onAllClaimed?: Effect.Effect<void>
 }
 
 /** What a batch node needs of a variant: its key (the group entry's member) and its strategy. */

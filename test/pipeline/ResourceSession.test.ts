@@ -54,6 +54,33 @@ describe("ResourceSession", () => {
       expect(second.of(resource).key).toBe(first.of(resource).key)
     }).pipe(Effect.provide(StoreMemory.layer)))
 
+  it.effect("a resource given as a target is acquired into the session: the next run's consumer reuses it", () =>
+    Effect.gen(function*() {
+      const runs = yield* Ref.make(0)
+      const log = yield* makeResourceLog
+      const resource = countingResource(log, source(runs, "x"))
+      const events = collect()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const resources = yield* makeResourceSession()
+        const ahead = yield* execute([resource], { engine: ENGINE, onEvent: events.onEvent, resources })
+        expect(ahead.of(resource).acquired).toBe(true)
+        expect(yield* Ref.get(log.acquired)).toBe(1)
+        expect(yield* Ref.get(log.released)).toBe(0)
+        const used = yield* execute([consumer(resource, "first")], { engine: ENGINE, onEvent: events.onEvent, resources })
+        expect(used.of(resource)).toMatchObject({ acquired: false, key: ahead.of(resource).key })
+      }))
+      expect(yield* Ref.get(log.acquired)).toBe(1)
+      expect(yield* Ref.get(log.released)).toBe(1)
+      expect(acquisitions(events.events)).toBe(1)
+      // Without a session it is acquired and released by the run; in a dry run not at all.
+      yield* execute([resource], { engine: ENGINE })
+      expect(yield* Ref.get(log.acquired)).toBe(2)
+      expect(yield* Ref.get(log.released)).toBe(2)
+      const planned = yield* execute([resource], { engine: ENGINE, mode: "dryRun" })
+      expect(planned.of(resource).acquired).toBe(false)
+      expect(yield* Ref.get(log.acquired)).toBe(2)
+    }).pipe(Effect.provide(StoreMemory.layer)))
+
   it.effect("without a session each run acquires and releases its own", () =>
     Effect.gen(function*() {
       const runs = yield* Ref.make(0)
