@@ -63,6 +63,12 @@ export interface RunPatch {
   readonly cache?: CacheSummary
   readonly nodes?: ReadonlyArray<NodeSummary>
   readonly results?: RunResults
+  /**
+   * Entering `running`: when the run's work began (epoch ms), if before the transition — a caller
+   * may start the work beside the writes that record the run, so this may precede `createdAt`.
+   * startedAt, and the duration measured from it, are then the earlier of this and now.
+   */
+  readonly startedAt?: number
 }
 
 export interface RunView {
@@ -130,7 +136,8 @@ export interface ExperimentTrackerShape {
   /**
    * Moves a run: pending → running | failed | cancelled, running → completed | failed | cancelled.
    * Anything else fails with IllegalTransition and writes nothing. `failed` requires an error.
-   * Entering `running` sets startedAt; a terminal status sets endedAt and durationMs.
+   * Entering `running` sets startedAt (now, or `patch.startedAt` when earlier); a terminal status
+   * sets endedAt and durationMs.
    */
   readonly transition: TransitionFn
   /** Refreshes heartbeatAt of a pending/running run; a no-op on a finished run. */

@@ -11,7 +11,7 @@
  * too, and the run's duration covers every node.
  * `dryRun` plans (explain, `run --dry-run`); `force` re-executes for `verify`. Neither records a run.
  */
-import { Cause, Duration, Effect, Exit, FiberRef, Option, Predicate, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, FiberRef, Option, Predicate, Schema } from "effect"
 import {
   type ExecutionMode,
   type ExecutionReport,
@@ -331,9 +331,14 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
     const tracker = yield* ExperimentTracker
     const liveness = yield* ProcessLiveness
     const provenance = yield* currentProvenance
-    yield* tracker.create(newExperiment(experiment))
-    const run = yield* tracker.startRun(experimentId, { owner: liveness.self, provenance })
-    yield* tracker.transition(experimentId, run.runId, "running")
+    // Started with the body: the run's duration covers it from its first step.
+    const record = (began: number) =>
+      Effect.gen(function*() {
+        yield* tracker.create(newExperiment(experiment))
+        const run = yield* tracker.startRun(experimentId, { owner: liveness.self, provenance })
+        yield* tracker.transition(experimentId, run.runId, "running", { startedAt: began })
+        return run
+      })
 
     const ledger = newLedger()
     const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
@@ -349,42 +354,56 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
     const sofar = () => ({ cache: { hits: ledger.hits, misses: ledger.misses }, nodes: ledgerNodes(ledger, Date.now()) })
     // What the completed run recorded as its results (kept for the caller).
     let results: RunResults | undefined
-    const result = yield* Effect.scoped(
-      Effect.zipRight(keepAlive(experimentId, run.runId, options.heartbeat ?? "5 seconds"), timed)
-    ).pipe(
-      Effect.locally(currentLedger, ledger),
-      Effect.onExit((exit) => {
-        if (Exit.isSuccess(exit)) {
-          const { summaries } = summarize(exit.value.nodes)
-          // The results are a convenience for readers: a run whose files cannot be read completes without them.
-          return Effect.flatMap(
-            Effect.orElseSucceed(runResultsOf(experimentId, exit.value.recordedOutputs, run.runId), () => undefined),
-            (found) =>
-              Effect.ignore(
-                Effect.tap(
-                  tracker.transition(experimentId, run.runId, "completed", {
-                    outputs: { ...exit.value.recordedOutputs },
-                    cache: exit.value.cache,
-                    nodes: summaries,
-                    ...(found !== undefined ? { results: found } : {})
-                  }),
-                  () => Effect.sync(() => {
-                    results = found
-                  })
-                )
-              )
+    // The body starts beside the record's durable writes (pending, then running) instead of after
+    // their fsyncs: a cold run loads DuckDB meanwhile. Its end, whatever it is, is recorded once the
+    // record says running (and the heartbeat has stopped); if the record cannot be made, the body is
+    // interrupted and the run fails with the store's error, with nothing recorded, as before.
+    return yield* Effect.scoped(
+      Effect.gen(function*() {
+        const began = yield* Clock.currentTimeMillis
+        const fiber = yield* Effect.forkScoped(timed)
+        const run = yield* Effect.onError(record(began), () => Fiber.interrupt(fiber))
+        const result = yield* Effect.scoped(
+          Effect.zipRight(
+            keepAlive(experimentId, run.runId, options.heartbeat ?? "5 seconds"),
+            // Interrupted here, the body is interrupted and has ended before the run is recorded.
+            Effect.onInterrupt(Fiber.join(fiber), () => Fiber.interrupt(fiber))
           )
-        }
-        // Not `cause._tag === "Interrupt"`: interrupted concurrent fibers give compositions of causes.
-        if (Cause.isInterruptedOnly(exit.cause)) {
-          return Effect.ignore(tracker.transition(experimentId, run.runId, "cancelled", sofar()))
-        }
-        return Effect.ignore(
-          tracker.transition(experimentId, run.runId, "failed", { ...sofar(), error: errorOf(exit.cause) })
+        ).pipe(
+          Effect.onExit((exit) => {
+            if (Exit.isSuccess(exit)) {
+              const { summaries } = summarize(exit.value.nodes)
+              // The results are a convenience for readers: a run whose files cannot be read completes without them.
+              return Effect.flatMap(
+                Effect.orElseSucceed(runResultsOf(experimentId, exit.value.recordedOutputs, run.runId), () => undefined),
+                (found) =>
+                  Effect.ignore(
+                    Effect.tap(
+                      tracker.transition(experimentId, run.runId, "completed", {
+                        outputs: { ...exit.value.recordedOutputs },
+                        cache: exit.value.cache,
+                        nodes: summaries,
+                        ...(found !== undefined ? { results: found } : {})
+                      }),
+                      () => Effect.sync(() => {
+                        results = found
+                      })
+                    )
+                  )
+              )
+            }
+            // Not `cause._tag === "Interrupt"`: interrupted concurrent fibers give compositions of causes.
+            if (Cause.isInterruptedOnly(exit.cause)) {
+              return Effect.ignore(tracker.transition(experimentId, run.runId, "cancelled", sofar()))
+            }
+            return Effect.ignore(
+              tracker.transition(experimentId, run.runId, "failed", { ...sofar(), error: errorOf(exit.cause) })
+            )
+          })
         )
+        return { runId: run.runId, result, results }
       })
-    )
-    return { runId: run.runId, result, results }
+    ).pipe(Effect.locally(currentLedger, ledger))
   })
 
 /** The tag and message of a run's failure, for its record. */

@@ -236,7 +236,11 @@ export const make = (files: RecordFiles, staleAfterMs: number) =>
           }
           const { ms, iso } = yield* isoNow
           const terminal = to === "completed" || to === "failed" || to === "cancelled"
-          const startedAt = to === "running" ? iso : run.startedAt
+          const startedAt = to !== "running"
+            ? run.startedAt
+            : patch?.startedAt !== undefined && patch.startedAt < ms
+            ? DateTime.formatIso(DateTime.unsafeMake(patch.startedAt))
+            : iso
           const since = Date.parse(startedAt ?? run.createdAt)
           const next: RunRecord = {
             ...run,
