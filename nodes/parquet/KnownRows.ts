@@ -37,25 +37,28 @@ const UNKEPT = Symbol("unkept")
 
 const TWO_POW_53 = 2 ** 53
 
+/** A NUL or a surrogate: rare, then looked at closely. */
+const UNUSUAL_STRING = /[\u0000\uD800-\uDFFF]/
 const AWKWARD_STRING = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** A value in the form `readRowsParquet` returns it, or UNKEPT. */
-const readBack = (column: ColumnDef, value: unknown): unknown => {
-  if (value === null || value === undefined) return column.nullable ? null : UNKEPT
-  switch (column.duckdbType) {
+const readBack = (type: ColumnDef["duckdbType"], nullable: boolean, value: unknown): unknown => {
+  if (value === null || value === undefined) return nullable ? null : UNKEPT
+  switch (type) {
     case "VARCHAR":
       // A lone surrogate has no UTF-8 form, a NUL may not come back alike: read from the file.
-      return typeof value === "string" && !AWKWARD_STRING.test(value) ? value : UNKEPT
+      return typeof value === "string" && !(UNUSUAL_STRING.test(value) && AWKWARD_STRING.test(value)) ? value : UNKEPT
     case "BOOLEAN":
       return typeof value === "boolean" ? value : UNKEPT
     case "DOUBLE":
-      return typeof value === "number" && Number.isFinite(value) && !Object.is(value, -0) ? value : UNKEPT
+      return typeof value === "number" && Number.isFinite(value) && (value !== 0 || 1 / value > 0) ? value : UNKEPT
     case "INTEGER":
-      return typeof value === "number" && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 && !Object.is(value, -0)
+      return typeof value === "number" && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 &&
+          (value !== 0 || 1 / value > 0)
         ? value
         : UNKEPT
     case "BIGINT":
-      return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= TWO_POW_53 && !Object.is(value, -0)
+      return typeof value === "number" && Number.isInteger(value) && Math.abs(value) <= TWO_POW_53 && (value !== 0 || 1 / value > 0)
         ? value
         : UNKEPT
     case "TIMESTAMP": {
@@ -67,26 +70,21 @@ const readBack = (column: ColumnDef, value: unknown): unknown => {
   }
 }
 
-const compareValues = (a: unknown, b: unknown): number =>
-  typeof a === "string" && typeof b === "string"
-    ? compareStrings(a, b)
-    : typeof a === "number" && typeof b === "number"
-    ? compareNumbers(a, b)
-    : typeof a === "boolean" && typeof b === "boolean"
-    ? compareNumbers(Number(a), Number(b))
-    : Number.NaN
-
 /** `rows` in their read-back form and the contract's order, or undefined when that is not exact. */
 const readBackRows = (contract: AnyContract, rows: ReadonlyArray<Row>): ReadonlyArray<Row> | undefined => {
-  const columns = contract.columns
+  const names = contract.columns.map((column) => column.name)
+  const types = contract.columns.map((column) => column.duckdbType)
+  const nullable = contract.columns.map((column) => column.nullable)
+  const width = names.length
   const out: Array<Row> = new Array(rows.length)
   for (let i = 0; i < rows.length; i++) {
     const source = rows[i]!
     const row: Record<string, unknown> = {}
-    for (const column of columns) {
-      const value = readBack(column, source[column.name])
+    for (let c = 0; c < width; c++) {
+      const name = names[c]!
+      const value = readBack(types[c]!, nullable[c]!, source[name])
       if (value === UNKEPT) return undefined
-      row[column.name] = value
+      row[name] = value
     }
     out[i] = row
   }
@@ -94,7 +92,10 @@ const readBackRows = (contract: AnyContract, rows: ReadonlyArray<Row>): Readonly
   for (const row of out) for (const key of keys) if (row[key] === null) return undefined
   const compareRows = (a: Row, b: Row): number => {
     for (const key of keys) {
-      const c = compareValues(a[key], b[key])
+      const x = a[key]
+      const y = b[key]
+      // Same column, so the same JS type (a NULL sort key was ruled out above).
+      const c = typeof x === "string" ? compareStrings(x, y as string) : compareNumbers(Number(x), Number(y))
       if (c !== 0) return c
     }
     return 0
@@ -112,16 +113,16 @@ const keyOf = (artifactId: string, contract: AnyContract) => `${artifactId}\u000
  */
 export const rememberRows = (artifactId: string, contract: AnyContract, rows: ReadonlyArray<Row>): void => {
   if (rows.length > MAX_ROWS) return
-  const readBack = readBackRows(contract, rows)
-  if (readBack === undefined) return
+  const kept = readBackRows(contract, rows)
+  if (kept === undefined) return
   const key = keyOf(artifactId, contract)
   const previous = known.get(key)
   if (previous !== undefined) {
     known.delete(key)
     knownRows -= previous.rows.length
   }
-  known.set(key, { contract, rows: readBack })
-  knownRows += readBack.length
+  known.set(key, { contract, rows: kept })
+  knownRows += kept.length
   for (const [oldest, entry] of known) {
     if (known.size <= MAX_TABLES && knownRows <= MAX_ROWS) break
     known.delete(oldest)
