@@ -16,7 +16,7 @@
  * validate and projection), which publishes their trades, equity and diagnostics; their keys are a
  * single experiment's keys, so `sweep show` of one of them is a cache hit.
  */
-import { Clock, Deferred, Effect, Exit, Fiber, Option } from "effect"
+import { Clock, Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
 import { execute, type ExecutionReport, type ExecutorEvent, keyOf, type KeyMaterial, makeResourceSession, type NodeReport, scopedInOwnFiber } from "../../pipeline/index.js"
 import {
   ActionCache,
@@ -52,11 +52,11 @@ import type { Strategy, StrategyEncoded, Trade } from "../simulate/index.js"
 import { SIMULATION_ENGINE_VERSION } from "../simulate/SimulateNode.js"
 import { type DailyPnl, selectWalkForward, type WindowStats } from "../stats/index.js"
 import { deflatedSharpeColumns } from "./DeflatedSharpeColumns.js"
-import { type OverfittingSummary, publishOverfitting, readCachedDaily, readOverfitting } from "./SweepOverfitting.js"
+import { cachedDailyReader, type OverfittingSummary, publishOverfitting, readOverfitting } from "./SweepOverfitting.js"
 import { compareByRank, type OverrideValue, type RankMetric, type SweepSpec } from "./SweepSpec.js"
 import {
   publishWalkForward,
-  readCachedWindows,
+  cachedWindowsReader,
   readSimulatedTrades,
   walkForwardSummaryOf,
   sweepWindows,
@@ -66,6 +66,7 @@ import type { VariantRow } from "./VariantEvaluation.js"
 import { type SweepBatchRunner, sweepBatchNodes } from "./SweepBatches.js"
 import { RemoteSweepFailed } from "./SweepError.js"
 import { effectiveValue, type ExpandedSweep, expandSweep, type Variant } from "./Variants.js"
+import { batchArtifactReader } from "./internal/artifactRows.js"
 import { taperedChunks } from "./internal/taperedChunks.js"
 
 import { SWEEP_VERSION } from "./SweepVersion.js"
@@ -275,6 +276,8 @@ export const executeSweep = (
         }
       }
       adopt(members)
+      // Batch artifacts read back once each (the leaderboard, the overfitting statistics, the walk-forward).
+      const readers = { rows: yield* cachedRowsReader(catalog), daily: yield* cachedDailyReader(catalog), windows: yield* cachedWindowsReader(catalog) }
       const pending = new Map<Digest, KeyedVariant>()
       for (const variant of keyed) if (!found.has(variant.key) && !pending.has(variant.key)) pending.set(variant.key, variant)
       const cachedCount = keyed.filter((v) => found.has(v.key)).length
@@ -292,6 +295,15 @@ export const executeSweep = (
         // Once the last batch is claimed, workers fall idle: the kept variants' projection (step 7)
         // is built meanwhile instead of after the last batch. Its failure is step 7's to report.
         const allClaimed = yield* Deferred.make<void>()
+        // Each batch's rows, daily pnl and window statistics are read as it arrives, not all after the last one (6, 6b, 7).
+        const arrived = yield* Queue.unbounded<GroupEntry["outputs"]>()
+        yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(arrived), (outputs) =>
+          // A failed read is cached: the step that needs it reports it.
+          Effect.ignore(Effect.all([
+            outputs.results === undefined ? Effect.void : readers.rows.readOne(outputs.results.artifactId),
+            outputs.daily === undefined ? Effect.void : readers.daily.readOne(outputs.daily.artifactId),
+            outputs.windows === undefined ? Effect.void : readers.windows.readOne(outputs.windows.artifactId)
+          ], { discard: true })))))
         projectAhead = yield* Effect.forkScoped(Effect.zipRight(
           Deferred.await(allClaimed),
           Effect.orElseSucceed(execute([shared.project], { engine, seed: definition.seed, onEvent: emit, resources }), () => undefined)
@@ -306,7 +318,8 @@ export const executeSweep = (
           // so the sweep ends on small batches and no process is left waiting long for the last one.
           batches: (options.batchSize !== undefined ? chunk(sorted, options.batchSize) : taperedChunks(sorted, defaultBatchSize(sorted.length, workers)))
             .map((batch) => batch.map((variant) => ({ key: variant.key, strategyEncoded: variant.strategyEncoded }))),
-          onBatchDone: (count) => onSweepProgress({ done: (remoteDone += count), total, simulated: remoteDone - cachedCount }),
+          onBatchDone: (count, outputs) =>
+            Effect.zipRight(Queue.offerAll(arrived, outputs), onSweepProgress({ done: (remoteDone += count), total, simulated: remoteDone - cachedCount })),
           onAllClaimed: Deferred.complete(allClaimed, Effect.void).pipe(Effect.asVoid)
         })
         adopt(yield* cache.lookupMembers([...pending.keys()]))
@@ -362,7 +375,7 @@ export const executeSweep = (
       }
 
       // 6. The leaderboard, in variant id order, from fresh rows and cached batches.
-      const cachedRows = yield* readCachedRows(found, catalog)
+      const cachedRows = yield* readers.rows.readAll(found)
       const parameters = expanded.paths.map((path) => {
         const values = keyed.map((variant) => effectiveValue(variant, path))
         return { path, duckdbType: parameterType(values), values }
@@ -395,7 +408,7 @@ export const executeSweep = (
       // It runs beside step 7 (neither needs the other's outputs): its computation, on this thread,
       // overlaps with the kept variants' projection and publishing, on DuckDB's threads.
       const overfittingOf = Effect.gen(function*() {
-        const cachedDaily = yield* readCachedDaily(foundDaily, catalog)
+        const cachedDaily = yield* readers.daily.readAll(foundDaily)
         const overfitting = yield* publishOverfitting({
           variantIds: keyed.map((variant) => variant.variantId),
           columns: keyed.map((variant) => freshDaily.get(variant.key) ?? cachedDaily.get(hexOf(variant.key))),
@@ -417,7 +430,7 @@ export const executeSweep = (
         strategyNodes(definition, resolved, shared, variant.strategy, `${definition.name}/${variant.variantId}`)
       const pairs = kept.map((entry) => nodesOf(byId.get(entry.variantId)!))
       // Walk-forward: one variant per fold, selected on window statistics; their simulations run beside the kept ones.
-      const cachedWindows = walkForwardSpec === undefined ? new Map() : yield* readCachedWindows(foundWindows, catalog)
+      const cachedWindows = walkForwardSpec === undefined ? new Map() : yield* readers.windows.readAll(foundWindows)
       const folds = walkForwardSpec === undefined ? [] : selectWalkForward(
         keyed.map((variant) => freshWindows.get(variant.key) ?? cachedWindows.get(hexOf(variant.key))!),
         walkForwardSpec
@@ -653,18 +666,15 @@ export const strategyAsWritten = (definitionEncoded: unknown): unknown =>
     ? definitionEncoded.strategy
     : undefined
 
+/** Metrics rows of batch artifacts, each read once: variant key hex → row. */
+export const cachedRowsReader = (catalog: typeof ArtifactCatalog.Service) =>
+  batchArtifactReader(catalog, ExperimentSweepBatch, (rows: Map<string, VariantRow>, read) => {
+    for (const { variant_key, ...metrics } of read) rows.set(variant_key, metrics)
+  })
+
 /** Metrics rows of cached variants, read once per batch artifact: variant key hex → row. */
 export const readCachedRows = (found: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
-  Effect.gen(function*() {
-    const rows = new Map<string, VariantRow>()
-    const artifacts = [...new Set([...found.values()].map((ref) => ref.artifactId))].sort()
-    yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
-      Effect.gen(function*() {
-        const path = yield* catalog.dataPath(artifactId)
-        for (const { variant_key, ...metrics } of yield* readRows(ExperimentSweepBatch, path)) rows.set(variant_key, metrics)
-      }), { concurrency: 2, discard: true })
-    return rows
-  })
+  Effect.flatMap(cachedRowsReader(catalog), (reader) => reader.readAll(found))
 
 /** The ranked entries of a published leaderboard (a cached sweep). */
 const readLeaderboard = (

@@ -102,15 +102,15 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
     const engine = yield* engineVersions
     const maxPoll = options.pollMs ?? 250
 
-    /** Brings the batch's result local when a group entry and its artifacts exist; true when it did. */
+    /** Brings the batch's result local when a group entry and its artifacts exist: the entries' outputs when it did. */
     const fetchDone = (members: ReadonlyArray<Digest>) =>
       Effect.gen(function*() {
         const groups = yield* cache.lookupMembers(members, { requireSoundOutputs: false })
         const byKey = new Map<string, GroupEntry>()
         for (const group of groups.values()) byKey.set(group.key, group)
-        if (members.some((key) => !groups.has(key))) return false
-        for (const group of byKey.values()) if (!(yield* transfer.pullArtifacts(outputIds(group)))) return false
-        return true
+        if (members.some((key) => !groups.has(key))) return undefined
+        for (const group of byKey.values()) if (!(yield* transfer.pullArtifacts(outputIds(group)))) return undefined
+        return [...byKey.values()].map((group) => group.outputs)
       })
 
     /** Queues the jobs and waits for them, downloading each batch as its job is done. */
@@ -135,13 +135,14 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
               return yield* new SweepJobFailed({ job: state.key, attempts: state.attempts, error: state.error ?? "unknown error" })
             }
             if (state.status !== "done") continue
-            if (!(yield* fetchDone(job.members))) {
+            const outputs = yield* fetchDone(job.members)
+            if (outputs === undefined) {
               return yield* new RemoteSweepFailed({
                 detail: `batch ${state.key} is done but its artifacts cannot be downloaded from ${transfer.location}`
               })
             }
             waiting.delete(state.key)
-            yield* request.onBatchDone(job.members.length)
+            yield* request.onBatchDone(job.members.length, outputs)
           }
           if (waiting.size === 0) break
           const missing = [...waiting.keys()].filter((key) => !states.some((state) => state.key === key))
@@ -179,8 +180,9 @@ export const remoteSweepBatches = (options: RemoteSweepOptions = {}) =>
           const jobs: Array<QueuedJob> = []
           for (const batch of request.batches) {
             const members = batch.map((variant) => variant.key)
-            if (yield* fetchDone(members)) {
-              yield* request.onBatchDone(members.length)
+            const done = yield* fetchDone(members)
+            if (done !== undefined) {
+              yield* request.onBatchDone(members.length, done)
               continue
             }
             const job: BatchJob = {

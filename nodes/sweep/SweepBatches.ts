@@ -10,7 +10,7 @@
  */
 import { Chunk, Clock, Effect, Schema, Stream } from "effect"
 import { artifactNode, resourceNode } from "../../pipeline/index.js"
-import { ActionCache, type ArtifactId, type Digest, hexOf, type StoreIOError } from "../../store/index.js"
+import { ActionCache, type ArtifactId, type Digest, type GroupEntry, hexOf, type StoreIOError } from "../../store/index.js"
 import { ExperimentSweepBatch, ExperimentSweepDaily, ExperimentSweepWindows } from "../contracts/index.js"
 import type { Definition } from "../experiment/Definition.js"
 import type { InputNodes, ResolvedInputs } from "../experiment/ExperimentDag.js"
@@ -49,8 +49,8 @@ export interface SweepBatchRequest {
   readonly lineage: ReadonlyArray<ArtifactId>
   /** The misses sorted by key, cut into batches: each variant's key and its strategy as JSON. */
   readonly batches: ReadonlyArray<ReadonlyArray<{ readonly key: Digest; readonly strategyEncoded: unknown }>>
-  /** Called as each batch becomes local, with its member count. */
-  readonly onBatchDone: (members: number) => Effect.Effect<void>
+  /** Called as each batch becomes local, with its member count and its group entries' outputs. */
+  readonly onBatchDone: (members: number, outputs: ReadonlyArray<GroupEntry["outputs"]>) => Effect.Effect<void>
   /**
    * Called once no batch is left waiting for a worker (every one is being evaluated or done):
    * from then on workers fall idle, so what follows the batches can start (it must not block).

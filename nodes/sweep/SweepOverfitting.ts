@@ -10,6 +10,7 @@ import { ExperimentOverfitting, ExperimentSweepDaily } from "../contracts/index.
 import { readRows } from "../parquet/index.js"
 import { publishRows } from "../parquet/index.js"
 import { type OutputArtifact, withPath } from "../experiment/ExecuteExperiment.js"
+import { batchArtifactReader } from "./internal/artifactRows.js"
 import {
   type DailyPnl,
   denseDaily,
@@ -41,27 +42,20 @@ export interface OverfittingSummary {
 export const dailyRows = (variantKeyHex: string, daily: DailyPnl) =>
   Array.from(daily.day, (day, k) => ({ variant_key: variantKeyHex, day: day * DAY_MS, net_pnl: daily.netPnl[k]! }))
 
-/** Daily pnl of cached variants, read once per daily artifact: variant key hex → series. */
-export const readCachedDaily = (refs: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
-  Effect.gen(function*() {
-    const series = new Map<string, DailyPnl>()
-    const artifacts = [...new Set([...refs.values()].map((ref) => ref.artifactId))].sort()
-    yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
-      Effect.gen(function*() {
-        const rows = yield* readRows(ExperimentSweepDaily, yield* catalog.dataPath(artifactId))
-        // Rows come sorted by variant_key, day: cut them into runs.
-        for (let start = 0; start < rows.length;) {
-          const key = rows[start]!.variant_key
-          let end = start
-          while (end < rows.length && rows[end]!.variant_key === key) end++
-          series.set(key, {
-            day: Int32Array.from(rows.slice(start, end), (row) => Math.floor(row.day / DAY_MS)),
-            netPnl: Float64Array.from(rows.slice(start, end), (row) => row.net_pnl)
-          })
-          start = end
-        }
-      }), { concurrency: 2, discard: true })
-    return series
+/** Daily pnl of batch artifacts, each read once: variant key hex → series. */
+export const cachedDailyReader = (catalog: typeof ArtifactCatalog.Service) =>
+  batchArtifactReader(catalog, ExperimentSweepDaily, (series: Map<string, DailyPnl>, rows) => {
+    // Rows come sorted by variant_key, day: cut them into runs.
+    for (let start = 0; start < rows.length;) {
+      const key = rows[start]!.variant_key
+      let end = start
+      while (end < rows.length && rows[end]!.variant_key === key) end++
+      series.set(key, {
+        day: Int32Array.from(rows.slice(start, end), (row) => Math.floor(row.day / DAY_MS)),
+        netPnl: Float64Array.from(rows.slice(start, end), (row) => row.net_pnl)
+      })
+      start = end
+    }
   })
 
 const NO_EXITS: DailyPnl = { day: new Int32Array(0), netPnl: new Float64Array(0) }

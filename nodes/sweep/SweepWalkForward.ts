@@ -22,6 +22,7 @@ import {
   windowSharpe,
   type WindowStats
 } from "../stats/index.js"
+import { batchArtifactReader } from "./internal/artifactRows.js"
 import type { WalkForwardSpec } from "./SweepSpec.js"
 
 export interface WalkForwardSummary {
@@ -52,27 +53,21 @@ export const windowRows = (variantKeyHex: string, stats: ReadonlyArray<WindowSta
     net_pnl: s.netPnl
   }))
 
-/** Window statistics of cached variants, read once per artifact: variant key hex → one entry per window. */
-export const readCachedWindows = (refs: ReadonlyMap<Digest, OutputRef>, catalog: typeof ArtifactCatalog.Service) =>
-  Effect.gen(function*() {
-    const stats = new Map<string, Array<WindowStats>>()
-    const artifacts = [...new Set([...refs.values()].map((ref) => ref.artifactId))].sort()
-    yield* Effect.forEach(artifacts, (artifactId: ArtifactId) =>
-      Effect.gen(function*() {
-        for (const row of yield* readRows(ExperimentSweepWindows, yield* catalog.dataPath(artifactId))) {
-          const key = row.variant_key
-          const list = stats.get(key) ?? []
-          list[row.window] = {
-            trades: row.trades,
-            wins: row.wins,
-            sumReturn: row.sum_return,
-            m2Return: row.m2_return,
-            netPnl: row.net_pnl
-          }
-          stats.set(key, list)
-        }
-      }), { concurrency: 2, discard: true })
-    return stats
+/** Window statistics of batch artifacts, each read once: variant key hex → one entry per window. */
+export const cachedWindowsReader = (catalog: typeof ArtifactCatalog.Service) =>
+  batchArtifactReader(catalog, ExperimentSweepWindows, (stats: Map<string, Array<WindowStats>>, rows) => {
+    for (const row of rows) {
+      const key = row.variant_key
+      const list = stats.get(key) ?? []
+      list[row.window] = {
+        trades: row.trades,
+        wins: row.wins,
+        sumReturn: row.sum_return,
+        m2Return: row.m2_return,
+        netPnl: row.net_pnl
+      }
+      stats.set(key, list)
+    }
   })
 
 /** A simulation's trades with their fills, read back from its `trades` and `fills` artifacts. */
