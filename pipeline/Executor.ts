@@ -417,8 +417,11 @@ export const execute = <E, R>(
             const ranAt = new Date(yield* Clock.currentTimeMillis).toISOString()
             const entry: ActionEntry = { key, node: node.name, material, outputs, ranAt, durationMs }
             // CAS before AC: the body has published (durably) every output before this entry exists.
-            yield* cache.put(entry)
-            yield* cache.rememberIdentity({ identity: node.identity, key, material })
+            // The identity pointer (a hint for explain) is written beside it: neither waits for the other's fsyncs.
+            yield* Effect.all([cache.put(entry), cache.rememberIdentity({ identity: node.identity, key, material })], {
+              concurrency: 2,
+              discard: true
+            })
             yield* emit({ _tag: "Finished", node: refOf(node), key, durationMs, outputs })
             const report: NodeReport = { ...base, cache: "miss", reason: lookup.reason, durationMs, outputs }
             return { kind: "artifact", report } satisfies Outcome<E, R>
