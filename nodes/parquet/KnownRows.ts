@@ -107,14 +107,26 @@ const readBackRows = (contract: AnyContract, rows: ReadonlyArray<Row>): Readonly
 
 const keyOf = (artifactId: string, contract: AnyContract) => `${artifactId}\u0000${contract.type}\u0000${contract.schemaVersion}`
 
+/** Rows of a contract in read-back form (`readBackForm`), ready to be remembered for an artifact. */
+export interface ReadBackRows {
+  readonly contract: AnyContract
+  readonly rows: ReadonlyArray<Row>
+}
+
 /**
- * Records that the data file of `artifactId` holds `rows` of `contract`, written by the canonical
- * row writer (`writeRows`) in this process: kept in read-back form when that is exact (see above).
+ * `rows` of `contract` in the form reading their canonical Parquet file back would give, when that
+ * is exact (see above); else undefined. CPU only: a writer may compute it while its file is being
+ * made durable, then `remember` it under the artifact's id.
  */
-export const rememberRows = (artifactId: string, contract: AnyContract, rows: ReadonlyArray<Row>): void => {
-  if (rows.length > MAX_ROWS) return
+export const readBackForm = (contract: AnyContract, rows: ReadonlyArray<Row>): ReadBackRows | undefined => {
+  if (rows.length > MAX_ROWS) return undefined
   const kept = readBackRows(contract, rows)
-  if (kept === undefined) return
+  return kept === undefined ? undefined : { contract, rows: kept }
+}
+
+/** Records that the data file of `artifactId` holds `readBack` (rows written in this process). */
+export const remember = (artifactId: string, readBack: ReadBackRows): void => {
+  const { contract, rows: kept } = readBack
   const key = keyOf(artifactId, contract)
   const previous = known.get(key)
   if (previous !== undefined) {
@@ -128,6 +140,15 @@ export const rememberRows = (artifactId: string, contract: AnyContract, rows: Re
     known.delete(oldest)
     knownRows -= entry.rows.length
   }
+}
+
+/**
+ * Records that the data file of `artifactId` holds `rows` of `contract`, written by the canonical
+ * row writer (`writeRows`) in this process: kept in read-back form when that is exact (see above).
+ */
+export const rememberRows = (artifactId: string, contract: AnyContract, rows: ReadonlyArray<Row>): void => {
+  const readBack = readBackForm(contract, rows)
+  if (readBack !== undefined) remember(artifactId, readBack)
 }
 
 /** The rows `readRows(contract, <data file of artifactId>)` returns, when this process knows them. */

@@ -8,7 +8,7 @@ import { type ArtifactId, ArtifactCatalog, ObjectStore } from "../../store/index
 import type { AnyContract, ColumnDef, Contract, JsRowOf } from "../contracts/index.js"
 import { rememberConforming } from "../contracts/ArtifactColumns.js"
 import { writeRows } from "./RowsParquet.js"
-import { rememberRows } from "./KnownRows.js"
+import { readBackForm, remember } from "./KnownRows.js"
 import { currentProvenance } from "../runtime/RunEnvironment.js"
 
 interface PublishCommon {
@@ -102,15 +102,19 @@ export const stageRows = <Cols extends ReadonlyArray<ColumnDef>>(table: PublishR
     const objects = yield* ObjectStore
     const file = yield* objects.scratchPath(".parquet")
     const { rowCount } = yield* writeRows(table.contract, table.rows, file)
-    return Effect.tap(
-      publishFile({ ...table, file, rowCount, minTs: isoOrNull(minTs), maxTs: isoOrNull(maxTs) }),
-      // Written from the contract's own DDL: a reader in this process need not DESCRIBE it again,
-      // nor (KnownRows.ts) read the rows back.
-      (manifest) =>
-        Effect.sync(() => {
-          rememberConforming(manifest.artifactId, table.contract)
-          rememberRows(manifest.artifactId, table.contract, table.rows)
-        })
+    return Effect.map(
+      Effect.all([
+        publishFile({ ...table, file, rowCount, minTs: isoOrNull(minTs), maxTs: isoOrNull(maxTs) }),
+        // The rows' read-back form (KnownRows.ts), computed while the publish waits on its fsyncs.
+        Effect.zipRight(Effect.yieldNow(), Effect.sync(() => readBackForm(table.contract, table.rows)))
+      ], { concurrency: 2 }),
+      ([manifest, readBack]) => {
+        // Written from the contract's own DDL: a reader in this process need not DESCRIBE it again,
+        // nor read the rows back.
+        rememberConforming(manifest.artifactId, table.contract)
+        if (readBack !== undefined) remember(manifest.artifactId, readBack)
+        return manifest
+      }
     )
   })
 }
