@@ -11,7 +11,8 @@ import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2 } from "..
 import { writeCanonicalParquet } from "../parquet/index.js"
 import { checkArtifactColumns, rememberConforming } from "../contracts/ArtifactColumns.js"
 import { Duck, workspaceConnection } from "../duckdb/index.js"
-import { publishWritten } from "../parquet/index.js"
+import { publishWritten, readRows } from "../parquet/index.js"
+import { remember } from "../parquet/KnownRows.js"
 
 export const ValidateConfig = Schema.Struct({
   alerts: Schema.Array(ArtifactId),
@@ -160,6 +161,7 @@ export const validateNode = (config: ValidateConfig, identity?: string) =>
           counted,
           { concurrency: 4 }
         )
+        const objects = yield* ObjectStore
         const problems = checks.flatMap((c) => c.problems)
         if (problems.length > 0) return yield* new InputArtifactsInvalid({ problems })
 
@@ -185,6 +187,10 @@ export const validateNode = (config: ValidateConfig, identity?: string) =>
                 ], path))
             )
         })
+        // Read back now, beside the projection, rather than by each publish that reads it later
+        // (KnownRows.ts: the rows readRows gives for this artifact's file, kept for the process).
+        const coverageRows = yield* readRows(ExperimentCoverage, yield* objects.path(coverage.digest))
+        remember(coverage.artifactId, { contract: ExperimentCoverage, rows: coverageRows })
         yield* progress(total, total, "checks")
         return { coverage }
       })

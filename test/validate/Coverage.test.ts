@@ -10,6 +10,7 @@ import { readRowsParquet, writeCanonicalParquet } from "../../nodes/parquet/inde
 import { workspaceConnection } from "../../nodes/duckdb/index.js"
 import { engineVersions } from "../../nodes/runtime/index.js"
 import { publishFile } from "../../nodes/parquet/index.js"
+import { rememberedRows } from "../../nodes/parquet/KnownRows.js"
 import { validateNode } from "../../nodes/validate/index.js"
 import { execute } from "../../pipeline/index.js"
 import { ArtifactCatalog, ObjectStore } from "../../store/index.js"
@@ -98,6 +99,8 @@ describe("validate: coverage", () => {
         ["twice", "sol", 180, 60, 60, 60]
         // 'late' is out of the date range: no row.
       ])
+      // validate keeps the rows it wrote, for the publishes of this process (KnownRows.ts).
+      expect(rememberedRows(coverage.artifactId, ExperimentCoverage)).toStrictEqual(rows)
     }).pipe(Effect.provide(storeLayer(root)), Effect.ensuring(Effect.sync(cleanup)))
   })
 })
