@@ -45,11 +45,27 @@ interface NativeModule {
 
 const requireCommonJs = createRequire(import.meta.url)
 
+/**
+ * On Linux, the glibc binary of this platform, required directly: the package's own loader tells
+ * glibc from musl with `process.report.getReport()`, a whole diagnostic report (5-11 ms of every
+ * hashing process, measured), before it requires the same file. On musl it does not load (or is not
+ * installed), and the package's loader decides as before.
+ */
+const linuxGnuBinding = (): NativeModule | undefined => {
+  if (process.platform !== "linux" || (process.arch !== "x64" && process.arch !== "arm64")) return undefined
+  try {
+    const loaded: NativeModule = requireCommonJs(`@napi-rs/blake-hash-linux-${process.arch}-gnu`)
+    return loaded
+  } catch {
+    return undefined
+  }
+}
+
 /** The native implementation, or undefined when its binding does not load on this platform. */
 export const loadNative = (): Blake3Implementation | undefined => {
   let module: NativeModule
   try {
-    module = requireCommonJs("@napi-rs/blake-hash")
+    module = linuxGnuBinding() ?? requireCommonJs("@napi-rs/blake-hash")
   } catch {
     return undefined
   }
