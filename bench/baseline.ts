@@ -130,7 +130,7 @@ export const runBaseline = async (args: BaselineArgs): Promise<BaselineResult> =
       bootstrapResamples: DEFAULT_BOOTSTRAP_RESAMPLES
     })
     const diagnostics = [...output.diagnostics].sort(compareDiagnostics)
-    const workspace = { connect: Duck.connect({ path: ":memory:", instance: db, connection: conn }) }
+    const workspace = { connect: Duck.connect({ path: ":memory:", instance: db, connection: conn }), open: Effect.void }
     await Effect.runPromise(
       Effect.all([
         writeRows(ExperimentTrades, trades.map(toTradeRow), join(args.outDir, "trades.parquet")),

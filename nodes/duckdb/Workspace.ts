@@ -27,6 +27,11 @@ export interface DuckWorkspaceShape {
    * `CONCURRENT_CONNECTIONS` are in use.
    */
   readonly connect: Effect.Effect<DuckDBConnection, DuckDBError, Scope.Scope>
+  /**
+   * Opens the instance now if it is not open yet (loading the library first), taking no
+   * connection: for a caller that will connect soon, so that the loading overlaps its other work.
+   */
+  readonly open: Effect.Effect<void, DuckDBError>
 }
 
 export class DuckWorkspace extends Context.Tag("pipeline/nodes/DuckWorkspace")<DuckWorkspace, DuckWorkspaceShape>() {
@@ -70,7 +75,8 @@ export class DuckWorkspace extends Context.Tag("pipeline/nodes/DuckWorkspace")<D
         connect: Effect.zipRight(
           Effect.acquireRelease(permits.take(1), () => permits.release(1)),
           Effect.flatMap(database, connect)
-        )
+        ),
+        open: Effect.asVoid(database)
       }
     })
   )

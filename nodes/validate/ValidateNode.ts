@@ -10,7 +10,7 @@ import { ArtifactCatalog, ArtifactId, type ArtifactManifest, ObjectStore } from 
 import { AlertsV1, type AnyContract, ExperimentCoverage, OhlcvSliceV2 } from "../contracts/index.js"
 import { writeCanonicalParquet } from "../parquet/index.js"
 import { checkArtifactColumns, rememberConforming } from "../contracts/ArtifactColumns.js"
-import { Duck, workspaceConnection } from "../duckdb/index.js"
+import { Duck, DuckWorkspace, workspaceConnection } from "../duckdb/index.js"
 import { publishWritten, readRows } from "../parquet/index.js"
 import { remember } from "../parquet/KnownRows.js"
 
@@ -153,6 +153,10 @@ export const validateNode = (config: ValidateConfig, identity?: string) =>
         const counted = <A, E, R>(check: Effect.Effect<A, E, R>) =>
           Effect.tap(check, () => Effect.suspend(() => progress(++done, total, "checks")))
         yield* progress(0, total, "checks")
+        // The column checks need DuckDB: its loading (the library, then the instance) starts now,
+        // beside the manifest and object checks, instead of after them.
+        const workspace = yield* DuckWorkspace
+        yield* Effect.fork(Effect.ignore(workspace.open))
         const checks = yield* Effect.forEach(
           [
             ...config.alerts.map((id) => checkOne(id, "alerts", AlertsV1)),

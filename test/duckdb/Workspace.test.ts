@@ -23,6 +23,22 @@ describe("DuckWorkspace", () => {
       expect(rows).toEqual([{ y: 7 }])
     }).pipe(Effect.provide(DuckWorkspace.layer)))
 
+  it.effect("open opens the database and holds no connection: both connections are free after it, on the same database", () =>
+    Effect.gen(function*() {
+      const workspace = yield* DuckWorkspace
+      yield* workspace.open
+      yield* workspace.open
+      // CONCURRENT_CONNECTIONS (2) at once: open took none of them.
+      yield* Effect.scoped(
+        Effect.gen(function*() {
+          const a = yield* workspace.connect
+          const b = yield* workspace.connect
+          yield* Duck.run(a, "CREATE TABLE opened AS SELECT 1 AS z")
+          expect(yield* Duck.readRowsJS(b, "SELECT z FROM opened")).toEqual([{ z: 1 }])
+        }).pipe(Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => "a connection was still held" }))
+      )
+    }).pipe(Effect.provide(DuckWorkspace.layer)))
+
   it("the connect that opens the database keeps nothing of its caller reachable while the layer lives", async () => {
     let ref: WeakRef<object> | undefined
     const program = Effect.gen(function*() {
