@@ -262,7 +262,9 @@ describe("pipeline run interrupted", () => {
   it("--timeout during synthetic generation: exit 1, the run recorded failed with RunTimedOut and its real counts", async () => {
     const gen = workspace("pipeline-timeout-gen-")
     try {
-      const definition = gen.write("gen.json", smallDefinition({ name: "gen-timeout", tokens: 300, days: 5 }))
+      // A market large enough that generating it takes well over the 1 s timeout on an idle
+      // machine too (300 tokens × 5 days could finish in time, and validate then ran: 2 misses).
+      const definition = gen.write("gen.json", smallDefinition({ name: "gen-timeout", tokens: 3000, days: 10 }))
       const result = await gen.cli(["run", definition, "--timeout", "1s"], 150_000)
       expect(result.code, result.stderr).toBe(1)
       expect(result.stderr).toContain("the run exceeded its timeout of 1s")
