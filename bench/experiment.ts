@@ -46,8 +46,6 @@ export interface StepResult {
   readonly ran: ReadonlyArray<string>
   /** ResourceAcquired.durationMs of the projection, when it was acquired. */
   readonly projectionAcquireMs: number | null
-  /** CPU time of the process (all threads) from simulate's start to the projection's acquisition. */
-  readonly projectionAcquireCpuMs: number | null
   readonly projectedCandles: number | null
   readonly trades: number | null
   readonly filesHashed: number
@@ -94,20 +92,12 @@ const experiment = (args: {
       const encoded = definitionFor(args.name, args.inputs, step.stopLossPct)
       const definition = yield* decodeDefinition(encoded, `bench ${step.label}`)
       let acquireMs: number | null = null
-      let acquireCpuMs: number | null = null
       let candles: number | null = null
-      let startCpu: NodeJS.CpuUsage | undefined
-      // The projection is acquired by the first consumer to run: right after simulate starts.
+      // No CPU time of its own for the projection: it is acquired beside validate (DESIGN §3, order-only
+      // inputs), and the process's CPU usage cannot tell the two apart.
       const onEvent = (event: ExecutorEvent) =>
         Effect.sync(() => {
-          if (event._tag === "Started" && event.node.name === "simulate" && startCpu === undefined) startCpu = process.cpuUsage()
-          if (event._tag === "ResourceAcquired") {
-            acquireMs = event.durationMs
-            if (startCpu !== undefined) {
-              const used = process.cpuUsage(startCpu)
-              acquireCpuMs = round((used.user + used.system) / 1000)
-            }
-          }
+          if (event._tag === "ResourceAcquired") acquireMs = event.durationMs
           if (event._tag === "Progress" && event.unit === "candles") candles = event.total
         })
       const before = yield* digests.stats
@@ -130,7 +120,6 @@ const experiment = (args: {
         nodes,
         ran: nodes.filter((n) => n.cache === "miss" || n.cache === "acquired").map((n) => n.name),
         projectionAcquireMs: acquireMs,
-        projectionAcquireCpuMs: acquireCpuMs,
         projectedCandles: candles,
         trades,
         filesHashed: after.filesHashed - before.filesHashed,

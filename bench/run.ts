@@ -343,7 +343,6 @@ const summarize = (
     },
     projection: {
       acquireMs: acquire,
-      acquireCpuMs: catCold?.projectionAcquireCpuMs ?? null,
       candles: projected,
       candlesScanned: gen?.candles ?? null,
       candlesPerSecond: acquire && projected ? round(projected / (acquire / 1000), 0) : null,
@@ -497,7 +496,7 @@ const printReport = (doc: {
     if (s.changedParameter) {
       row("one changed strategy parameter", fmtMs(s.changedParameter.ms), `ran: ${s.changedParameter.ran.join(", ")}; hit: ${s.changedParameter.hit.join(", ")}`)
     }
-    row("projection acquire (cold run)", fmtMs(s.projection.acquireMs), `cpu ${fmtMs(s.projection.acquireCpuMs)}; ${fmtRate(s.projection.candlesPerSecond, "candles/s")} projected, ${fmtRate(s.projection.scannedPerSecond, "candles/s")} scanned`)
+    row("projection acquire (cold run)", fmtMs(s.projection.acquireMs), `${fmtRate(s.projection.candlesPerSecond, "candles/s")} projected, ${fmtRate(s.projection.scannedPerSecond, "candles/s")} scanned`)
     if (s.baseline) {
       row("baseline script", fmtMs(s.baseline.ms), `pipeline cold = ${s.baseline.pipelineRatio?.toFixed(2) ?? "–"}× wall, ${s.baseline.pipelineCpuRatio?.toFixed(2) ?? "–"}× cpu (load ${fmtMs(s.baseline.phases.loadMs)}, simulate ${fmtMs(s.baseline.phases.simulateMs)}, write ${fmtMs(s.baseline.phases.writeMs)})`)
     }
