@@ -201,8 +201,10 @@ const ledgerNodes = (ledger: RunLedger, now: number): Array<NodeSummary> => [
 /** The ledger of the run being recorded (set by `trackRun` for its body and every fiber it forks). */
 const currentLedger = FiberRef.unsafeMake<RunLedger | undefined>(undefined)
 
+// Times come from the Clock service, as the run's own start does: a run record's durations are
+// provenance (wall time), never part of a key or an artifact.
 const noteEvent = (event: ExecutorEvent): Effect.Effect<void> =>
-  Effect.flatMap(FiberRef.get(currentLedger), (ledger) =>
+  Effect.flatMap(Effect.zip(FiberRef.get(currentLedger), Clock.currentTimeMillis), ([ledger, now]) =>
     Effect.sync(() => {
       if (ledger === undefined) return
       switch (event._tag) {
@@ -214,7 +216,7 @@ const noteEvent = (event: ExecutorEvent): Effect.Effect<void> =>
           ledger.misses++
           return
         case "Started":
-          ledger.running.set(event.key, { name: event.node.name, key: event.key, startedAt: Date.now() })
+          ledger.running.set(event.key, { name: event.node.name, key: event.key, startedAt: now })
           return
         case "Finished":
           ledger.running.delete(event.key)
@@ -234,7 +236,7 @@ const noteEvent = (event: ExecutorEvent): Effect.Effect<void> =>
             name: started.name,
             key: started.key,
             cache: "miss",
-            durationMs: Math.max(0, Date.now() - started.startedAt),
+            durationMs: Math.max(0, now - started.startedAt),
             outcome: "failed"
           })
           return
@@ -351,7 +353,10 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
           onTimeout: () => new RunTimedOut({ timeout: Duration.format(timeout) })
         })
       )
-    const sofar = () => ({ cache: { hits: ledger.hits, misses: ledger.misses }, nodes: ledgerNodes(ledger, Date.now()) })
+    const sofar = Effect.map(Clock.currentTimeMillis, (now) => ({
+      cache: { hits: ledger.hits, misses: ledger.misses },
+      nodes: ledgerNodes(ledger, now)
+    }))
     // What the completed run recorded as its results (kept for the caller).
     let results: RunResults | undefined
     // The body starts beside the record's durable writes (pending, then running) instead of after
@@ -394,10 +399,10 @@ export const trackRun = <A extends TrackedOutcome, E, R>(
             }
             // Not `cause._tag === "Interrupt"`: interrupted concurrent fibers give compositions of causes.
             if (Cause.isInterruptedOnly(exit.cause)) {
-              return Effect.ignore(tracker.transition(experimentId, run.runId, "cancelled", sofar()))
+              return Effect.ignore(Effect.flatMap(sofar, (record) => tracker.transition(experimentId, run.runId, "cancelled", record)))
             }
             return Effect.ignore(
-              tracker.transition(experimentId, run.runId, "failed", { ...sofar(), error: errorOf(exit.cause) })
+              Effect.flatMap(sofar, (record) => tracker.transition(experimentId, run.runId, "failed", { ...record, error: errorOf(exit.cause) }))
             )
           })
         )
