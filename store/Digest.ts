@@ -23,19 +23,18 @@ export const Digest = Schema.String.pipe(
 export type Digest = typeof Digest.Type
 
 let blake3: Blake3Implementation | undefined
-let loading: Promise<void> | undefined
+let loading: Promise<Blake3Implementation> | undefined
 /**
  * Loads the BLAKE3 implementation once per process, on first use: commands that hash nothing
  * (`--help`, listings) never load it.
  */
-export const ensureBlake3 = Effect.promise(() =>
-  (loading ??= loadBlake3().then((implementation) => {
-    blake3 = implementation
-  }))
+const loaded: Effect.Effect<Blake3Implementation> = Effect.promise(() =>
+  (loading ??= loadBlake3().then((implementation) => (blake3 = implementation)))
 )
+export const ensureBlake3: Effect.Effect<void> = Effect.asVoid(loaded)
 
 /** Which BLAKE3 implementation this process hashes with (loading it first). */
-export const blake3Backend: Effect.Effect<Blake3Backend> = Effect.map(ensureBlake3, () => blake3!.backend)
+export const blake3Backend: Effect.Effect<Blake3Backend> = Effect.map(loaded, (implementation) => implementation.backend)
 
 export const digestFromHex = (hex: string): Digest => `${DIGEST_PREFIX}${hex}` as Digest
 export const hexOf = (digest: Digest): string => digest.slice(DIGEST_PREFIX.length)

@@ -18,11 +18,8 @@ import {
   type RunRecord,
   type RunResults
 } from "../../store/index.js"
-import { contractDataPath } from "../contracts/ArtifactColumns.js"
 import { ExperimentDiagnostics, ExperimentMetrics } from "../contracts/index.js"
 import { readArtifactRows } from "../parquet/index.js"
-import { rememberedRows } from "../parquet/KnownRows.js"
-import { Duck, workspaceConnection } from "../duckdb/index.js"
 
 /**
  * One word per node, the same in every output (progress, summary, `--dry-run`, `--json`, run
@@ -49,30 +46,17 @@ const countByCode = (codes: ReadonlyArray<string>): Array<{ readonly code: strin
 }
 
 /**
- * The metrics row and the diagnostics counted by code, read from the two artifacts' files — or
- * from their rows, when this process has just written them (KnownRows.ts).
+ * The metrics row and the diagnostics counted by code, from the two artifacts' rows (remembered
+ * when this process has just written them, KnownRows.ts; else read from their files).
  */
 export const readRunResults = (outputs: { readonly metrics: OutputRef; readonly diagnostics: OutputRef }) =>
   Effect.gen(function*() {
-    const knownDiagnostics = rememberedRows(outputs.diagnostics.artifactId, ExperimentDiagnostics)
-    // The two reads are independent: at once, each on its own connection.
-    const [rows, counts] = yield* Effect.all([
+    // The two reads are independent: at once. Rows this process has just written are not read back.
+    const [rows, diagnosticRows] = yield* Effect.all([
       readArtifactRows(outputs.metrics.artifactId, ExperimentMetrics),
-      knownDiagnostics !== undefined
-        ? Effect.succeed(countByCode(knownDiagnostics.map((row) => row.code)))
-        : Effect.flatMap(contractDataPath(outputs.diagnostics.artifactId, ExperimentDiagnostics), (diagnosticsPath) =>
-          Effect.scoped(
-            Effect.flatMap(workspaceConnection, (connection) =>
-              Effect.map(
-                Duck.readAll(
-                  connection,
-                  "SELECT code, count(*)::INTEGER AS n FROM read_parquet($1) GROUP BY code ORDER BY code",
-                  [Duck.literalPath(diagnosticsPath)]
-                ),
-                (reader) => reader.getRowObjectsJS().map((row) => ({ code: String(row.code), n: Number(row.n) }))
-              ))
-          ))
+      readArtifactRows(outputs.diagnostics.artifactId, ExperimentDiagnostics)
     ], { concurrency: 2 })
+    const counts = countByCode(diagnosticRows.map((row) => row.code))
     const metrics: Record<string, number | null> = {}
     const row = rows[0]
     for (const column of ExperimentMetrics.columns) metrics[column.name] = row === undefined ? null : row[column.name]

@@ -10,9 +10,9 @@ const WRITE_BYTES = 1024 * 1024
 
 /**
  * Writes `chunks` to `path` (created or truncated) as they arrive and returns their BLAKE3 digest:
- * memory holds about 1 MiB of chunks at a time (one write of them), whatever the object's size
- * (the hasher feeds blake3-wasm at most 1 MiB at once, whatever a chunk's size). The file is closed and the hasher freed whatever
- * the exit; a failed or interrupted write leaves a partial file for the caller's scope to remove.
+ * memory holds about 1 MiB of chunks at a time (one write of them), whatever the object's size.
+ * The file is closed and the hasher freed whatever the exit; a failed or interrupted write leaves a
+ * partial file for the caller's scope to remove.
  */
 export const writeStreamHashed = <E>(path: string, chunks: Stream.Stream<Uint8Array, E>): Effect.Effect<Digest, E | StoreIOError> =>
   Effect.scoped(
